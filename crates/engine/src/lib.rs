@@ -1,0 +1,2 @@
+//! locusta engine.
+pub mod dispatch;

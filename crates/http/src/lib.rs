@@ -1,0 +1,1 @@
+//! locusta HTTP client.

@@ -1,0 +1,30 @@
+//! Request statistics for locusta.
+//!
+//! * [`StatsEntry`]: one row of the statistics table, per (method, name), plus
+//!   the "Aggregated" row. Response times go into an HDR histogram in microseconds
+//!   (≤ 1 % relative error); count, min, max, sum and content size are exact.
+//! * [`RequestStats`]: the entries, the Aggregated total and the failures.
+//! * [`SharedStats`]: the process-wide statistics. Each load thread records into
+//!   its own shard (a mutex only that thread and the collector ever take), so the
+//!   request hot path has no global lock; [`SharedStats::collect`] merges shards.
+//! * [`Recorder`]: what an HTTP client (or any custom protocol) reports into.
+//! * [`console`]: Locust's console tables.
+
+pub mod console;
+mod entry;
+mod errors;
+mod recorder;
+mod shared;
+
+pub use entry::{StatsEntry, PERCENTILES_TO_REPORT};
+pub use errors::{ErrorEntry, ExceptionEntry};
+pub use recorder::{Recorder, RequestListener, RequestRecord};
+pub use shared::{RequestStats, SharedStats};
+
+/// Seconds since the Unix epoch, as a float (Locust's `time.time()`).
+pub fn now_epoch() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
