@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Quickstart: builds locusta, starts the demo shop on 127.0.0.1 and load-tests
+# it headless with the bundled Rust example `shop` for 15 seconds.
+#
+# Usage: scripts/demo.sh [locusta options]
+# Options given here replace the defaults (-u 20 -r 10 -t 15s -H <demo target>),
+# e.g. `scripts/demo.sh -u 100 -t 30s`. Exits with the example's exit code.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+echo "demo: building release binaries..." >&2
+cargo build --release --quiet -p locusta-demo-target -p locusta --examples --bins
+
+target_bin=target/release/locusta-demo-target
+example=target/release/examples/shop
+if [[ ! -x "$example" ]]; then
+  echo "demo: $example was not built (crates/locusta/examples/shop.rs missing?)" >&2
+  exit 1
+fi
+
+workdir="$(mktemp -d)"
+target_pid=""
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+  if [[ -n "$target_pid" ]]; then
+    kill "$target_pid" 2>/dev/null || true
+    wait "$target_pid" 2>/dev/null || true
+  fi
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+"$target_bin" --host 127.0.0.1 --port 0 >"$workdir/target.out" 2>"$workdir/target.err" &
+target_pid=$!
+
+# The target's first stdout line is `listening on http://127.0.0.1:PORT`.
+url=""
+for _ in $(seq 100); do
+  line="$(head -n 1 "$workdir/target.out")"
+  if [[ "$line" == "listening on "* ]]; then
+    url="${line#listening on }"
+    break
+  fi
+  if ! kill -0 "$target_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+if [[ -z "$url" ]]; then
+  echo "demo: the demo target did not start:" >&2
+  cat "$workdir/target.err" >&2
+  exit 1
+fi
+echo "demo: demo target at $url" >&2
+
+# True when the user's arguments already set this option (long or short form).
+given() {
+  local arg flag
+  for arg in "${user_args[@]}"; do
+    for flag in "$@"; do
+      if [[ "$arg" == "$flag" || "$arg" == "$flag="* ]] ||
+        [[ "$flag" != --* && "$arg" == "$flag"?* ]]; then
+        return 0
+      fi
+    done
+  done
+  return 1
+}
+
+user_args=("$@")
+defaults=()
+given --headless || defaults+=(--headless)
+given -u --users || defaults+=(-u 20)
+given -r --spawn-rate || defaults+=(-r 10)
+given -t --run-time || defaults+=(-t 15s)
+given -H --host || defaults+=(-H "$url")
+
+status=0
+"$example" "${defaults[@]}" "$@" || status=$?
+exit "$status"
