@@ -1,9 +1,104 @@
 //! One statistics row: [`StatsEntry`].
 
+use hdrhistogram::Histogram;
+
 /// The percentiles of the console and CSV tables (Locust's `PERCENTILES_TO_REPORT`).
 pub const PERCENTILES_TO_REPORT: [f64; 11] = [
     0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0,
 ];
+
+/// How many seconds of per-second request and failure counts an entry keeps.
+/// Locust's current rates look at most 12 s back from the latest request.
+pub const PER_SECOND_WINDOW: usize = 64;
+
+/// Significant digits of the response-time histograms: ≤ 1 % relative error.
+const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Formats a percentile (0..=1) like Locust's `get_readable_percentiles`:
+/// `50%`, `99.9%`, `99.99%`, `100%`.
+pub fn readable_percentile(q: f64) -> String {
+    let pct = q * 100.0;
+    if (pct - pct.round()).abs() < 1e-9 {
+        format!("{}%", pct.round() as i64)
+    } else {
+        let s = format!("{pct:.6}");
+        format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// Counts of one epoch second.
+#[derive(Debug, Clone, Copy)]
+struct SecondSlot {
+    sec: i64,
+    reqs: u32,
+    fails: u32,
+}
+
+const EMPTY_SLOT: SecondSlot = SecondSlot {
+    sec: i64::MIN,
+    reqs: 0,
+    fails: 0,
+};
+
+/// Per-second request and failure counts of the last [`PER_SECOND_WINDOW`]
+/// seconds, in a ring indexed by the second modulo the window.
+#[derive(Debug, Clone)]
+struct PerSecond {
+    slots: Box<[SecondSlot; PER_SECOND_WINDOW]>,
+}
+
+impl PerSecond {
+    fn new() -> Self {
+        Self {
+            slots: Box::new([EMPTY_SLOT; PER_SECOND_WINDOW]),
+        }
+    }
+
+    fn index(sec: i64) -> usize {
+        sec.rem_euclid(PER_SECOND_WINDOW as i64) as usize
+    }
+
+    /// Adds counts to `sec`; counts older than the window are dropped.
+    fn add(&mut self, sec: i64, reqs: u32, fails: u32) {
+        let slot = &mut self.slots[Self::index(sec)];
+        if slot.sec < sec {
+            *slot = SecondSlot {
+                sec,
+                reqs: 0,
+                fails: 0,
+            };
+        }
+        if slot.sec == sec {
+            slot.reqs = slot.reqs.saturating_add(reqs);
+            slot.fails = slot.fails.saturating_add(fails);
+        }
+    }
+
+    /// (requests, failures) of `sec`, 0 when unknown.
+    fn get(&self, sec: i64) -> (u32, u32) {
+        let slot = &self.slots[Self::index(sec)];
+        if slot.sec == sec {
+            (slot.reqs, slot.fails)
+        } else {
+            (0, 0)
+        }
+    }
+
+    fn merge(&mut self, other: &PerSecond) {
+        for slot in other.slots.iter().filter(|s| s.sec != i64::MIN) {
+            self.add(slot.sec, slot.reqs, slot.fails);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(EMPTY_SLOT);
+    }
+}
+
+/// The integer epoch second of `t` (Python's `int(t)` for positive times).
+fn epoch_second(t: f64) -> i64 {
+    t.floor() as i64
+}
 
 /// Statistics of one (method, name), or of all requests ("Aggregated", method "").
 #[derive(Debug, Clone)]
@@ -30,84 +125,267 @@ pub struct StatsEntry {
     pub start_time: f64,
     /// When the last request was logged, epoch seconds.
     pub last_request_timestamp: Option<f64>,
+    /// Response times in microseconds.
+    histogram: Histogram<u64>,
+    per_second: PerSecond,
 }
 
 impl StatsEntry {
     /// An empty entry.
     pub fn new(method: &str, name: &str, start_time: f64) -> Self {
-        let _ = (method, name, start_time);
-        todo!()
+        Self {
+            name: name.to_owned(),
+            method: method.to_owned(),
+            num_requests: 0,
+            num_none_requests: 0,
+            num_failures: 0,
+            total_response_time_us: 0,
+            min_response_time_us: None,
+            max_response_time_us: 0,
+            total_content_length: 0,
+            start_time,
+            last_request_timestamp: None,
+            histogram: Histogram::new(SIGNIFICANT_DIGITS)
+                .expect("2 significant digits is a valid histogram precision"),
+            per_second: PerSecond::new(),
+        }
     }
+
     /// Logs one request (response time in microseconds, `None` if unmeasured) at `now`.
     pub fn log(&mut self, response_time_us: Option<u64>, content_length: u64, now: f64) {
-        let _ = (response_time_us, content_length, now);
-        todo!()
+        self.num_requests += 1;
+        self.per_second.add(epoch_second(now), 1, 0);
+        self.touch(now);
+        self.total_content_length = self.total_content_length.saturating_add(content_length);
+        let Some(us) = response_time_us else {
+            self.num_none_requests += 1;
+            return;
+        };
+        self.total_response_time_us = self.total_response_time_us.saturating_add(us);
+        self.min_response_time_us = Some(self.min_response_time_us.map_or(us, |m| m.min(us)));
+        self.max_response_time_us = self.max_response_time_us.max(us);
+        if self.histogram.record(us).is_err() {
+            self.histogram.saturating_record(us);
+        }
     }
+
     /// Logs one failure at `now`.
     pub fn log_failure(&mut self, now: f64) {
-        let _ = now;
-        todo!()
+        self.num_failures += 1;
+        self.per_second.add(epoch_second(now), 0, 1);
     }
+
+    fn touch(&mut self, now: f64) {
+        self.last_request_timestamp = Some(match self.last_request_timestamp {
+            Some(last) => last.max(now),
+            None => now,
+        });
+    }
+
     /// Adds another entry's figures into this one (lossless for histograms).
     pub fn merge(&mut self, other: &StatsEntry) {
-        let _ = other;
-        todo!()
+        if let Some(t) = other.last_request_timestamp {
+            self.touch(t);
+        }
+        self.start_time = self.start_time.min(other.start_time);
+        self.num_requests += other.num_requests;
+        self.num_none_requests += other.num_none_requests;
+        self.num_failures += other.num_failures;
+        self.total_response_time_us = self
+            .total_response_time_us
+            .saturating_add(other.total_response_time_us);
+        self.min_response_time_us = match (self.min_response_time_us, other.min_response_time_us) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max_response_time_us = self.max_response_time_us.max(other.max_response_time_us);
+        self.total_content_length = self
+            .total_content_length
+            .saturating_add(other.total_content_length);
+        if !other.histogram.is_empty() {
+            self.histogram
+                .add(&other.histogram)
+                .expect("auto-resizing histograms of equal precision always add");
+        }
+        self.per_second.merge(&other.per_second);
     }
+
     /// Empties the entry (keeping its allocations) and sets a new start time.
     pub fn reset(&mut self, start_time: f64) {
-        let _ = start_time;
-        todo!()
+        self.num_requests = 0;
+        self.num_none_requests = 0;
+        self.num_failures = 0;
+        self.total_response_time_us = 0;
+        self.min_response_time_us = None;
+        self.max_response_time_us = 0;
+        self.total_content_length = 0;
+        self.start_time = start_time;
+        self.last_request_timestamp = None;
+        self.histogram.reset();
+        self.per_second.clear();
     }
+
+    /// Whether anything was logged since creation or the last reset.
+    pub fn is_empty(&self) -> bool {
+        self.num_requests == 0 && self.num_failures == 0
+    }
+
+    /// Number of requests with a measured response time.
+    pub fn num_samples(&self) -> u64 {
+        self.num_requests - self.num_none_requests
+    }
+
     /// Average response time in ms (0 with no samples).
     pub fn avg_response_time(&self) -> f64 {
-        todo!()
+        match self.num_samples() {
+            0 => 0.0,
+            n => self.total_response_time_us as f64 / n as f64 / 1000.0,
+        }
     }
+
     /// Minimum response time in ms (0 with no samples).
     pub fn min_response_time(&self) -> f64 {
-        todo!()
+        self.min_response_time_us.unwrap_or(0) as f64 / 1000.0
     }
+
     /// Maximum response time in ms.
     pub fn max_response_time(&self) -> f64 {
-        todo!()
+        self.max_response_time_us as f64 / 1000.0
     }
+
     /// The median in ms: exactly the 50th percentile.
     pub fn median_response_time(&self) -> f64 {
         self.percentile(0.5)
     }
+
     /// Response-time percentile `q` (0..=1) in ms, never above max nor below min;
     /// 0 with no samples.
+    ///
+    /// Like Locust, the result is the sample of 0-based rank `floor(N·q)` (the last
+    /// one for q = 1), here read from the histogram as the middle of its bucket
+    /// (≤ 1 % relative error) and clamped to the exact [min, max]. The first and
+    /// last ranks are the exact min and max.
     pub fn percentile(&self, q: f64) -> f64 {
-        let _ = q;
-        todo!()
+        let n = self.histogram.len();
+        if n == 0 {
+            return 0.0;
+        }
+        let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
+        let rank = ((n as f64 * q).floor() as u64).min(n - 1) + 1;
+        let min = self.min_response_time_us.unwrap_or(0);
+        let max = self.max_response_time_us.max(min);
+        // The extreme ranks are known exactly.
+        if rank == n {
+            return max as f64 / 1000.0;
+        }
+        if rank == 1 {
+            return min as f64 / 1000.0;
+        }
+        let mut seen = 0u64;
+        let mut value = max;
+        for bucket in self.histogram.iter_recorded() {
+            seen += bucket.count_since_last_iteration();
+            if seen >= rank {
+                value = self.histogram.median_equivalent(bucket.value_iterated_to());
+                break;
+            }
+        }
+        value.clamp(min, max) as f64 / 1000.0
     }
+
     /// Average response body size in bytes.
     pub fn avg_content_length(&self) -> f64 {
-        todo!()
+        match self.num_requests {
+            0 => 0.0,
+            n => self.total_content_length as f64 / n as f64,
+        }
     }
+
     /// Failures ÷ requests (1.0 with failures but no requests).
     pub fn fail_ratio(&self) -> f64 {
-        todo!()
+        match (self.num_requests, self.num_failures) {
+            (0, 0) => 0.0,
+            (0, _) => 1.0,
+            (r, f) => f as f64 / r as f64,
+        }
     }
+
+    /// Average per-second count over Locust's current window.
+    fn window_average(&self, global_last: f64, global_start: f64, failures: bool) -> f64 {
+        let last = epoch_second(global_last);
+        let from = (last - 12).max(epoch_second(global_start));
+        let to = last - 2;
+        if to <= from {
+            return 0.0;
+        }
+        let sum: u64 = (from..to)
+            .map(|t| {
+                let (reqs, fails) = self.per_second.get(t);
+                u64::from(if failures { fails } else { reqs })
+            })
+            .sum();
+        sum as f64 / (to - from) as f64
+    }
+
     /// Locust's current requests/s: the mean over the whole seconds in
     /// [max(last−12, start), last−2) where `last`/`start` are the global last
     /// request time and start time.
     pub fn current_rps(&self, global_last: f64, global_start: f64) -> f64 {
-        let _ = (global_last, global_start);
-        todo!()
+        self.window_average(global_last, global_start, false)
     }
+
     /// Same window as [`Self::current_rps`], for failures.
     pub fn current_fail_per_sec(&self, global_last: f64, global_start: f64) -> f64 {
-        let _ = (global_last, global_start);
-        todo!()
+        self.window_average(global_last, global_start, true)
     }
+
     /// Requests ÷ (global last request time − global start time).
     pub fn total_rps(&self, global_last: f64, global_start: f64) -> f64 {
-        let _ = (global_last, global_start);
-        todo!()
+        per_elapsed(self.num_requests, global_last, global_start)
     }
+
     /// Failures ÷ (global last request time − global start time).
     pub fn total_fail_per_sec(&self, global_last: f64, global_start: f64) -> f64 {
-        let _ = (global_last, global_start);
-        todo!()
+        per_elapsed(self.num_failures, global_last, global_start)
+    }
+
+    /// The response-time histogram (microseconds, 2 significant digits).
+    pub fn histogram(&self) -> &Histogram<u64> {
+        &self.histogram
+    }
+
+    /// The response-time histogram, mutably: for rebuilding an entry received from
+    /// another process. Keep it consistent with the exact fields.
+    pub fn histogram_mut(&mut self) -> &mut Histogram<u64> {
+        &mut self.histogram
+    }
+
+    /// The per-second (epoch second, requests, failures) counts still kept (the last
+    /// [`PER_SECOND_WINDOW`] seconds at most), in ascending order of seconds.
+    pub fn per_second(&self) -> Vec<(i64, u64, u64)> {
+        let mut out: Vec<(i64, u64, u64)> = self
+            .per_second
+            .slots
+            .iter()
+            .filter(|s| s.sec != i64::MIN && (s.reqs > 0 || s.fails > 0))
+            .map(|s| (s.sec, u64::from(s.reqs), u64::from(s.fails)))
+            .collect();
+        out.sort_unstable_by_key(|s| s.0);
+        out
+    }
+
+    /// Adds per-second counts (e.g. from another process's report).
+    pub fn add_per_second(&mut self, sec: i64, requests: u64, failures: u64) {
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        self.per_second.add(sec, clamp(requests), clamp(failures));
+    }
+}
+
+fn per_elapsed(count: u64, global_last: f64, global_start: f64) -> f64 {
+    let elapsed = global_last - global_start;
+    if global_last <= 0.0 || global_start <= 0.0 || elapsed <= 0.0 {
+        0.0
+    } else {
+        count as f64 / elapsed
     }
 }

@@ -1,5 +1,6 @@
 //! Request failures grouped by (method, name, error), and task exceptions.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// One group of failed requests.
@@ -30,4 +31,43 @@ pub struct ExceptionEntry {
     pub traceback: String,
     /// The nodes that saw it ("local", or worker ids).
     pub nodes: BTreeSet<String>,
+}
+
+impl ErrorEntry {
+    /// The error report's text for this group, as Locust's `StatsError.to_name`:
+    /// `"{method} {name}: {error}"`, a `CatchResponseError(…)` wrapper removed.
+    pub fn display_name(&self) -> String {
+        let error = self
+            .error
+            .strip_prefix("CatchResponseError(")
+            .map(|rest| rest.strip_suffix(')').unwrap_or(rest))
+            .unwrap_or(&self.error);
+        format!("{} {}: {}", self.method, self.name, error)
+    }
+}
+
+/// Normalises an error message like Locust's `StatsError.parse_error`: the hex
+/// address in each `object at 0x…` becomes `0x....`, so that errors differing
+/// only by an object address group together. Borrows when nothing changes.
+pub fn normalize_error(error: &str) -> Cow<'_, str> {
+    const TARGET: &str = "object at 0x";
+    if !error.contains(TARGET) {
+        return Cow::Borrowed(error);
+    }
+    let mut out = String::with_capacity(error.len());
+    let mut rest = error;
+    while let Some(pos) = rest.find(TARGET) {
+        let after = pos + TARGET.len();
+        let digits = rest[after..]
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        out.push_str(&rest[..after]);
+        if digits > 0 {
+            out.push_str("....");
+        }
+        rest = &rest[after + digits..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }

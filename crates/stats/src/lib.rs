@@ -16,8 +16,8 @@ mod errors;
 mod recorder;
 mod shared;
 
-pub use entry::{StatsEntry, PERCENTILES_TO_REPORT};
-pub use errors::{ErrorEntry, ExceptionEntry};
+pub use entry::{readable_percentile, StatsEntry, PERCENTILES_TO_REPORT, PER_SECOND_WINDOW};
+pub use errors::{normalize_error, ErrorEntry, ExceptionEntry};
 pub use recorder::{Recorder, RequestListener, RequestRecord};
 pub use shared::{RequestStats, SharedStats};
 
