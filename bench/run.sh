@@ -251,4 +251,4 @@ report="$out/results.md"
 
 cat "$report"
 echo
-echo "bench: raw outputs in $out/" >&2
+echo "bench: raw outputs in $PWD/$out/" >&2
