@@ -55,6 +55,9 @@ impl Default for ClientConfig {
 
 /// One simulated user's HTTP client (Locust's `HttpSession`): its own cookie
 /// jar and keep-alive connections; every request is reported to the recorder.
+///
+/// Requests must run on a tokio runtime with I/O and timers enabled (any
+/// flavour; no `LocalSet` needed: connections are driven inside the request).
 pub struct HttpClient {
     base: Option<BaseUrl>,
     config: Arc<ClientConfig>,
