@@ -1,2 +1,37 @@
-//! locusta engine.
+//! locusta's engine: simulated users written in Rust, the runner that spawns them
+//! with Locust's dispatch, load shapes and the event bus. Requests go through
+//! [`locusta_http`] and land in [`locusta_stats`].
+//!
+//! ```no_run
+//! use locusta_engine::prelude::*;
+//!
+//! async fn index(u: &mut User<()>) {
+//!     u.client.get("/").send().await;
+//! }
+//! let quick = UserClass::<()>::new("Quick").wait(between(0.5, 1.0)).task(1, index);
+//! ```
+
 pub mod dispatch;
+pub mod environment;
+pub mod events;
+pub mod runner;
+pub mod shape;
+pub mod task;
+pub mod usage;
+pub mod user;
+pub mod wait;
+
+pub use environment::Environment;
+
+/// Everything a locustfile-style Rust program needs.
+pub mod prelude {
+    pub use crate::environment::Environment;
+    pub use crate::events::{Events, Usage, UserError};
+    pub use crate::shape::{LoadShape, ShapeContext, ShapeTick, Stage, Stages};
+    pub use crate::task::{TaskError, TaskResult, TaskSet};
+    pub use crate::user::{User, UserClass, UserDefinition};
+    pub use crate::wait::{
+        between, constant, constant_pacing, constant_throughput, custom, poisson, WaitTime,
+    };
+    pub use locusta_http::{Method, Response};
+}

@@ -1,1 +1,107 @@
-//! locusta.
+//! locusta: Locust, rebuilt in Rust.
+//!
+//! A Rust program describes its users with [`UserClass`] (tasks, weights, wait
+//! times, `on_start`/`on_stop`, task sets) and hands them to [`Locusta`], which
+//! gives it Locust's whole command line, console output and exit codes.
+//!
+//! ```no_run
+//! use locusta::prelude::*;
+//!
+//! async fn index(u: &mut User<()>) {
+//!     u.client.get("/").send().await;
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     Locusta::new()
+//!         .user(UserClass::<()>::new("Visitor").wait(between(1.0, 2.0)).task(1, index))
+//!         .main()
+//! }
+//! ```
+
+pub mod app;
+pub mod cli;
+pub mod logging;
+pub mod task_ratio;
+pub mod timespan;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+pub use locusta_engine::{dispatch, events, runner, shape, task, usage, user, wait, Environment};
+pub use locusta_http as http;
+pub use locusta_stats as stats;
+
+/// Everything a test program needs: `use locusta::prelude::*;`.
+pub mod prelude {
+    pub use crate::Locusta;
+    pub use locusta_engine::prelude::*;
+}
+
+use locusta_engine::shape::LoadShape;
+use locusta_engine::user::{UserClass, UserDefinition};
+
+/// A test program: its user classes, optional load shape and event listeners.
+#[derive(Default)]
+pub struct Locusta {
+    classes: Vec<Arc<dyn UserDefinition>>,
+    shape: Option<Box<dyn LoadShape>>,
+    setup: Vec<Box<dyn FnOnce(&Environment)>>,
+}
+
+impl Locusta {
+    /// A program with no users yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a user class.
+    pub fn user<S: 'static>(mut self, class: UserClass<S>) -> Self {
+        self.classes.push(class.boxed());
+        self
+    }
+
+    /// Uses a load shape instead of `-u`/`-r`.
+    pub fn shape(mut self, shape: impl LoadShape + 'static) -> Self {
+        self.shape = Some(Box::new(shape));
+        self
+    }
+
+    /// Runs `f` with the environment before the test starts: the place to add
+    /// event listeners (`env.events.test_start.add_listener(…)`).
+    pub fn setup(mut self, f: impl FnOnce(&Environment) + 'static) -> Self {
+        self.setup.push(Box::new(f));
+        self
+    }
+
+    /// Parses this process's command line, runs the test, and returns the exit code.
+    pub fn main(self) -> ExitCode {
+        let code = self.run_with_args(std::env::args_os());
+        ExitCode::from(u8::try_from(code).unwrap_or(if code < 0 { 255 } else { 1 }))
+    }
+
+    /// Runs with the given command line (the first item is the program name) and
+    /// returns the exit code. Command-line errors print their message and give 2.
+    pub fn run_with_args<I, T>(self, args: I) -> i32
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let options = match cli::Options::try_parse_from(args) {
+            Ok(options) => options,
+            Err(error) => {
+                let _ = error.print();
+                return error.exit_code();
+            }
+        };
+        app::run(
+            options,
+            app::Program {
+                classes: self.classes,
+                shape: self.shape,
+                setup: self.setup,
+            },
+        )
+    }
+}

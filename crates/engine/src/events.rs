@@ -1,0 +1,99 @@
+//! The event bus: Locust's `environment.events`, for Rust listeners (and, later,
+//! for the Python layer, which registers its own listeners here).
+//!
+//! Request events are not here: every request is recorded straight into the
+//! statistics, and listeners of requests register with
+//! [`locusta_stats::SharedStats::add_request_listener`].
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::Environment;
+
+/// A listener of events with payload `T`.
+pub type Listener<T> = Arc<dyn Fn(&T) + Send + Sync>;
+
+/// One event: a list of listeners called in registration order.
+pub struct Hook<T: ?Sized> {
+    listeners: RwLock<Vec<Listener<T>>>,
+}
+
+impl<T: ?Sized> Default for Hook<T> {
+    fn default() -> Self {
+        Hook {
+            listeners: RwLock::new(Vec::new()),
+        }
+    }
+}
+
+impl<T: ?Sized> Hook<T> {
+    /// Adds a listener.
+    pub fn add_listener(&self, listener: impl Fn(&T) + Send + Sync + 'static) {
+        self.listeners.write().push(Arc::new(listener));
+    }
+
+    /// Calls every listener with `payload`, in registration order. Listeners added
+    /// while firing are called from the next firing on.
+    pub fn fire(&self, payload: &T) {
+        let listeners = self.listeners.read().clone();
+        for listener in &listeners {
+            listener(payload);
+        }
+    }
+
+    /// Calls every listener in reverse registration order (Locust fires `quitting` so).
+    pub fn fire_reversed(&self, payload: &T) {
+        let listeners = self.listeners.read().clone();
+        for listener in listeners.iter().rev() {
+            listener(payload);
+        }
+    }
+}
+
+/// An unhandled error in user code (Locust's `user_error`).
+#[derive(Debug, Clone)]
+pub struct UserError {
+    /// The user class.
+    pub user_class: String,
+    /// Where it happened: the task (or `on_start`/`on_stop`) path.
+    pub location: String,
+    /// The error message.
+    pub message: String,
+}
+
+/// CPU and memory of this process (Locust's `usage_monitor` payload).
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    /// CPU use since the previous sample, percent of one core.
+    pub cpu_percent: f64,
+    /// Resident memory, bytes.
+    pub memory_bytes: u64,
+}
+
+/// Every event of a test run.
+#[derive(Default)]
+pub struct Events {
+    /// Once, after the runner is created and before the test starts.
+    pub init: Hook<Environment>,
+    /// When a test starts (not on user-count changes).
+    pub test_start: Hook<Environment>,
+    /// At the start of stopping, before users are stopped.
+    pub test_stopping: Hook<Environment>,
+    /// After users are stopped.
+    pub test_stop: Hook<Environment>,
+    /// At the end of a ramp, with the user count.
+    pub spawning_complete: Hook<u64>,
+    /// An unhandled error in a task, `on_start` or `on_stop`.
+    pub user_error: Hook<UserError>,
+    /// During shutdown, before the exit code is decided (fired in reverse order).
+    pub quitting: Hook<Environment>,
+    /// The very last event, with the exit code.
+    pub quit: Hook<i32>,
+    /// Every usage-monitor interval.
+    pub usage_monitor: Hook<Usage>,
+    /// When the process's CPU use exceeds 90 % of a core per load thread.
+    pub cpu_warning: Hook<Usage>,
+    /// When statistics are reset.
+    pub reset_stats: Hook<()>,
+}

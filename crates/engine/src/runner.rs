@@ -1,0 +1,583 @@
+//! The runner: load threads that host users, the ramp that spawns and stops them
+//! with Locust's dispatch, graceful stop, iterations and load shapes.
+//!
+//! Each load thread runs a single-threaded tokio runtime; its users are local
+//! tasks, so nothing on the request path is shared between threads except the
+//! thread's own statistics shard. The distributed worker will drive the same
+//! [`Runner`] from the master's absolute per-class targets.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use locusta_stats::Recorder;
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::dispatch::{DispatchClass, UsersDispatcher};
+use crate::shape::{LoadShape, ShapeContext};
+use crate::user::{UserControl, UserDefinition};
+use crate::Environment;
+
+/// The runner's state, with Locust's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerState {
+    /// No test has run yet.
+    Ready,
+    /// Ramping users up or down.
+    Spawning,
+    /// At the target user count.
+    Running,
+    /// Stopping users.
+    Stopping,
+    /// The test is over.
+    Stopped,
+}
+
+impl RunnerState {
+    /// Locust's lower-case name of the state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunnerState::Ready => "ready",
+            RunnerState::Spawning => "spawning",
+            RunnerState::Running => "running",
+            RunnerState::Stopping => "stopping",
+            RunnerState::Stopped => "stopped",
+        }
+    }
+}
+
+/// What load threads and their users share with the runner.
+struct RunShared {
+    /// Live users per class index.
+    live: Vec<AtomicU64>,
+    iterations: Option<u64>,
+    iterations_started: AtomicU64,
+    stop_test: Mutex<Option<String>>,
+    next_user_id: AtomicU64,
+}
+
+/// One load thread's view of the test, shared by the users on that thread.
+pub struct ThreadContext {
+    pub(crate) env: Arc<Environment>,
+    pub(crate) recorder: Recorder,
+    shared: Arc<RunShared>,
+}
+
+impl ThreadContext {
+    /// Counts one task start against `--iterations`; false once the budget is spent.
+    pub(crate) fn take_iteration(&self) -> bool {
+        match self.shared.iterations {
+            None => true,
+            Some(limit) => {
+                self.shared
+                    .iterations_started
+                    .fetch_add(1, Ordering::Relaxed)
+                    < limit
+            }
+        }
+    }
+
+    /// A user asked to stop the whole test.
+    pub(crate) fn request_stop_test(&self, class: &str) {
+        let mut reason = self.shared.stop_test.lock();
+        if reason.is_none() {
+            *reason = Some(format!("StopTest raised by a {class} user"));
+        }
+    }
+}
+
+enum Command {
+    Spawn {
+        index: usize,
+        class: Arc<dyn UserDefinition>,
+        count: u64,
+    },
+    Stop {
+        index: usize,
+        count: u64,
+        graceful: Option<Duration>,
+    },
+    KillAll,
+    Shutdown,
+}
+
+struct LoadThread {
+    commands: mpsc::UnboundedSender<Command>,
+    handle: Option<JoinHandle<()>>,
+}
+
+fn start_load_thread(
+    number: usize,
+    env: Arc<Environment>,
+    shared: Arc<RunShared>,
+) -> std::io::Result<LoadThread> {
+    let (commands, mut inbox) = mpsc::unbounded_channel::<Command>();
+    let recorder = env.stats.recorder();
+    let handle = std::thread::Builder::new()
+        .name(format!("locusta-load-{number}"))
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    log::error!("cannot start load thread {number}: {error}");
+                    return;
+                }
+            };
+            let context = Rc::new(ThreadContext {
+                env,
+                recorder,
+                shared,
+            });
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, async move {
+                let mut users: Vec<Vec<Rc<UserControl>>> = Vec::new();
+                while let Some(command) = inbox.recv().await {
+                    match command {
+                        Command::Spawn {
+                            index,
+                            class,
+                            count,
+                        } => {
+                            if users.len() <= index {
+                                users.resize_with(index + 1, Vec::new);
+                            }
+                            for _ in 0..count {
+                                let id =
+                                    context.shared.next_user_id.fetch_add(1, Ordering::Relaxed);
+                                context.shared.live[index].fetch_add(1, Ordering::Relaxed);
+                                let (control, run) = class.clone().start_user(id, &context);
+                                let shared = context.shared.clone();
+                                tokio::task::spawn_local(async move {
+                                    run.await;
+                                    shared.live[index].fetch_sub(1, Ordering::Relaxed);
+                                });
+                                users[index].push(control);
+                            }
+                        }
+                        Command::Stop {
+                            index,
+                            count,
+                            graceful,
+                        } => {
+                            let Some(stack) = users.get_mut(index) else {
+                                continue;
+                            };
+                            stack.retain(|user| !user.is_finished());
+                            let keep = stack
+                                .len()
+                                .saturating_sub(count.min(usize::MAX as u64) as usize);
+                            let stopping: Vec<Rc<UserControl>> = stack.split_off(keep);
+                            stop_users(stopping, graceful);
+                        }
+                        Command::KillAll => {
+                            for user in users.iter().flatten() {
+                                user.kill();
+                            }
+                        }
+                        Command::Shutdown => break,
+                    }
+                }
+            });
+        })?;
+    Ok(LoadThread {
+        commands,
+        handle: Some(handle),
+    })
+}
+
+/// Stops users: at once, or gracefully with a deadline after which they are killed.
+fn stop_users(users: Vec<Rc<UserControl>>, graceful: Option<Duration>) {
+    match graceful {
+        None => users.iter().for_each(|user| user.kill()),
+        Some(timeout) => {
+            users.iter().for_each(|user| user.stop_gracefully());
+            tokio::task::spawn_local(async move {
+                tokio::time::sleep(timeout).await;
+                users
+                    .iter()
+                    .filter(|u| !u.is_finished())
+                    .for_each(|u| u.kill());
+            });
+        }
+    }
+}
+
+struct RampState {
+    dispatcher: UsersDispatcher,
+    /// Users placed per class, as the dispatcher last asked.
+    placed: Vec<u64>,
+    /// Per class, the load thread of each placed user, newest last (LIFO ramp-down).
+    placement: Vec<Vec<usize>>,
+    next_thread: usize,
+    state: RunnerState,
+    target_user_count: u64,
+}
+
+/// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
+pub struct Runner {
+    env: Arc<Environment>,
+    classes: Vec<Arc<dyn UserDefinition>>,
+    threads: Mutex<Vec<LoadThread>>,
+    shared: Arc<RunShared>,
+    ramp: Mutex<RampState>,
+    ramp_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Runner {
+    /// Checks the user classes, applies the tag filter and starts `threads` load
+    /// threads. Errors are messages for the user (Locust's wording where it has one).
+    pub fn new(
+        env: Arc<Environment>,
+        classes: Vec<Arc<dyn UserDefinition>>,
+        threads: usize,
+    ) -> Result<Arc<Runner>, String> {
+        if classes.is_empty() {
+            return Err("No User class found!".into());
+        }
+        let classes: Vec<Arc<dyn UserDefinition>> = classes
+            .into_iter()
+            .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
+            .collect();
+        if classes.is_empty() {
+            return Err("There are no users with weight > 0.".into());
+        }
+        let classes: Vec<Arc<dyn UserDefinition>> = if env.tag_filter.is_active() {
+            classes
+                .iter()
+                .map(|class| {
+                    let filtered = class.with_tag_filter(&env.tag_filter);
+                    if !filtered.has_tasks() {
+                        log::warn!(
+                            "{} had no tasks left after filtering, instantiating it will fail!",
+                            class.name()
+                        );
+                    }
+                    filtered
+                })
+                .collect()
+        } else {
+            classes
+        };
+        let dispatch_classes: Vec<DispatchClass> = classes
+            .iter()
+            .map(|class| DispatchClass {
+                name: class.name().to_string(),
+                weight: class.weight(),
+                fixed_count: class.fixed_count(),
+            })
+            .collect();
+        let shared = Arc::new(RunShared {
+            live: classes.iter().map(|_| AtomicU64::new(0)).collect(),
+            iterations: env.iterations,
+            iterations_started: AtomicU64::new(0),
+            stop_test: Mutex::new(None),
+            next_user_id: AtomicU64::new(0),
+        });
+        let threads = (0..threads.max(1))
+            .map(|number| start_load_thread(number, env.clone(), shared.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| format!("cannot start load threads: {error}"))?;
+        Ok(Arc::new(Runner {
+            ramp: Mutex::new(RampState {
+                dispatcher: UsersDispatcher::new(&["local".to_string()], dispatch_classes),
+                placed: vec![0; classes.len()],
+                placement: vec![Vec::new(); classes.len()],
+                next_thread: 0,
+                state: RunnerState::Ready,
+                target_user_count: 0,
+            }),
+            env,
+            classes,
+            threads: Mutex::new(threads),
+            shared,
+            ramp_task: Mutex::new(None),
+        }))
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &Arc<Environment> {
+        &self.env
+    }
+
+    /// The user classes that run (after tag filtering).
+    pub fn user_classes(&self) -> &[Arc<dyn UserDefinition>] {
+        &self.classes
+    }
+
+    /// The runner's state.
+    pub fn state(&self) -> RunnerState {
+        self.ramp.lock().state
+    }
+
+    /// Users alive now.
+    pub fn user_count(&self) -> u64 {
+        self.shared
+            .live
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Users alive now, per class name.
+    pub fn user_classes_count(&self) -> BTreeMap<String, u64> {
+        self.classes
+            .iter()
+            .zip(&self.shared.live)
+            .map(|(class, live)| (class.name().to_string(), live.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// The user count the current ramp goes to.
+    pub fn target_user_count(&self) -> u64 {
+        self.ramp.lock().target_user_count
+    }
+
+    /// Why the test should end by itself, if it should: a user raised `StopTest`,
+    /// or the iteration budget is spent and every user has stopped.
+    pub fn finished(&self) -> Option<String> {
+        if let Some(reason) = self.shared.stop_test.lock().clone() {
+            return Some(reason);
+        }
+        let limit = self.shared.iterations?;
+        let started = self.shared.iterations_started.load(Ordering::Relaxed);
+        (started >= limit && self.user_count() == 0).then(|| format!("{limit} iterations done"))
+    }
+
+    /// Starts (or changes) the test: ramps toward `user_count` users at
+    /// `spawn_rate` per second, optionally only with `classes`. Returns at once;
+    /// the ramp runs on the current tokio runtime and a new start replaces it.
+    pub fn start(self: &Arc<Self>, user_count: u64, spawn_rate: f64, classes: Option<Vec<String>>) {
+        if let Some(task) = self.ramp_task.lock().take() {
+            task.abort();
+        }
+        let first_start = {
+            let mut ramp = self.ramp.lock();
+            let first = matches!(ramp.state, RunnerState::Ready | RunnerState::Stopped);
+            ramp.state = RunnerState::Spawning;
+            ramp.target_user_count = user_count;
+            ramp.dispatcher
+                .new_dispatch(user_count, spawn_rate, classes.as_deref());
+            first
+        };
+        if first_start {
+            self.env.stats.reset();
+            self.env.stats.clear_exceptions();
+            *self.shared.stop_test.lock() = None;
+            self.env.events.test_start.fire(&self.env);
+        }
+        log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
+        let runner = self.clone();
+        *self.ramp_task.lock() = Some(tokio::spawn(async move { runner.ramp().await }));
+    }
+
+    async fn ramp(self: Arc<Self>) {
+        loop {
+            let step_started = Instant::now();
+            let (step, delay, more) = {
+                let mut ramp = self.ramp.lock();
+                let step = ramp.dispatcher.next_step();
+                (
+                    step,
+                    ramp.dispatcher.delay_before_next(),
+                    ramp.dispatcher.dispatch_in_progress(),
+                )
+            };
+            let Some(step) = step else { break };
+            let targets: Vec<u64> = self
+                .classes
+                .iter()
+                .map(|class| {
+                    step.get("local")
+                        .and_then(|counts| counts.get(class.name()))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .collect();
+            self.apply(&targets);
+            if !more {
+                break;
+            }
+            tokio::time::sleep(delay.saturating_sub(step_started.elapsed())).await;
+        }
+        let count = {
+            let mut ramp = self.ramp.lock();
+            ramp.state = RunnerState::Running;
+            ramp.placed.iter().sum::<u64>()
+        };
+        let spawned: Vec<String> = self
+            .classes
+            .iter()
+            .zip(&self.ramp.lock().placed)
+            .map(|(class, n)| format!("\"{}\": {n}", class.name()))
+            .collect();
+        log::info!(
+            "All users spawned: {{{}}} ({count} total users)",
+            spawned.join(", ")
+        );
+        if self.env.reset_stats {
+            log::info!("Resetting stats");
+            self.env.stats.reset();
+        }
+        self.env.events.spawning_complete.fire(&count);
+    }
+
+    /// Spawns and stops users so that each class has `targets[i]` placed users:
+    /// new users go to the threads round-robin, stopped ones are the newest.
+    fn apply(&self, targets: &[u64]) {
+        let threads = self.threads.lock();
+        let mut ramp = self.ramp.lock();
+        let thread_count = threads.len();
+        let graceful = (!self.env.stop_timeout.is_zero()).then_some(self.env.stop_timeout);
+        for (index, &target) in targets.iter().enumerate() {
+            let placed = ramp.placed[index];
+            if target > placed {
+                let mut per_thread = vec![0u64; thread_count];
+                for _ in placed..target {
+                    let thread = ramp.next_thread % thread_count;
+                    ramp.next_thread = ramp.next_thread.wrapping_add(1);
+                    per_thread[thread] += 1;
+                    ramp.placement[index].push(thread);
+                }
+                for (thread, count) in per_thread.into_iter().enumerate() {
+                    if count > 0 {
+                        let _ = threads[thread].commands.send(Command::Spawn {
+                            index,
+                            class: self.classes[index].clone(),
+                            count,
+                        });
+                    }
+                }
+            }
+        }
+        for (index, &target) in targets.iter().enumerate() {
+            let placed = ramp.placed[index];
+            if target < placed {
+                let mut per_thread = vec![0u64; thread_count];
+                for _ in target..placed {
+                    if let Some(thread) = ramp.placement[index].pop() {
+                        per_thread[thread] += 1;
+                    }
+                }
+                for (thread, count) in per_thread.into_iter().enumerate() {
+                    if count > 0 {
+                        let _ = threads[thread].commands.send(Command::Stop {
+                            index,
+                            count,
+                            graceful,
+                        });
+                    }
+                }
+            }
+            ramp.placed[index] = target;
+        }
+    }
+
+    /// Stops the test: ends the ramp, stops every user (gracefully within
+    /// `--stop-timeout`, then by force), and fires `test_stopping`/`test_stop`.
+    pub async fn stop(&self) {
+        if matches!(
+            self.state(),
+            RunnerState::Ready | RunnerState::Stopped | RunnerState::Stopping
+        ) {
+            return;
+        }
+        if let Some(task) = self.ramp_task.lock().take() {
+            task.abort();
+        }
+        self.ramp.lock().state = RunnerState::Stopping;
+        self.env.events.test_stopping.fire(&self.env);
+        let timeout = self.env.stop_timeout;
+        let graceful = (!timeout.is_zero()).then_some(timeout);
+        {
+            let threads = self.threads.lock();
+            for thread in threads.iter() {
+                for index in 0..self.classes.len() {
+                    let _ = thread.commands.send(Command::Stop {
+                        index,
+                        count: u64::MAX,
+                        graceful,
+                    });
+                }
+            }
+        }
+        if !self
+            .wait_for_users(timeout + Duration::from_millis(100))
+            .await
+        {
+            log::info!(
+                "Not all users finished their tasks & terminated in {} seconds. Stopping them...",
+                timeout.as_secs()
+            );
+            for thread in self.threads.lock().iter() {
+                let _ = thread.commands.send(Command::KillAll);
+            }
+            self.wait_for_users(Duration::MAX).await;
+        }
+        {
+            let mut ramp = self.ramp.lock();
+            ramp.state = RunnerState::Stopped;
+            ramp.placed.iter_mut().for_each(|n| *n = 0);
+            ramp.placement.iter_mut().for_each(Vec::clear);
+            ramp.target_user_count = 0;
+            ramp.dispatcher.new_dispatch(0, 1.0, None);
+            while ramp.dispatcher.next_step().is_some() {}
+        }
+        self.env.events.test_stop.fire(&self.env);
+    }
+
+    /// Waits until no user is alive, up to `limit`; whether they all ended.
+    async fn wait_for_users(&self, limit: Duration) -> bool {
+        let started = Instant::now();
+        while self.user_count() > 0 {
+            if started.elapsed() >= limit {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
+    /// Stops the test and the load threads.
+    pub async fn quit(&self) {
+        self.stop().await;
+        let mut threads = std::mem::take(&mut *self.threads.lock());
+        for thread in &threads {
+            let _ = thread.commands.send(Command::Shutdown);
+        }
+        for thread in &mut threads {
+            if let Some(handle) = thread.handle.take() {
+                let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+            }
+        }
+    }
+
+    /// Drives the test from a load shape, ticking about once per second, until the
+    /// shape returns `None`.
+    pub async fn run_shape(self: &Arc<Self>, mut shape: Box<dyn LoadShape>) {
+        let started = Instant::now();
+        let mut last = None;
+        loop {
+            let tick_started = Instant::now();
+            let context = ShapeContext {
+                run_time: started.elapsed(),
+                user_count: self.user_count(),
+            };
+            let Some(tick) = shape.tick(&context) else {
+                log::info!("Shape test completed");
+                return;
+            };
+            if last.as_ref() != Some(&tick) {
+                self.start(tick.users, tick.spawn_rate, tick.user_classes.clone());
+                last = Some(tick);
+            }
+            tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick_started.elapsed())).await;
+        }
+    }
+}

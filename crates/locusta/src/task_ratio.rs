@@ -1,0 +1,42 @@
+//! `--show-task-ratio`: each class's share of users and each task's share of picks.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use locusta_engine::task::TaskRatio;
+use locusta_engine::user::UserDefinition;
+
+/// The per-class and total task ratio tree, as Locust prints it.
+pub fn render(classes: &[Arc<dyn UserDefinition>]) -> String {
+    let total_weight: f64 = classes.iter().map(|c| c.weight()).sum();
+    let mut out = String::from("\n Task ratio per User class\n");
+    for class in classes {
+        let _ = writeln!(
+            out,
+            " - {}: {:.1}%",
+            class.name(),
+            100.0 * class.weight() / total_weight.max(f64::MIN_POSITIVE)
+        );
+        tree(&mut out, &class.task_ratios(), 1.0, 1);
+    }
+    out.push_str("\n Total task ratio\n");
+    for class in classes {
+        let share = class.weight() / total_weight.max(f64::MIN_POSITIVE);
+        let _ = writeln!(out, " - {}: {:.1}%", class.name(), 100.0 * share);
+        tree(&mut out, &class.task_ratios(), share, 1);
+    }
+    out
+}
+
+fn tree(out: &mut String, tasks: &[TaskRatio], scale: f64, depth: usize) {
+    for task in tasks {
+        let _ = writeln!(
+            out,
+            "{}- {}: {:.1}%",
+            "    ".repeat(depth) + " ",
+            task.name,
+            100.0 * task.ratio * scale
+        );
+        tree(out, &task.tasks, task.ratio * scale, depth + 1);
+    }
+}
