@@ -23,6 +23,9 @@ const USAGE_MONITOR_INTERVAL: Duration = Duration::from_secs(10);
 /// CPU use (percent of one core per load thread) above which we warn.
 const CPU_WARNING_THRESHOLD: f64 = 90.0;
 
+/// A function run with the environment before the test starts.
+pub type Setup = Box<dyn FnOnce(&Environment)>;
+
 /// What the program registered: user classes, an optional shape, and a hook to
 /// add event listeners once the environment exists.
 pub struct Program {
@@ -31,7 +34,7 @@ pub struct Program {
     /// The load shape, if any.
     pub shape: Option<Box<dyn LoadShape>>,
     /// Called with the environment before the test starts.
-    pub setup: Vec<Box<dyn FnOnce(&Environment)>>,
+    pub setup: Vec<Setup>,
 }
 
 /// A startup problem: printed, then the process exits with `code`.

@@ -47,7 +47,7 @@ use locusta_engine::user::{UserClass, UserDefinition};
 pub struct Locusta {
     classes: Vec<Arc<dyn UserDefinition>>,
     shape: Option<Box<dyn LoadShape>>,
-    setup: Vec<Box<dyn FnOnce(&Environment)>>,
+    setup: Vec<app::Setup>,
 }
 
 impl Locusta {
