@@ -1,0 +1,214 @@
+//! The programs as a user runs them: messages of bad options, signals, the
+//! console output of a whole run.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// A bundled example program. `cargo test --all-targets` builds examples as test
+/// harnesses, so the runnable programs are built here once (a no-op when fresh).
+fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "locusta", "--examples"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the examples failed");
+    });
+    let deps = std::env::current_exe().expect("test binary path");
+    let path = deps
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("examples")
+        .join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+fn locusta(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(args)
+        .output()
+        .expect("locusta runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn an_unknown_option_gets_a_suggestion_and_exit_code_2() {
+    let out = locusta(&["--headless", "--user", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--users"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_run_time_says_what_is_valid() {
+    let out = locusta(&["--headless", "-t", "10 minutes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Invalid time span format. Valid formats: 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc."
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn negative_users_and_zero_spawn_rate_are_refused_clearly() {
+    let out = locusta(&["--headless", "-u", "-3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the number of users must be 0 or more"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = locusta(&["--headless", "-r", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the spawn rate must be a number greater than 0"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_bare_binary_explains_that_it_has_no_users() {
+    let out = locusta(&["--headless", "-H", "http://127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("No User class found!"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = locusta(&["--headless", "-f", "locustfile.py"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not available yet"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn version_and_list() {
+    let out = locusta(&["-V"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).starts_with("locusta "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = Command::new(example("shop"))
+        .arg("--list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "Available Users:\n    Shopper\n");
+}
+
+/// Runs the shop example for a while, then sends `signal`; every output must
+/// still be printed and the process must end by itself.
+fn stop_with(signal: libc::c_int) {
+    let target = spawn(TargetConfig::default());
+    let mut child = Command::new(example("shop"))
+        .args([
+            "--headless",
+            "-u",
+            "10",
+            "-r",
+            "100",
+            "-t",
+            "60s",
+            "-H",
+            &target.url(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while target.requests_served() < 20 {
+        assert!(Instant::now() < deadline, "no traffic");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill only sends a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("shutting down"), "{stderr}");
+    assert!(
+        stderr.contains("Response time percentiles (exact)"),
+        "{stderr}"
+    );
+    let summary_rows = stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Aggregated"))
+        .count();
+    assert!(
+        summary_rows >= 2,
+        "final summary and percentile rows: {stderr}"
+    );
+}
+
+#[test]
+fn sigterm_stops_gracefully_and_prints_the_summary() {
+    stop_with(libc::SIGTERM);
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_and_prints_the_summary() {
+    stop_with(libc::SIGINT);
+}
+
+#[test]
+fn console_output_has_locusts_layout() {
+    // Locust's format: "%-8s %-76s %7s %12s |%7s %7s %7s%7s | %7s %11s".
+    let target = spawn(TargetConfig::default());
+    let out = Command::new(example("bench_fast"))
+        .args([
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-i",
+            "100",
+            "-H",
+            &target.url(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    let header = format!(
+        "{:<8} {:<76} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}",
+        "Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s"
+    );
+    assert!(stderr.contains(&header), "{stderr}");
+    let row = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("GET      /  "))
+        .unwrap_or_else(|| panic!("no GET / row: {stderr}"));
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(columns[2], "100", "{row}");
+    assert_eq!(columns[3], "0(0.00%)", "{row}");
+}
