@@ -7,9 +7,17 @@ use locusta::prelude::*;
 use locusta_demo_target::{spawn, TargetConfig};
 use parking_lot::Mutex;
 
-/// Totals read at `test_stop`: (requests, failures, failure messages, exceptions).
+/// Totals read at `test_stop`.
+#[derive(Default)]
+struct Totals {
+    requests: u64,
+    failures: u64,
+    errors: Vec<String>,
+    exception_groups: usize,
+}
+
 #[derive(Default, Clone)]
-struct Seen(Arc<Mutex<(u64, u64, Vec<String>, usize)>>);
+struct Seen(Arc<Mutex<Totals>>);
 
 impl Seen {
     fn attach(&self, program: Locusta) -> Locusta {
@@ -18,23 +26,23 @@ impl Seen {
             env.events.test_stop.add_listener(move |env: &Environment| {
                 let stats = env.stats.collect();
                 let errors = stats.errors().iter().map(|e| e.display_name()).collect();
-                *seen.0.lock() = (
-                    stats.total.num_requests,
-                    stats.total.num_failures,
+                *seen.0.lock() = Totals {
+                    requests: stats.total.num_requests,
+                    failures: stats.total.num_failures,
                     errors,
-                    env.stats.exceptions().len(),
-                );
+                    exception_groups: env.stats.exceptions().len(),
+                };
             });
         })
     }
     fn requests(&self) -> u64 {
-        self.0.lock().0
+        self.0.lock().requests
     }
     fn failures(&self) -> u64 {
-        self.0.lock().1
+        self.0.lock().failures
     }
     fn errors(&self) -> Vec<String> {
-        self.0.lock().2.clone()
+        self.0.lock().errors.clone()
     }
 }
 
@@ -141,7 +149,7 @@ fn task_errors_count_as_errors_for_the_exit_code() {
         },
     )));
     assert_eq!(run(program, &["-H", &target.url(), "-i", "2"]), 1);
-    assert_eq!(seen.0.lock().3, 1, "one exception group");
+    assert_eq!(seen.0.lock().exception_groups, 1, "one exception group");
 }
 
 #[test]
