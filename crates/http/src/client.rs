@@ -62,7 +62,9 @@ pub struct HttpClient {
     base: Option<BaseUrl>,
     config: Arc<ClientConfig>,
     recorder: Recorder,
-    pool: Vec<Conn>,
+    /// Idle keep-alive connections. Boxed: a hyper connection is kilobytes, and
+    /// moving it in and out of the pool (and through futures) should not copy that.
+    pool: Vec<Box<Conn>>,
     jar: CookieStore,
     /// An instant and the epoch time at that instant, to date requests cheaply.
     clock: (Instant, f64),
@@ -202,6 +204,7 @@ impl HttpClient {
         let read_timeout = timeout.unwrap_or(self.config.timeout);
         let mut history = Vec::new();
         let mut strip_auth = false;
+        let mut fresh_connection = false;
         loop {
             let result = match self.build(
                 &method,
@@ -211,12 +214,23 @@ impl HttpClient {
                 content_type.as_ref(),
                 strip_auth,
             ) {
-                Ok(request) => self.send(&target, request, read_timeout).await,
-                Err(e) => Err(e),
+                Ok(request) => {
+                    self.send(&target, request, read_timeout, fresh_connection)
+                        .await
+                }
+                Err(e) => Err(Attempt::Failed(e)),
             };
             let exchange = match result {
                 Ok(exchange) => exchange,
-                Err(e) => {
+                Err(Attempt::Stale) if is_idempotent(&method) && !fresh_connection => {
+                    // A kept-alive connection the server had closed: once more on a new one.
+                    fresh_connection = true;
+                    continue;
+                }
+                Err(Attempt::Stale) => {
+                    unreachable!("send reports Stale only for reused connections")
+                }
+                Err(Attempt::Failed(e) | Attempt::NoResponse(e)) => {
                     let message = e.to_string();
                     return Response {
                         method,
@@ -234,6 +248,7 @@ impl HttpClient {
                     };
                 }
             };
+            fresh_connection = false;
             let Exchange {
                 parts,
                 body: response_body,
@@ -353,51 +368,81 @@ impl HttpClient {
         target: &Target,
         mut request: Request<ReqBody>,
         timeout: Duration,
-    ) -> Result<Exchange, HttpError> {
-        let (mut conn, mut reused) = match self.checkout(target) {
+        fresh: bool,
+    ) -> Result<Exchange, Attempt> {
+        let checked_out = if fresh { None } else { self.checkout(target) };
+        let (mut conn, mut reused) = match checked_out {
             Some(conn) => (conn, true),
-            None => (self.open(target).await?, false),
+            None => (
+                Box::pin(self.open(target)).await.map_err(Attempt::Failed)?,
+                false,
+            ),
         };
         loop {
             let round_trip = conn.round_trip(request, self.config.max_body_bytes);
             match tokio::time::timeout(timeout, round_trip).await {
-                Err(_) => return Err(HttpError::Timeout(timeout)),
+                Err(_) => return Err(Attempt::Failed(HttpError::Timeout(timeout))),
                 Ok(Ok(exchange)) => {
+                    conn.mark_idle();
                     self.checkin(conn);
                     return Ok(exchange);
                 }
                 Ok(Err(SendFailure::NotSent(unsent))) if reused => {
                     request = *unsent;
                     reused = false;
-                    conn = self.open(target).await?;
+                    conn = Box::pin(self.open(target)).await.map_err(Attempt::Failed)?;
                 }
                 Ok(Err(SendFailure::NotSent(_))) => {
-                    return Err(HttpError::ConnectionClosed(
+                    return Err(Attempt::Failed(HttpError::ConnectionClosed(
                         "connection closed before the request was sent".into(),
-                    ))
+                    )))
                 }
-                Ok(Err(SendFailure::Failed(e))) => return Err(e),
+                Ok(Err(SendFailure::NoResponse(_))) if reused => return Err(Attempt::Stale),
+                Ok(Err(SendFailure::NoResponse(e))) => return Err(Attempt::NoResponse(e)),
+                Ok(Err(SendFailure::Failed(e))) => return Err(Attempt::Failed(e)),
             }
         }
     }
 
-    async fn open(&self, target: &Target) -> Result<Conn, HttpError> {
-        Conn::open(target, self.config.connect_timeout, self.config.verify_tls).await
+    async fn open(&self, target: &Target) -> Result<Box<Conn>, HttpError> {
+        Conn::open(target, self.config.connect_timeout, self.config.verify_tls)
+            .await
+            .map(Box::new)
     }
 
     /// Takes the kept-alive connection to `target`'s origin, if it is still usable.
-    fn checkout(&mut self, target: &Target) -> Option<Conn> {
+    fn checkout(&mut self, target: &Target) -> Option<Box<Conn>> {
         let i = self.pool.iter().position(|c| c.serves(target))?;
         let mut conn = self.pool.swap_remove(i);
         conn.is_reusable().then_some(conn)
     }
 
-    fn checkin(&mut self, conn: Conn) {
+    fn checkin(&mut self, conn: Box<Conn>) {
         if self.pool.len() >= MAX_POOLED {
             self.pool.remove(0);
         }
         self.pool.push(conn);
     }
+}
+
+/// How one attempt to send a request ended, when it did not give a response.
+enum Attempt {
+    /// A reused keep-alive connection ended before any response: the server had
+    /// closed it while idle.
+    Stale,
+    /// A fresh connection ended before any response.
+    NoResponse(HttpError),
+    /// Any other failure.
+    Failed(HttpError),
+}
+
+/// Methods that may be sent twice (RFC 9110 §9.2.2): safe to retry on a new
+/// connection when a stale one swallowed the first attempt.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -9,7 +9,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::response::Parts;
@@ -97,6 +97,9 @@ impl AsyncWrite for Stream {
 pub(crate) enum SendFailure {
     /// The connection was closed before the request was written: safe to retry.
     NotSent(Box<Request<ReqBody>>),
+    /// The connection ended before any response arrived (the request may have
+    /// reached the server): on a reused connection, a stale keep-alive.
+    NoResponse(HttpError),
     /// The request failed (it may have reached the server).
     Failed(HttpError),
 }
@@ -120,9 +123,16 @@ pub(crate) struct Conn {
     driver: Connection<TokioIo<Stream>, ReqBody>,
     /// `Some` once the connection task ended (with its error, if any).
     ended: Option<Option<HttpError>>,
+    /// When the last exchange ended.
+    idle_since: Instant,
     #[cfg(unix)]
     fd: std::os::fd::RawFd,
 }
+
+/// A connection idle this long is checked with a socket peek before reuse: by
+/// then a server's idle timeout may have closed it. Shorter idle times skip the
+/// system call (a stale connection then costs one retry of an idempotent request).
+const PEEK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 impl Conn {
     /// Connects (TCP, then TLS for https) within `connect_timeout`.
@@ -160,6 +170,7 @@ impl Conn {
                 sender,
                 driver,
                 ended: None,
+                idle_since: Instant::now(),
                 #[cfg(unix)]
                 fd,
             })
@@ -190,10 +201,15 @@ impl Conn {
             return false;
         }
         #[cfg(unix)]
-        if peer_closed_or_sent(self.fd) {
+        if self.idle_since.elapsed() >= PEEK_AFTER_IDLE && peer_closed_or_sent(self.fd) {
             return false;
         }
         true
+    }
+
+    /// Marks the end of an exchange (the connection goes back to the pool).
+    pub(crate) fn mark_idle(&mut self) {
+        self.idle_since = Instant::now();
     }
 
     /// Sends `req` and reads the whole response body, keeping up to `max_body` bytes.
@@ -214,7 +230,7 @@ impl Conn {
                 Err(mut e) => {
                     return Err(match e.take_message() {
                         Some(req) => SendFailure::NotSent(Box::new(req)),
-                        None => SendFailure::Failed(error::from_hyper(e.error())),
+                        None => SendFailure::NoResponse(error::from_hyper(e.error())),
                     })
                 }
             };
@@ -240,11 +256,11 @@ impl Conn {
             inner: exchange,
         }
         .await;
+        // The connection task's own error explains a failure best.
+        let explained = |e: HttpError| ended.as_ref().and_then(|x| x.clone()).unwrap_or(e);
         match result {
-            // The connection task's own error explains a failure best.
-            Err(SendFailure::Failed(e)) => Err(SendFailure::Failed(
-                ended.as_ref().and_then(|x| x.clone()).unwrap_or(e),
-            )),
+            Err(SendFailure::Failed(e)) => Err(SendFailure::Failed(explained(e))),
+            Err(SendFailure::NoResponse(e)) => Err(SendFailure::NoResponse(explained(e))),
             other => other,
         }
     }
