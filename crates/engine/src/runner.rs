@@ -507,9 +507,12 @@ impl Runner {
                 }
             }
         }
-        if !self
-            .wait_for_users(timeout + Duration::from_millis(100))
-            .await
+        // Without a stop timeout users are killed at once; their on_stop handlers
+        // still run, and are waited for as Locust does.
+        if !timeout.is_zero()
+            && !self
+                .wait_for_users(timeout + Duration::from_millis(100))
+                .await
         {
             log::info!(
                 "Not all users finished their tasks & terminated in {} seconds. Stopping them...",
@@ -518,8 +521,8 @@ impl Runner {
             for thread in self.threads.lock().iter() {
                 let _ = thread.commands.send(Command::KillAll);
             }
-            self.wait_for_users(Duration::MAX).await;
         }
+        self.wait_for_users(Duration::MAX).await;
         {
             let mut ramp = self.ramp.lock();
             ramp.state = RunnerState::Stopped;
