@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod logging;
 pub mod task_ratio;
 pub mod timespan;

@@ -11,6 +11,9 @@
 //! * [`console`]: Locust's console tables.
 
 pub mod console;
+pub mod csv;
+pub mod html;
+pub mod json;
 mod entry;
 mod errors;
 pub mod history;
