@@ -832,7 +832,7 @@ body{margin:0;background:var(--bg);color:var(--text);font:14px/1.5 system-ui,-ap
 .meta code{background:rgba(255,255,255,.14);padding:1px 6px;border-radius:5px}
 .hero .muted{color:#bbf7d0}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:14px;margin:18px 0}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:14px;margin:18px 0}
 .tile{background:var(--card);border-radius:12px;padding:14px 16px;box-shadow:0 1px 3px rgba(15,23,42,.08);border-top:3px solid var(--accent)}
 .tile.bad{border-top-color:var(--bad)}
 .tile-label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.06em}
