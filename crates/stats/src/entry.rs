@@ -1,5 +1,7 @@
 //! One statistics row: [`StatsEntry`].
 
+use std::collections::VecDeque;
+
 use hdrhistogram::Histogram;
 
 /// The percentiles of the console and CSV tables (Locust's `PERCENTILES_TO_REPORT`).
@@ -13,6 +15,40 @@ pub const PER_SECOND_WINDOW: usize = 64;
 
 /// Significant digits of the response-time histograms: ≤ 1 % relative error.
 const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Locust's `CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW`: current percentiles look
+/// at about the last 10 seconds.
+const CURRENT_WINDOW_SECS: i64 = 10;
+
+/// How many per-second response-time snapshots an entry keeps (Locust's
+/// `CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW + 10`).
+const SNAPSHOTS_KEPT: usize = 20;
+
+/// The response-time histogram of an entry at one moment, kept sparse: the
+/// recorded buckets only, as (highest equivalent value in µs, count), ascending.
+#[derive(Debug, Clone, Default)]
+struct Snapshot {
+    /// The whole epoch second the snapshot was taken in.
+    sec: i64,
+    /// Samples in the histogram then.
+    samples: u64,
+    buckets: Vec<(u64, u64)>,
+}
+
+/// The snapshot an entry implicitly has at its start (creation or reset): empty.
+static EMPTY_SNAPSHOT: Snapshot = Snapshot {
+    sec: i64::MIN,
+    samples: 0,
+    buckets: Vec::new(),
+};
+
+/// The seconds where the snapshot for a current percentile at second `t` is
+/// searched, by preference: t−10, t−11, t−9, t−12, t−8, … t−18, t−2 (Locust's
+/// `get_current_response_time_percentile`).
+fn snapshot_search_order(t: i64) -> impl Iterator<Item = i64> {
+    let centre = t - CURRENT_WINDOW_SECS;
+    std::iter::once(centre).chain((1..=8).flat_map(move |i| [centre - i, centre + i]))
+}
 
 /// Formats a percentile (0..=1) like Locust's `get_readable_percentiles`:
 /// `50%`, `99.9%`, `99.99%`, `100%`.
@@ -128,6 +164,9 @@ pub struct StatsEntry {
     /// Response times in microseconds.
     histogram: Histogram<u64>,
     per_second: PerSecond,
+    /// Per-second snapshots of the histogram for current percentiles, oldest
+    /// first, at most [`SNAPSHOTS_KEPT`].
+    snapshots: VecDeque<Snapshot>,
 }
 
 impl StatsEntry {
@@ -148,6 +187,7 @@ impl StatsEntry {
             histogram: Histogram::new(SIGNIFICANT_DIGITS)
                 .expect("2 significant digits is a valid histogram precision"),
             per_second: PerSecond::new(),
+            snapshots: VecDeque::new(),
         }
     }
 
@@ -223,6 +263,7 @@ impl StatsEntry {
         self.last_request_timestamp = None;
         self.histogram.reset();
         self.per_second.clear();
+        self.snapshots.clear();
     }
 
     /// Whether anything was logged since creation or the last reset.
@@ -291,6 +332,86 @@ impl StatsEntry {
             }
         }
         value.clamp(min, max) as f64 / 1000.0
+    }
+
+    /// Takes the snapshot of the response times used by
+    /// [`Self::current_percentile`], keyed by the whole second of `now`. At most
+    /// one per second (later calls in the same second do nothing); the last 20
+    /// are kept. Locust takes one when the first request of a new second arrives;
+    /// here the owner calls this about once a second (see
+    /// [`crate::RequestStats::snapshot_response_times`]).
+    pub fn snapshot_response_times(&mut self, now: f64) {
+        let sec = epoch_second(now);
+        if self.snapshots.back().is_some_and(|s| s.sec >= sec) {
+            return;
+        }
+        // Reuse the oldest snapshot's allocation once the ring is full.
+        let mut snapshot = if self.snapshots.len() >= SNAPSHOTS_KEPT {
+            self.snapshots.pop_front().unwrap_or_default()
+        } else {
+            Snapshot::default()
+        };
+        snapshot.sec = sec;
+        snapshot.samples = self.histogram.len();
+        snapshot.buckets.clear();
+        snapshot.buckets.extend(
+            self.histogram
+                .iter_recorded()
+                .map(|b| (b.value_iterated_to(), b.count_at_value())),
+        );
+        self.snapshots.push_back(snapshot);
+    }
+
+    /// Locust's *current* response-time percentile `q` (0..=1) in ms: the
+    /// percentile of the samples logged since the snapshot taken about 10 s
+    /// before `now`. The snapshot is searched at the seconds t−10, t−11, t−9,
+    /// t−12, t−8, … t−18, t−2 (t = the whole second of `now`); the entry's start
+    /// (creation or reset) counts as an empty snapshot, as in Locust. `None` when
+    /// no snapshot is found; `Some(0.0)` when the window has no samples.
+    ///
+    /// The rank is Locust's (`floor(N·q)`, the last sample for q = 1); the value is
+    /// the middle of its histogram bucket (≤ 1 % relative error), clamped to the
+    /// entry's exact [min, max], and exactly the min or max when the window's
+    /// first or last sample shares the bucket of the exact min or max.
+    pub fn current_percentile(&self, q: f64, now: f64) -> Option<f64> {
+        let start_sec = epoch_second(self.start_time);
+        let snapshot = snapshot_search_order(epoch_second(now)).find_map(|sec| {
+            self.snapshots
+                .iter()
+                .find(|s| s.sec == sec)
+                .or((sec == start_sec).then_some(&EMPTY_SNAPSHOT))
+        })?;
+        let n = self.histogram.len().saturating_sub(snapshot.samples);
+        if n == 0 {
+            return Some(0.0);
+        }
+        let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
+        let rank = ((n as f64 * q).floor() as u64).min(n - 1) + 1;
+        let min = self.min_response_time_us.unwrap_or(0);
+        let max = self.max_response_time_us.max(min);
+        let mut old = snapshot.buckets.iter().peekable();
+        let mut seen = 0u64;
+        for bucket in self.histogram.iter_recorded() {
+            let value = bucket.value_iterated_to();
+            let mut count = bucket.count_at_value();
+            while old.next_if(|(v, _)| *v < value).is_some() {}
+            if let Some((_, before)) = old.next_if(|(v, _)| *v == value) {
+                count = count.saturating_sub(*before);
+            }
+            seen += count;
+            if count == 0 || seen < rank {
+                continue;
+            }
+            let us = if rank == n && self.histogram.equivalent(value, max) {
+                max
+            } else if rank == 1 && self.histogram.equivalent(value, min) {
+                min
+            } else {
+                self.histogram.median_equivalent(value).clamp(min, max)
+            };
+            return Some(us as f64 / 1000.0);
+        }
+        Some(max as f64 / 1000.0)
     }
 
     /// Average response body size in bytes.

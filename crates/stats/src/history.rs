@@ -1,6 +1,8 @@
 //! The statistics over time: one [`HistoryPoint`] per sampling interval, for
 //! the history CSV, the HTML report's charts and the web UI.
 
+use crate::RequestStats;
+
 /// The percentiles charted over time (Locust's `PERCENTILES_TO_CHART`).
 pub const PERCENTILES_TO_CHART: [f64; 2] = [0.5, 0.95];
 
@@ -26,4 +28,38 @@ pub struct HistoryPoint {
 pub struct StatsHistory {
     /// The points.
     pub points: Vec<HistoryPoint>,
+}
+
+impl StatsHistory {
+    /// Appends the point of `now`, built from `stats` as Locust's
+    /// `update_stats_history`: the Aggregated row's current requests/s and
+    /// failures/s (Locust's window), its average response time since the start
+    /// (rounded to 2 decimals) and its current-window percentiles for
+    /// [`PERCENTILES_TO_CHART`] (0 when no snapshot is found: see
+    /// [`RequestStats::snapshot_response_times`]).
+    pub fn record(&mut self, stats: &RequestStats, user_count: u64, now: f64) {
+        let (current_rps, current_fail_per_sec) = stats.rates(&stats.total, true);
+        let response_time_percentiles = PERCENTILES_TO_CHART
+            .iter()
+            .map(|&q| {
+                let ms = stats.current_percentile(&stats.total, q, now);
+                (q, ms.unwrap_or(0.0))
+            })
+            .collect();
+        self.points.push(HistoryPoint {
+            time: now,
+            user_count,
+            current_rps,
+            current_fail_per_sec,
+            total_avg_response_time: round_half_away(stats.total.avg_response_time(), 2),
+            response_time_percentiles,
+        });
+    }
+}
+
+/// `value` rounded to `digits` decimals, halves away from zero (Locust's
+/// `proper_round`).
+fn round_half_away(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
 }

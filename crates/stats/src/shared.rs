@@ -207,6 +207,27 @@ impl RequestStats {
         self.total.num_failures
     }
 
+    /// Takes this second's response-time snapshot for current-window percentiles
+    /// (see [`StatsEntry::snapshot_response_times`]): always for Aggregated, and
+    /// for every row when `all_rows` (`--csv-full-history`). Call about once a
+    /// second on the merged view; at most one snapshot per whole second is kept,
+    /// 20 in all per entry (Locust's `CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW + 10`).
+    pub fn snapshot_response_times(&mut self, now: f64, all_rows: bool) {
+        self.total.snapshot_response_times(now);
+        if all_rows {
+            for entry in self.entries.iter_mut() {
+                entry.snapshot_response_times(now);
+            }
+        }
+    }
+
+    /// Locust's current response-time percentile `q` (ms) of `entry` over about
+    /// the last 10 s at `now`; `None` when no snapshot is found. See
+    /// [`StatsEntry::current_percentile`].
+    pub fn current_percentile(&self, entry: &StatsEntry, q: f64, now: f64) -> Option<f64> {
+        entry.current_percentile(q, now)
+    }
+
     /// (requests/s, failures/s) of `entry` against these statistics' global
     /// timestamps: Locust's current rates if `current`, else its total rates.
     /// Both are 0 before the first request.
