@@ -25,11 +25,12 @@ pub mod logging;
 pub mod task_ratio;
 pub mod timespan;
 
+use std::collections::HashMap;
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 pub use locusta_engine::{dispatch, events, runner, shape, task, usage, user, wait, Environment};
 pub use locusta_http as http;
 pub use locusta_stats as stats;
@@ -83,19 +84,35 @@ impl Locusta {
     }
 
     /// Runs with the given command line (the first item is the program name) and
-    /// returns the exit code. Command-line errors print their message and give 2.
+    /// returns the exit code. The options come from the command line, `LOCUST_*`
+    /// environment variables and the configuration files of the current
+    /// directory, `$HOME` and `--config` ([`config::parse`]). Command-line errors
+    /// print clap's message and give 2; configuration file errors and the checks
+    /// of [`cli::Options::validate`] print their message and give 1.
     pub fn run_with_args<I, T>(self, args: I) -> i32
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let options = match cli::Options::try_parse_from(args) {
+        let env: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .filter(|(name, _)| name.starts_with("LOCUST"))
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let home = std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from);
+        let options = match config::parse(args, &env, &cwd, home.as_deref()) {
             Ok(options) => options,
             Err(error) => {
-                let _ = error.print();
+                error.print();
                 return error.exit_code();
             }
         };
+        if let Err(message) = options.validate() {
+            eprintln!("{message}");
+            return 1;
+        }
         app::run(
             options,
             app::Program {
