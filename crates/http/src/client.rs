@@ -64,6 +64,7 @@ pub struct HttpClient {
     recorder: Recorder,
     /// Idle keep-alive connections. Boxed: a hyper connection is kilobytes, and
     /// moving it in and out of the pool (and through futures) should not copy that.
+    #[allow(clippy::vec_box)]
     pool: Vec<Box<Conn>>,
     jar: CookieStore,
     /// An instant and the epoch time at that instant, to date requests cheaply.

@@ -15,9 +15,12 @@ use locusta_http::{ClientConfig, HttpClient};
 use locusta_stats::{console, SharedStats};
 
 use crate::cli::Options;
+use crate::outputs::{report_meta, Outputs};
 
 /// Locust's periodic console interval.
 const CONSOLE_STATS_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the CSV files and the history are written (Locust's `CSV_STATS_INTERVAL_SEC`).
+const OUTPUT_INTERVAL: Duration = Duration::from_secs(1);
 /// Locust's usage-monitor interval.
 const USAGE_MONITOR_INTERVAL: Duration = Duration::from_secs(10);
 /// CPU use (percent of one core per load thread) above which we warn.
@@ -56,7 +59,7 @@ impl Fatal {
 
 /// Runs a test as the options say and returns the process exit code.
 pub fn run(options: Options, program: Program) -> i32 {
-    if let Err(message) = crate::logging::init(options.loglevel, options.logfile.as_deref()) {
+    if let Err(message) = crate::logging::setup(&options) {
         eprintln!("{message}");
         return 1;
     }
@@ -108,6 +111,7 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
     for setup in program.setup {
         setup(&env);
     }
+    let outputs = Outputs::prepare(&options).map_err(Fatal::startup)?;
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -115,7 +119,14 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
         .enable_all()
         .build()
         .map_err(|e| Fatal::startup(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(headless(options, env, classes, program.shape, threads))
+    runtime.block_on(headless(
+        options,
+        env,
+        classes,
+        program.shape,
+        threads,
+        outputs,
+    ))
 }
 
 /// Keeps the classes named on the command line (all when none are named).
@@ -209,7 +220,9 @@ async fn headless(
     classes: Vec<Arc<dyn UserDefinition>>,
     shape: Option<Box<dyn LoadShape>>,
     threads: usize,
+    outputs: Outputs,
 ) -> Result<i32, Fatal> {
+    let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
     let runner = Runner::new(env.clone(), classes, threads).map_err(Fatal::startup)?;
     env.events.init.fire(&env);
@@ -280,6 +293,20 @@ async fn headless(
         })
     };
 
+    let output_task = {
+        let env = env.clone();
+        let runner = runner.clone();
+        let outputs = outputs.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(OUTPUT_INTERVAL);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                outputs.lock().tick(&env, runner.user_count());
+            }
+        })
+    };
+
     let end = wait_for_end(&runner, options.run_time, &mut shape_task).await;
     match &end {
         End::RunTime => log::info!("--run-time limit reached, shutting down"),
@@ -301,18 +328,31 @@ async fn headless(
         task.abort();
     }
     usage_task.abort();
+    output_task.abort();
     env.events.quitting.fire_reversed(&env);
     runner.quit().await;
+    let meta = report_meta(&options, runner.user_classes(), env.stats.start_time());
+    let (outputs_written, console_summary) = {
+        let mut outputs = outputs.lock();
+        (
+            outputs.finish(&env, runner.user_count(), &meta),
+            outputs.console_summary(),
+        )
+    };
 
     let exit_code = {
         let stats = env.stats.collect();
-        print_stderr(&console::stats_table(&stats, false, name_width));
-        print_stderr(&console::percentiles_table(&stats, name_width));
-        print_stderr(&console::error_report_with_width(&stats, name_width));
+        if console_summary {
+            print_stderr(&console::stats_table(&stats, false, name_width));
+            print_stderr(&console::percentiles_table(&stats, name_width));
+            print_stderr(&console::error_report_with_width(&stats, name_width));
+        }
         let failed = !stats.errors().is_empty() || !env.stats.exceptions().is_empty();
         match *env.process_exit_code.lock() {
             Some(code) => code,
             None if failed => options.exit_code_on_error,
+            // An output that could not be written is an internal error.
+            None if !outputs_written => 2,
             None => 0,
         }
     };

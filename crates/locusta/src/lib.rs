@@ -22,6 +22,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod outputs;
 pub mod task_ratio;
 pub mod timespan;
 

@@ -121,6 +121,10 @@ fn version_and_list() {
 /// still be printed and the process must end by itself.
 fn stop_with(signal: libc::c_int) {
     let target = spawn(TargetConfig::default());
+    let dir = std::env::temp_dir().join(format!("locusta-signal-{}-{signal}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let prefix = dir.join("run");
+    let report = dir.join("report.html");
     let mut child = Command::new(example("shop"))
         .args([
             "--headless",
@@ -132,6 +136,12 @@ fn stop_with(signal: libc::c_int) {
             "60s",
             "-H",
             &target.url(),
+        ])
+        .args([
+            "--csv",
+            prefix.to_str().unwrap(),
+            "--html",
+            report.to_str().unwrap(),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -166,6 +176,14 @@ fn stop_with(signal: libc::c_int) {
         summary_rows >= 2,
         "final summary and percentile rows: {stderr}"
     );
+    // Every requested file is complete: the final Aggregated row counts every request.
+    let stats = std::fs::read_to_string(dir.join("run_stats.csv")).unwrap();
+    let aggregated = stats.lines().last().unwrap().to_string();
+    let count: u64 = aggregated.split(',').nth(2).unwrap().parse().unwrap();
+    assert!(count >= 20, "{stats}");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("locusta report") && page.contains("Aggregated"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -12,11 +12,11 @@
 
 pub mod console;
 pub mod csv;
-pub mod html;
-pub mod json;
 mod entry;
 mod errors;
 pub mod history;
+pub mod html;
+pub mod json;
 mod recorder;
 mod shared;
 

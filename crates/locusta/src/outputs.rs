@@ -1,0 +1,186 @@
+//! The files and streams a run writes besides the console: `--csv` (rewritten
+//! every second, flushed at the end), `--json`/`--json-file` and `--html`.
+//! Every path is checked before the test starts, so no run is wasted on an
+//! unwritable path, and everything is written again at the end, also after
+//! Ctrl-C or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use locusta_engine::task::TaskRatio;
+use locusta_engine::user::UserDefinition;
+use locusta_engine::Environment;
+use locusta_stats::csv::CsvWriter;
+use locusta_stats::html::{html_file_name, render_report, RatioNode, ReportMeta};
+use locusta_stats::{json, now_epoch, StatsHistory};
+
+use crate::cli::Options;
+
+/// The outputs asked for on the command line, and the history they share.
+pub struct Outputs {
+    csv: Option<CsvWriter>,
+    json_stdout: bool,
+    json_file: Option<String>,
+    html: Option<String>,
+    full_history: bool,
+    history: StatsHistory,
+}
+
+/// Creates (or truncates) a file to prove it can be written, creating parent folders.
+fn check_writable(path: &str, what: &str) -> Result<(), String> {
+    let path = Path::new(path);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the folder of {what} {}: {e}", path.display()))?;
+    }
+    std::fs::File::create(path)
+        .map(drop)
+        .map_err(|e| format!("cannot write {what} {}: {e}", path.display()))
+}
+
+impl Outputs {
+    /// Opens the CSV files and checks the other paths; errors name the file.
+    pub fn prepare(options: &Options) -> Result<Outputs, String> {
+        let csv = match &options.csv_prefix {
+            Some(prefix) => Some(CsvWriter::create(prefix, options.csv_full_history)?),
+            None => None,
+        };
+        let json_file = options
+            .json_file
+            .as_ref()
+            .map(|name| format!("{name}.json"));
+        if let Some(path) = &json_file {
+            check_writable(path, "the --json-file")?;
+        }
+        let html = options.html.as_ref().map(|template| {
+            html_file_name(
+                template,
+                options.users.unwrap_or(1),
+                options.spawn_rate.unwrap_or(1.0),
+                options.run_time.map(|d| d.as_secs()),
+            )
+        });
+        if let Some(path) = &html {
+            check_writable(path, "the --html report")?;
+        }
+        Ok(Outputs {
+            csv,
+            json_stdout: options.json,
+            json_file,
+            html,
+            full_history: options.csv_full_history,
+            history: StatsHistory::default(),
+        })
+    }
+
+    /// Whether the final console tables are printed (`--json-file` suppresses them, as Locust).
+    pub fn console_summary(&self) -> bool {
+        self.json_file.is_none()
+    }
+
+    /// Once a second: a history point, the CSV history rows and rewritten CSV files.
+    pub fn tick(&mut self, env: &Environment, user_count: u64) {
+        let now = now_epoch();
+        let exceptions = env.stats.exceptions();
+        let mut stats = env.stats.collect();
+        stats.snapshot_response_times(now, self.full_history);
+        self.history.record(&stats, user_count, now);
+        if let Some(csv) = &mut self.csv {
+            let result = csv
+                .append_history(&stats, user_count, now)
+                .and_then(|()| csv.rewrite(&stats, &exceptions));
+            if let Err(error) = result {
+                log::error!("{error}");
+            }
+        }
+    }
+
+    /// Writes every output one last time. Returns false if any could not be written.
+    pub fn finish(&mut self, env: &Environment, user_count: u64, meta: &ReportMeta) -> bool {
+        let now = now_epoch();
+        let exceptions = env.stats.exceptions();
+        let mut stats = env.stats.collect();
+        stats.snapshot_response_times(now, self.full_history);
+        self.history.record(&stats, user_count, now);
+        let mut ok = true;
+        let mut report = |result: Result<(), String>| {
+            if let Err(error) = result {
+                log::error!("{error}");
+                ok = false;
+            }
+        };
+        if let Some(csv) = &mut self.csv {
+            report(csv.finish(&stats, &exceptions, user_count, now));
+        }
+        if self.json_stdout || self.json_file.is_some() {
+            let text = json::stats_json(&stats);
+            if self.json_stdout {
+                println!("{text}");
+            }
+            if let Some(path) = &self.json_file {
+                report(
+                    std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}")),
+                );
+            }
+        }
+        if let Some(path) = &self.html {
+            let page = render_report(&stats, &exceptions, &self.history, meta);
+            report(std::fs::write(path, page).map_err(|e| format!("cannot write {path}: {e}")));
+        }
+        ok
+    }
+}
+
+/// The report's description of the run.
+pub fn report_meta(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+    start_time: f64,
+) -> ReportMeta {
+    let total_weight: f64 = classes
+        .iter()
+        .map(|c| c.weight())
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
+    let host = options
+        .host
+        .clone()
+        .or_else(|| classes.iter().find_map(|c| c.host().map(str::to_string)))
+        .unwrap_or_default();
+    let program = std::env::args()
+        .next()
+        .map(|p| {
+            Path::new(&p)
+                .file_name()
+                .map_or(p.clone(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    ReportMeta {
+        profile: options.profile.clone(),
+        start_time,
+        end_time: now_epoch(),
+        host,
+        locustfile: options.locustfile.clone().unwrap_or(program),
+        user_classes: classes
+            .iter()
+            .map(|c| {
+                (
+                    c.name().to_string(),
+                    c.weight() / total_weight,
+                    ratio_nodes(&c.task_ratios()),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn ratio_nodes(tasks: &[TaskRatio]) -> Vec<RatioNode> {
+    tasks
+        .iter()
+        .map(|t| RatioNode {
+            name: t.name.clone(),
+            ratio: t.ratio,
+            children: ratio_nodes(&t.tasks),
+        })
+        .collect()
+}
