@@ -6,10 +6,15 @@
 //! thread's own statistics shard. The distributed worker will drive the same
 //! [`Runner`] from the master's absolute per-class targets.
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,7 +23,9 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
 use crate::dispatch::{DispatchClass, UsersDispatcher};
+use crate::events::UserError;
 use crate::shape::{LoadShape, ShapeContext};
+use crate::task::LocalBoxFuture;
 use crate::user::{UserControl, UserDefinition};
 use crate::Environment;
 
@@ -154,8 +161,12 @@ fn start_load_thread(
                                 context.shared.live[index].fetch_add(1, Ordering::Relaxed);
                                 let (control, run) = class.clone().start_user(id, &context);
                                 let shared = context.shared.clone();
+                                let env = context.env.clone();
+                                let class_name = class.name().to_string();
                                 tokio::task::spawn_local(async move {
-                                    run.await;
+                                    if let Err(panic) = CatchUnwind(run).await {
+                                        report_panic(&env, &class_name, panic.as_ref());
+                                    }
                                     shared.live[index].fetch_sub(1, Ordering::Relaxed);
                                 });
                                 users[index].push(control);
@@ -190,6 +201,39 @@ fn start_load_thread(
         commands,
         handle: Some(handle),
     })
+}
+
+/// Runs a user's future, turning a panic in user code into an `Err` instead of
+/// losing the user silently (and the runner's count of live users with it).
+struct CatchUnwind(LocalBoxFuture<'static, ()>);
+
+impl Future for CatchUnwind {
+    type Output = Result<(), Box<dyn Any + Send>>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// A panic in user code ends that user; it is recorded like a task error.
+fn report_panic(env: &Environment, class: &str, panic: &(dyn Any + Send)) {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-text payload".to_string());
+    let traceback = format!("{class}: panicked: {message} (the user was stopped)");
+    log::error!("{traceback}");
+    env.stats.log_exception(&message, &traceback, "local");
+    env.events.user_error.fire(&UserError {
+        user_class: class.to_string(),
+        location: "panic".to_string(),
+        message,
+    });
 }
 
 /// Stops users: at once, or gracefully with a deadline after which they are killed.

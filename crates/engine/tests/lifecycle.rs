@@ -391,3 +391,29 @@ async fn events_fire_in_order() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_panicking_user_is_recorded_and_does_not_hang_the_stop() {
+    let trace = Trace::default();
+    let class = traced("Buggy", &trace).task(1, async |u: &mut User<Trace>| {
+        u.push("task");
+        let empty: Vec<u32> = Vec::new();
+        let _ = empty[3];
+    });
+    let runner = runner(Environment::default(), vec![class.boxed()]);
+    runner.start(2, 100.0, None);
+    assert!(
+        wait_until(LIMIT, || runner.user_count() == 0
+            && trace.count("task") == 2)
+        .await
+    );
+    runner.quit().await;
+    let exceptions = runner.environment().stats.exceptions();
+    assert_eq!(exceptions.len(), 1);
+    assert_eq!(exceptions[0].count, 2);
+    assert!(
+        exceptions[0].msg.contains("index out of bounds"),
+        "{}",
+        exceptions[0].msg
+    );
+}
