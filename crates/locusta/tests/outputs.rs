@@ -15,8 +15,15 @@ async fn missing(u: &mut User<()>) {
     u.client.get("/status/404").send().await;
 }
 
+/// One user (the default `-u 1`) cycling through three `GET /` and one 404, so
+/// every count is known in advance.
 fn program() -> Locusta {
-    Locusta::new().user(UserClass::<()>::new("U").task(3, index).task(1, missing))
+    Locusta::new().user(
+        UserClass::<()>::new("U")
+            .sequential()
+            .task(3, index)
+            .task(1, missing),
+    )
 }
 
 /// A fresh, empty folder for one test.
@@ -126,16 +133,16 @@ fn html_report_is_written_with_the_name_template_filled_in() {
         "-H",
         &target.url(),
         "-u",
-        "3",
+        "1",
         "-r",
         "2.5",
         "-i",
-        "10",
+        "8",
         "--html",
         template.to_str().unwrap(),
     ]);
     assert_eq!(code, 1);
-    let page = read(&dir.join("report-3-2.5.html"));
+    let page = read(&dir.join("report-1-2.5.html"));
     assert!(page.contains("locusta report"));
     assert!(page.contains("Aggregated"));
     assert!(page.contains("/status/404"));
