@@ -90,35 +90,34 @@ fn user_config(text: &str) -> Result<String, String> {
 
 const EXAMPLES: &str = "\
 Examples:
+  locusta -H https://www.example.com
+      test www.example.com, controlled from the web UI
+  locusta --headless -u 100 -t 20m MyHttpUser AnotherUser
+      no web UI: 100 users of two classes for 20 minutes
+  locusta --headless -u 100 -r 10 -t 5m --print-stats --html \"report_{u}_{r}_{t}.html\"
+      also writes report_100_10_300.html ({u} users, {r} spawn rate, {t} run time in seconds)
 
-    locusta -H https://www.example.com
-
-    locusta --headless -u 100 -t 20m MyHttpUser AnotherUser
-
-    locusta --headless -u 100 -r 10 -t 50 --print-stats --html \"test_report_{u}_{r}_{t}.html\"
-    (The above run would generate an html file with the name \"test_report_100_10_50.html\")
-
-Options can also be set in ~/.locust.conf, ./locust.conf, ./pyproject.toml ([tool.locust]),
-a file given with --config, or LOCUST_* environment variables (command line > environment >
---config > pyproject.toml > locust.conf > ~/.locust.conf).";
+Settings come from, highest priority first: the command line, LOCUST_* environment
+variables, the file named by --config, ./pyproject.toml ([tool.locust]), ./locust.conf
+and ~/.locust.conf.";
 
 /// Every option of a run.
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "locusta",
     version,
-    about = "Locust, rebuilt in Rust: load tests written as code.",
+    about = "locusta: load testing with users written in code, Locust-compatible command line.",
     override_usage = "locusta [options] [UserClass ...]",
     after_help = EXAMPLES,
     disable_help_flag = true,
     disable_version_flag = true
 )]
 pub struct Options {
-    /// Show this help message and exit.
+    /// Print this help and exit.
     #[arg(short = 'h', long, action = ArgAction::Help, help_heading = "Common options")]
     pub help: Option<bool>,
-    /// The Python file or module that contains your test (Python locustfiles are
-    /// not available yet; Rust programs register their users in code).
+    /// Test file or module (Python locustfiles: not available yet; Rust tests
+    /// register their users in code).
     #[arg(
         short = 'f',
         long,
@@ -127,10 +126,10 @@ pub struct Options {
         help_heading = "Common options"
     )]
     pub locustfile: Option<String>,
-    /// File to read additional configuration from. See https://docs.locust.io/en/stable/configuration.html#configuration-file
+    /// Extra configuration file to read settings from.
     #[arg(long, value_name = "filename", help_heading = "Common options")]
     pub config: Option<String>,
-    /// Host to load test, in the following format: https://www.example.com
+    /// Base URL of the system under test, e.g. https://www.example.com
     #[arg(
         short = 'H',
         long,
@@ -139,23 +138,23 @@ pub struct Options {
         help_heading = "Common options"
     )]
     pub host: Option<String>,
-    /// Peak number of concurrent Locust users. Primarily used together with --headless or --autostart.
+    /// Peak number of users running at once (for --headless/--autostart).
     #[arg(short = 'u', long, env = "LOCUST_USERS", value_name = "int", value_parser = positive_users, allow_hyphen_values = true, help_heading = "Common options")]
     pub users: Option<u64>,
-    /// Rate to spawn users at (users per second). Primarily used together with --headless or --autostart.
+    /// Users to start per second (for --headless/--autostart).
     #[arg(short = 'r', long, env = "LOCUST_SPAWN_RATE", value_name = "float", value_parser = spawn_rate, allow_hyphen_values = true, help_heading = "Common options")]
     pub spawn_rate: Option<f64>,
-    /// Stop after the specified amount of time, e.g. (300s, 20m, 3h, 1h30m, etc.). Only used together with --headless or --autostart. Defaults to run forever.
+    /// Test duration, e.g. 90s, 15m, 1h45m (--headless/--autostart); default: no limit.
     #[arg(short = 't', long, env = "LOCUST_RUN_TIME", value_name = "time string", value_parser = timespan, help_heading = "Common options")]
     pub run_time: Option<Duration>,
-    /// Show list of possible User classes and exit.
+    /// Print the available User classes and exit.
     #[arg(short = 'l', long, help_heading = "Common options")]
     pub list: bool,
-    /// User configuration as a JSON string or file. A list of arguments or an Array of JSON configuration may be provided (not available yet).
+    /// Per-User-class settings as JSON: inline objects, an array of them, or .json files (not available yet).
     #[arg(long, env = "LOCUST_CONFIG_USERS", value_name = "json", num_args = 0.., value_parser = user_config, help_heading = "Common options")]
     pub config_users: Option<Vec<String>>,
 
-    /// Host to bind the web interface to. Defaults to '*' (all interfaces).
+    /// Address the web UI listens on; default: every interface ('*').
     #[arg(
         long,
         env = "LOCUST_WEB_HOST",
@@ -167,7 +166,7 @@ pub struct Options {
     /// The URL shown in the "Starting web interface at" log line (hidden, as in Locust).
     #[arg(long, env = "LOCUST_WEB_HOST_DISPLAY_NAME", hide = true)]
     pub web_host_display_name: Option<String>,
-    /// Port on which to run web host.
+    /// Port the web UI listens on (default 8089).
     #[arg(
         short = 'P',
         long,
@@ -177,13 +176,13 @@ pub struct Options {
         help_heading = "Web UI options"
     )]
     pub web_port: u16,
-    /// Disable the web interface, and start the test immediately. Use -u and -t to control user count and run time.
+    /// Run without the web UI, starting the test at once (set users and duration with -u and -t).
     #[arg(long, env = "LOCUST_HEADLESS", help_heading = "Web UI options")]
     pub headless: bool,
-    /// Starts the test immediately (like --headless, but without disabling the web UI).
+    /// Start the test at once but keep the web UI available.
     #[arg(long, env = "LOCUST_AUTOSTART", help_heading = "Web UI options")]
     pub autostart: bool,
-    /// Quits Locust entirely, X seconds after the run is finished. Only used together with --autostart. The default is to keep Locust running until you shut it down using CTRL+C.
+    /// With --autostart: exit this many seconds after the test ends; default: keep running until Ctrl+C.
     #[arg(long, env = "LOCUST_AUTOQUIT", value_name = "seconds", default_value_t = -1, allow_hyphen_values = true, help_heading = "Web UI options")]
     pub autoquit: i64,
     /// Overrides a `headless` set in a configuration file (hidden, as in
@@ -191,10 +190,10 @@ pub struct Options {
     /// false whenever this is true.
     #[arg(long, env = "LOCUST_HEADFUL", hide = true)]
     pub headful: bool,
-    /// Protects the web interface with a login page (not available yet).
+    /// Require a login before the web UI can be used (not available yet).
     #[arg(long, env = "LOCUST_WEB_LOGIN", help_heading = "Web UI options")]
     pub web_login: bool,
-    /// Optional path to TLS certificate to use to serve over HTTPS.
+    /// TLS certificate file, to serve the web UI over HTTPS.
     #[arg(
         long,
         env = "LOCUST_TLS_CERT",
@@ -203,7 +202,7 @@ pub struct Options {
         help_heading = "Web UI options"
     )]
     pub tls_cert: String,
-    /// Optional path to TLS private key to use to serve over HTTPS.
+    /// TLS private key file, to serve the web UI over HTTPS.
     #[arg(
         long,
         env = "LOCUST_TLS_KEY",
@@ -212,13 +211,13 @@ pub struct Options {
         help_heading = "Web UI options"
     )]
     pub tls_key: String,
-    /// Enable select boxes in the web interface to choose from all available User classes and Shape classes.
+    /// Let the web UI pick which User and Shape classes to run.
     #[arg(long, env = "LOCUST_USERCLASS_PICKER", help_heading = "Web UI options")]
     pub class_picker: bool,
     /// Alternate directory for the web UI's assets (hidden, as in Locust).
     #[arg(long, env = "LOCUST_BUILD_PATH", default_value = "", hide = true)]
     pub build_path: String,
-    /// Base path for the web interface (e.g., '/locust'). Default is empty (root path).
+    /// URL prefix for the web UI, e.g. /loadtest; default: none (served at /).
     #[arg(
         long,
         env = "LOCUST_WEB_BASE_PATH",
@@ -228,10 +227,10 @@ pub struct Options {
     )]
     pub web_base_path: String,
 
-    /// Launch locust as a master node, to which worker nodes connect (not available yet).
+    /// Run as the master that workers connect to (not available yet).
     #[arg(long, env = "LOCUST_MODE_MASTER", help_heading = "Master options")]
     pub master: bool,
-    /// IP address for the master to listen on, e.g '192.168.1.1'. Defaults to * (all available interfaces).
+    /// Address the master listens on for workers; default: all interfaces (*).
     #[arg(
         long,
         env = "LOCUST_MASTER_BIND_HOST",
@@ -240,7 +239,7 @@ pub struct Options {
         help_heading = "Master options"
     )]
     pub master_bind_host: String,
-    /// Port for the master to listen on. Defaults to 5557.
+    /// Port the master listens on for workers (default 5557).
     #[arg(
         long,
         env = "LOCUST_MASTER_BIND_PORT",
@@ -249,10 +248,10 @@ pub struct Options {
         help_heading = "Master options"
     )]
     pub master_bind_port: u16,
-    /// Delay starting the test until this number of workers have connected (only used in combination with --headless/--autostart).
+    /// With --headless/--autostart: wait for this many workers before starting (default 1).
     #[arg(long, env = "LOCUST_EXPECT_WORKERS", value_name = "int", default_value = "1", value_parser = expect_workers, allow_hyphen_values = true, help_heading = "Master options")]
     pub expect_workers: u64,
-    /// How long should the master wait for workers to connect before giving up. Defaults to wait forever.
+    /// Seconds to wait for the expected workers; default: forever.
     #[arg(
         long,
         env = "LOCUST_EXPECT_WORKERS_MAX_WAIT",
@@ -261,14 +260,14 @@ pub struct Options {
         help_heading = "Master options"
     )]
     pub expect_workers_max_wait: u64,
-    /// Re-distribute users if new workers are added or removed during a test run. Experimental.
+    /// Rebalance users when workers join or leave mid-test (experimental).
     #[arg(long, help_heading = "Master options")]
     pub enable_rebalancing: bool,
 
-    /// Set locust to run in distributed mode with this process as worker (not available yet).
+    /// Run as a worker of a master (not available yet).
     #[arg(long, env = "LOCUST_MODE_WORKER", help_heading = "Worker options")]
     pub worker: bool,
-    /// Number of times to fork the locust process (-1 = one per CPU). Combine with --worker or let it set --master and --worker for an all-in-one solution (not available yet).
+    /// Fork this many workers (-1: one per CPU); without --worker, also act as their master (not available yet).
     #[arg(
         long,
         env = "LOCUST_PROCESSES",
@@ -277,7 +276,7 @@ pub struct Options {
         help_heading = "Worker options"
     )]
     pub processes: Option<i64>,
-    /// Hostname of locust master node to connect to. Defaults to 127.0.0.1.
+    /// Master a worker connects to (default 127.0.0.1).
     #[arg(
         long,
         env = "LOCUST_MASTER_NODE_HOST",
@@ -286,7 +285,7 @@ pub struct Options {
         help_heading = "Worker options"
     )]
     pub master_host: String,
-    /// Port to connect to on master node. Defaults to 5557.
+    /// Master port a worker connects to (default 5557).
     #[arg(
         long,
         env = "LOCUST_MASTER_NODE_PORT",
@@ -296,14 +295,14 @@ pub struct Options {
     )]
     pub master_port: u16,
 
-    /// List of tags to include in the test, so only tasks with at least one matching tag will be executed.
+    /// Run only tasks carrying at least one of these tags.
     #[arg(short = 'T', long, env = "LOCUST_TAGS", value_name = "tag", num_args = 0.., value_parser = tag_list, help_heading = "Tag options")]
     pub tags: Option<Vec<String>>,
-    /// List of tags to exclude from the test, so only tasks with no matching tags will be executed.
+    /// Skip tasks carrying any of these tags.
     #[arg(short = 'E', long, env = "LOCUST_EXCLUDE_TAGS", value_name = "tag", num_args = 0.., value_parser = tag_list, help_heading = "Tag options")]
     pub exclude_tags: Option<Vec<String>>,
 
-    /// Store request stats to files in CSV format. Setting this option will generate four files: <filename>_stats.csv, <filename>_stats_history.csv, <filename>_failures.csv and <filename>_exceptions.csv. Any folders part of the prefix will be automatically created.
+    /// Write CSV statistics to <filename>_stats.csv, _stats_history.csv, _failures.csv and _exceptions.csv (missing folders are created).
     #[arg(
         long = "csv",
         env = "LOCUST_CSV",
@@ -311,35 +310,35 @@ pub struct Options {
         help_heading = "Request statistics options"
     )]
     pub csv_prefix: Option<String>,
-    /// Store each stats entry in CSV format to _stats_history.csv file. You must also specify the '--csv' argument to enable this.
+    /// With --csv: history rows for every request name, not only the total.
     #[arg(
         long,
         env = "LOCUST_CSV_FULL_HISTORY",
         help_heading = "Request statistics options"
     )]
     pub csv_full_history: bool,
-    /// Enable periodic printing of request stats in UI runs.
+    /// Print the stats table periodically in web UI runs too.
     #[arg(
         long,
         env = "LOCUST_PRINT_STATS",
         help_heading = "Request statistics options"
     )]
     pub print_stats: bool,
-    /// Disable periodic printing of request stats during --headless run.
+    /// With --headless: print only the final stats, no periodic tables.
     #[arg(
         long,
         env = "LOCUST_ONLY_SUMMARY",
         help_heading = "Request statistics options"
     )]
     pub only_summary: bool,
-    /// Reset statistics once spawning has been completed. Should be set on both master and workers when running in distributed mode.
+    /// Reset the stats once all users have started (distributed: set on master and workers).
     #[arg(
         long,
         env = "LOCUST_RESET_STATS",
         help_heading = "Request statistics options"
     )]
     pub reset_stats: bool,
-    /// Store HTML report to file path specified. Able to parse certain tags - {u}, {r}, {t} and convert them to number of users, spawn rate and run time respectively.
+    /// Write an HTML report; {u}, {r}, {t} in the name become users, spawn rate, run time.
     #[arg(
         long,
         env = "LOCUST_HTML",
@@ -347,10 +346,10 @@ pub struct Options {
         help_heading = "Request statistics options"
     )]
     pub html: Option<String>,
-    /// Prints the final stats in JSON format to stdout. Useful for parsing the results in other programs/scripts. Use together with --headless and --skip-log-setup for an output only with the json data.
+    /// Print the final stats as JSON on stdout (with --headless --skip-log-setup: JSON only).
     #[arg(long, help_heading = "Request statistics options")]
     pub json: bool,
-    /// Prints the final stats in JSON format to file path specified (".json" is appended).
+    /// Write the final stats as JSON to this file (name gets a .json suffix).
     #[arg(
         long,
         value_name = "filename",
@@ -358,13 +357,13 @@ pub struct Options {
     )]
     pub json_file: Option<String>,
 
-    /// Disable Locust's logging setup. Instead, the configuration is provided by the test program (or no logging at all).
+    /// Don't configure logging; leave it to the test program.
     #[arg(long, env = "LOCUST_SKIP_LOG_SETUP", help_heading = "Logging options")]
     pub skip_log_setup: bool,
-    /// Choose between DEBUG/INFO/WARNING/ERROR/CRITICAL. Default is INFO.
+    /// Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO).
     #[arg(short = 'L', long, env = "LOCUST_LOGLEVEL", value_name = "level", default_value = "INFO", value_parser = log_level, help_heading = "Logging options")]
     pub loglevel: log::LevelFilter,
-    /// Path to log file. If not set, log will go to stderr.
+    /// Write the log to this file instead of stderr.
     #[arg(
         long,
         env = "LOCUST_LOGFILE",
@@ -373,16 +372,16 @@ pub struct Options {
     )]
     pub logfile: Option<String>,
 
-    /// Print table of the User classes' task execution ratio.
+    /// Print each User class's task ratios as a table and exit.
     #[arg(long, help_heading = "Other options")]
     pub show_task_ratio: bool,
-    /// Print json data of the User classes' task execution ratio (not available yet).
+    /// Print the task ratios as JSON and exit (not available yet).
     #[arg(long, help_heading = "Other options")]
     pub show_task_ratio_json: bool,
-    /// Show program's version number and exit.
+    /// Print the version and exit.
     #[arg(short = 'V', long, action = ArgAction::Version, help_heading = "Other options")]
     pub version: Option<bool>,
-    /// Sets the process exit code to use when a test result contain any failure or error. Defaults to 1.
+    /// Exit code when the test saw any failure or error (default 1).
     #[arg(
         long,
         env = "LOCUST_EXIT_CODE_ON_ERROR",
@@ -392,23 +391,23 @@ pub struct Options {
         help_heading = "Other options"
     )]
     pub exit_code_on_error: i32,
-    /// Number of seconds to wait for a simulated user to complete any executing task before exiting. Default is to terminate immediately.
+    /// Time running tasks get to finish on stop (seconds or time span); default: 0.
     #[arg(short = 's', long, env = "LOCUST_STOP_TIMEOUT", value_name = "number", default_value = "0", value_parser = timespan, help_heading = "Other options")]
     pub stop_timeout: Duration,
-    /// Use equally distributed task weights, overriding the weights specified in the locustfile.
+    /// Give every task the same weight, ignoring the test's weights.
     #[arg(long, help_heading = "Other options")]
     pub equal_weights: bool,
-    /// Set a profile to group the testruns together.
+    /// Label that groups related test runs.
     #[arg(long, value_name = "str", help_heading = "Other options")]
     pub profile: Option<String>,
-    /// Instrument the Locust test run with OpenTelemetry (not available yet).
+    /// Instrument the run with OpenTelemetry (not available yet).
     #[arg(
         long,
         env = "LOCUST_ENABLE_OPENTELEMETRY",
         help_heading = "Other options"
     )]
     pub otel: bool,
-    /// Stop after this many task executions in total (all users together), like locust-plugins' -i.
+    /// Stop after this many task runs in total across all users (like locust-plugins' -i).
     #[arg(
         short = 'i',
         long,
@@ -417,7 +416,7 @@ pub struct Options {
         help_heading = "Other options"
     )]
     pub iterations: Option<u64>,
-    /// Load threads (default: the CPUs this process may run on).
+    /// Threads that generate the load (default: one per CPU this process may use).
     #[arg(
         long,
         env = "LOCUSTA_THREADS",
@@ -426,7 +425,7 @@ pub struct Options {
     )]
     pub threads: Option<usize>,
 
-    /// At the end of the command line, you can list User classes to be used (available User classes can be listed with --list). LOCUST_USER_CLASSES environment variable can also be used to specify User classes. Default is to use all available User classes.
+    /// User classes to run (see --list; also LOCUST_USER_CLASSES); default: all of them.
     #[arg(
         value_name = "UserClass",
         env = "LOCUST_USER_CLASSES",
