@@ -92,6 +92,10 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
         print!("{}", crate::task_ratio::render(&classes));
         return Ok(0);
     }
+    if options.show_task_ratio_json {
+        println!("{}", crate::task_ratio::render_json(&classes));
+        return Ok(0);
+    }
     check_hosts(&options, &classes)?;
     if !options.headless && !options.autostart {
         log::warn!("The web UI is not available yet in this version: running headless (pass --headless to silence this)");

@@ -375,7 +375,7 @@ pub struct Options {
     /// Print each User class's task ratios as a table and exit.
     #[arg(long, help_heading = "Other options")]
     pub show_task_ratio: bool,
-    /// Print the task ratios as JSON and exit (not available yet).
+    /// Print the task ratios as JSON and exit.
     #[arg(long, help_heading = "Other options")]
     pub show_task_ratio_json: bool,
     /// Print the version and exit.
@@ -548,9 +548,6 @@ impl Options {
                     missing.push(name);
                 }
             }
-        }
-        if self.show_task_ratio_json {
-            missing.push("--show-task-ratio-json");
         }
         if self.otel {
             missing.push("--otel");

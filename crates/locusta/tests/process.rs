@@ -230,3 +230,32 @@ fn console_output_has_locusts_layout() {
     assert_eq!(columns[2], "100", "{row}");
     assert_eq!(columns[3], "0(0.00%)", "{row}");
 }
+
+#[test]
+fn task_ratio_as_text_and_json() {
+    let out = Command::new(example("journey"))
+        .arg("--show-task-ratio")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let listing = text(&out.stdout);
+    assert!(listing.contains(" - Visitor: 100.0%"), "{listing}");
+    assert!(listing.contains("- home: 60.0%"), "{listing}");
+    assert!(listing.contains("- Purchase: 20.0%"), "{listing}");
+    let out = Command::new(example("journey"))
+        .arg("--show-task-ratio-json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let visitor = &json["per_class"]["Visitor"];
+    assert_eq!(visitor["ratio"], 1.0);
+    assert_eq!(visitor["tasks"]["home"]["ratio"], 0.6);
+    // Inside the sequential journey: login 1, add_to_cart 2, checkout 1 of 4.
+    assert_eq!(
+        visitor["tasks"]["Purchase"]["tasks"]["add_to_cart"]["ratio"],
+        0.5
+    );
+    let total = &json["total"]["Visitor"]["tasks"]["Purchase"]["tasks"]["add_to_cart"]["ratio"];
+    assert!((total.as_f64().unwrap() - 0.1).abs() < 1e-9, "{json}");
+}
