@@ -5,6 +5,8 @@
 //! statistics, and listeners of requests register with
 //! [`locusta_stats::SharedStats::add_request_listener`].
 
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -34,11 +36,12 @@ impl<T: ?Sized> Hook<T> {
     }
 
     /// Calls every listener with `payload`, in registration order. Listeners added
-    /// while firing are called from the next firing on.
+    /// while firing are called from the next firing on. A listener that panics is
+    /// logged and the others still run (see [`unhandled_errors`]).
     pub fn fire(&self, payload: &T) {
         let listeners = self.listeners.read().clone();
         for listener in &listeners {
-            listener(payload);
+            call_listener(listener, payload);
         }
     }
 
@@ -46,9 +49,38 @@ impl<T: ?Sized> Hook<T> {
     pub fn fire_reversed(&self, payload: &T) {
         let listeners = self.listeners.read().clone();
         for listener in listeners.iter().rev() {
-            listener(payload);
+            call_listener(listener, payload);
         }
     }
+}
+
+/// How many event listeners have panicked in this process (Locust's "Uncaught
+/// exception in event handler"); the exit code is 2 when nothing else sets it.
+static UNHANDLED_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// How many event listeners have panicked so far.
+pub fn unhandled_errors() -> u64 {
+    UNHANDLED_ERRORS.load(Ordering::Relaxed)
+}
+
+fn call_listener<T: ?Sized>(listener: &Listener<T>, payload: &T) {
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| listener(payload)));
+    if let Err(panic) = outcome {
+        UNHANDLED_ERRORS.fetch_add(1, Ordering::Relaxed);
+        log::error!(
+            "Uncaught panic in event listener: {}",
+            panic_message(panic.as_ref())
+        );
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-text payload".to_string())
 }
 
 /// An unhandled error in user code (Locust's `user_error`).

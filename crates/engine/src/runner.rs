@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
 use crate::dispatch::{DispatchClass, UsersDispatcher};
-use crate::events::UserError;
+use crate::events::{panic_message, UserError};
 use crate::shape::{LoadShape, ShapeContext};
 use crate::task::LocalBoxFuture;
 use crate::user::{UserControl, UserDefinition};
@@ -221,11 +221,7 @@ impl Future for CatchUnwind {
 
 /// A panic in user code ends that user; it is recorded like a task error.
 fn report_panic(env: &Environment, class: &str, panic: &(dyn Any + Send)) {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic with a non-text payload".to_string());
+    let message = panic_message(panic);
     let traceback = format!("{class}: panicked: {message} (the user was stopped)");
     log::error!("{traceback}");
     env.stats.log_exception(&message, &traceback, "local");

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_engine::events;
 use locusta_engine::runner::Runner;
 use locusta_engine::shape::LoadShape;
 use locusta_engine::task::TagFilter;
@@ -355,8 +356,9 @@ async fn headless(
         match *env.process_exit_code.lock() {
             Some(code) => code,
             None if failed => options.exit_code_on_error,
-            // An output that could not be written is an internal error.
-            None if !outputs_written => 2,
+            // An output that could not be written, or a panicking event listener,
+            // is an internal error.
+            None if !outputs_written || events::unhandled_errors() > 0 => 2,
             None => 0,
         }
     };

@@ -259,3 +259,31 @@ fn task_ratio_as_text_and_json() {
     let total = &json["total"]["Visitor"]["tasks"]["Purchase"]["tasks"]["add_to_cart"]["ratio"];
     assert!((total.as_f64().unwrap() - 0.1).abs() < 1e-9, "{json}");
 }
+
+#[test]
+fn a_panicking_event_listener_is_logged_and_gives_exit_code_2() {
+    // The journey example has no such listener; build the case in-process instead.
+    use locusta::prelude::*;
+    let target = spawn(TargetConfig::default());
+    async fn index(u: &mut User<()>) {
+        u.client.get("/").send().await;
+    }
+    let code = Locusta::new()
+        .user(UserClass::<()>::new("U").task(1, index))
+        .setup(|env: &Environment| {
+            env.events
+                .test_start
+                .add_listener(|_| panic!("listener bug"))
+        })
+        .run_with_args([
+            "locusta",
+            "--headless",
+            "--only-summary",
+            "-i",
+            "3",
+            "-H",
+            &target.url(),
+        ]);
+    assert_eq!(code, 2);
+    assert_eq!(target.requests_served(), 3, "the test still ran");
+}
