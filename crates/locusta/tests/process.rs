@@ -180,7 +180,8 @@ fn stop_with(signal: libc::c_int) {
     let stats = std::fs::read_to_string(dir.join("run_stats.csv")).unwrap();
     let aggregated = stats.lines().last().unwrap().to_string();
     let count: u64 = aggregated.split(',').nth(2).unwrap().parse().unwrap();
-    assert!(count >= 20, "{stats}");
+    // The target had served 20 requests; at most one per user (10) was still in flight.
+    assert!(count >= 10, "{stats}");
     let page = std::fs::read_to_string(&report).unwrap();
     assert!(page.contains("locusta report") && page.contains("Aggregated"));
     let _ = std::fs::remove_dir_all(&dir);
