@@ -65,3 +65,23 @@ pub fn resident_memory_bytes() -> u64 {
     let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
     pages * page_size
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_report_this_process() {
+        let mut sampler = UsageSampler::default();
+        // Burn a little CPU so the sample has something to measure.
+        let mut x = 0u64;
+        for i in 0..5_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        let usage = sampler.sample();
+        assert!(usage.memory_bytes > 1 << 20, "RSS {}", usage.memory_bytes);
+        assert!(usage.cpu_percent > 0.0, "CPU {}", usage.cpu_percent);
+        assert!(process_cpu_seconds() > 0.0);
+    }
+}

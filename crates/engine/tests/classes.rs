@@ -160,3 +160,64 @@ async fn shape_stages_drive_the_user_count() {
         .unwrap();
     runner.quit().await;
 }
+
+#[tokio::test]
+async fn a_shape_stage_can_restrict_the_user_classes() {
+    let runner = runner(
+        Environment::default(),
+        vec![class("A").boxed(), class("B").boxed()],
+    );
+    let shape = Stages(vec![Stage {
+        end: Duration::from_secs(3600),
+        users: 4,
+        spawn_rate: 100.0,
+        user_classes: Some(vec!["B".to_string()]),
+    }]);
+    let driver = {
+        let runner = runner.clone();
+        tokio::spawn(async move { runner.run_shape(Box::new(shape)).await })
+    };
+    assert!(wait_until(LIMIT, || runner.user_count() == 4).await);
+    let counts = runner.user_classes_count();
+    assert_eq!((counts["A"], counts["B"]), (0, 4));
+    driver.abort();
+    runner.quit().await;
+}
+
+#[tokio::test]
+async fn other_protocols_report_into_the_same_statistics() {
+    let class = UserClass::<()>::new("Rpc").task(1, async |u: &mut User<()>| -> TaskResult {
+        u.measure("xmlrpc", "add", async { Ok::<_, std::io::Error>(()) })
+            .await?;
+        let failed = u
+            .measure("xmlrpc", "divide", async {
+                Err::<(), _>(std::io::Error::other("division by zero"))
+            })
+            .await;
+        assert!(failed.is_err());
+        u.record("mqtt", "publish", Duration::from_millis(3), 12, None);
+        Ok(())
+    });
+    let env = Environment {
+        iterations: Some(2),
+        ..Environment::default()
+    };
+    let runner = runner(env, vec![class.boxed()]);
+    runner.start(1, 1.0, None);
+    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
+    runner.quit().await;
+    let stats = runner.environment().stats.collect();
+    assert_eq!(stats.get("xmlrpc", "add").unwrap().num_requests, 2);
+    let divide = stats.get("xmlrpc", "divide").unwrap();
+    assert_eq!((divide.num_requests, divide.num_failures), (2, 2));
+    let publish = stats.get("mqtt", "publish").unwrap();
+    assert_eq!(publish.total_content_length, 24);
+    assert!((publish.avg_response_time() - 3.0).abs() < 0.05);
+    let errors: Vec<String> = stats.errors().iter().map(|e| e.error.clone()).collect();
+    assert_eq!(errors, ["division by zero"]);
+    drop(stats);
+    assert!(
+        runner.environment().stats.exceptions().is_empty(),
+        "a measured failure is not a task error"
+    );
+}
