@@ -220,9 +220,8 @@ pub struct UserClass<S> {
     fixed_count: u64,
     host: Option<String>,
     wait: WaitTime,
+    /// The user's own tasks; its `on_start`/`on_stop` are the user's.
     root: TaskSet<S>,
-    on_start: Option<Arc<dyn TaskFn<S>>>,
-    on_stop: Option<Arc<dyn TaskFn<S>>>,
     new_state: Arc<dyn Fn() -> S + Send + Sync>,
     client: Arc<ClientConfig>,
 }
@@ -236,8 +235,6 @@ impl<S> Clone for UserClass<S> {
             host: self.host.clone(),
             wait: self.wait.clone(),
             root: self.root.clone(),
-            on_start: self.on_start.clone(),
-            on_stop: self.on_stop.clone(),
             new_state: self.new_state.clone(),
             client: self.client.clone(),
         }
@@ -265,8 +262,6 @@ impl<S: 'static> UserClass<S> {
             fixed_count: 0,
             host: None,
             wait: WaitTime::default(),
-            on_start: None,
-            on_stop: None,
             new_state: Arc::new(new_state),
             client: Arc::new(ClientConfig::default()),
         }
@@ -329,7 +324,7 @@ impl<S: 'static> UserClass<S> {
         mut self,
         f: impl AsyncFn(&mut User<S>) -> R + Send + Sync + 'static,
     ) -> Self {
-        self.on_start = Some(Arc::new(f));
+        self.root = self.root.on_start(f);
         self
     }
 
@@ -338,7 +333,7 @@ impl<S: 'static> UserClass<S> {
         mut self,
         f: impl AsyncFn(&mut User<S>) -> R + Send + Sync + 'static,
     ) -> Self {
-        self.on_stop = Some(Arc::new(f));
+        self.root = self.root.on_stop(f);
         self
     }
 
@@ -453,7 +448,7 @@ async fn run_user<S: 'static>(class: Arc<UserClass<S>>, mut user: User<S>) {
     let control = user.control.clone();
     let mut stop_test = false;
     let mut run_tasks = true;
-    if let Some(on_start) = &class.on_start {
+    if let Some(on_start) = &class.root.on_start {
         match killable(&control, on_start.call(&mut user)).await {
             None | Some(Err(TaskError::StopUser)) => run_tasks = false,
             Some(Err(TaskError::StopTest)) => {
@@ -491,7 +486,7 @@ async fn run_user<S: 'static>(class: Arc<UserClass<S>>, mut user: User<S>) {
             .await;
         }
     }
-    if let Some(on_stop) = &class.on_stop {
+    if let Some(on_stop) = &class.root.on_stop {
         run_stop_handler(&mut user, &class.name, "on_stop", on_stop).await;
     }
     if stop_test {
