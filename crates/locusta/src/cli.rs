@@ -442,26 +442,21 @@ pub const REMOVED_OPTIONS: &[(&str, Option<&str>, bool, &str)] = &[
         "web-auth",
         Some("LOCUST_WEB_AUTH"),
         true,
-        "The --web-auth parameters has been replaced with --web-login. See https://docs.locust.io/en/stable/extending-locust.html#authentication for details",
+        "--web-auth was removed: it is replaced with --web-login (a login page for the web UI)",
     ),
     (
         "legacy-ui",
         Some("LOCUST_LEGACY_UI"),
         false,
-        "--legacy-ui is no longer supported, remove the parameter to continue",
+        "--legacy-ui was removed: there is one web UI; drop the option",
     ),
     (
         "expect-slaves",
         None,
         false,
-        "The --expect-slaves parameter has been renamed --expect-workers",
+        "--expect-slaves was renamed: use --expect-workers",
     ),
-    (
-        "slave",
-        None,
-        false,
-        "The --slave parameter has been renamed --worker",
-    ),
+    ("slave", None, false, "--slave was renamed: use --worker"),
 ];
 
 impl Options {

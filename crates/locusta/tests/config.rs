@@ -398,7 +398,7 @@ fn bad_files_name_the_file_line_and_key() {
             "users = [1, 2]\n",
             &["line 1", "'users' can't be set to a list"],
         ),
-        ("slave\n", &["line 1", "renamed --worker"]),
+        ("slave\n", &["line 1", "use --worker"]),
         ("web-auth = a:b\n", &["line 1", "--web-login"]),
         ("config = other.conf\n", &["line 1", "'config'"]),
     ] {

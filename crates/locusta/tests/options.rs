@@ -664,19 +664,15 @@ fn removed_options_give_their_migration_message() {
             None,
             "replaced with --web-login",
         ),
-        (&["--legacy-ui"], None, "--legacy-ui is no longer supported"),
-        (&["--expect-slaves"], None, "renamed --expect-workers"),
-        (&["--slave"], None, "renamed --worker"),
+        (&["--legacy-ui"], None, "--legacy-ui was removed"),
+        (&["--expect-slaves"], None, "use --expect-workers"),
+        (&["--slave"], None, "use --worker"),
         (
             &[],
             Some(("LOCUST_WEB_AUTH", "a:b")),
             "replaced with --web-login",
         ),
-        (
-            &[],
-            Some(("LOCUST_LEGACY_UI", "true")),
-            "no longer supported",
-        ),
+        (&[], Some(("LOCUST_LEGACY_UI", "true")), "was removed"),
     ] {
         let env: Vec<(&str, &str)> = env.into_iter().collect();
         let (code, text) = error_text(list, &env);
@@ -834,11 +830,7 @@ fn binary_exit_codes_for_argument_errors() {
             2,
             "'--csv-full-history' requires '--csv'.",
         ),
-        (
-            &["--slave"],
-            2,
-            "The --slave parameter has been renamed --worker",
-        ),
+        (&["--slave"], 2, "--slave was renamed: use --worker"),
         (
             &["--headless", "--autoquit", "3"],
             1,
