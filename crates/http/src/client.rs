@@ -335,7 +335,12 @@ impl HttpClient {
         let invalid = || HttpError::InvalidUrl(format!("invalid URL '{}'", target.url));
         let uri = http::Uri::try_from(target.path_and_query()).map_err(|_| invalid())?;
         let base = self.base.as_ref().filter(|_| target.on_base);
-        let mut headers = HeaderMap::with_capacity(8 + user_headers.len());
+        // Sized for what is inserted below: a map that is too large would be an
+        // allocation beyond the allocator's small-size fast path.
+        let mut headers = HeaderMap::with_capacity(
+            6 + usize::from(content_type.is_some()) + usize::from(body.is_some())
+                + user_headers.len(),
+        );
         let host = match base {
             Some(base) => base.host_header().clone(),
             None => HeaderValue::from_str(target.authority()).map_err(|_| invalid())?,
