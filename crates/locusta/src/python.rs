@@ -1,0 +1,65 @@
+//! The Python locustfile loader (feature `python`): `-f locustfile.py` runs a
+//! Locust-style file in an embedded CPython (see the `locusta-python` crate).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use locusta_engine::host::UserHost;
+
+use crate::app::{Fatal, Program};
+use crate::cli::Options;
+use crate::loader::LocustfileLoader;
+
+/// Loads `*.py` locustfiles.
+pub struct PythonLoader;
+
+impl LocustfileLoader for PythonLoader {
+    fn handles(&self, locustfile: &str) -> bool {
+        locustfile.ends_with(".py")
+    }
+
+    fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
+        let settings = locusta_python::Settings {
+            locustfile: PathBuf::from(locustfile),
+            host: options.host.clone(),
+            tags: options.tags.clone(),
+            exclude_tags: options.exclude_tags.clone(),
+            parsed_options: parsed_options(options),
+        };
+        let loaded =
+            locusta_python::load(settings).map_err(|message| Fatal { message, code: 1 })?;
+        let host: Arc<dyn UserHost> = loaded.host;
+        Ok(Program {
+            classes: loaded.classes,
+            shape: loaded.shape,
+            setup: Vec::new(),
+            loaders: Vec::new(),
+            user_host: Some(host),
+            on_runner: vec![Box::new(|runner| locusta_python::attach(runner))],
+        })
+    }
+}
+
+/// The options a locustfile can read from `environment.parsed_options`, with
+/// Locust's attribute names.
+fn parsed_options(options: &Options) -> serde_json::Value {
+    serde_json::json!({
+        "locustfile": options.locustfile,
+        "host": options.host,
+        "num_users": options.users,
+        "spawn_rate": options.spawn_rate,
+        "run_time": options.run_time.map(|d| d.as_secs()),
+        "headless": options.headless,
+        "tags": options.tags,
+        "exclude_tags": options.exclude_tags,
+        "stop_timeout": options.stop_timeout.as_secs_f64(),
+        "iterations": options.iterations,
+        "loglevel": options.loglevel.as_str(),
+        "user_classes": options.user_classes,
+        "csv_prefix": options.csv_prefix,
+        "json": options.json,
+        "exit_code_on_error": options.exit_code_on_error,
+        "reset_stats": options.reset_stats,
+        "expect_workers": 1,
+    })
+}
