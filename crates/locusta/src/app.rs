@@ -398,6 +398,9 @@ async fn headless(
     }
     usage_task.abort();
     output_task.abort();
+    // As Locust: the test stops (test_stopping, test_stop), then `quitting`
+    // fires, where a listener may still read the results and set the exit code.
+    runner.stop().await;
     env.events.quitting.fire_reversed(&env);
     runner.quit().await;
     let meta = report_meta(&options, runner.user_classes(), env.stats.start_time());

@@ -201,6 +201,9 @@ def _run_user(user, class_name):
 
 def _spawn(class_name, count, hosted):
     cls = _classes[class_name]
+    if _environment.host:
+        # As Locust: --host is every class's host.
+        cls.host = _environment.host
     for _ in range(count):
         try:
             user = cls(_environment)

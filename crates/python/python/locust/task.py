@@ -225,12 +225,14 @@ class TaskSet(metaclass=TaskHolderMeta):
         self.execute_task(self._task_queue.pop(0))
 
     def execute_task(self, task):
-        """Runs one task: a TaskSet class, a method, or a plain function."""
-        if not self.user._take_iteration():
-            raise StopUser()
+        """Runs one task: a TaskSet class, a method, or a plain function.
+        Each task (not entering a set) counts against --iterations."""
         if isinstance(task, type) and issubclass(task, TaskSet):
             task(self).run()
-        elif hasattr(task, "__self__"):
+            return
+        if not self.user._take_iteration():
+            raise StopUser()
+        if hasattr(task, "__self__"):
             task()
         else:
             task(self)
@@ -289,12 +291,19 @@ class DefaultTaskSet(TaskSet):
         return random.choice(self.user.tasks)
 
     def execute_task(self, task):
-        if not self.user._take_iteration():
-            raise StopUser()
         if isinstance(task, type) and issubclass(task, TaskSet):
             task(self.user).run()
-        else:
+            return
+        if not self.user._take_iteration():
+            raise StopUser()
+        try:
             task(self.user)
+        except InterruptTaskSet as interrupt:
+            # Outside any TaskSet, locusta treats interrupt() as a reschedule
+            # (Locust would kill the user).
+            if interrupt.reschedule:
+                raise RescheduleTaskImmediately() from interrupt
+            raise RescheduleTask() from interrupt
 
 
 class SequentialTaskSet(TaskSet):

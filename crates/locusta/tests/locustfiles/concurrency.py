@@ -1,0 +1,28 @@
+"""gevent primitives inside tasks: spawn, pools, semaphores, sleep, time.sleep."""
+import time
+
+import gevent
+from gevent.lock import Semaphore
+from gevent.pool import Pool
+
+from locust import FastHttpUser, constant, task
+
+limit = Semaphore(2)
+
+
+class Concurrent(FastHttpUser):
+    wait_time = constant(0.01)
+
+    @task
+    def parallel(self):
+        pool = Pool(3)
+        for _ in range(3):
+            pool.spawn(self.client.get, "/sleep?ms=20", name="pooled")
+        pool.join()
+
+    @task
+    def guarded(self):
+        with limit:
+            gevent.sleep(0.001)
+            time.sleep(0.001)  # cooperative: gevent patched the time module
+            self.client.get("/products")
