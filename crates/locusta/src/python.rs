@@ -35,7 +35,7 @@ impl LocustfileLoader for PythonLoader {
             setup: Vec::new(),
             loaders: Vec::new(),
             user_host: Some(host),
-            on_runner: vec![Box::new(|runner| locusta_python::attach(runner))],
+            on_runner: vec![Box::new(locusta_python::attach)],
         })
     }
 }

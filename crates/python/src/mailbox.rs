@@ -34,6 +34,9 @@ pub(crate) enum Call {
 pub(crate) type Reply = Option<(u64, f64, Option<Vec<String>>)>;
 
 /// One message for the Python thread.
+// Nearly every message is a completion: boxing it would add an allocation per
+// request to save space in the few command messages.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Message {
     /// A request finished.
     Completed { request: u64, outcome: Outcome },

@@ -700,7 +700,8 @@ impl Response {
         if !exc_type.is_none() && !self.decided {
             let response_error = classes(py)?.response_error.bind(py);
             if exc.is_instance(response_error)? {
-                let message = exc.str()?.to_string();
+                // Locust reports the exception itself: `ResponseError('…')`.
+                let message = exc.repr()?.to_string();
                 self.failure(py, &PyString::new(py, &message))?;
                 suppress = true;
             }
