@@ -469,3 +469,53 @@ fn broken_locustfiles_get_clear_messages_and_exit_code_1() {
         run.stderr
     );
 }
+
+#[test]
+fn markov_sets_plain_functions_and_custom_waits_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("markov.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    let first = rows["markov_first"].0;
+    let second = rows["markov_second"].0;
+    let third = rows.get("markov_third").map_or(0, |r| r.0);
+    // first -> second always; second -> first or third; third -> first.
+    assert!(second > 2, "{rows:?}");
+    assert!(first.abs_diff(second) <= 1, "{rows:?}");
+    assert!(third < second, "{rows:?}");
+    assert!(rows["plain_function"].0 > 0, "{rows:?}");
+}
+
+#[test]
+fn python_classes_are_listed_with_their_task_ratios() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
+    let example = example.to_str().expect("utf-8 path");
+    let run = locusta(&["-f", example, "--list"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Available Users:\n    Shopper\n    Visitor"),
+        "{}",
+        run.stdout
+    );
+    let run = locusta(&["-f", example, "--show-task-ratio"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains(" - Shopper: 75.0%"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("     - browse: 45.5%"),
+        "{}",
+        run.stdout
+    );
+}

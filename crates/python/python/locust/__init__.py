@@ -25,6 +25,16 @@ from locust.wait_time import between, constant, constant_pacing, constant_throug
 
 __version__ = _native.__version__
 
+
+def run_single_user(user_class, *args, **kwargs):
+    """Locust's in-process debugger helper is not available in locusta: run
+    `locusta -f <file> --headless -u 1 -i <tasks> -L DEBUG` instead."""
+    raise NotImplementedError(
+        "run_single_user is not available in locusta yet: run "
+        "`locusta -f <locustfile> --headless -u 1 -i <number of tasks> -L DEBUG` instead"
+    )
+
+
 _native._register(_HTTPError, _LocustError, _ResponseError, _caught)
 
 __all__ = (
@@ -46,4 +56,5 @@ __all__ = (
     "events",
     "LoadTestShape",
     "wait_time",
+    "run_single_user",
 )
