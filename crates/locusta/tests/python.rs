@@ -519,3 +519,34 @@ fn python_classes_are_listed_with_their_task_ratios() {
         run.stdout
     );
 }
+
+#[test]
+fn request_listeners_receive_locusts_arguments() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("request_listener.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "1",
+        "-i",
+        "3",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("REQUEST "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "REQUEST GET /products float True 200 [('step', 1), ('user', 'u1')] NoneType True True",
+            "REQUEST GET /status/404 float False 404 [('user', 'u1')] HTTPError True True",
+            "REQUEST GET caught float True 200 [('user', 'u1')] CatchResponseError True -",
+        ],
+        "{}",
+        run.stderr
+    );
+}

@@ -175,28 +175,33 @@ class HttpSession:
         )
         response = _await(request_id)
         if catch_response:
-            if context:
-                response._context = context
+            if self.request_event._handlers:
+                response._context = self._context(context)
             return response
         if self.request_event._handlers:
             failure = response.failure_message
-            if self.user is not None:
-                merged_context = dict(self.user.context())
-                merged_context.update(context)
-            else:
-                merged_context = context
+            merged_context = self._context(context)
+            meta = response.request_meta
             self.request_event._notify(
-                request_type=method.upper(),
-                name=response.name,
-                response_time=response.elapsed.total_seconds() * 1000.0,
-                response_length=len(response.content or b""),
+                request_type=meta["request_type"],
+                name=meta["name"],
+                response_time=meta["response_time"],
+                response_length=meta["response_length"],
                 response=response,
                 context=merged_context,
                 exception=None if failure is None else HTTPError(failure),
-                start_time=response.request_meta["start_time"],
-                url=response.url,
+                start_time=meta["start_time"],
+                url=meta["url"],
             )
         return response
+
+    def _context(self, context):
+        """The user's context() with the request's own context over it."""
+        if self.user is None:
+            return context
+        merged = dict(self.user.context())
+        merged.update(context)
+        return merged
 
     def get(self, url, **kwargs):
         """A GET request."""

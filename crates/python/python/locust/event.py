@@ -23,6 +23,19 @@ from locust.exception import (
 _PROPAGATED = (StopUser, StopTest, RescheduleTask, RescheduleTaskImmediately, InterruptTaskSet)
 
 
+def format_user_traceback(error):
+    """The traceback of an error in user code, without locusta's own frames."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith("<locusta>")
+    ]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
+
+
 class EventHook:
     """A list of listeners called in order with keyword arguments."""
 
@@ -46,8 +59,8 @@ class EventHook:
                 handler(**kwargs)
             except _PROPAGATED:
                 raise
-            except Exception:
-                logging.error("Uncaught exception in event handler: \n%s", traceback.format_exc())
+            except Exception as error:
+                logging.error("Uncaught exception in event handler: \n%s", format_user_traceback(error))
                 _native.unhandled_error()
 
 

@@ -17,6 +17,7 @@ import locusta as _native
 
 from locust import clients
 from locust.env import Environment
+from locust.event import format_user_traceback
 from locust.exception import LocustError, StopTest
 from locust.shape import LoadTestShape
 from locust.task import STOPPING, WAITING, TaskSet
@@ -208,8 +209,9 @@ def _spawn(class_name, count, hosted):
         try:
             user = cls(_environment)
         except Exception as error:  # noqa: BLE001
-            logging.error("Could not create a %s user: %s\n%s", class_name, error, traceback.format_exc())
-            _native.log_exception(repr(error), traceback.format_exc())
+            text = format_user_traceback(error)
+            logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
+            _native.log_exception(repr(error), text)
             continue
         user._hosted = hosted
         user._user_id = hosted.started()
@@ -273,11 +275,21 @@ def _fire(name, kwargs, answer):
             hook.fire()
     except StopTest:
         _native.quit(f"StopTest raised in a {name} listener")
-    except Exception:  # noqa: BLE001
-        logging.error("Uncaught exception in event handler: \n%s", traceback.format_exc())
+    except Exception as error:  # noqa: BLE001
+        logging.error("Uncaught exception in event handler: \n%s", format_user_traceback(error))
         _native.unhandled_error()
     finally:
+        # The process may end right after the last event: nothing printed is lost.
+        _flush_output()
         answer.send()
+
+
+def _flush_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stream is not our problem
+            pass
 
 
 def _tick(run_time, user_count, answer):
@@ -294,8 +306,8 @@ def _tick(run_time, user_count, answer):
                 if classes is not None:
                     classes = [c.__name__ if isinstance(c, type) else str(c) for c in classes]
             result = (int(users), float(rate), classes)
-    except Exception:  # noqa: BLE001 - a broken shape ends the test, with its traceback
-        logging.error("The load shape's tick() raised; stopping the test:\n%s", traceback.format_exc())
+    except Exception as error:  # noqa: BLE001 - a broken shape ends the test, with its traceback
+        logging.error("The load shape's tick() raised; stopping the test:\n%s", format_user_traceback(error))
         _native.unhandled_error()
     finally:
         answer.send(result)

@@ -9,22 +9,10 @@ from gevent import GreenletExit
 import locusta as _native
 
 from locust.clients import HttpSession, rest as _rest
+from locust.event import format_user_traceback
 from locust.exception import LocustError, StopTest, StopUser
 from locust.task import RUNNING, STOPPING, WAITING, DefaultTaskSet, TaskHolderMeta
 from locust.wait_time import constant
-
-
-def _user_traceback(error):
-    """The traceback of an error in user code, without locusta's own frames."""
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if not frame.filename.startswith("<locusta>")
-    ]
-    lines = ["Traceback (most recent call last):\n"] if frames else []
-    lines += traceback.format_list(frames)
-    lines += traceback.format_exception_only(type(error), error)
-    return "".join(lines)
 
 
 class UserMeta(TaskHolderMeta):
@@ -104,7 +92,7 @@ class User(metaclass=UserMeta):
         """An unhandled exception in user code: logged with its traceback,
         added to the exceptions table, fired as user_error; the user goes on."""
         tb = error.__traceback__
-        text = _user_traceback(error)
+        text = format_user_traceback(error)
         logging.error("%s\n%s", error, text)
         _native.log_exception(f"{type(error).__name__}: {error}" if str(error) else repr(error), text)
         self.environment.events.user_error.fire(user_instance=instance, exception=error, tb=tb)
