@@ -194,7 +194,7 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
         "-H",
         &target.url(),
         "-u",
-        "4",
+        "5",
         "-r",
         "100",
         "-t",
@@ -213,9 +213,9 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
     assert_eq!(
         events,
         [
-            "init",
+            "init:5:ready",
             "test_start",
-            "spawning_complete:4",
+            "spawning_complete:5",
             "test_stopping",
             "test_stop",
             "quitting",
@@ -253,6 +253,14 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
         run.stderr
     );
     assert!(!run.stderr.contains("<locusta>"), "{}", run.stderr);
+    // An error in on_start ends that user: no task, no on_stop.
+    assert!(
+        run.stderr.contains("RuntimeError: cannot log in"),
+        "{}",
+        run.stderr
+    );
+    assert!(!rows.contains_key("never_runs"), "{rows:?}");
+    assert!(!rows.contains_key("never_stops"), "{rows:?}");
 }
 
 #[test]
@@ -546,6 +554,41 @@ fn request_listeners_receive_locusts_arguments() {
             "REQUEST GET /status/404 float False 404 [('user', 'u1')] HTTPError True True",
             "REQUEST GET caught float True 200 [('user', 'u1')] CatchResponseError True -",
         ],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fast_http_user_names_requests_after_the_url_and_has_rest() {
+    let target = spawn(TargetConfig::default());
+    let url = target.url();
+    let run = locusta(&[
+        "-f",
+        &locustfile("fasthttp.py"),
+        "-H",
+        &url,
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let rows = run.rows();
+    // FastHttpUser: the URL as passed; HttpUser: the path.
+    assert!(rows.contains_key(&format!("{url}/products")), "{rows:?}");
+    assert!(rows.contains_key("/products?page=2"), "{rows:?}");
+    assert!(rows.contains_key("/"), "{rows:?}");
+    assert_eq!(rows["rest_product"].1, 0, "{rows:?}");
+    // All failed but perhaps the last, interrupted by the end of the test.
+    let (requests, failures) = rows["rest_assert"];
+    assert!(requests > 1 && failures >= requests - 1, "{rows:?}");
+    assert!(
+        run.stderr
+            .contains("GET rest_assert: expected an object, response was ["),
         "{}",
         run.stderr
     );

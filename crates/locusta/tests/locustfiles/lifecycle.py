@@ -15,7 +15,7 @@ def note(what):
 
 @events.init.add_listener
 def on_init(environment, runner, **kwargs):
-    note("init")
+    note(f"init:{environment.parsed_options.num_users}:{runner.state}")
 
 
 @events.test_start.add_listener
@@ -124,3 +124,20 @@ class Rescheduling(User):
         events.request.fire(request_type="CUSTOM", name="reschedule", response_time=1.5,
                             response_length=3, exception=None, context={})
         raise RescheduleTask()
+
+
+class FailingStart(HttpUser):
+    """on_start raises: the user ends without on_stop and is not replaced."""
+
+    wait_time = constant(0.01)
+    fixed_count = 1
+
+    def on_start(self):
+        raise RuntimeError("cannot log in")
+
+    @task
+    def never(self):
+        self.client.get("/", name="never_runs")
+
+    def on_stop(self):
+        self.client.get("/", name="never_stops")
