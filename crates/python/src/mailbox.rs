@@ -113,3 +113,48 @@ impl Mailbox {
         std::mem::take(&mut *self.queue.lock())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readable(fd: RawFd) -> bool {
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no wait.
+        unsafe { libc::poll(&mut poll, 1, 0) == 1 }
+    }
+
+    #[test]
+    fn a_burst_wakes_the_hub_once_and_drains_in_one_batch() {
+        let mailbox = Mailbox::new().expect("eventfd");
+        assert!(!readable(mailbox.fd()));
+        mailbox.push(Message::KillAll);
+        assert!(readable(mailbox.fd()));
+        mailbox.push(Message::KillAll);
+        mailbox.push(Message::KillAll);
+        let batch = mailbox.drain();
+        assert_eq!(batch.len(), 3);
+        // Drained: no wake-up is pending, and the next message wakes again.
+        assert!(!readable(mailbox.fd()));
+        assert!(mailbox.drain().is_empty());
+        mailbox.push(Message::KillAll);
+        assert!(readable(mailbox.fd()));
+    }
+
+    #[test]
+    fn messages_from_other_threads_all_arrive() {
+        let mailbox = std::sync::Arc::new(Mailbox::new().expect("eventfd"));
+        let senders: Vec<_> = (0..4)
+            .map(|_| {
+                let mailbox = mailbox.clone();
+                std::thread::spawn(move || (0..250).for_each(|_| mailbox.push(Message::KillAll)))
+            })
+            .collect();
+        senders.into_iter().for_each(|s| s.join().expect("sender"));
+        assert_eq!(mailbox.drain().len(), 1000);
+    }
+}

@@ -337,8 +337,7 @@ impl Client {
         timeout: Option<f64>,
         allow_redirects: Option<bool>,
     ) -> PyResult<u64> {
-        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
+        let method = parse_method(method)?;
         let request = PreparedRequest {
             method,
             url,
@@ -391,6 +390,25 @@ impl Client {
     /// Closes the keep-alive connections.
     fn close(&self) {
         self.clients.with_main(|client| client.close_connections());
+    }
+}
+
+/// The method, without allocating for the usual upper-case names.
+fn parse_method(method: &str) -> PyResult<Method> {
+    let known = match method {
+        "GET" => Some(Method::GET),
+        "POST" => Some(Method::POST),
+        "PUT" => Some(Method::PUT),
+        "PATCH" => Some(Method::PATCH),
+        "DELETE" => Some(Method::DELETE),
+        "HEAD" => Some(Method::HEAD),
+        "OPTIONS" => Some(Method::OPTIONS),
+        _ => None,
+    };
+    match known {
+        Some(method) => Ok(method),
+        None => Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}"))),
     }
 }
 
