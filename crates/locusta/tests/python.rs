@@ -593,3 +593,27 @@ fn fast_http_user_names_requests_after_the_url_and_has_rest() {
         run.stderr
     );
 }
+
+#[test]
+fn a_greenlet_can_stop_the_test_on_a_threshold() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("threshold.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "30",
+    ]);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert!(run.stdout.contains("THRESHOLD 1.0"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("runner.quit() called, shutting down"),
+        "{}",
+        run.stderr
+    );
+}

@@ -304,9 +304,14 @@ fn python_thread(
                 return;
             }
         };
-        if let Err(error) = serve.call0() {
-            log::error!("the Python thread stopped: {}", describe(py, &error));
-        }
+        // The hub runs until the process ends; if it ever stops, Python users
+        // can no longer run or stop, and waiting for them would hang.
+        let why = match serve.call0() {
+            Ok(_) => "the gevent hub returned".to_string(),
+            Err(error) => describe(py, &error),
+        };
+        log::error!("the Python thread stopped unexpectedly, exiting: {why}");
+        std::process::exit(2);
     });
 }
 
@@ -374,6 +379,14 @@ fn bootstrap<'py>(
         }
         Ok(())
     };
+    if let Err(error) = py.import("gevent") {
+        let python = option_env!("LOCUSTA_PYTHON").unwrap_or("python3");
+        return Err(format!(
+            "Python locustfiles need gevent in the Python locusta was built with: \
+             install it with `{python} -m pip install gevent` (or run scripts/setup.sh). {}",
+            describe(py, &error).lines().last().unwrap_or_default()
+        ));
+    }
     install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
     let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
     let options = PyDict::new(py);
