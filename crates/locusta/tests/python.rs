@@ -338,7 +338,7 @@ fn gevent_primitives_work_inside_tasks() {
         "-H",
         &target.url(),
         "-u",
-        "2",
+        "3",
         "-r",
         "100",
         "-t",

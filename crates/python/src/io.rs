@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_http::cookie_store::CookieStore;
 use locusta_http::{Bytes, ClientConfig, HttpClient, Method, Multipart};
 use locusta_stats::Recorder;
 use parking_lot::Mutex;
@@ -39,10 +40,15 @@ pub(crate) struct PreparedRequest {
 
 /// One Python user's HTTP clients: the main one (its cookie jar and
 /// keep-alive connections), and spares for requests the user runs
-/// concurrently (from greenlets it spawned) while the main one is busy.
+/// concurrently (from greenlets it spawned) while the main one is busy. A
+/// spare starts each request with a copy of the main jar (cookies a spare's
+/// response sets stay in that spare).
 pub(crate) struct UserClients {
     main: Mutex<Option<HttpClient>>,
     spares: Mutex<Vec<HttpClient>>,
+    /// The main jar as of its last change (a response that set cookies, or
+    /// Python setting them): what a spare client starts each request with.
+    jar: Mutex<Option<CookieStore>>,
     host: Option<String>,
     config: Arc<ClientConfig>,
     recorder: Recorder,
@@ -60,6 +66,7 @@ impl UserClients {
         Ok(UserClients {
             main: Mutex::new(Some(main)),
             spares: Mutex::new(Vec::new()),
+            jar: Mutex::new(None),
             host,
             config,
             recorder,
@@ -71,25 +78,41 @@ impl UserClients {
         self.main.lock().as_mut().map(f)
     }
 
+    /// Runs `f`, which changes the main client's cookies, and keeps the jar
+    /// for spare clients.
+    pub(crate) fn change_cookies<T>(&self, f: impl FnOnce(&mut HttpClient) -> T) -> Option<T> {
+        let mut main = self.main.lock();
+        let client = main.as_mut()?;
+        let result = f(client);
+        *self.jar.lock() = Some(client.cookies().clone());
+        Some(result)
+    }
+
     fn take(&self) -> (HttpClient, bool) {
         if let Some(client) = self.main.lock().take() {
             return (client, true);
         }
-        if let Some(spare) = self.spares.lock().pop() {
-            return (spare, false);
+        let spare = self.spares.lock().pop();
+        let mut spare = spare.unwrap_or_else(|| {
+            HttpClient::new(
+                self.host.as_deref(),
+                self.config.clone(),
+                self.recorder.clone(),
+            )
+            .or_else(|_| HttpClient::new(None, self.config.clone(), self.recorder.clone()))
+            .expect("a client without a host can always be built")
+        });
+        if let Some(jar) = self.jar.lock().as_ref() {
+            *spare.cookies_mut() = jar.clone();
         }
-        let spare = HttpClient::new(
-            self.host.as_deref(),
-            self.config.clone(),
-            self.recorder.clone(),
-        )
-        .or_else(|_| HttpClient::new(None, self.config.clone(), self.recorder.clone()))
-        .expect("a client without a host can always be built");
         (spare, false)
     }
 
-    fn give_back(&self, client: HttpClient, main: bool) {
+    fn give_back(&self, client: HttpClient, main: bool, set_cookies: bool) {
         if main {
+            if set_cookies {
+                *self.jar.lock() = Some(client.cookies().clone());
+            }
             *self.main.lock() = Some(client);
         } else {
             self.spares.lock().push(client);
@@ -195,6 +218,11 @@ async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
             Outcome::Recorded(builder.send().await)
         }
     };
-    clients.give_back(client, main);
+    let response = match &outcome {
+        Outcome::Recorded(response) => response,
+        Outcome::Caught(caught) => caught,
+    };
+    let set_cookies = response.headers().contains_key(http::header::SET_COOKIE);
+    clients.give_back(client, main, set_cookies);
     outcome
 }

@@ -377,14 +377,14 @@ impl Client {
     /// Stores a cookie as if `url` had answered with `Set-Cookie: set_cookie`.
     fn set_cookie(&self, url: &str, set_cookie: &str) -> PyResult<()> {
         self.clients
-            .with_main(|client| client.set_cookie(url, set_cookie))
+            .change_cookies(|client| client.set_cookie(url, set_cookie))
             .unwrap_or(Ok(()))
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Empties the cookie jar.
     fn clear_cookies(&self) {
-        self.clients.with_main(|client| client.clear_cookies());
+        self.clients.change_cookies(|client| client.clear_cookies());
     }
 
     /// Closes the keep-alive connections.

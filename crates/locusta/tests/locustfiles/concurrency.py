@@ -26,3 +26,20 @@ class Concurrent(FastHttpUser):
             gevent.sleep(0.001)
             time.sleep(0.001)  # cooperative: gevent patched the time module
             self.client.get("/products")
+
+
+class LoggedIn(FastHttpUser):
+    """Concurrent requests of a logged-in user carry its session cookie."""
+
+    wait_time = constant(0.01)
+    fixed_count = 1
+
+    def on_start(self):
+        self.client.post("/login", data={"username": "a", "password": "b"})
+
+    @task
+    def carts(self):
+        pool = Pool(3)
+        for _ in range(3):
+            pool.spawn(self.client.get, "/cart", name="concurrent_cart")
+        pool.join()
