@@ -14,6 +14,16 @@ use locusta_demo_target::{spawn, TargetConfig};
 /// Every run is bounded: a run that does not end by itself within this is a hang.
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// A locustfile of `examples/`.
+fn example(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A locustfile written for these tests.
 fn locustfile(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/locustfiles")
@@ -102,10 +112,9 @@ fn locusta(args: &[&str]) -> Run {
 #[test]
 fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
     let target = spawn(TargetConfig::default());
-    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
     let run = locusta(&[
         "-f",
-        example.to_str().expect("utf-8 path"),
+        &example("locustfile.py"),
         "-H",
         &target.url(),
         "-u",
@@ -266,14 +275,7 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
 #[test]
 fn a_staged_shape_drives_the_runner_and_ends_the_test() {
     let target = spawn(TargetConfig::default());
-    let run = locusta(&[
-        "-f",
-        &locustfile("shape.py"),
-        "-H",
-        &target.url(),
-        "-t",
-        "30",
-    ]);
+    let run = locusta(&["-f", &example("shape.py"), "-H", &target.url(), "-t", "30"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         run.stderr
@@ -304,7 +306,7 @@ fn a_custom_client_reports_with_events_request() {
     let target = spawn(TargetConfig::default());
     let run = locusta(&[
         "-f",
-        &locustfile("custom_client.py"),
+        &example("xmlrpc_client.py"),
         "-H",
         &target.url(),
         "-u",
@@ -417,10 +419,9 @@ fn stop_test_in_a_task_ends_the_run() {
 #[test]
 fn tags_and_iterations_select_and_count_tasks() {
     let target = spawn(TargetConfig::default());
-    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
     let run = locusta(&[
         "-f",
-        example.to_str().expect("utf-8 path"),
+        &example("locustfile.py"),
         "-H",
         &target.url(),
         "-u",
@@ -508,8 +509,8 @@ fn markov_sets_plain_functions_and_custom_waits_run() {
 
 #[test]
 fn python_classes_are_listed_with_their_task_ratios() {
-    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
-    let example = example.to_str().expect("utf-8 path");
+    let example = example("locustfile.py");
+    let example = example.as_str();
     let run = locusta(&["-f", example, "--list"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(

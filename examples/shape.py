@@ -1,4 +1,8 @@
-"""A staged shape: 2 users, then 4 users of one class only, then stop."""
+"""A staged load shape, as in Locust's examples: 2 users of both classes for 1 s, then
+4 users of the Reader class only, then the test ends.
+
+    locusta -f examples/shape.py --headless -H http://127.0.0.1:8080
+"""
 from locust import HttpUser, LoadTestShape, constant, events, task
 
 
