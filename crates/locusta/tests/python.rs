@@ -618,3 +618,32 @@ fn a_greenlet_can_stop_the_test_on_a_threshold() {
         run.stderr
     );
 }
+
+#[test]
+fn test_data_credentials_bodies_headers_and_auth_reach_the_server() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("test_data.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "3",
+        "-r",
+        "100",
+        "-i",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert_eq!(rows.get("/login"), Some(&(3, 0)), "{rows:?}");
+    for name in ["headers", "auth", "add", "cart"] {
+        let (requests, failures) = rows[name];
+        assert!(
+            requests > 0 && failures == 0,
+            "{name}: {rows:?}\n{}",
+            run.stderr
+        );
+    }
+}

@@ -86,6 +86,70 @@ def _read_timeout(timeout):
     return float(timeout)
 
 
+class CookieJar:
+    """The user's cookie jar, as requests' session.cookies is used: read like a
+    dict; `set()`/item assignment/`update()`/`clear()` change the jar."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def _all(self):
+        return self._session._native.cookies()
+
+    def __getitem__(self, name):
+        return self._all()[name]
+
+    def get(self, name, default=None, domain=None, path=None):
+        """A cookie's value, or default."""
+        return self._all().get(name, default)
+
+    def __contains__(self, name):
+        return name in self._all()
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self):
+        return len(self._all())
+
+    def keys(self):
+        """Cookie names."""
+        return self._all().keys()
+
+    def values(self):
+        """Cookie values."""
+        return self._all().values()
+
+    def items(self):
+        """(name, value) pairs."""
+        return self._all().items()
+
+    def get_dict(self, domain=None, path=None):
+        """The cookies as a dict."""
+        return dict(self._all())
+
+    def set(self, name, value, domain=None, path="/", **kwargs):
+        """Stores a cookie for the host (or `domain`)."""
+        base = self._session.base_url or ""
+        url = f"http://{domain}/" if domain else (base or "http://localhost/")
+        self._session._native.set_cookie(url, f"{name}={value}; Path={path or '/'}")
+
+    def __setitem__(self, name, value):
+        self.set(name, value)
+
+    def update(self, other):
+        """Stores every cookie of a dict."""
+        for name, value in dict(other).items():
+            self.set(name, value)
+
+    def clear(self, domain=None, path=None, name=None):
+        """Empties the jar."""
+        self._session._native.clear_cookies()
+
+    def __repr__(self):
+        return f"<CookieJar {self._all()!r}>"
+
+
 class HttpSession:
     """One user's HTTP client: its own cookie jar and keep-alive connections."""
 
@@ -103,8 +167,8 @@ class HttpSession:
 
     @property
     def cookies(self):
-        """The cookies of this user's jar, as a dict."""
-        return self._native.cookies()
+        """The user's cookie jar."""
+        return CookieJar(self)
 
     def clear_cookies(self):
         """Empties the cookie jar."""
