@@ -163,7 +163,20 @@ class HttpSession:
         self.request_name = None
         self.headers = {}
         self.auth = None
+        self._verify = verify
         self._native = _native.Client(base_url, verify)
+
+    @property
+    def verify(self):
+        """Whether TLS certificates are verified (requests' session.verify)."""
+        return self._verify
+
+    @verify.setter
+    def verify(self, verify):
+        # A new client: set it before the first request (e.g. in on_start).
+        if bool(verify) != self._verify:
+            self._verify = bool(verify)
+            self._native = _native.Client(self.base_url, self._verify)
 
     @property
     def cookies(self):
