@@ -68,9 +68,15 @@ impl Run {
 
 /// Runs the binary headless; kills it (and fails) past [`LIMIT`].
 fn locusta(args: &[&str]) -> Run {
+    locusta_with_env(args, &[])
+}
+
+/// As [`locusta`], with extra environment variables.
+fn locusta_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_locusta"))
         .args(["--headless"])
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -646,4 +652,37 @@ fn test_data_credentials_bodies_headers_and_auth_reach_the_server() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
+    let target = spawn(TargetConfig::default());
+    // A `locust` package that breaks when imported, first on sys.path.
+    let shadow = std::env::temp_dir().join(format!("locusta-shadow-{}", std::process::id()));
+    std::fs::create_dir_all(shadow.join("locust")).expect("temp dir");
+    std::fs::write(
+        shadow.join("locust/__init__.py"),
+        "raise ImportError('the real locust was imported')\n",
+    )
+    .expect("write");
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("request_listener.py"),
+            "-H",
+            &target.url(),
+            "-u",
+            "1",
+            "-i",
+            "1",
+        ],
+        &[("PYTHONPATH", shadow.to_str().expect("utf-8 path"))],
+    );
+    let _ = std::fs::remove_dir_all(&shadow);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("REQUEST GET /products"),
+        "{}",
+        run.stdout
+    );
 }

@@ -1,5 +1,8 @@
 """events.request listeners receive Locust's arguments for HTTP requests."""
+import locusta
 from locust import HttpUser, SequentialTaskSet, constant, events, task
+
+assert locusta.__version__, "import locusta gives the native module"
 
 
 @events.request.add_listener
