@@ -460,7 +460,7 @@ impl Response {
                 classes(py)?
                     .locust_error
                     .bind(py)
-                    .call1((format!("Tried to set status on a request that has not yet been made. Make sure to use a with-statement when using catch_response=True ({call})"),))?,
+                    .call1((format!("{call}() belongs inside the with-block of the request (catch_response=True): call it there"),))?,
             )),
             Outcome::Recorded(_) => Err(PyErr::from_value(
                 classes(py)?.locust_error.bind(py).call1((format!(
