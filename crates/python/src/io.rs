@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_http::cookie_store::CookieStore;
-use locusta_http::{Bytes, ClientConfig, HttpClient, Method, Multipart};
-use locusta_stats::Recorder;
+use locusta_http::{Bytes, ClientConfig, HttpClient, Method, Multipart, Response};
+use locusta_stats::{Recorder, RequestRecord};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
@@ -36,6 +36,8 @@ pub(crate) struct PreparedRequest {
     pub timeout: Option<Duration>,
     pub allow_redirects: Option<bool>,
     pub catch: bool,
+    /// FastHttpUser's success rule instead of HttpUser's.
+    pub fast: bool,
 }
 
 /// One Python user's HTTP clients: the main one (its cookie jar and
@@ -51,17 +53,23 @@ pub(crate) struct UserClients {
     jar: Mutex<Option<CookieStore>>,
     host: Option<String>,
     config: Arc<ClientConfig>,
+    /// Where requests are reported (the test's statistics).
     recorder: Recorder,
+    /// What the clients themselves report into: nobody reads it.
+    discard: Recorder,
 }
 
 impl UserClients {
-    /// The clients of a new user; fails on an invalid host.
+    /// The clients of a new user; fails on an invalid host. Requests are
+    /// reported to `recorder` by locusta's rules; the clients' own reports go
+    /// to `discard`.
     pub(crate) fn new(
         host: Option<String>,
         config: Arc<ClientConfig>,
         recorder: Recorder,
+        discard: Recorder,
     ) -> Result<UserClients, String> {
-        let main = HttpClient::new(host.as_deref(), config.clone(), recorder.clone())
+        let main = HttpClient::new(host.as_deref(), config.clone(), discard.clone())
             .map_err(|e| e.to_string())?;
         Ok(UserClients {
             main: Mutex::new(Some(main)),
@@ -70,6 +78,7 @@ impl UserClients {
             host,
             config,
             recorder,
+            discard,
         })
     }
 
@@ -97,9 +106,9 @@ impl UserClients {
             HttpClient::new(
                 self.host.as_deref(),
                 self.config.clone(),
-                self.recorder.clone(),
+                self.discard.clone(),
             )
-            .or_else(|_| HttpClient::new(None, self.config.clone(), self.recorder.clone()))
+            .or_else(|_| HttpClient::new(None, self.config.clone(), self.discard.clone()))
             .expect("a client without a host can always be built")
         });
         if let Some(jar) = self.jar.lock().as_ref() {
@@ -212,17 +221,62 @@ async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
         if let Some(follow) = request.allow_redirects {
             builder = builder.allow_redirects(follow);
         }
-        if request.catch {
-            Outcome::Caught(builder.catch_response().send().await)
+        let response = builder.catch_response().send().await;
+        let default_failure = if request.fast {
+            fast_failure(&response)
         } else {
-            Outcome::Recorded(builder.send().await)
+            response.failure_message()
+        };
+        if !request.catch {
+            report(
+                &clients.recorder,
+                &response,
+                response.name(),
+                default_failure.as_deref(),
+            );
+        }
+        Outcome {
+            response,
+            default_failure,
+            caught: request.catch,
         }
     };
-    let response = match &outcome {
-        Outcome::Recorded(response) => response,
-        Outcome::Caught(caught) => caught,
-    };
-    let set_cookies = response.headers().contains_key(http::header::SET_COOKIE);
+    let set_cookies = outcome
+        .response
+        .headers()
+        .contains_key(http::header::SET_COOKIE);
     clients.give_back(client, main, set_cookies);
     outcome
+}
+
+/// Reports a request into the statistics.
+pub(crate) fn report(recorder: &Recorder, response: &Response, name: &str, error: Option<&str>) {
+    recorder.record(&RequestRecord {
+        request_type: response.method().as_str(),
+        name,
+        response_time: Some(response.elapsed()),
+        response_length: response.content_length(),
+        error,
+        start_time: response.start_time(),
+        url: response.url(),
+        status: response.status(),
+    });
+}
+
+/// FastHttpUser's rule: a success is a 2xx of 200–208 or 226, or a redirect
+/// status (301–304, 307, 308); anything else, and no response, is a failure.
+fn fast_failure(response: &Response) -> Option<String> {
+    if let Some(error) = response.error() {
+        return Some(error.to_string());
+    }
+    let status = response.status();
+    if matches!(status, 200..=208 | 226 | 301..=304 | 307 | 308) {
+        return None;
+    }
+    response.failure_message().or_else(|| {
+        Some(format!(
+            "unexpected status {status} for url: {}",
+            response.name()
+        ))
+    })
 }

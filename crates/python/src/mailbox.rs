@@ -7,15 +7,19 @@ use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use locusta_engine::host::HostedUsers;
-use locusta_http::{CaughtResponse, Response};
+use locusta_http::CaughtResponse;
 use parking_lot::Mutex;
 
 /// What a finished request hands back to the waiting greenlet.
-pub(crate) enum Outcome {
-    /// Recorded already, with the default rule.
-    Recorded(Response),
-    /// `catch_response=True`: Python decides, then reports.
-    Caught(CaughtResponse),
+pub(crate) struct Outcome {
+    /// The response. Its own report goes to a recorder nobody reads: locusta
+    /// reports Python users' requests itself, by Locust's rules.
+    pub response: CaughtResponse,
+    /// The failure by the client's success rule (`None`: a success).
+    pub default_failure: Option<String>,
+    /// `catch_response=True`: reported when the with-block ends, as Python
+    /// decided; otherwise already reported on the I/O thread.
+    pub caught: bool,
 }
 
 /// Something the Python side must run and answer (an event, a shape tick).

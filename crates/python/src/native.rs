@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
-use crate::io::{Body, IoThread, PreparedRequest, UserClients};
+use crate::io::{report as report_request, Body, IoThread, PreparedRequest, UserClients};
 use crate::mailbox::{Call, Mailbox, Message, Outcome, Reply};
 
 /// What the native module shares with the rest of the crate.
@@ -27,6 +27,9 @@ pub(crate) struct Shared {
     pub runner: OnceLock<Arc<Runner>>,
     /// Where Python-side records (catch_response, `events.request.fire`) go.
     pub recorder: OnceLock<Recorder>,
+    /// What the HTTP clients' own reports go into: nobody reads it (locusta
+    /// reports Python users' requests itself, by Locust's rules).
+    pub discard: Recorder,
 }
 
 pub(crate) static SHARED: OnceLock<Shared> = OnceLock::new();
@@ -184,6 +187,8 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 #[pyclass(module = "locusta")]
 struct Client {
     clients: Arc<UserClients>,
+    /// FastHttpUser's success rule.
+    fast: bool,
 }
 
 fn text_pairs(object: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -296,13 +301,14 @@ fn body_of(
 impl Client {
     /// A client for `host` (None: absolute URLs only).
     #[new]
-    #[pyo3(signature = (host, verify=true, timeout=60.0, connect_timeout=60.0, max_redirects=30))]
+    #[pyo3(signature = (host, verify=true, timeout=60.0, connect_timeout=60.0, max_redirects=30, fast=false))]
     fn new(
         host: Option<String>,
         verify: bool,
         timeout: f64,
         connect_timeout: f64,
         max_redirects: usize,
+        fast: bool,
     ) -> PyResult<Client> {
         let config = ClientConfig {
             verify_tls: verify,
@@ -311,10 +317,16 @@ impl Client {
             max_redirects,
             ..ClientConfig::default()
         };
-        let clients = UserClients::new(host, Arc::new(config), recorder()?.clone())
-            .map_err(PyValueError::new_err)?;
+        let clients = UserClients::new(
+            host,
+            Arc::new(config),
+            recorder()?.clone(),
+            shared()?.discard.clone(),
+        )
+        .map_err(PyValueError::new_err)?;
         Ok(Client {
             clients: Arc::new(clients),
+            fast,
         })
     }
 
@@ -349,6 +361,7 @@ impl Client {
             timeout: timeout.map(seconds).transpose()?,
             allow_redirects,
             catch,
+            fast: self.fast,
         };
         let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
         shared()?.io.submit(self.clients.clone(), request, id);
@@ -421,12 +434,12 @@ fn seconds(value: f64) -> PyResult<Duration> {
 #[pyclass(module = "locusta", unsendable, dict)]
 pub(crate) struct Response {
     outcome: Outcome,
+    /// Inside the with-block of a caught request.
     entered: bool,
     text: Option<Py<PyString>>,
     meta: Option<Py<PyDict>>,
-    failure: Option<String>,
-    /// success() or failure() was called in the catch block.
-    decided: bool,
+    /// What success()/failure() decided: `Some(None)` success, `Some(Some(m))` failure.
+    decided: Option<Option<String>>,
 }
 
 impl Response {
@@ -436,38 +449,59 @@ impl Response {
             entered: false,
             text: None,
             meta: None,
-            failure: None,
-            decided: false,
+            decided: None,
         }
     }
 
     fn response(&self) -> &HttpResponse {
-        match &self.outcome {
-            Outcome::Recorded(response) => response,
-            Outcome::Caught(caught) => caught,
-        }
+        &self.outcome.response
     }
 
-    fn caught(
+    /// Checks that success()/failure() may be called now.
+    fn check_catch(&self, py: Python<'_>, call: &str) -> PyResult<()> {
+        let message = if !self.outcome.caught {
+            format!(
+                "{call}() is only available on responses of requests made with catch_response=True"
+            )
+        } else if !self.entered {
+            format!("{call}() belongs inside the with-block of the request (catch_response=True): call it there")
+        } else {
+            return Ok(());
+        };
+        Err(PyErr::from_value(
+            classes(py)?.locust_error.bind(py).call1((message,))?,
+        ))
+    }
+
+    /// The statistics name: `request_meta["name"]` if it was edited, else the client's.
+    fn report_name(&self, py: Python<'_>) -> PyResult<String> {
+        if let Some(meta) = &self.meta {
+            if let Some(name) = meta.bind(py).get_item("name")? {
+                return name.extract();
+            }
+        }
+        Ok(self.response().name().to_string())
+    }
+
+    /// At the end of a catch block: whether to swallow the exception, and
+    /// whether to report (not when the block raised something else than a
+    /// ResponseError without deciding, as Locust).
+    fn decide(
         &mut self,
         py: Python<'_>,
-        call: &str,
-    ) -> PyResult<&mut locusta_http::CaughtResponse> {
-        let entered = self.entered;
-        match &mut self.outcome {
-            Outcome::Caught(caught) if entered => Ok(caught),
-            Outcome::Caught(_) => Err(PyErr::from_value(
-                classes(py)?
-                    .locust_error
-                    .bind(py)
-                    .call1((format!("{call}() belongs inside the with-block of the request (catch_response=True): call it there"),))?,
-            )),
-            Outcome::Recorded(_) => Err(PyErr::from_value(
-                classes(py)?.locust_error.bind(py).call1((format!(
-                    "{call}() is only available on responses of requests made with catch_response=True"
-                ),))?,
-            )),
+        exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+    ) -> PyResult<(bool, bool)> {
+        self.entered = false;
+        if exc_type.is_none() || self.decided.is_some() {
+            return Ok((false, true));
         }
+        if exc.is_instance(classes(py)?.response_error.bind(py))? {
+            // Locust reports the exception itself: `ResponseError('…')`.
+            self.decided = Some(Some(exc.repr()?.to_string()));
+            return Ok((true, true));
+        }
+        Ok((false, false))
     }
 }
 
@@ -598,11 +632,7 @@ impl Response {
 
     /// Raises an HTTPError for a failed request (or a `failure()` in a catch block).
     fn raise_for_status(&self, py: Python<'_>) -> PyResult<()> {
-        let message = match &self.failure {
-            Some(message) => Some(message.clone()),
-            None => self.response().failure_message(),
-        };
-        match message {
+        match self.failure_message() {
             Some(message) => Err(PyErr::from_value(
                 classes(py)?.http_error.bind(py).call1((message,))?,
             )),
@@ -632,23 +662,25 @@ impl Response {
 
     /// Marks a caught request as a success.
     fn success(&mut self, py: Python<'_>) -> PyResult<()> {
-        self.caught(py, "success")?.success();
-        self.failure = None;
-        self.decided = true;
+        self.check_catch(py, "success")?;
+        self.decided = Some(None);
         Ok(())
     }
 
-    /// Marks a caught request as a failure.
+    /// Marks a caught request as a failure (a message or an exception).
     fn failure(&mut self, py: Python<'_>, exc: &Bound<'_, PyAny>) -> PyResult<()> {
-        let message = exc.str()?.to_string();
-        self.caught(py, "failure")?.failure(message.clone());
-        self.failure = Some(message);
-        self.decided = true;
+        self.check_catch(py, "failure")?;
+        let message = if exc.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            exc.repr()?.to_string()
+        } else {
+            exc.str()?.to_string()
+        };
+        self.decided = Some(Some(message));
         Ok(())
     }
 
     fn __enter__(slf: PyRefMut<'_, Self>) -> PyResult<PyRefMut<'_, Self>> {
-        if !matches!(slf.outcome, Outcome::Caught(_)) {
+        if !slf.outcome.caught {
             let py = slf.py();
             return Err(PyErr::from_value(
                 classes(py)?.locust_error.bind(py).call1((
@@ -672,8 +704,14 @@ impl Response {
         let py = slf.py();
         let (suppress, name, failure) = {
             let mut this = slf.borrow_mut();
-            let suppress = this.decide(py, exc_type, exc)?;
-            (suppress, this.name().to_string(), this.failure_message())
+            let (suppress, report) = this.decide(py, exc_type, exc)?;
+            if !report {
+                return Ok(false);
+            }
+            let name = this.report_name(py)?;
+            let failure = this.failure_message();
+            report_request(recorder()?, this.response(), &name, failure.as_deref());
+            (suppress, name, failure)
         };
         classes(py)?
             .caught_hook
@@ -688,13 +726,12 @@ impl Response {
         self.response().name()
     }
 
-    /// The outcome decided in the catch block: the failure message, or None.
+    /// The failure this request is (or will be) reported with, or None.
     #[getter]
     fn failure_message(&self) -> Option<String> {
-        match (&self.failure, self.decided) {
-            (Some(message), _) => Some(message.clone()),
-            (None, true) => None,
-            (None, false) => self.response().failure_message(),
+        match &self.decided {
+            Some(decided) => decided.clone(),
+            None => self.outcome.default_failure.clone(),
         }
     }
 
@@ -704,39 +741,6 @@ impl Response {
 
     fn __bool__(&self) -> bool {
         self.response().ok()
-    }
-}
-
-impl Response {
-    fn decide(
-        &mut self,
-        py: Python<'_>,
-        exc_type: &Bound<'_, PyAny>,
-        exc: &Bound<'_, PyAny>,
-    ) -> PyResult<bool> {
-        let mut suppress = false;
-        if !exc_type.is_none() && !self.decided {
-            let response_error = classes(py)?.response_error.bind(py);
-            if exc.is_instance(response_error)? {
-                // Locust reports the exception itself: `ResponseError('…')`.
-                let message = exc.repr()?.to_string();
-                self.failure(py, &PyString::new(py, &message))?;
-                suppress = true;
-            }
-        }
-        if let Some(meta) = &self.meta {
-            let name: Option<String> = meta
-                .bind(py)
-                .get_item("name")?
-                .and_then(|n| n.extract().ok());
-            if let (Some(name), Outcome::Caught(caught)) = (name, &mut self.outcome) {
-                if name != caught.name() {
-                    caught.set_name(name);
-                }
-            }
-        }
-        self.entered = false;
-        Ok(suppress)
     }
 }
 

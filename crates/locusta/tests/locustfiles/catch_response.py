@@ -62,3 +62,16 @@ class Matrix(SequentialTaskSet):
 class Checker(HttpUser):
     wait_time = constant(0)
     tasks = [Matrix]
+
+
+class Unreported(HttpUser):
+    """An exception other than ResponseError in a catch block without a
+    decision: the request is not reported, the exception propagates."""
+
+    wait_time = constant(0)
+    fixed_count = 1
+
+    @task
+    def raises(self):
+        with self.client.get("/", name="unreported", catch_response=True):
+            raise ValueError("raised in the block")

@@ -36,3 +36,15 @@ class Slow(HttpUser):
     def absolute(self):
         self.client.get(self.host + "/", name=None)
         self.client.get(self.host + "/products")
+
+
+class FastStatuses(FastHttpUser):
+    """FastHttpUser's rule: 203 and 302 succeed, 201 too; 205 succeeds, 299 fails."""
+
+    wait_time = constant(0)
+    fixed_count = 1
+
+    @task
+    def statuses(self):
+        self.client.get("/status/203", name="fast_203")
+        self.client.get("/status/299", name="fast_299")

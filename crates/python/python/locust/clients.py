@@ -153,8 +153,10 @@ class CookieJar:
 class HttpSession:
     """One user's HTTP client: its own cookie jar and keep-alive connections."""
 
-    # FastHttpSession names requests after the URL as passed.
+    # FastHttpSession names requests after the URL as passed, and has its own
+    # success rule.
     _name_is_url = False
+    _fast_rule = False
 
     def __init__(self, base_url, request_event=None, user=None, *args, verify=True, **kwargs):
         self.base_url = base_url
@@ -164,7 +166,7 @@ class HttpSession:
         self.headers = {}
         self.auth = None
         self._verify = verify
-        self._native = _native.Client(base_url, verify)
+        self._native = _native.Client(base_url, verify, fast=self._fast_rule)
 
     @property
     def verify(self):
@@ -176,7 +178,7 @@ class HttpSession:
         # A new client: set it before the first request (e.g. in on_start).
         if bool(verify) != self._verify:
             self._verify = bool(verify)
-            self._native = _native.Client(self.base_url, self._verify)
+            self._native = _native.Client(self.base_url, self._verify, fast=self._fast_rule)
 
     @property
     def cookies(self):

@@ -1,6 +1,6 @@
 """FastHttpUser: the same Rust client with Locust's FastHttpSession conventions
-(requests named after the URL as passed, TLS not verified by default,
-`default_headers`, JSON sets Accept)."""
+(requests named after the URL as passed, its success rule, TLS not verified by
+default, `default_headers`, JSON sets Accept)."""
 
 from contextlib import contextmanager
 
@@ -13,6 +13,7 @@ class FastHttpSession(HttpSession):
     """FastHttpUser's client."""
 
     _name_is_url = True
+    _fast_rule = True
 
     def __init__(self, environment, base_url, user=None, insecure=True, default_headers=None, **kwargs):
         super().__init__(base_url, environment.events.request, user, verify=not insecure)
