@@ -637,6 +637,12 @@ fn a_greenlet_can_stop_the_test_on_a_threshold() {
     assert_eq!(run.code, Some(4), "{}", run.stderr);
     assert!(run.stdout.contains("THRESHOLD 1.0"), "{}", run.stdout);
     assert!(
+        run.stdout
+            .contains("STATS True True True True [('/status/500', 'GET')]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stderr.contains("runner.quit() called, shutting down"),
         "{}",
         run.stderr

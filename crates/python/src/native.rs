@@ -922,22 +922,71 @@ fn exit_code() -> PyResult<Option<i32>> {
         .and_then(|runner| *runner.environment().process_exit_code.lock()))
 }
 
-/// Totals of the statistics: `(requests, failures, average ms, rps, fail ratio)`.
+/// One row of the statistics as a dict (Locust's `StatsEntry` attributes and
+/// a few percentiles): the Aggregated row when `name` is None, else the row of
+/// `(method, name)`, or None if it has no requests yet.
 #[pyfunction]
-fn total_stats() -> PyResult<(u64, u64, f64, f64, f64)> {
+#[pyo3(signature = (method=None, name=None, percentiles=Vec::new()))]
+fn stats_entry<'py>(
+    py: Python<'py>,
+    method: Option<&str>,
+    name: Option<&str>,
+    percentiles: Vec<f64>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let Some(runner) = shared()?.runner.get() else {
-        return Ok((0, 0, 0.0, 0.0, 0.0));
+        return Ok(None);
     };
     let stats = runner.environment().stats.collect();
-    let total = &stats.total;
-    let (rps, _) = stats.rates(total, false);
-    Ok((
-        total.num_requests,
-        total.num_failures,
-        total.avg_response_time(),
-        rps,
-        total.fail_ratio(),
-    ))
+    let entry = match name {
+        None => &stats.total,
+        Some(name) => match stats.get(method.unwrap_or("GET"), name) {
+            Some(entry) => entry,
+            None => return Ok(None),
+        },
+    };
+    let (total_rps, total_fail_per_sec) = stats.rates(entry, false);
+    let (current_rps, current_fail_per_sec) = stats.rates(entry, true);
+    let dict = PyDict::new(py);
+    dict.set_item("name", &entry.name)?;
+    dict.set_item("method", &entry.method)?;
+    dict.set_item("num_requests", entry.num_requests)?;
+    dict.set_item("num_none_requests", entry.num_none_requests)?;
+    dict.set_item("num_failures", entry.num_failures)?;
+    dict.set_item(
+        "total_response_time",
+        entry.total_response_time_us as f64 / 1000.0,
+    )?;
+    dict.set_item("avg_response_time", entry.avg_response_time())?;
+    dict.set_item("min_response_time", entry.min_response_time())?;
+    dict.set_item("max_response_time", entry.max_response_time())?;
+    dict.set_item("median_response_time", entry.median_response_time())?;
+    dict.set_item("total_content_length", entry.total_content_length)?;
+    dict.set_item("avg_content_length", entry.avg_content_length())?;
+    dict.set_item("fail_ratio", entry.fail_ratio())?;
+    dict.set_item("total_rps", total_rps)?;
+    dict.set_item("total_fail_per_sec", total_fail_per_sec)?;
+    dict.set_item("current_rps", current_rps)?;
+    dict.set_item("current_fail_per_sec", current_fail_per_sec)?;
+    let quantiles = PyDict::new(py);
+    for q in percentiles {
+        quantiles.set_item(q, entry.percentile(q))?;
+    }
+    dict.set_item("percentiles", quantiles)?;
+    Ok(Some(dict))
+}
+
+/// Every row's `(method, name)`.
+#[pyfunction]
+fn stats_names() -> PyResult<Vec<(String, String)>> {
+    let Some(runner) = shared()?.runner.get() else {
+        return Ok(Vec::new());
+    };
+    let stats = runner.environment().stats.collect();
+    Ok(stats
+        .entries()
+        .iter()
+        .map(|entry| (entry.method.clone(), entry.name.clone()))
+        .collect())
 }
 
 /// The native module.
@@ -962,7 +1011,8 @@ pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(quit, module)?)?;
     module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;
     module.add_function(wrap_pyfunction!(exit_code, module)?)?;
-    module.add_function(wrap_pyfunction!(total_stats, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_entry, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_names, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -22,8 +22,18 @@ def on_init(environment, **kwargs):
 
 @events.quitting.add_listener
 def on_quitting(environment, **kwargs):
-    if environment.stats.total.fail_ratio > 0.01:
+    total = environment.stats.total
+    row = environment.stats.get("/status/500", "GET")
+    p95 = total.get_response_time_percentile(0.95)
+    print(
+        "STATS", row.num_requests == total.num_requests, row.num_failures == total.num_failures,
+        0 < total.avg_response_time <= total.max_response_time, 0 < p95 <= total.max_response_time,
+        list(environment.stats.entries), flush=True,
+    )
+    if total.fail_ratio > 0.01:
         environment.process_exit_code = 4
+    elif p95 > 800:
+        environment.process_exit_code = 5
 
 
 class Failing(HttpUser):

@@ -5,18 +5,53 @@ import locusta as _native
 from locust.event import events as _global_events
 
 
-class _StatsEntry:
-    def __init__(self, totals):
-        self.num_requests, self.num_failures, self.avg_response_time, self.total_rps, self.fail_ratio = totals
+class StatsEntry:
+    """One row of the statistics (read when created), with Locust's attributes."""
+
+    def __init__(self, method, name):
+        self._method = method
+        self._name = name
+        values = _native.stats_entry(method, name) or {}
+        self.name = values.get("name", name or "Aggregated")
+        self.method = values.get("method", method or "")
+        for key in (
+            "num_requests", "num_none_requests", "num_failures", "total_response_time",
+            "avg_response_time", "min_response_time", "max_response_time",
+            "median_response_time", "total_content_length", "avg_content_length",
+            "fail_ratio", "total_rps", "total_fail_per_sec", "current_rps",
+            "current_fail_per_sec",
+        ):
+            setattr(self, key, values.get(key, 0))
+
+    def get_response_time_percentile(self, percent):
+        """The response time (ms) below which `percent` (0..1) of the requests fall."""
+        values = _native.stats_entry(self._method, self._name, [float(percent)]) or {}
+        return values.get("percentiles", {}).get(float(percent), 0)
+
+    def get_current_response_time_percentile(self, percent):
+        """As get_response_time_percentile (locusta's percentiles are exact over the run)."""
+        return self.get_response_time_percentile(percent)
+
+    def __repr__(self):
+        return f"<StatsEntry {self.method} {self.name}: {self.num_requests} requests>"
 
 
 class Stats:
-    """The statistics as Python sees them: totals (the full tables are in Rust)."""
+    """The statistics as Python sees them (kept in Rust; read on access)."""
 
     @property
     def total(self):
-        """The Aggregated row: num_requests, num_failures, avg_response_time, total_rps, fail_ratio."""
-        return _StatsEntry(_native.total_stats())
+        """The Aggregated row."""
+        return StatsEntry(None, None)
+
+    @property
+    def entries(self):
+        """Every row, by (name, method) as Locust keys them."""
+        return {(name, method): StatsEntry(method, name) for method, name in _native.stats_names()}
+
+    def get(self, name, method):
+        """The row of a request name and method."""
+        return StatsEntry(method, name)
 
     @property
     def num_requests(self):
