@@ -28,6 +28,8 @@ _classes = {}
 _shape = None
 # Live users per class name, oldest first.
 _users = {}
+# Users told to stop gracefully that have not ended yet.
+_stopping = set()
 
 
 class _RustLogHandler(logging.Handler):
@@ -197,6 +199,7 @@ def _run_user(user, class_name):
         live = _users.get(class_name)
         if live is not None and user in live:
             live.remove(user)
+        _stopping.discard(user)
         user._hosted.ended()
 
 
@@ -234,6 +237,7 @@ def _stop(class_name, count, graceful):
         else:
             user._state = STOPPING
             survivors.append(user)
+            _stopping.add(user)
     if survivors:
         gevent.spawn_later(graceful, _kill_survivors, survivors)
 
@@ -245,10 +249,12 @@ def _kill_survivors(users):
 
 
 def _kill_all():
-    for class_name, live in _users.items():
+    for live in _users.values():
         for user in list(live):
             user._greenlet.kill(block=False)
         live.clear()
+    for user in list(_stopping):
+        user._greenlet.kill(block=False)
 
 
 def _fire(name, kwargs, answer):
