@@ -58,6 +58,12 @@ impl HostedUsers {
         self.shared.take_iteration()
     }
 
+    /// Whether `--iterations` limits the tasks (else [`take_iteration`](Self::take_iteration)
+    /// is always true and need not be called).
+    pub fn iterations_limited(&self) -> bool {
+        self.shared.iterations.is_some()
+    }
+
     /// Asks the runner to end the whole test (a user raised `StopTest`).
     pub fn request_stop_test(&self, reason: String) {
         self.shared.request_stop_test(reason);

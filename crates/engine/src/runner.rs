@@ -62,7 +62,7 @@ impl RunnerState {
 pub(crate) struct RunShared {
     /// Live users per class index.
     pub(crate) live: Vec<AtomicU64>,
-    iterations: Option<u64>,
+    pub(crate) iterations: Option<u64>,
     iterations_started: AtomicU64,
     stop_test: Mutex<Option<String>>,
     pub(crate) next_user_id: AtomicU64,

@@ -175,6 +175,11 @@ impl Hosted {
     fn take_iteration(&self) -> bool {
         self.users.take_iteration()
     }
+    /// Whether `--iterations` limits the tasks (else take_iteration() is always True).
+    #[getter]
+    fn limited(&self) -> bool {
+        self.users.iterations_limited()
+    }
     /// Ends the test.
     fn stop_test(&self, reason: String) {
         self.users.request_stop_test(reason)

@@ -217,6 +217,7 @@ def _spawn(class_name, count, hosted):
             _native.log_exception(repr(error), text)
             continue
         user._hosted = hosted
+        user._limited = hosted.limited
         user._user_id = hosted.started()
         _users[class_name].append(user)
         user._greenlet = gevent.spawn(_run_user, user, class_name)

@@ -37,6 +37,7 @@ class User(metaclass=UserMeta):
         self._state = None
         self._greenlet = None
         self._hosted = None
+        self._limited = False
         self._taskset_instance = None
         self._user_id = None
 
@@ -55,8 +56,7 @@ class User(metaclass=UserMeta):
         self._taskset_instance.wait()
 
     def _take_iteration(self):
-        hosted = self._hosted
-        return hosted is None or hosted.take_iteration()
+        return not self._limited or self._hosted.take_iteration()
 
     def run(self):
         """on_start, the task loop, then on_stop (when stopped or killed)."""
