@@ -668,7 +668,7 @@ fn test_data_credentials_bodies_headers_and_auth_reach_the_server() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let rows = run.rows();
     assert_eq!(rows.get("/login"), Some(&(3, 0)), "{rows:?}");
-    for name in ["headers", "auth", "add", "cart"] {
+    for name in ["headers", "auth", "multipart", "raw", "add", "cart"] {
         let (requests, failures) = rows[name];
         assert!(
             requests > 0 && failures == 0,
@@ -708,5 +708,34 @@ fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
         run.stdout.contains("REQUEST GET /products"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn an_exception_in_an_event_listener_gives_exit_code_2() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("listener_error.py"),
+        "-H",
+        &target.url(),
+        "-i",
+        "2",
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Uncaught exception in event handler"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("RuntimeError: listener broke"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("listener_error.py\", line 7"),
+        "{}",
+        run.stderr
     );
 }

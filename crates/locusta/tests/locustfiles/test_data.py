@@ -30,6 +30,21 @@ class Steps(SequentialTaskSet):
                 response.failure(f"no basic auth: {response.text}")
 
     @task
+    def bodies(self):
+        with self.client.post(
+            "/headers", files={"upload": ("a.txt", b"hello", "text/plain")}, data={"k": "v"},
+            name="multipart", catch_response=True,
+        ) as response:
+            if not response.json().get("content-type", "").startswith("multipart/form-data; boundary="):
+                response.failure(f"not multipart: {response.text}")
+        with self.client.post(
+            "/headers", data="raw text", headers={"Content-Type": "text/plain"},
+            name="raw", catch_response=True,
+        ) as response:
+            if response.json().get("content-type") != "text/plain":
+                response.failure(f"content type lost: {response.text}")
+
+    @task
     def cart(self):
         self.client.post("/cart", json={"product_id": 1, "quantity": 2}, name="add")
         with self.client.get("/cart", name="cart", catch_response=True) as response:
