@@ -7,6 +7,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use locusta_engine::events::UserError;
 use locusta_engine::host::HostedUsers;
 use locusta_engine::runner::Runner;
 use locusta_http::{Bytes, ClientConfig, HeaderMap, Method, Multipart, Response as HttpResponse};
@@ -845,14 +846,26 @@ fn record(
     Ok(())
 }
 
-/// Adds an error in user code to the exceptions table.
+/// Adds an error in user code to the exceptions table and fires the engine's
+/// `user_error` (its Rust listeners; the Python ones are fired by Python).
 #[pyfunction]
-fn log_exception(message: &str, traceback: &str) -> PyResult<()> {
+#[pyo3(signature = (message, traceback, user_class=None, location=None))]
+fn log_exception(
+    message: &str,
+    traceback: &str,
+    user_class: Option<String>,
+    location: Option<String>,
+) -> PyResult<()> {
     if let Some(runner) = shared()?.runner.get() {
-        runner
-            .environment()
-            .stats
-            .log_exception(message, traceback, "local");
+        let env = runner.environment();
+        env.stats.log_exception(message, traceback, "local");
+        if let Some(user_class) = user_class {
+            env.events.user_error.fire(&UserError {
+                user_class,
+                location: location.unwrap_or_default(),
+                message: message.to_string(),
+            });
+        }
     }
     Ok(())
 }

@@ -94,7 +94,13 @@ class User(metaclass=UserMeta):
         tb = error.__traceback__
         text = format_user_traceback(error)
         logging.error("%s\n%s", error, text)
-        _native.log_exception(f"{type(error).__name__}: {error}" if str(error) else repr(error), text)
+        where = location or getattr(instance, "_current_task_name", None) or type(instance).__name__
+        _native.log_exception(
+            f"{type(error).__name__}: {error}" if str(error) else repr(error),
+            text,
+            type(self).__name__,
+            where,
+        )
         self.environment.events.user_error.fire(user_instance=instance, exception=error, tb=tb)
 
     def start(self, group=None):
