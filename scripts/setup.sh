@@ -51,12 +51,22 @@ python_setup() {
     local log
     log="$(mktemp)"
     if ! "$python" -m pip install --quiet --disable-pip-version-check gevent >"$log" 2>&1; then
-      cat "$log" >&2
-      rm -f "$log"
-      echo "setup: could not install gevent" >&2
-      return 1
+      # Debian's own python3 refuses pip installs: use its package instead.
+      if [[ "$(command -v "$python")" == /usr/bin/* ]]; then
+        missing+=(python3-gevent)
+      else
+        cat "$log" >&2
+        rm -f "$log"
+        echo "setup: could not install gevent" >&2
+        return 1
+      fi
     fi
     rm -f "$log"
+  fi
+  # pyo3 links libpython: Debian's python3 needs its development package.
+  if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&
+    [[ "$(command -v "$python")" == /usr/bin/* ]]; then
+    missing+=(libpython3-dev)
   fi
 }
 
