@@ -248,8 +248,8 @@ class HttpSession:
             body_json,
             files,
             headers,
-            _basic_auth(auth if auth is not None else self.auth),
-            _read_timeout(timeout),
+            None if auth is None and self.auth is None else _basic_auth(auth if auth is not None else self.auth),
+            None if timeout is None else _read_timeout(timeout),
             allow_redirects,
         )
         response = _await(request_id)
