@@ -364,7 +364,7 @@ fn gevent_primitives_work_inside_tasks() {
         "-H",
         &target.url(),
         "-u",
-        "3",
+        "4",
         "-r",
         "100",
         "-t",

@@ -5,7 +5,7 @@ import gevent
 from gevent.lock import Semaphore
 from gevent.pool import Pool
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
 
 limit = Semaphore(2)
 
@@ -43,3 +43,22 @@ class LoggedIn(FastHttpUser):
         for _ in range(3):
             pool.spawn(self.client.get, "/cart", name="concurrent_cart")
         pool.join()
+
+
+class WithRequests(FastHttpUser):
+    """The requests library cooperates (gevent's monkey-patching, as under Locust)."""
+
+    wait_time = constant(0.01)
+    fixed_count = 1
+
+    @task
+    def blocking_library(self):
+        import requests
+        from gevent import monkey
+
+        assert monkey.is_module_patched("socket") and monkey.is_module_patched("time")
+
+        with events.request.measure("requests", "requests_lib") as meta:
+            response = requests.get(self.host + "/sleep?ms=20", timeout=5)
+            meta["response_length"] = len(response.content)
+            response.raise_for_status()
