@@ -443,6 +443,7 @@ pub(crate) struct Response {
     /// Inside the with-block of a caught request.
     entered: bool,
     text: Option<Py<PyString>>,
+    headers: Option<Py<Headers>>,
     meta: Option<Py<PyDict>>,
     /// What success()/failure() decided: `Some(None)` success, `Some(Some(m))` failure.
     decided: Option<Option<String>>,
@@ -454,6 +455,7 @@ impl Response {
             outcome,
             entered: false,
             text: None,
+            headers: None,
             meta: None,
             decided: None,
         }
@@ -559,12 +561,20 @@ impl Response {
         py.import("json")?.call_method1("loads", (text,))
     }
 
-    /// The headers, case-insensitive.
+    /// The headers, case-insensitive (built on first access).
     #[getter]
-    fn headers(&self) -> Headers {
-        Headers {
-            map: self.response().headers().clone(),
+    fn headers(&mut self, py: Python<'_>) -> PyResult<Py<Headers>> {
+        if let Some(headers) = &self.headers {
+            return Ok(headers.clone_ref(py));
         }
+        let headers = Py::new(
+            py,
+            Headers {
+                map: self.response().headers().clone(),
+            },
+        )?;
+        self.headers = Some(headers.clone_ref(py));
+        Ok(headers)
     }
 
     /// Cookies this response set, `{name: value}`.
