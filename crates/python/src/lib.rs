@@ -26,7 +26,7 @@ use locusta_engine::task::TaskRatio;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyModule};
+use pyo3::types::{PyDict, PyList};
 
 use crate::io::IoThread;
 use crate::mailbox::{Call, Mailbox, Message, Reply};
@@ -171,7 +171,7 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
             .collect(),
         shape: discovery
             .shape
-            .then(|| Box::new(PythonShape { mailbox }) as Box<dyn LoadShape>),
+            .then(|| Box::new(PythonShape) as Box<dyn LoadShape>),
         host,
     })
 }
@@ -263,13 +263,10 @@ impl UserHost for PythonHost {
 }
 
 /// The locustfile's `LoadTestShape`, ticked on the Python thread.
-struct PythonShape {
-    mailbox: Arc<Mailbox>,
-}
+struct PythonShape;
 
 impl LoadShape for PythonShape {
     fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick> {
-        let _ = &self.mailbox;
         let (users, spawn_rate, user_classes) = call(Call::ShapeTick {
             run_time: context.run_time.as_secs_f64(),
             user_count: context.user_count,
@@ -427,7 +424,6 @@ fn bootstrap<'py>(
         .collect::<PyResult<Vec<_>>>()
         .map_err(|e| describe(py, &e))?;
     let serve = main.getattr("serve").map_err(|e| describe(py, &e))?;
-    let _ = PyModule::import(py, "locusta");
     Ok((Discovery { classes, shape }, serve))
 }
 
