@@ -30,7 +30,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::io::IoThread;
 use crate::mailbox::{Call, Mailbox, Message, Reply};
-use crate::native::{Shared, SHARED};
+use crate::native::{locusta_module as locusta_native, Shared, SHARED};
 
 /// How one module of the `locust` package is made.
 enum Source {
@@ -312,8 +312,6 @@ fn python_thread(
         std::process::exit(2);
     });
 }
-
-use native::locusta_module as locusta_native;
 
 /// A Python exception as text: its traceback when it has one.
 fn describe(py: Python<'_>, error: &PyErr) -> String {
