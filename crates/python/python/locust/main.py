@@ -111,7 +111,8 @@ def load(options):
     global _environment, _shape
     parsed = json.loads(options["parsed_options"] or "{}")
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
-    _install_logging(getattr(logging, loglevel, logging.INFO))
+    levels = {"OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG}
+    _install_logging(levels.get(loglevel) or getattr(logging, loglevel, logging.INFO))
     _environment = Environment(
         host=options["host"],
         tags=options["tags"],
