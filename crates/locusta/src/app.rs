@@ -51,6 +51,9 @@ pub struct Program {
     pub user_host: Option<Arc<dyn UserHost>>,
     /// Called with the runner once it exists, before `init` fires.
     pub on_runner: Vec<OnRunner>,
+    /// Classes whose users need no host (Python `User` subclasses without an
+    /// HTTP client of their own).
+    pub hostless: Vec<String>,
 }
 
 impl Program {
@@ -65,6 +68,7 @@ impl Program {
             self.user_host = loaded.user_host;
         }
         self.on_runner.extend(loaded.on_runner);
+        self.hostless.extend(loaded.hostless);
     }
 }
 
@@ -140,7 +144,7 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    check_hosts(&options, &classes)?;
+    check_hosts(&options, &classes, &program.hostless)?;
     if !options.headless && !options.autostart {
         log::warn!("The web UI is not available yet in this version: running headless (pass --headless to silence this)");
     }
@@ -217,11 +221,19 @@ fn select_classes(
         .collect())
 }
 
-/// Every class needs a host (its own or `--host`), and hosts must be valid URLs.
-fn check_hosts(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
+/// Every class needs a host (its own or `--host`), except the `hostless` ones,
+/// and hosts must be valid URLs.
+fn check_hosts(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+    hostless: &[String],
+) -> Result<(), Fatal> {
     let recorder = SharedStats::new().recorder();
     let config = Arc::new(ClientConfig::default());
     for class in classes {
+        if hostless.iter().any(|name| name == class.name()) {
+            continue;
+        }
         let host = options.host.as_deref().or(class.host());
         let Some(host) = host else {
             return Err(Fatal::startup(format!(

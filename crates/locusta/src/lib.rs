@@ -134,6 +134,7 @@ impl Locusta {
                 loaders: self.loaders,
                 user_host: None,
                 on_runner: Vec::new(),
+                hostless: Vec::new(),
             },
         )
     }

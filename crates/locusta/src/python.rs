@@ -36,6 +36,7 @@ impl LocustfileLoader for PythonLoader {
             loaders: Vec::new(),
             user_host: Some(host),
             on_runner: vec![Box::new(locusta_python::attach)],
+            hostless: loaded.hostless,
         })
     }
 }

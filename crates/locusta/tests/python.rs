@@ -739,3 +739,10 @@ fn an_exception_in_an_event_listener_gives_exit_code_2() {
         run.stderr
     );
 }
+
+#[test]
+fn a_plain_user_needs_no_host() {
+    let run = locusta(&["-f", &locustfile("hostless.py"), "-i", "3", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.rows().get("plain"), Some(&(3, 0)), "{}", run.stdout);
+}

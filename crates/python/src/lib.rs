@@ -130,6 +130,8 @@ pub struct Locustfile {
     pub shape: Option<Box<dyn LoadShape>>,
     /// Runs the users of every class above, on the Python thread.
     pub host: Arc<dyn UserHost>,
+    /// The classes that need no host (`User` subclasses that are not HTTP users).
+    pub hostless: Vec<String>,
 }
 
 /// Starts the Python thread, imports the locustfile and finds its classes and
@@ -163,7 +165,9 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
         mailbox: mailbox.clone(),
         classes: discovery.classes.iter().map(|c| c.name.clone()).collect(),
     });
+    let hostless = discovery.hostless.clone();
     Ok(Locustfile {
+        hostless,
         classes: discovery
             .classes
             .into_iter()
@@ -282,6 +286,7 @@ impl LoadShape for PythonShape {
 /// What importing the locustfile found.
 struct Discovery {
     classes: Vec<HostedClass>,
+    hostless: Vec<String>,
     shape: bool,
 }
 
@@ -416,13 +421,36 @@ fn bootstrap<'py>(
     }
     let (classes, shape): (Vec<Bound<'_, PyDict>>, bool) =
         loaded.extract().map_err(|e| describe(py, &e))?;
+    let hostless = classes
+        .iter()
+        .filter(|class| {
+            class
+                .get_item("needs_host")
+                .ok()
+                .flatten()
+                .is_some_and(|needs| !needs.is_truthy().unwrap_or(true))
+        })
+        .map(|class| -> PyResult<String> {
+            class
+                .get_item("name")?
+                .map_or(Ok(String::new()), |name| name.extract())
+        })
+        .collect::<PyResult<Vec<_>>>()
+        .map_err(|e| describe(py, &e))?;
     let classes = classes
         .iter()
         .map(hosted_class)
         .collect::<PyResult<Vec<_>>>()
         .map_err(|e| describe(py, &e))?;
     let serve = main.getattr("serve").map_err(|e| describe(py, &e))?;
-    Ok((Discovery { classes, shape }, serve))
+    Ok((
+        Discovery {
+            classes,
+            hostless,
+            shape,
+        },
+        serve,
+    ))
 }
 
 fn hosted_class(class: &Bound<'_, PyDict>) -> PyResult<HostedClass> {

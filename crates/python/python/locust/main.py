@@ -21,7 +21,8 @@ from locust.event import format_user_traceback
 from locust.exception import LocustError, StopTest
 from locust.shape import LoadTestShape
 from locust.task import STOPPING, WAITING, TaskSet
-from locust.users import User
+from locust.contrib.fasthttp import FastHttpUser
+from locust.users import HttpUser, User
 
 _environment = None
 _classes = {}
@@ -180,6 +181,7 @@ def load(options):
             "weight": float(cls.weight),
             "fixed_count": int(cls.fixed_count),
             "host": cls.host,
+            "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
             "tasks": _ratios(cls.tasks),
         }
         for cls in found
