@@ -116,8 +116,9 @@ pub struct Options {
     /// Print this help and exit.
     #[arg(short = 'h', long, action = ArgAction::Help, help_heading = "Common options")]
     pub help: Option<bool>,
-    /// The Python locustfile to run (Rust test programs register their users
-    /// in code instead).
+    /// The Python locustfile to run: a .py file, several separated by commas, or
+    /// a directory of them (Rust test programs register their users in code
+    /// instead).
     #[arg(
         short = 'f',
         long,

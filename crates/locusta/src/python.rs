@@ -14,13 +14,15 @@ use crate::loader::LocustfileLoader;
 pub struct PythonLoader;
 
 impl LocustfileLoader for PythonLoader {
+    /// `file.py`, `a.py,b.py`, or a directory (of `.py` files).
     fn handles(&self, locustfile: &str) -> bool {
-        locustfile.ends_with(".py")
+        locustfile.split(',').all(|part| part.ends_with(".py"))
+            || std::path::Path::new(locustfile).is_dir()
     }
 
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
         let settings = locusta_python::Settings {
-            locustfile: PathBuf::from(locustfile),
+            locustfiles: locustfiles(locustfile),
             host: options.host.clone(),
             tags: options.tags.clone(),
             exclude_tags: options.exclude_tags.clone(),
@@ -63,4 +65,33 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         "reset_stats": options.reset_stats,
         "expect_workers": 1,
     })
+}
+
+/// The files `-f` names: a comma-separated list, where a directory stands for
+/// its `.py` files (not those starting with `_`), in name order.
+fn locustfiles(given: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for part in given.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(part);
+        if !path.is_dir() {
+            files.push(path);
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|file| {
+                file.extension().is_some_and(|ext| ext == "py")
+                    && !file
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| name.starts_with('_'))
+            })
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    files
 }

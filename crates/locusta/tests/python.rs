@@ -746,3 +746,42 @@ fn a_plain_user_needs_no_host() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.rows().get("plain"), Some(&(3, 0)), "{}", run.stdout);
 }
+
+#[test]
+fn several_locustfiles_or_a_directory_are_loaded_together() {
+    let dir = std::env::temp_dir().join(format!("locusta-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::copy(locustfile("hostless.py"), dir.join("a.py")).expect("copy");
+    std::fs::write(
+        dir.join("b.py"),
+        "from locust import User, constant, events, task\n\n\
+         class Other(User):\n    wait_time = constant(0.01)\n\n    @task\n    def t(self):\n        \
+         events.request.fire(request_type='x', name='other', response_time=1, response_length=0)\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("_helper.py"),
+        "raise ImportError('not a locustfile')\n",
+    )
+    .expect("write");
+    let listed = locusta(&["-f", dir.to_str().expect("utf-8 path"), "--list"]);
+    let a = dir.join("a.py");
+    let b = dir.join("b.py");
+    let both = format!("{},{}", a.display(), b.display());
+    let run = locusta(&["-f", &both, "-u", "2", "-r", "100", "-i", "6", "--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+    assert!(
+        listed
+            .stdout
+            .contains("Available Users:\n    Plain\n    Other"),
+        "{}",
+        listed.stdout
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(
+        rows.contains_key("plain") && rows.contains_key("other"),
+        "{rows:?}"
+    );
+}

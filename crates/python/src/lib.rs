@@ -110,8 +110,8 @@ const PRELUDE: &str = "import os\nif not os.environ.get('LOCUST_SKIP_MONKEY_PATC
 /// What a locustfile run needs from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// The locustfile.
-    pub locustfile: PathBuf,
+    /// The locustfiles (Locust's `-f a.py,b.py` or a directory, expanded).
+    pub locustfiles: Vec<PathBuf>,
     /// `--host`.
     pub host: Option<String>,
     /// `-T/--tags`.
@@ -137,11 +137,14 @@ pub struct Locustfile {
 /// Starts the Python thread, imports the locustfile and finds its classes and
 /// shape. Errors are messages for the user (with the Python traceback).
 pub fn load(settings: Settings) -> Result<Locustfile, String> {
-    if !settings.locustfile.is_file() {
+    if let Some(missing) = settings.locustfiles.iter().find(|file| !file.is_file()) {
         return Err(format!(
             "Could not find '{}'. Ensure your locustfile ends with '.py' or is a directory with locustfiles.",
-            settings.locustfile.display()
+            missing.display()
         ));
+    }
+    if settings.locustfiles.is_empty() {
+        return Err("No locustfile found: give a .py file or a directory that holds some.".into());
     }
     let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
     let io = IoThread::start(mailbox.clone())
@@ -394,14 +397,12 @@ fn bootstrap<'py>(
     let set = |key: &str, value: Bound<'_, PyAny>| options.set_item(key, value);
     let json = serde_json::to_string(&settings.parsed_options).unwrap_or_else(|_| "{}".into());
     (|| -> PyResult<()> {
-        set(
-            "locustfile",
-            settings
-                .locustfile
-                .to_string_lossy()
-                .into_pyobject(py)?
-                .into_any(),
-        )?;
+        let files: Vec<String> = settings
+            .locustfiles
+            .iter()
+            .map(|file| file.to_string_lossy().into_owned())
+            .collect();
+        set("locustfiles", files.into_pyobject(py)?.into_any())?;
         set("host", settings.host.clone().into_pyobject(py)?.into_any())?;
         set("tags", settings.tags.clone().into_pyobject(py)?.into_any())?;
         set(

@@ -107,8 +107,27 @@ def _ratios(tasks):
     return result
 
 
+def _import_locustfile(given):
+    """Imports one locustfile as a module named after the file; an error text if it fails."""
+    path = os.path.abspath(given)
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    module_name = os.path.splitext(os.path.basename(path))[0]
+    if module_name == "locust":
+        return "The locustfile must not be named locust.py: it would hide the locust package. Rename it (e.g. locustfile.py)."
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except BaseException as error:  # noqa: BLE001 - SystemExit too: report, never hang
+        return _import_error(given, error)
+    return module
+
+
 def load(options):
-    """Imports the locustfile; returns (classes, has_shape), or an error text."""
+    """Imports the locustfiles; returns (classes, has_shape), or an error text."""
     global _environment, _shape
     parsed = json.loads(options["parsed_options"] or "{}")
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
@@ -122,30 +141,23 @@ def load(options):
         stop_timeout=parsed.get("stop_timeout"),
     )
     _environment.create_local_runner()
-    path = os.path.abspath(options["locustfile"])
-    directory = os.path.dirname(path)
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    module_name = os.path.splitext(os.path.basename(path))[0]
-    if module_name == "locust":
-        return "The locustfile must not be named locust.py: it would hide the locust package. Rename it (e.g. locustfile.py)."
-    try:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    except BaseException as error:  # noqa: BLE001 - SystemExit too: report, never hang
-        return _import_error(options["locustfile"], error)
+    modules = []
+    for given in options["locustfiles"]:
+        module = _import_locustfile(given)
+        if isinstance(module, str):
+            return module
+        modules.append(module)
 
     found = []
     shapes = []
-    for value in vars(module).values():
-        if not isinstance(value, type):
-            continue
-        if issubclass(value, User) and not value.abstract and value not in found:
-            found.append(value)
-        elif issubclass(value, LoadTestShape) and not value.abstract and value not in shapes:
-            shapes.append(value)
+    for module in modules:
+        for value in vars(module).values():
+            if not isinstance(value, type):
+                continue
+            if issubclass(value, User) and not value.abstract and value not in found:
+                found.append(value)
+            elif issubclass(value, LoadTestShape) and not value.abstract and value not in shapes:
+                shapes.append(value)
     names = {}
     for cls in found:
         if cls.__name__ in names:
