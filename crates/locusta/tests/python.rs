@@ -785,3 +785,15 @@ fn several_locustfiles_or_a_directory_are_loaded_together() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn sys_exit_in_a_task_ends_the_test_with_its_code() {
+    let run = locusta(&["-f", &locustfile("exiting.py"), "-t", "30"]);
+    assert_eq!(run.code, Some(7), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("sys.exit() called by a user of class Exiting, shutting down"),
+        "{}",
+        run.stderr
+    );
+}

@@ -208,6 +208,9 @@ def _run_user(user, class_name):
         pass
     except StopTest:
         user._hosted.stop_test(f"StopTest raised by a {class_name} user")
+    except SystemExit as exit_request:
+        # sys.exit() in user code ends the test (with every report written).
+        _request_exit(exit_request, f"a user of class {class_name}")
     except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
         user._task_error(user, error)
     finally:
@@ -216,6 +219,17 @@ def _run_user(user, class_name):
             live.remove(user)
         _stopping.discard(user)
         user._hosted.ended()
+
+
+def _request_exit(exit_request, where):
+    """sys.exit(code) in user code: the test ends and the process exits with that code."""
+    code = exit_request.code
+    if isinstance(code, int):
+        _native.set_exit_code(code)
+    elif code is not None:
+        logging.error("%s", code)
+        _native.set_exit_code(1)
+    _native.quit(f"sys.exit() called by {where}")
 
 
 def _spawn(class_name, count, hosted):
@@ -297,6 +311,8 @@ def _fire(name, kwargs, answer):
             hook.fire()
     except StopTest:
         _native.quit(f"StopTest raised in a {name} listener")
+    except SystemExit as exit_request:
+        _request_exit(exit_request, f"a listener of {name}")
     except Exception as error:  # noqa: BLE001
         logging.error("Uncaught exception in event handler: \n%s", format_user_traceback(error))
         _native.unhandled_error()
