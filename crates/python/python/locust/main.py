@@ -376,4 +376,12 @@ def serve():
     """Runs the hub: watches the mailbox and never returns."""
     watcher = gevent.get_hub().loop.io(_native.mailbox_fd(), 1)
     watcher.start(_on_mailbox)
-    gevent.event.Event().wait()
+    forever = gevent.event.Event()
+    while True:
+        try:
+            forever.wait()
+        except SystemExit as exit_request:
+            # gevent hands a greenlet's SystemExit to this (main) greenlet.
+            _request_exit(exit_request, "a greenlet")
+        except KeyboardInterrupt:
+            pass
