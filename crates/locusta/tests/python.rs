@@ -118,6 +118,8 @@ fn locusta_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
 #[test]
 fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
     let target = spawn(TargetConfig::default());
+    let csv_dir = std::env::temp_dir().join(format!("locusta-py-csv-{}", std::process::id()));
+    let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
     let run = locusta(&[
         "-f",
         &example("locustfile.py"),
@@ -130,9 +132,19 @@ fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
         "-t",
         "3",
         "--json",
+        "--csv",
+        &csv_prefix,
         "Shopper",
     ]);
+    let stats_csv = std::fs::read_to_string(format!("{csv_prefix}_stats.csv")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&csv_dir);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        stats_csv.starts_with("Type,Name,Request Count,Failure Count"),
+        "{stats_csv}"
+    );
+    assert!(stats_csv.contains("POST,/login,6,0,"), "{stats_csv}");
+    assert!(stats_csv.contains(",Aggregated,"), "{stats_csv}");
     let rows = run.rows();
     // Only the class named on the command line ran: one login per shopper.
     assert_eq!(rows.get("/login"), Some(&(6, 0)), "{rows:?}");
