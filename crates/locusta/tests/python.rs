@@ -233,6 +233,8 @@ fn catch_response_naming_and_the_response_api_behave_as_in_locust() {
 #[test]
 fn events_fire_in_order_and_exceptions_have_their_effects() {
     let target = spawn(TargetConfig::default());
+    let csv_dir = std::env::temp_dir().join(format!("locusta-py-events-{}", std::process::id()));
+    let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
     let run = locusta(&[
         "-f",
         &locustfile("lifecycle.py"),
@@ -247,9 +249,20 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
         "-E",
         "never",
         "--json",
+        "--csv",
+        &csv_prefix,
     ]);
+    let exceptions =
+        std::fs::read_to_string(format!("{csv_prefix}_exceptions.csv")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&csv_dir);
     // The quitting listener sets environment.process_exit_code.
     assert_eq!(run.code, Some(3), "{}", run.stderr);
+    // Task errors are in the exceptions table with their Python traceback.
+    assert!(
+        exceptions.contains("ValueError: boom in a task"),
+        "{exceptions}"
+    );
+    assert!(exceptions.contains("lifecycle.py"), "{exceptions}");
     let events: Vec<&str> = run
         .stdout
         .lines()
