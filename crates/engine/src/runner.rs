@@ -354,8 +354,14 @@ impl Runner {
                     },
                 ))
             })
-            .collect();
-        let threads = (0..threads.max(1))
+            .collect::<Vec<_>>();
+        // When a host runs every class, load threads would only idle.
+        let threads = if hosted.iter().all(Option::is_some) {
+            0
+        } else {
+            threads.max(1)
+        };
+        let threads = (0..threads)
             .map(|number| start_load_thread(number, env.clone(), shared.clone()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| format!("cannot start load threads: {error}"))?;
