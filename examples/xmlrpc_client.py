@@ -12,25 +12,29 @@ class XmlRpcClient:
     def __init__(self, host):
         self._proxy = xmlrpc.client.ServerProxy(host)
 
+    @staticmethod
+    def _report(name, start, exception):
+        events.request.fire(
+            request_type="xmlrpc",
+            name=name,
+            response_time=(time.perf_counter() - start) * 1000,
+            response_length=0,
+            exception=exception,
+            context={},
+        )
+
     def __getattr__(self, name):
         method = getattr(self._proxy, name)
 
         def call(*args):
             start = time.perf_counter()
-            exception = None
             try:
-                return method(*args)
+                result = method(*args)
             except Exception as error:  # noqa: BLE001 - reported as a failure
-                exception = error
-            finally:
-                events.request.fire(
-                    request_type="xmlrpc",
-                    name=name,
-                    response_time=(time.perf_counter() - start) * 1000,
-                    response_length=0,
-                    exception=exception,
-                    context={},
-                )
+                self._report(name, start, error)
+                return None
+            self._report(name, start, None)
+            return result
 
         return call
 
