@@ -18,7 +18,7 @@ import locusta as _native
 from locust import clients
 from locust.env import Environment
 from locust.event import format_user_traceback
-from locust.exception import LocustError, StopTest
+from locust.exception import StopTest
 from locust.shape import LoadTestShape
 from locust.task import STOPPING, WAITING, TaskSet
 from locust.contrib.fasthttp import FastHttpUser

@@ -7,12 +7,10 @@ effects, on_start/on_stop), written for locusta.
 
 import logging
 import random
-import traceback
 
 import gevent
 from gevent import GreenletExit
 
-import locusta as _native
 
 from locust.exception import (
     InterruptTaskSet,

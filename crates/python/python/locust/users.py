@@ -1,7 +1,6 @@
 """User and HttpUser (locusta's implementation of Locust's classes)."""
 
 import logging
-import traceback
 from contextlib import contextmanager
 
 from gevent import GreenletExit
