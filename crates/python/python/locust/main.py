@@ -245,6 +245,11 @@ def _spawn(class_name, count, hosted):
             logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
             _native.log_exception(repr(error), text)
             continue
+        if not hasattr(user, "_state"):
+            message = f"{class_name}.__init__ must call super().__init__(environment)"
+            logging.error("%s", message)
+            _native.log_exception(message, message)
+            continue
         user._hosted = hosted
         user._limited = hosted.limited
         user._user_id = hosted.started()
