@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_engine::events;
+use locusta_engine::host::UserHost;
 use locusta_engine::runner::Runner;
 use locusta_engine::shape::LoadShape;
 use locusta_engine::task::TagFilter;
@@ -16,6 +17,7 @@ use locusta_http::{ClientConfig, HttpClient};
 use locusta_stats::{console, SharedStats};
 
 use crate::cli::Options;
+use crate::loader::LocustfileLoader;
 use crate::outputs::{report_meta, Outputs};
 
 /// Locust's periodic console interval.
@@ -30,6 +32,9 @@ const CPU_WARNING_THRESHOLD: f64 = 90.0;
 /// A function run with the environment before the test starts.
 pub type Setup = Box<dyn FnOnce(&Environment)>;
 
+/// A function run with the runner once it exists, before `init` fires.
+pub type OnRunner = Box<dyn FnOnce(&Arc<Runner>)>;
+
 /// What the program registered: user classes, an optional shape, and a hook to
 /// add event listeners once the environment exists.
 pub struct Program {
@@ -39,6 +44,32 @@ pub struct Program {
     pub shape: Option<Box<dyn LoadShape>>,
     /// Called with the environment before the test starts.
     pub setup: Vec<Setup>,
+    /// Loaders for `-f` files that are not Rust (the binary registers Python's).
+    pub loaders: Vec<Box<dyn LocustfileLoader>>,
+    /// Runs the users of the classes it hosts (Python users), instead of the
+    /// load threads.
+    pub user_host: Option<Arc<dyn UserHost>>,
+    /// Called with the runner once it exists, before `init` fires.
+    pub on_runner: Vec<OnRunner>,
+    /// Classes whose users need no host (Python `User` subclasses without an
+    /// HTTP client of their own).
+    pub hostless: Vec<String>,
+}
+
+impl Program {
+    /// Adds what a loader found to this program.
+    fn extend(&mut self, loaded: Program) {
+        self.classes.extend(loaded.classes);
+        if loaded.shape.is_some() {
+            self.shape = loaded.shape;
+        }
+        self.setup.extend(loaded.setup);
+        if loaded.user_host.is_some() {
+            self.user_host = loaded.user_host;
+        }
+        self.on_runner.extend(loaded.on_runner);
+        self.hostless.extend(loaded.hostless);
+    }
 }
 
 /// A startup problem: printed, then the process exits with `code`.
@@ -50,7 +81,8 @@ pub struct Fatal {
 }
 
 impl Fatal {
-    fn startup(message: impl Into<String>) -> Self {
+    /// A startup problem (exit code 1).
+    pub fn startup(message: impl Into<String>) -> Self {
         Fatal {
             message: message.into(),
             code: 1,
@@ -73,13 +105,28 @@ pub fn run(options: Options, program: Program) -> i32 {
     }
 }
 
-fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
+fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
     let unavailable = options.unavailable();
     if !unavailable.is_empty() {
         return Err(Fatal::startup(format!(
             "not available yet in this version of locusta: {}",
             unavailable.join(", ")
         )));
+    }
+    if let Some(locustfile) = options.locustfile.as_deref() {
+        let loaders = std::mem::take(&mut program.loaders);
+        match loaders.iter().find(|loader| loader.handles(locustfile)) {
+            Some(loader) => {
+                let loaded = loader.load(locustfile, &options)?;
+                program.extend(loaded);
+            }
+            None if locustfile.ends_with(".py") || locustfile == "-" => {
+                return Err(Fatal::startup(
+                    "this program cannot run Python locustfiles: use the locusta binary (built with the `python` feature)",
+                ));
+            }
+            None => {}
+        }
     }
     let classes = select_classes(&options, program.classes)?;
     if options.list {
@@ -97,7 +144,7 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    check_hosts(&options, &classes)?;
+    check_hosts(&options, &classes, &program.hostless)?;
     if !options.headless && !options.autostart {
         log::warn!("The web UI is not available yet in this version: running headless (pass --headless to silence this)");
     }
@@ -127,8 +174,12 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
     runtime.block_on(headless(
         options,
         env,
-        classes,
-        program.shape,
+        Start {
+            classes,
+            shape: program.shape,
+            user_host: program.user_host,
+            on_runner: program.on_runner,
+        },
         threads,
         outputs,
     ))
@@ -170,11 +221,19 @@ fn select_classes(
         .collect())
 }
 
-/// Every class needs a host (its own or `--host`), and hosts must be valid URLs.
-fn check_hosts(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
+/// Every class needs a host (its own or `--host`), except the `hostless` ones,
+/// and hosts must be valid URLs.
+fn check_hosts(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+    hostless: &[String],
+) -> Result<(), Fatal> {
     let recorder = SharedStats::new().recorder();
     let config = Arc::new(ClientConfig::default());
     for class in classes {
+        if hostless.iter().any(|name| name == class.name()) {
+            continue;
+        }
         let host = options.host.as_deref().or(class.host());
         let Some(host) = host else {
             return Err(Fatal::startup(format!(
@@ -219,17 +278,34 @@ enum End {
     ShapeDone,
 }
 
+/// What the headless run starts from.
+struct Start {
+    classes: Vec<Arc<dyn UserDefinition>>,
+    shape: Option<Box<dyn LoadShape>>,
+    user_host: Option<Arc<dyn UserHost>>,
+    on_runner: Vec<OnRunner>,
+}
+
 async fn headless(
     options: Options,
     env: Arc<Environment>,
-    classes: Vec<Arc<dyn UserDefinition>>,
-    shape: Option<Box<dyn LoadShape>>,
+    start: Start,
     threads: usize,
     outputs: Outputs,
 ) -> Result<i32, Fatal> {
+    let Start {
+        classes,
+        shape,
+        user_host,
+        on_runner,
+    } = start;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner = Runner::new(env.clone(), classes, threads).map_err(Fatal::startup)?;
+    let runner =
+        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for hook in on_runner {
+        hook(&runner);
+    }
     env.events.init.fire(&env);
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
@@ -334,6 +410,9 @@ async fn headless(
     }
     usage_task.abort();
     output_task.abort();
+    // As Locust: the test stops (test_stopping, test_stop), then `quitting`
+    // fires, where a listener may still read the results and set the exit code.
+    runner.stop().await;
     env.events.quitting.fire_reversed(&env);
     runner.quit().await;
     let meta = report_meta(&options, runner.user_classes(), env.stats.start_time());
