@@ -338,7 +338,8 @@ impl HttpClient {
         // Sized for what is inserted below: a map that is too large would be an
         // allocation beyond the allocator's small-size fast path.
         let mut headers = HeaderMap::with_capacity(
-            6 + usize::from(content_type.is_some()) + usize::from(body.is_some())
+            6 + usize::from(content_type.is_some())
+                + usize::from(body.is_some())
                 + user_headers.len(),
         );
         let host = match base {

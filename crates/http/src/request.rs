@@ -171,6 +171,13 @@ impl<'a> RequestBuilder<'a> {
         }
     }
 
+    /// Sends the request without reporting it: for callers that report by
+    /// rules of their own (the Python front's clients).
+    pub fn send_unreported(self) -> impl Future<Output = Response> + 'a {
+        let mut this = self;
+        async move { this.client.execute(&mut this.parts).await }
+    }
+
     /// Leaves the outcome to the caller (Locust's `catch_response=True`).
     pub fn catch_response(self) -> CatchRequest<'a> {
         CatchRequest { inner: self }

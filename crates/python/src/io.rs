@@ -53,23 +53,20 @@ pub(crate) struct UserClients {
     jar: Mutex<Option<CookieStore>>,
     host: Option<String>,
     config: Arc<ClientConfig>,
-    /// Where requests are reported (the test's statistics).
+    /// Where requests are reported (the test's statistics), by locusta's
+    /// rules: the clients send without reporting.
     recorder: Recorder,
-    /// What the clients themselves report into: nobody reads it.
-    discard: Recorder,
 }
 
 impl UserClients {
     /// The clients of a new user; fails on an invalid host. Requests are
-    /// reported to `recorder` by locusta's rules; the clients' own reports go
-    /// to `discard`.
+    /// reported to `recorder` by locusta's rules (Locust's, per client kind).
     pub(crate) fn new(
         host: Option<String>,
         config: Arc<ClientConfig>,
         recorder: Recorder,
-        discard: Recorder,
     ) -> Result<UserClients, String> {
-        let main = HttpClient::new(host.as_deref(), config.clone(), discard.clone())
+        let main = HttpClient::new(host.as_deref(), config.clone(), recorder.clone())
             .map_err(|e| e.to_string())?;
         Ok(UserClients {
             main: Mutex::new(Some(main)),
@@ -78,7 +75,6 @@ impl UserClients {
             host,
             config,
             recorder,
-            discard,
         })
     }
 
@@ -106,9 +102,9 @@ impl UserClients {
             HttpClient::new(
                 self.host.as_deref(),
                 self.config.clone(),
-                self.discard.clone(),
+                self.recorder.clone(),
             )
-            .or_else(|_| HttpClient::new(None, self.config.clone(), self.discard.clone()))
+            .or_else(|_| HttpClient::new(None, self.config.clone(), self.recorder.clone()))
             .expect("a client without a host can always be built")
         });
         if let Some(jar) = self.jar.lock().as_ref() {
@@ -221,7 +217,7 @@ async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
         if let Some(follow) = request.allow_redirects {
             builder = builder.allow_redirects(follow);
         }
-        let response = builder.catch_response().send().await;
+        let response = builder.send_unreported().await;
         let default_failure = if request.fast {
             fast_failure(&response)
         } else {

@@ -154,7 +154,6 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
         io,
         runner: Default::default(),
         recorder: Default::default(),
-        discard: locusta_stats::SharedStats::new().recorder(),
     });
     let (found, discovery) = sync_channel::<Result<Discovery, String>>(1);
     std::thread::Builder::new()

@@ -7,14 +7,14 @@ use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use locusta_engine::host::HostedUsers;
-use locusta_http::CaughtResponse;
+use locusta_http::Response;
 use parking_lot::Mutex;
 
 /// What a finished request hands back to the waiting greenlet.
 pub(crate) struct Outcome {
     /// The response. Its own report goes to a recorder nobody reads: locusta
     /// reports Python users' requests itself, by Locust's rules.
-    pub response: CaughtResponse,
+    pub response: Response,
     /// The failure by the client's success rule (`None`: a success).
     pub default_failure: Option<String>,
     /// `catch_response=True`: reported when the with-block ends, as Python

@@ -28,9 +28,6 @@ pub(crate) struct Shared {
     pub runner: OnceLock<Arc<Runner>>,
     /// Where Python-side records (catch_response, `events.request.fire`) go.
     pub recorder: OnceLock<Recorder>,
-    /// What the HTTP clients' own reports go into: nobody reads it (locusta
-    /// reports Python users' requests itself, by Locust's rules).
-    pub discard: Recorder,
 }
 
 pub(crate) static SHARED: OnceLock<Shared> = OnceLock::new();
@@ -323,13 +320,8 @@ impl Client {
             max_redirects,
             ..ClientConfig::default()
         };
-        let clients = UserClients::new(
-            host,
-            Arc::new(config),
-            recorder()?.clone(),
-            shared()?.discard.clone(),
-        )
-        .map_err(PyValueError::new_err)?;
+        let clients = UserClients::new(host, Arc::new(config), recorder()?.clone())
+            .map_err(PyValueError::new_err)?;
         Ok(Client {
             clients: Arc::new(clients),
             fast,
