@@ -14,9 +14,11 @@
 pub mod dispatch;
 pub mod environment;
 pub mod events;
+pub mod options;
 pub mod runner;
 pub mod shape;
 pub mod task;
+pub mod timespan;
 pub mod usage;
 pub mod user;
 pub mod wait;
@@ -27,6 +29,7 @@ pub use environment::Environment;
 pub mod prelude {
     pub use crate::environment::Environment;
     pub use crate::events::{Events, Usage, UserError};
+    pub use crate::options::{CustomOption, OptionKind, OptionValue};
     pub use crate::shape::{LoadShape, ShapeContext, ShapeTick, Stage, Stages};
     pub use crate::task::{TaskError, TaskResult, TaskSet};
     pub use crate::user::{User, UserClass, UserDefinition};

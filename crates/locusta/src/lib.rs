@@ -24,7 +24,6 @@ pub mod config;
 pub mod logging;
 pub mod outputs;
 pub mod task_ratio;
-pub mod timespan;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -32,7 +31,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use locusta_engine::{dispatch, events, runner, shape, task, usage, user, wait, Environment};
+pub use locusta_engine::{
+    dispatch, events, options, runner, shape, task, timespan, usage, user, wait, Environment,
+};
 pub use locusta_http as http;
 pub use locusta_stats as stats;
 
