@@ -1,0 +1,481 @@
+//! The contract of every endpoint, against a real runner and the demo target.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{get, post, request, start, wait_until, Setup};
+use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+use locusta_engine::runner::RunnerState;
+use locusta_web::Credentials;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarm_starts_and_stats_have_locusts_shape() {
+    let h = start(Setup::default()).await;
+    let page = get(&format!("{}/", h.base)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("window.templateArgs = {"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("\"state\":\"ready\""));
+
+    let answer = post(
+        &format!("{}/swarm", h.base),
+        "user_count=4&spawn_rate=4&host=",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json = answer.json();
+    assert_eq!(json["success"], true);
+    assert_eq!(json["message"], "Swarming started");
+    assert_eq!(json["host"], h.target.url());
+
+    let runner = h.runner.clone();
+    wait_until("4 users", || runner.user_count() == 4).await;
+    wait_until("requests", || {
+        runner.environment().stats.collect().num_requests() > 20
+    })
+    .await;
+    let stats = get(&format!("{}/stats/requests", h.base)).await;
+    assert_eq!(stats.header("content-type"), "application/json");
+    let stats = stats.json();
+    for key in [
+        "current_rps",
+        "current_fail_per_sec",
+        "total_rps",
+        "total_fail_per_sec",
+        "fail_ratio",
+        "current_response_time_percentiles",
+        "errors",
+        "stats",
+        "state",
+        "user_count",
+    ] {
+        assert!(stats.get(key).is_some(), "missing {key}: {stats}");
+    }
+    assert_eq!(stats["user_count"], 4);
+    assert!(matches!(
+        stats["state"].as_str(),
+        Some("running" | "spawning")
+    ));
+    let rows = stats["stats"].as_array().unwrap();
+    let last = rows.last().unwrap();
+    assert_eq!(last["name"], "Aggregated");
+    assert_eq!(last["method"], "");
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"/") && names.contains(&"/products") && names.contains(&"/broken"));
+    let row = &rows[0];
+    for key in [
+        "method",
+        "name",
+        "num_requests",
+        "num_failures",
+        "min_response_time",
+        "max_response_time",
+        "current_rps",
+        "current_fail_per_sec",
+        "avg_response_time",
+        "median_response_time",
+        "total_rps",
+        "total_fail_per_sec",
+        "response_time_percentile_0.95",
+        "response_time_percentile_0.99",
+        "avg_content_length",
+    ] {
+        assert!(row.get(key).is_some(), "row misses {key}: {row}");
+    }
+    let sum: u64 = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| r["num_requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, last["num_requests"].as_u64().unwrap());
+    // /broken answers 500: a failure group.
+    let errors = stats["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["name"] == "/broken" && e["occurrences"].as_u64() > Some(0)),
+        "{errors:?}"
+    );
+    assert!(stats["fail_ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_swarm_input_is_refused_without_touching_the_running_test() {
+    let h = start(Setup::default()).await;
+    let ok = post(&format!("{}/swarm", h.base), "user_count=3&spawn_rate=10").await;
+    assert_eq!(ok.status, 200);
+    let runner = h.runner.clone();
+    wait_until("3 users", || {
+        runner.user_count() == 3 && runner.state() == RunnerState::Running
+    })
+    .await;
+    let host_before = runner.environment().host();
+
+    for (form, expected) in [
+        ("spawn_rate=1", "Missing user_count or spawn_rate"),
+        ("user_count=5", "Missing user_count or spawn_rate"),
+        (
+            "user_count=abc&spawn_rate=1",
+            "user_count must be a whole number",
+        ),
+        ("user_count=-3&spawn_rate=1", "user_count must be 0 or more"),
+        (
+            "user_count=5&spawn_rate=-1",
+            "spawn_rate must be a number greater than 0",
+        ),
+        (
+            "user_count=5&spawn_rate=fast",
+            "spawn_rate must be a number",
+        ),
+        (
+            "user_count=5&spawn_rate=1&run_time=10%20minutes",
+            "Valid run_time formats are",
+        ),
+        (
+            "user_count=5&spawn_rate=1&user_classes=Ghost",
+            "unknown user class 'Ghost'",
+        ),
+        (
+            "user_count=5&spawn_rate=1&host=ftp%3A%2F%2Fx",
+            "host must be a URL",
+        ),
+    ] {
+        let answer = post(&format!("{}/swarm", h.base), &form.replace("%20", "+")).await;
+        assert_eq!(answer.status, 400, "{form}: {}", answer.body);
+        let json = answer.json();
+        assert_eq!(json["success"], false, "{form}");
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{form}: {message}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(runner.user_count(), 3);
+    assert_eq!(runner.target_user_count(), 3);
+    assert_eq!(runner.state(), RunnerState::Running);
+    assert_eq!(runner.environment().host(), host_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_stop_reset_and_a_new_test() {
+    let h = start(Setup::default()).await;
+    let runner = h.runner.clone();
+    post(&format!("{}/swarm", h.base), "user_count=2&spawn_rate=50").await;
+    wait_until("2 users", || runner.user_count() == 2).await;
+    // Edit while running: same endpoint, same test.
+    let starts_before = runner.environment().stats.start_time();
+    let edit = post(&format!("{}/swarm", h.base), "user_count=6&spawn_rate=50").await;
+    assert_eq!(edit.json()["success"], true);
+    wait_until("6 users", || runner.user_count() == 6).await;
+    assert_eq!(runner.environment().stats.start_time(), starts_before);
+
+    wait_until("requests", || {
+        runner.environment().stats.collect().num_requests() > 10
+    })
+    .await;
+    let reset = get(&format!("{}/stats/reset", h.base)).await;
+    assert_eq!((reset.status, reset.body.as_str()), (200, "ok"));
+    let after = get(&format!("{}/stats/requests", h.base)).await.json();
+    let total = after["stats"].as_array().unwrap().last().unwrap()["num_requests"]
+        .as_u64()
+        .unwrap();
+    assert!(total < 10, "reset left {total} requests");
+    let exceptions = get(&format!("{}/exceptions", h.base)).await.json();
+    assert!(exceptions["exceptions"].as_array().unwrap().len() <= 1);
+
+    let stop = request("POST", &format!("{}/stop", h.base), None, None).await;
+    assert_eq!(
+        stop.json(),
+        serde_json::json!({"success": true, "message": "Test stopped"})
+    );
+    wait_until("stopped", || runner.state() == RunnerState::Stopped).await;
+    assert_eq!(runner.user_count(), 0);
+    let stats = get(&format!("{}/stats/requests", h.base)).await.json();
+    assert_eq!(stats["state"], "stopped");
+
+    // A start after a stop is a new test: statistics start over.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = post(&format!("{}/swarm", h.base), "user_count=1&spawn_rate=5").await;
+    assert_eq!(again.json()["success"], true);
+    wait_until("1 user", || runner.user_count() == 1).await;
+    assert!(runner.environment().stats.start_time() > starts_before);
+    let history = get(&format!("{}/stats/history", h.base)).await.json();
+    assert_eq!(
+        history["run_starts"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_time_stops_the_test() {
+    let h = start(Setup::default()).await;
+    let answer = post(
+        &format!("{}/swarm", h.base),
+        "user_count=2&spawn_rate=10&run_time=1s",
+    )
+    .await;
+    let json = answer.json();
+    assert_eq!(
+        (json["success"].clone(), json["run_time"].clone()),
+        (true.into(), 1.into())
+    );
+    let started = Instant::now();
+    let runner = h.runner.clone();
+    wait_until("stopped by run time", || {
+        runner.state() == RunnerState::Stopped
+    })
+    .await;
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert!(h.server.stopped_since().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_exceptions_tasks_logs_and_worker_count() {
+    let h = start(Setup::default()).await;
+    post(&format!("{}/swarm", h.base), "user_count=4&spawn_rate=50").await;
+    let runner = h.runner.clone();
+    wait_until("an exception", || {
+        !runner.environment().stats.exceptions().is_empty()
+    })
+    .await;
+    wait_until("a failure", || {
+        !runner.environment().stats.collect().errors().is_empty()
+    })
+    .await;
+
+    let csv = get(&format!("{}/stats/requests/csv", h.base)).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), "text/csv");
+    assert!(csv
+        .header("content-disposition")
+        .starts_with("attachment;filename=requests_"));
+    assert!(csv
+        .body
+        .starts_with("Type,Name,Request Count,Failure Count,Median Response Time"));
+    assert!(csv.body.contains(",Aggregated,"), "{}", csv.body);
+
+    let failures = get(&format!("{}/stats/failures/csv", h.base)).await;
+    assert!(failures
+        .body
+        .starts_with("Method,Name,Error,Occurrences,First Seen,Last Seen"));
+    assert!(failures.body.contains("/broken"), "{}", failures.body);
+    assert!(failures.header("content-disposition").contains("failures_"));
+
+    let exceptions = get(&format!("{}/exceptions", h.base)).await.json();
+    let first = &exceptions["exceptions"][0];
+    assert!(first["count"].as_u64().unwrap() >= 1);
+    assert!(
+        first["msg"]
+            .as_str()
+            .unwrap()
+            .contains("the cart was empty"),
+        "{first}"
+    );
+    assert!(first["traceback"].is_string());
+    assert_eq!(first["nodes"], "local");
+    let exceptions_csv = get(&format!("{}/exceptions/csv", h.base)).await;
+    assert!(exceptions_csv
+        .body
+        .starts_with("Count,Message,Traceback,Nodes"));
+    assert!(exceptions_csv.body.contains("the cart was empty"));
+
+    let history = get(&format!("{}/stats/requests_full_history/csv", h.base)).await;
+    assert_eq!(history.status, 404);
+    assert!(history
+        .body
+        .contains("not started with option to generate full history"));
+
+    let report = get(&format!("{}/stats/report", h.base)).await;
+    assert_eq!(report.status, 200);
+    assert!(report.header("content-type").starts_with("text/html"));
+    assert!(report.body.contains("<!DOCTYPE html>") && report.body.contains("/broken"));
+    let download = get(&format!("{}/stats/report?download=1&theme=dark", h.base)).await;
+    let disposition = download.header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment;filename=locusta_harness_"),
+        "{disposition}"
+    );
+    assert!(disposition.ends_with(".html"), "{disposition}");
+
+    let tasks = get(&format!("{}/tasks", h.base)).await.json();
+    assert!(tasks["per_class"]["Visitor"]["ratio"].is_number());
+    let logs = get(&format!("{}/logs", h.base)).await.json();
+    assert_eq!(
+        logs["master"][0],
+        "[2026-01-01 00:00:00,000] test/INFO/locusta: harness ready"
+    );
+    assert!(logs["workers"].is_object());
+    let workers = get(&format!("{}/worker-count", h.base)).await.json();
+    assert_eq!(workers, serde_json::json!({"worker_count": 0}));
+
+    let assets = get(&format!("{}/assets/app.js", h.base)).await;
+    assert_eq!(assets.header("content-type"), "text/javascript");
+    let missing = get(&format!("{}/nothing-here", h.base)).await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_lives_under_the_base_path() {
+    let h = start(Setup {
+        base_path: "/loadtest".into(),
+        ..Setup::default()
+    })
+    .await;
+    assert!(h.base.ends_with("/loadtest"));
+    for path in ["", "/"] {
+        let page = get(&format!("{}{path}", h.base)).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("/loadtest/assets/app.js"));
+    }
+    assert_eq!(get(&format!("{}/stats/requests", h.base)).await.status, 200);
+    let root = h.base.trim_end_matches("/loadtest");
+    assert_eq!(get(&format!("{root}/stats/requests")).await.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_protects_every_endpoint() {
+    let h = start(Setup {
+        login: Some(Credentials {
+            username: "ann".into(),
+            password: "s3cret".into(),
+        }),
+        ..Setup::default()
+    })
+    .await;
+    for path in ["/", "/stats/requests", "/assets/app.js"] {
+        let denied = get(&format!("{}{path}", h.base)).await;
+        assert_eq!(denied.status, 401, "{path}");
+        assert!(denied.header("www-authenticate").starts_with("Basic"));
+    }
+    // "ann:wrong" and "ann:s3cret" in base64.
+    let wrong = request(
+        "GET",
+        &format!("{}/", h.base),
+        None,
+        Some("Basic YW5uOndyb25n"),
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    let good = request(
+        "GET",
+        &format!("{}/", h.base),
+        None,
+        Some("Basic YW5uOnMzY3JldA=="),
+    )
+    .await;
+    assert_eq!(good.status, 200);
+    let swarm = request(
+        "POST",
+        &format!("{}/swarm", h.base),
+        Some("user_count=1&spawn_rate=1"),
+        None,
+    )
+    .await;
+    assert_eq!(swarm.status, 401);
+    assert_eq!(h.runner.state(), RunnerState::Ready);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_options_are_shown_and_set_from_the_form() {
+    let h = start(Setup {
+        custom_options: vec![
+            CustomOption::new("quantity", "Items per purchase")
+                .kind(OptionKind::Integer)
+                .default_value(OptionValue::Integer(1)),
+            CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
+            CustomOption::new("region", "Region")
+                .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
+                .default_value(OptionValue::Text("eu".into())),
+            CustomOption::new("token", "API token").secret().required(),
+        ],
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(page.contains("\"quantity\":{"), "{page}");
+    assert!(page.contains("\"is_secret\":true"));
+    assert!(page.contains("\"choices\":[\"eu\",\"us\"]"));
+
+    let missing = post(&format!("{}/swarm", h.base), "user_count=1&spawn_rate=1").await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("token is required"));
+    let bad = post(
+        &format!("{}/swarm", h.base),
+        "user_count=1&spawn_rate=1&token=t&quantity=many",
+    )
+    .await;
+    assert!(bad.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("quantity: 'many' is not a whole number"));
+    let bad_choice = post(
+        &format!("{}/swarm", h.base),
+        "user_count=1&spawn_rate=1&token=t&region=mars",
+    )
+    .await;
+    assert!(bad_choice.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("not one of eu, us"));
+    assert_eq!(h.runner.state(), RunnerState::Ready);
+    let env = h.runner.environment();
+    assert_eq!(env.option("quantity"), Some(OptionValue::Integer(1)));
+
+    let ok = post(
+        &format!("{}/swarm", h.base),
+        "user_count=1&spawn_rate=1&token=abc&quantity=3&express=true&region=us",
+    )
+    .await;
+    assert_eq!(ok.json()["success"], true, "{}", ok.body);
+    assert_eq!(env.option("quantity"), Some(OptionValue::Integer(3)));
+    assert_eq!(env.option("express"), Some(OptionValue::Flag(true)));
+    assert_eq!(env.option("region"), Some(OptionValue::Text("us".into())));
+    assert_eq!(env.option("token"), Some(OptionValue::Text("abc".into())));
+    // The secret's value is never sent back to the page.
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(!page.contains("abc"), "the secret leaked into the page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_names_all_come_back() {
+    const NAMES: u64 = 10_000;
+    let h = start(Setup {
+        distinct_names: Some(NAMES),
+        ..Setup::default()
+    })
+    .await;
+    post(
+        &format!("{}/swarm", h.base),
+        "user_count=200&spawn_rate=1000",
+    )
+    .await;
+    let runner = h.runner.clone();
+    wait_until("every name", || {
+        runner.environment().stats.collect().entries().len() as u64 >= NAMES
+    })
+    .await;
+    let mut timings = Vec::new();
+    let mut rows = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let answer = get(&format!("{}/stats/requests", h.base)).await;
+        timings.push(started.elapsed());
+        let json = answer.json();
+        rows = json["stats"].as_array().unwrap().len();
+        assert_eq!(json["user_count"], 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(rows as u64, NAMES + 1, "every name plus Aggregated");
+    timings.sort();
+    eprintln!(
+        "/stats/requests with {NAMES} names and 200 users: median {:?}, max {:?}",
+        timings[timings.len() / 2],
+        timings.last().unwrap()
+    );
+    runner.stop().await;
+}
