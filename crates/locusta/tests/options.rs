@@ -724,10 +724,14 @@ fn unavailable_lists_missing_features_only() {
         .unavailable()
         .iter()
         .any(|m| m.contains("distributed")));
-    assert!(parse(&["--web-login"])
+    assert!(parse(&["--class-picker"])
         .unavailable()
-        .contains(&"--web-login"));
-    assert!(parse(&["--web-login", "--headless"])
+        .contains(&"--class-picker"));
+    assert!(parse(&["--class-picker", "--headless"])
+        .unavailable()
+        .is_empty());
+    // The web UI's own options are there.
+    assert!(parse(&["--web-login", "--web-base-path", "/x"])
         .unavailable()
         .is_empty());
     assert!(parse(&["--otel"]).unavailable().contains(&"--otel"));

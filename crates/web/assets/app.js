@@ -493,6 +493,8 @@
       const ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, width, height);
+      ctx.textAlign = "left";
+      ctx.setLineDash([]);
       const text = cssVar("--muted"), grid = cssVar("--chart-grid");
       ctx.font = "12px system-ui, sans-serif";
       const pad = { left: 56, right: 16, top: 28, bottom: 26 };
@@ -518,7 +520,7 @@
         return;
       }
       const t0 = points[0][0];
-      const t1 = Math.max(points[points.length - 1][0], t0 + 10);
+      const t1 = Math.max(points[points.length - 1][0], t0 + 1);
       let max = 0;
       points.forEach((p) => this.series.forEach((s) => { if (p[s.index] > max) max = p[s.index]; }));
       const step = niceStep(max / 4 || 1);
@@ -537,9 +539,10 @@
         ctx.fillText(fmtNumber(v, step < 1 ? 2 : 0), pad.left - 8, yy + 4);
       }
       ctx.textAlign = "center";
-      const ticks = Math.max(2, Math.floor(plotW / 110));
+      const ticks = Math.max(1, Math.min(Math.floor(plotW / 110), Math.floor(t1 - t0)));
       for (let i = 0; i <= ticks; i++) {
         const t = t0 + (t1 - t0) * i / ticks;
+        ctx.textAlign = i === 0 ? "left" : i === ticks ? "right" : "center";
         ctx.fillText(fmtTime(t), x(t), height - 8);
       }
 

@@ -43,10 +43,8 @@ async fn browser(name: &str) -> (Driver, Client) {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver runs (scripts/setup.sh installs chromium-driver)");
-    let profile = std::env::temp_dir().join(format!(
-        "locusta-web-{name}-{}-{port}",
-        std::process::id()
-    ));
+    let profile =
+        std::env::temp_dir().join(format!("locusta-web-{name}-{}-{port}", std::process::id()));
     let driver = Driver {
         child,
         port,
@@ -111,7 +109,10 @@ async fn wait_for(client: &Client, expression: &str) {
         if eval(client, expression).await == Value::Bool(true) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for: {expression}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {expression}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -147,10 +148,13 @@ async fn open_tab(client: &Client, tab: &str) {
 }
 
 async fn points(client: &Client) -> u64 {
-    eval(client, "Number(document.getElementById('chart-rps').dataset.points || 0)")
-        .await
-        .as_u64()
-        .unwrap_or(0)
+    eval(
+        client,
+        "Number(document.getElementById('chart-rps').dataset.points || 0)",
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
 }
 
 /// A whole session: start, watch, edit, look at every tab, switch theme,
@@ -162,17 +166,35 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     let page = format!("{}/", h.base);
     client.goto(&page).await.expect("the page loads");
     wait_for(&client, "!document.getElementById('start-view').hidden").await;
-    assert_eq!(eval(&client, "document.getElementById('user_count').value").await, "4");
-    assert_eq!(eval(&client, "document.getElementById('host').value").await, h.target.url());
+    assert_eq!(
+        eval(&client, "document.getElementById('user_count').value").await,
+        "4"
+    );
+    assert_eq!(
+        eval(&client, "document.getElementById('host').value").await,
+        h.target.url()
+    );
     screenshot(&client, "01-start-form").await;
 
     // Fill in the form and start.
     type_into(&client, "#user_count", "6").await;
     type_into(&client, "#spawn_rate", "10").await;
     click(&client, "#start-button").await;
-    wait_for(&client, "document.getElementById('status').textContent === 'running'").await;
-    wait_for(&client, "document.querySelectorAll('#stats-body tr').length >= 3").await;
-    wait_for(&client, "parseFloat(document.getElementById('header-rps').textContent) > 0").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'running'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr').length >= 3",
+    )
+    .await;
+    wait_for(
+        &client,
+        "parseFloat(document.getElementById('header-rps').textContent) > 0",
+    )
+    .await;
     assert_eq!(text(&client, "#header-users").await, "6");
     let aggregated = text(&client, "#stats-foot td:nth-child(2)").await;
     assert_eq!(aggregated, "Aggregated");
@@ -185,19 +207,43 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
         "Array.from(document.querySelectorAll('#stats-body tr:not(.spacer) td:nth-child(3)')).map(td => Number(td.textContent.replace(/[^0-9]/g, '')))",
     )
     .await;
-    let counts: Vec<u64> = sorted.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "not sorted: {counts:?}");
+    let counts: Vec<u64> = sorted
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "not sorted: {counts:?}"
+    );
     type_into(&client, "#stats-filter", "broken").await;
-    wait_for(&client, "document.querySelectorAll('#stats-body tr:not(.spacer)').length === 1").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr:not(.spacer)').length === 1",
+    )
+    .await;
     assert_eq!(text(&client, "#stats-body td.name").await, "/broken");
     type_into(&client, "#stats-filter", "").await;
-    eval(&client, "document.getElementById('stats-filter').dispatchEvent(new Event('input')), true").await;
+    eval(
+        &client,
+        "document.getElementById('stats-filter').dispatchEvent(new Event('input')), true",
+    )
+    .await;
 
     // The charts move.
     open_tab(&client, "charts").await;
-    wait_for(&client, "Number(document.getElementById('chart-rps').dataset.points) >= 2").await;
+    wait_for(
+        &client,
+        "Number(document.getElementById('chart-rps').dataset.points) >= 2",
+    )
+    .await;
     let before = points(&client).await;
-    wait_for(&client, &format!("Number(document.getElementById('chart-rps').dataset.points) > {before}")).await;
+    wait_for(
+        &client,
+        &format!("Number(document.getElementById('chart-rps').dataset.points) > {before}"),
+    )
+    .await;
     screenshot(&client, "03-charts").await;
 
     // Edit the user count while running.
@@ -206,35 +252,69 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     type_into(&client, "#edit-user_count", "9").await;
     screenshot(&client, "04-edit").await;
     click(&client, "#edit-submit").await;
-    wait_for(&client, "document.getElementById('header-users').textContent === '9'").await;
+    wait_for(
+        &client,
+        "document.getElementById('header-users').textContent === '9'",
+    )
+    .await;
     assert_eq!(h.runner.target_user_count(), 9);
 
     // Failures, exceptions (with traceback), ratio, logs.
     open_tab(&client, "failures").await;
-    wait_for(&client, "document.querySelectorAll('#failures-table tbody tr').length >= 1").await;
-    assert!(text(&client, "#failures-table tbody").await.contains("/broken"));
+    wait_for(
+        &client,
+        "document.querySelectorAll('#failures-table tbody tr').length >= 1",
+    )
+    .await;
+    assert!(text(&client, "#failures-table tbody")
+        .await
+        .contains("/broken"));
     screenshot(&client, "05-failures").await;
     open_tab(&client, "exceptions").await;
-    wait_for(&client, "document.querySelectorAll('#exceptions-table tbody tr').length >= 1").await;
-    assert!(text(&client, "#exceptions-table tbody").await.contains("the cart was empty"));
+    wait_for(
+        &client,
+        "document.querySelectorAll('#exceptions-table tbody tr').length >= 1",
+    )
+    .await;
+    assert!(text(&client, "#exceptions-table tbody")
+        .await
+        .contains("the cart was empty"));
     open_tab(&client, "ratio").await;
     assert!(text(&client, "#ratio-per-class").await.contains("Visitor"));
     open_tab(&client, "logs").await;
-    wait_for(&client, "document.getElementById('logs').textContent.includes('harness ready')").await;
+    wait_for(
+        &client,
+        "document.getElementById('logs').textContent.includes('harness ready')",
+    )
+    .await;
 
     // Dark theme, kept across a reload, and the history survives it.
     click(&client, "#theme-toggle").await;
-    assert_eq!(eval(&client, "document.documentElement.dataset.theme").await, "dark");
+    assert_eq!(
+        eval(&client, "document.documentElement.dataset.theme").await,
+        "dark"
+    );
     open_tab(&client, "charts").await;
     let before_reload = points(&client).await;
     screenshot(&client, "06-charts-dark").await;
     client.refresh().await.expect("reload");
     wait_for(&client, "!document.getElementById('dashboard').hidden").await;
-    assert_eq!(eval(&client, "document.documentElement.dataset.theme").await, "dark");
+    assert_eq!(
+        eval(&client, "document.documentElement.dataset.theme").await,
+        "dark"
+    );
     open_tab(&client, "charts").await;
-    wait_for(&client, &format!("Number(document.getElementById('chart-rps').dataset.points) >= {before_reload}")).await;
+    wait_for(
+        &client,
+        &format!("Number(document.getElementById('chart-rps').dataset.points) >= {before_reload}"),
+    )
+    .await;
     open_tab(&client, "stats").await;
-    wait_for(&client, "document.querySelectorAll('#stats-body tr').length >= 3").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr').length >= 3",
+    )
+    .await;
     screenshot(&client, "07-statistics-dark").await;
 
     // Downloads: the links the Download tab shows answer with the files.
@@ -245,14 +325,20 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
         "fetch(document.querySelector('#downloads a').href).then(r => r.text())",
     )
     .await;
-    assert!(csv.as_str().unwrap().starts_with("Type,Name,Request Count"), "{csv}");
+    assert!(
+        csv.as_str().unwrap().starts_with("Type,Name,Request Count"),
+        "{csv}"
+    );
     let report = eval(
         &client,
         "fetch(document.getElementById('report-download').href).then(r => r.headers.get('content-disposition') + '|' + r.status)",
     )
     .await;
     let report = report.as_str().unwrap();
-    assert!(report.starts_with("attachment;filename=locusta_") && report.ends_with("|200"), "{report}");
+    assert!(
+        report.starts_with("attachment;filename=locusta_") && report.ends_with("|200"),
+        "{report}"
+    );
 
     // Reset the statistics.
     open_tab(&client, "stats").await;
@@ -264,8 +350,16 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
 
     // Stop, then a new test with a bad value first.
     click(&client, "#stop-button").await;
-    wait_for(&client, "document.getElementById('status').textContent === 'stopped'").await;
-    wait_for(&client, "!document.getElementById('new-test-button').hidden").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'stopped'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "!document.getElementById('new-test-button').hidden",
+    )
+    .await;
     screenshot(&client, "09-stopped").await;
     click(&client, "#new-test-button").await;
     wait_for(&client, "!document.getElementById('start-view').hidden").await;
@@ -278,7 +372,11 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     type_into(&client, "#run_time", "30s").await;
     type_into(&client, "#user_count", "2").await;
     click(&client, "#start-button").await;
-    wait_for(&client, "document.getElementById('status').textContent === 'running'").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'running'",
+    )
+    .await;
     let history = eval(
         &client,
         "fetch(window.templateArgs.base_path + '/stats/history').then(r => r.json()).then(h => h.run_starts.length)",
@@ -303,13 +401,27 @@ async fn ten_thousand_names_stay_smooth_in_the_browser() {
     })
     .await;
     let (_driver, client) = browser("names").await;
-    client.goto(&format!("{}/", h.base)).await.expect("the page loads");
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
     type_into(&client, "#user_count", "100").await;
     type_into(&client, "#spawn_rate", "1000").await;
     click(&client, "#start-button").await;
-    wait_for(&client, "document.getElementById('stats-count').textContent === '10,000 names'").await;
-    let dom_rows = eval(&client, "document.querySelectorAll('#stats-body tr:not(.spacer)').length").await;
-    assert!(dom_rows.as_u64().unwrap() < 100, "{dom_rows} rows in the DOM");
+    wait_for(
+        &client,
+        "document.getElementById('stats-count').textContent === '10,000 names'",
+    )
+    .await;
+    let dom_rows = eval(
+        &client,
+        "document.querySelectorAll('#stats-body tr:not(.spacer)').length",
+    )
+    .await;
+    assert!(
+        dom_rows.as_u64().unwrap() < 100,
+        "{dom_rows} rows in the DOM"
+    );
     // Scroll to the end: the last names are drawn.
     eval(&client, "(() => { const s = document.getElementById('stats-scroll'); s.scrollTop = s.scrollHeight; s.dispatchEvent(new Event('scroll')); return true; })()").await;
     wait_for(&client, "Array.from(document.querySelectorAll('#stats-body td.name')).some(td => td.textContent === '/item/09999')").await;
