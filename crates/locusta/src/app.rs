@@ -16,7 +16,7 @@ use locusta_engine::Environment;
 use locusta_http::{ClientConfig, HttpClient};
 use locusta_stats::{console, SharedStats};
 
-use locusta_web::{Credentials, StartRequest, WebConfig, WebContext};
+use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
 use crate::cli::Options;
 use crate::outputs::{report_meta, Outputs};
@@ -550,6 +550,10 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         run_time: options.run_time,
         profile: options.profile.clone(),
         full_history_csv,
+        tls: (!options.tls_cert.is_empty()).then(|| TlsFiles {
+            cert: options.tls_cert.clone().into(),
+            key: options.tls_key.clone().into(),
+        }),
     };
     let meta_options = options.clone();
     let tasks = serde_json::from_str(&crate::task_ratio::render_json(runner.user_classes()))

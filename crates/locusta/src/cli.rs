@@ -559,6 +559,9 @@ impl Options {
                 self.web_base_path
             ));
         }
+        if !self.headless && self.tls_cert.is_empty() != self.tls_key.is_empty() {
+            return Err("--tls-cert and --tls-key must be given together".into());
+        }
         if let Some(processes) = self.processes {
             if processes < -1 {
                 return Err(format!("Invalid --processes count {processes}"));
@@ -588,16 +591,8 @@ impl Options {
         }
         if !self.headless {
             // The web UI would run: its options ask for something that does not exist yet.
-            for (given, name) in [
-                (
-                    !self.tls_cert.is_empty() || !self.tls_key.is_empty(),
-                    "--tls-cert/--tls-key",
-                ),
-                (self.class_picker, "--class-picker"),
-            ] {
-                if given {
-                    missing.push(name);
-                }
+            if self.class_picker {
+                missing.push("--class-picker");
             }
         }
         if self.otel {

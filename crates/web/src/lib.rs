@@ -12,6 +12,7 @@
 mod api;
 mod assets;
 mod stats_json;
+mod tls;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ use locusta_stats::StatsHistory;
 use parking_lot::Mutex;
 
 pub use api::StartRequest;
+pub use tls::TlsFiles;
 
 /// Log lines kept for the Logs tab (Locust keeps 500).
 pub const LOG_LINES_KEPT: usize = 500;
@@ -88,6 +90,8 @@ pub struct WebConfig {
     pub profile: Option<String>,
     /// The `--csv-full-history` file, served at `/stats/requests_full_history/csv`.
     pub full_history_csv: Option<std::path::PathBuf>,
+    /// Serve HTTPS with these files (`--tls-cert`/`--tls-key`).
+    pub tls: Option<TlsFiles>,
 }
 
 /// Builds the HTML report's description of the current run.
@@ -126,7 +130,12 @@ impl WebServer {
     /// the listening address, e.g. `localhost` for `0.0.0.0`).
     pub fn url(&self, display_host: &str) -> String {
         format!(
-            "http://{}:{}{}/",
+            "{}://{}:{}{}/",
+            if self.shared.config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
             display_host,
             self.addr.port(),
             self.shared.config.base_path
@@ -149,9 +158,11 @@ impl WebServer {
     }
 }
 
-/// Binds the address and serves the UI on the current tokio runtime. Logs a
-/// warning when the UI is reachable from other machines without a login.
+/// Binds the address and serves the UI on the current tokio runtime (over
+/// HTTPS when [`WebConfig::tls`] is set). Logs a warning when the UI is
+/// reachable from other machines without a login.
 pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, String> {
+    let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot start the web UI on {}: {e}", config.bind))?;
@@ -166,10 +177,21 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
     }
     let shared = api::Shared::new(config, context);
     let router = api::router(shared.clone());
-    let task = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).await {
-            log::error!("web UI server stopped: {error}");
+    let task = match acceptor {
+        Some(acceptor) => {
+            let listener = tls::TlsListener::new(listener, acceptor)
+                .map_err(|e| format!("cannot start the web UI: {e}"))?;
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    log::error!("web UI server stopped: {error}");
+                }
+            })
         }
-    });
+        None => tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                log::error!("web UI server stopped: {error}");
+            }
+        }),
+    };
     Ok(WebServer { addr, shared, task })
 }

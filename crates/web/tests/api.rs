@@ -479,3 +479,75 @@ async fn ten_thousand_names_all_come_back() {
     );
     runner.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_certificate_and_key() {
+    use locusta_http::{ClientConfig, HttpClient};
+    let dir = std::env::temp_dir().join(format!("locusta-web-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let files = locusta_web::TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    std::fs::write(&files.cert, cert.cert.pem()).unwrap();
+    std::fs::write(&files.key, cert.key_pair.serialize_pem()).unwrap();
+    let h = start(Setup {
+        tls: Some(files.clone()),
+        ..Setup::default()
+    })
+    .await;
+    assert!(h.base.starts_with("https://"));
+    assert!(h.server.url("localhost").starts_with("https://localhost:"));
+    let stats = locusta_stats::SharedStats::new();
+    let config = std::sync::Arc::new(ClientConfig {
+        verify_tls: false,
+        ..ClientConfig::default()
+    });
+    let mut client = HttpClient::new(Some(&h.base), config, stats.recorder()).unwrap();
+    let answer = client.get("/stats/requests").send().await;
+    assert_eq!(answer.status(), 200, "{:?}", answer.error());
+    assert!(answer.text().contains("\"state\":\"ready\""));
+    // Plain HTTP on the HTTPS port gets no page.
+    let plain = tokio::time::timeout(
+        Duration::from_secs(15),
+        tokio::spawn(async move {
+            let url = h.base.replace("https://", "http://");
+            let client =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<http_body_util::Full<bytes::Bytes>>();
+            client
+                .get(url.parse().unwrap())
+                .await
+                .map(|r| r.status().as_u16())
+        }),
+    )
+    .await
+    .expect("the plain request ends")
+    .unwrap();
+    assert!(plain.is_err() || plain.is_ok_and(|s| s != 200));
+
+    // A key that is not a key is a clear error naming the file.
+    std::fs::write(&files.key, "not a key").unwrap();
+    let other = start(Setup::default()).await;
+    let error = locusta_web::serve(
+        locusta_web::WebConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            base_path: String::new(),
+            login: None,
+            locustfile: String::new(),
+            users: 1,
+            spawn_rate: 1.0,
+            run_time: None,
+            profile: None,
+            full_history_csv: None,
+            tls: Some(files.clone()),
+        },
+        other.context.clone(),
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(error.contains("key.pem"), "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -29,6 +29,7 @@ pub struct Harness {
     pub base: String,
     pub history: Arc<Mutex<StatsHistory>>,
     pub logs: LogBuffer,
+    pub context: WebContext,
     sampler: tokio::task::JoinHandle<()>,
 }
 
@@ -48,6 +49,7 @@ pub struct Setup {
     /// of the `Visitor` and `Buyer` classes.
     pub distinct_names: Option<u64>,
     pub target_latency: Duration,
+    pub tls: Option<locusta_web::TlsFiles>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -127,6 +129,7 @@ pub async fn start(setup: Setup) -> Harness {
         run_time: None,
         profile: None,
         full_history_csv: None,
+        tls: setup.tls.clone(),
     };
     let context = WebContext {
         runner: runner.clone(),
@@ -142,9 +145,10 @@ pub async fn start(setup: Setup) -> Harness {
         }),
         tasks: serde_json::json!({"per_class": {"Visitor": {"ratio": 0.75, "tasks": {"visit": {"ratio": 0.5}}}}, "total": {}}),
     };
-    let server = serve(config, context).await.expect("the UI starts");
+    let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
-        "http://{}{}",
+        "{}://{}{}",
+        if setup.tls.is_some() { "https" } else { "http" },
         server.local_addr(),
         setup.base_path.trim_end_matches('/')
     );
@@ -173,6 +177,7 @@ pub async fn start(setup: Setup) -> Harness {
         base,
         history,
         logs,
+        context,
         sampler,
     }
 }
