@@ -57,7 +57,7 @@
     const next = currentTheme() === "dark" ? "light" : "dark";
     document.documentElement.setAttribute("data-theme", next);
     try { localStorage.setItem("locusta-theme", next); } catch (e) { /* private mode */ }
-    charts.forEach((chart) => chart.draw());
+    allCharts().forEach((chart) => chart.draw());
     renderDownloads();
   });
 
@@ -273,7 +273,7 @@
       document.querySelectorAll(".panel").forEach((panel) => {
         panel.hidden = panel.dataset.panel !== activeTab;
       });
-      if (activeTab === "charts") charts.forEach((chart) => chart.draw());
+      if (activeTab === "charts") allCharts().forEach((chart) => chart.draw());
       if (activeTab === "logs") refreshLogs();
       if (activeTab === "stats") renderStats();
       if (activeTab === "failures") seenFailures = failureCount;
@@ -320,6 +320,12 @@
     rebuildView();
   });
   $("stats-scroll").addEventListener("scroll", () => renderStats());
+  $("stats-body").addEventListener("click", (event) => {
+    const link = event.target.closest(".chart-link");
+    if (!link) return;
+    openEndpointChart(link.dataset.method, link.dataset.name);
+    document.querySelector(".tab[data-tab='charts']").click();
+  });
   window.addEventListener("resize", () => renderStats());
 
   function rebuildView() {
@@ -347,6 +353,8 @@
     renderStats();
   }
 
+  const CHART_ICON = '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2 13h12M3 10l3-3 3 2 4-5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
   function rowHtml(row, pinned) {
     return "<tr>" + COLUMNS.map((c) => {
       let value = row[c.key];
@@ -355,8 +363,12 @@
       if (c.cls) classes.push(c.cls);
       if (c.key === "num_failures" && value > 0) classes.push("fail");
       const text = c.fmt ? c.fmt(value) : (pinned && c.key === "method" ? "" : value);
-      const title = c.key === "name" ? ' title="' + escapeHtml(value) + '"' : "";
-      return "<td class=\"" + classes.join(" ") + "\"" + title + ">" + escapeHtml(text) + "</td>";
+      if (c.key === "name" && !pinned) {
+        return "<td class=\"" + classes.join(" ") + "\" title=\"" + escapeHtml(value) + "\">" +
+          "<button class=\"chart-link\" data-method=\"" + escapeHtml(row.method) + "\" data-name=\"" + escapeHtml(value) +
+          "\" title=\"Chart this request\" aria-label=\"Chart this request\">" + CHART_ICON + "</button>" + escapeHtml(text) + "</td>";
+      }
+      return "<td class=\"" + classes.join(" ") + "\">" + escapeHtml(text) + "</td>";
     }).join("") + "</tr>";
   }
 
@@ -468,10 +480,11 @@
   }
 
   class LineChart {
-    constructor(canvas, series, unit) {
+    constructor(canvas, series, unit, source) {
       this.canvas = canvas;
       this.series = series; // [{label, color (css var), index into the point}]
       this.unit = unit || "";
+      this.source = source || (() => history); // rows whose first value is the time
       this.hover = null;
       canvas.addEventListener("mousemove", (event) => {
         const rect = canvas.getBoundingClientRect();
@@ -499,7 +512,7 @@
       ctx.font = "12px system-ui, sans-serif";
       const pad = { left: 56, right: 16, top: 28, bottom: 26 };
       const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
-      const points = history;
+      const points = this.source();
       canvas.dataset.points = points.length;
 
       // Legend.
@@ -625,7 +638,66 @@
       { label: "Users", color: "--chart-1", index: 1 },
     ]),
   ];
-  window.addEventListener("resize", () => { if (activeTab === "charts") charts.forEach((c) => c.draw()); });
+  function allCharts() {
+    let list = charts.slice();
+    endpointCharts.forEach((entry) => { list = list.concat(entry.charts); });
+    return list;
+  }
+  window.addEventListener("resize", () => { if (activeTab === "charts") allCharts().forEach((c) => c.draw()); });
+
+  // ---------- charts per endpoint (recorded by the server once asked for) ----------
+  const endpointCharts = new Map(); // key "METHOD name" -> {method, name, points, charts, card}
+  function savedEndpoints() {
+    try { return JSON.parse(localStorage.getItem("locusta-endpoint-charts") || "[]"); } catch (e) { return []; }
+  }
+  function saveEndpoints() {
+    const list = Array.from(endpointCharts.values()).map((e) => [e.method, e.name]);
+    try { localStorage.setItem("locusta-endpoint-charts", JSON.stringify(list)); } catch (e) { /* private mode */ }
+  }
+  function openEndpointChart(method, name) {
+    const key = method + " " + name;
+    if (endpointCharts.has(key)) {
+      endpointCharts.get(key).card.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const card = document.createElement("div");
+    card.className = "card chart-card endpoint-chart";
+    card.dataset.key = key;
+    card.innerHTML = '<div class="chart-head"><h2></h2><button class="icon-btn close" title="Close this chart" aria-label="Close">×</button></div>' +
+      '<div class="pair"><canvas class="endpoint-rps"></canvas><canvas class="endpoint-times"></canvas></div>';
+    card.querySelector("h2").textContent = key;
+    $("endpoint-charts").appendChild(card);
+    const entry = { method, name, points: [], card, charts: [] };
+    const source = () => entry.points;
+    entry.charts = [
+      new LineChart(card.querySelector(".endpoint-rps"), [
+        { label: "RPS", color: "--chart-1", index: 1 },
+        { label: "Failures/s", color: "--chart-2", index: 2 },
+      ], "", source),
+      new LineChart(card.querySelector(".endpoint-times"), [
+        { label: "50th", color: "--chart-3", index: 3 },
+        { label: "95th", color: "--chart-4", index: 4 },
+        { label: "99th", color: "--chart-2", index: 5 },
+      ], " ms", source),
+    ];
+    card.querySelector(".close").addEventListener("click", () => {
+      endpointCharts.delete(key);
+      card.remove();
+      saveEndpoints();
+    });
+    endpointCharts.set(key, entry);
+    saveEndpoints();
+    refreshEndpoint(entry);
+  }
+  async function refreshEndpoint(entry) {
+    const since = entry.points.length ? entry.points[entry.points.length - 1][0] : 0;
+    try {
+      const data = await getJson("/stats/endpoint?method=" + encodeURIComponent(entry.method) +
+        "&name=" + encodeURIComponent(entry.name) + "&since=" + since);
+      entry.points = entry.points.concat(data.points);
+      if (activeTab === "charts") entry.charts.forEach((chart) => chart.draw());
+    } catch (e) { /* not there (yet): the next poll asks again */ }
+  }
 
   async function refreshHistory(all) {
     const since = !all && history.length ? history[history.length - 1][0] : 0;
@@ -635,6 +707,7 @@
       runStarts = data.run_starts;
       if (activeTab === "charts") charts.forEach((chart) => chart.draw());
     } catch (e) { /* next poll */ }
+    endpointCharts.forEach((entry) => refreshEndpoint(entry));
   }
 
   // ---------- polling ----------
@@ -667,6 +740,7 @@
     applyState(state);
     renderRatio(args.tasks || { per_class: {}, total: {} });
     renderDownloads();
+    savedEndpoints().forEach(([method, name]) => openEndpointChart(method, name));
     poll();
     refreshExceptions();
     polling = setInterval(poll, POLL_MS);

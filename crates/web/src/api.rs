@@ -18,6 +18,7 @@ use locusta_stats::{csv, html, now_epoch, StatsHistory};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 
+use crate::endpoints::{EndpointHistory, ENDPOINT_PERCENTILES};
 use crate::{assets, stats_json, WebConfig, WebContext};
 
 /// What every handler shares.
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     run_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The user count and ramp-up of the latest start, for the form.
     last_start: Mutex<(u64, f64)>,
+    /// Charts per endpoint.
+    endpoints: Mutex<EndpointHistory>,
 }
 
 impl Shared {
@@ -61,6 +64,7 @@ impl Shared {
             stopped_at,
             run_timer: Mutex::new(None),
             last_start: Mutex::new(last_start),
+            endpoints: Mutex::new(EndpointHistory::default()),
         })
     }
 
@@ -84,6 +88,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/stats/failures/csv", get(failures_csv))
         .route("/stats/report", get(report))
         .route("/stats/history", get(history))
+        .route("/stats/endpoint", get(endpoint_history))
         .route("/exceptions", get(exceptions))
         .route("/exceptions/csv", get(exceptions_csv))
         .route("/tasks", get(tasks))
@@ -625,6 +630,64 @@ async fn history(State(shared): State<AppState>, Query(query): Query<HistoryQuer
         "run_starts": *shared.run_starts.lock(),
     }))
     .into_response()
+}
+
+/// Records the watched endpoints once a second while a test runs.
+pub(crate) fn spawn_endpoint_sampler(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let runner = &shared.context.runner;
+            if matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped)
+                || shared.endpoints.lock().is_empty()
+            {
+                continue;
+            }
+            let mut stats = shared.env().stats.collect();
+            shared.endpoints.lock().sample(&mut stats);
+        }
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct EndpointQuery {
+    method: String,
+    name: String,
+    since: Option<f64>,
+}
+
+/// Not in Locust: the history of one endpoint (recorded from the first call
+/// on): `{"points": [[time, rps, failures/s, p50, p95, p99], …], "percentiles",
+/// "run_starts"}`; 404 for a name the statistics do not have.
+async fn endpoint_history(
+    State(shared): State<AppState>,
+    Query(query): Query<EndpointQuery>,
+) -> Response {
+    let points = {
+        let stats = shared.env().stats.collect();
+        shared.endpoints.lock().points(
+            &stats,
+            &query.method,
+            &query.name,
+            query.since.unwrap_or(0.0),
+        )
+    };
+    match points {
+        Some(points) => Json(json!({
+            "method": query.method,
+            "name": query.name,
+            "percentiles": ENDPOINT_PERCENTILES,
+            "points": points,
+            "run_starts": *shared.run_starts.lock(),
+        }))
+        .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": format!("no statistics for {} {}", query.method, query.name)})),
+        )
+            .into_response(),
+    }
 }
 
 async fn exceptions(State(shared): State<AppState>) -> Response {

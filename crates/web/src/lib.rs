@@ -11,6 +11,7 @@
 
 mod api;
 mod assets;
+mod endpoints;
 mod stats_json;
 mod tls;
 
@@ -118,6 +119,7 @@ pub struct WebServer {
     addr: SocketAddr,
     shared: Arc<api::Shared>,
     task: tokio::task::JoinHandle<()>,
+    sampler: tokio::task::JoinHandle<()>,
 }
 
 impl WebServer {
@@ -155,6 +157,7 @@ impl WebServer {
     /// Stops serving.
     pub fn shutdown(self) {
         self.task.abort();
+        self.sampler.abort();
     }
 }
 
@@ -177,6 +180,7 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
     }
     let shared = api::Shared::new(config, context);
     let router = api::router(shared.clone());
+    let sampler = api::spawn_endpoint_sampler(shared.clone());
     let task = match acceptor {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor)
@@ -193,5 +197,10 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
             }
         }),
     };
-    Ok(WebServer { addr, shared, task })
+    Ok(WebServer {
+        addr,
+        shared,
+        task,
+        sampler,
+    })
 }

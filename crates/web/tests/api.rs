@@ -551,3 +551,49 @@ async fn https_with_a_certificate_and_key() {
     assert!(error.contains("key.pem"), "{error}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_is_charted_once_asked_for() {
+    let h = start(Setup::default()).await;
+    let unknown = get(&format!(
+        "{}/stats/endpoint?method=GET&name=%2Fproducts",
+        h.base
+    ))
+    .await;
+    assert_eq!(unknown.status, 404, "no row yet: {}", unknown.body);
+    post(&format!("{}/swarm", h.base), "user_count=3&spawn_rate=30").await;
+    let runner = h.runner.clone();
+    wait_until("requests to /products", || {
+        runner
+            .environment()
+            .stats
+            .collect()
+            .get("GET", "/products")
+            .is_some()
+    })
+    .await;
+    let url = format!("{}/stats/endpoint?method=GET&name=%2Fproducts", h.base);
+    let first = get(&url).await.json();
+    assert_eq!(first["points"].as_array().unwrap().len(), 0, "{first}");
+    assert_eq!(first["percentiles"], serde_json::json!([0.5, 0.95, 0.99]));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let points = loop {
+        let answer = get(&url).await.json();
+        let points = answer["points"].as_array().unwrap().clone();
+        if points.len() >= 3 || Instant::now() > deadline {
+            break points;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(points.len() >= 3, "{points:?}");
+    let last = points.last().unwrap().as_array().unwrap();
+    assert_eq!(last.len(), 6);
+    let since = last[0].as_f64().unwrap();
+    let later = get(&format!("{url}&since={since}")).await.json();
+    assert!(later["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p[0].as_f64().unwrap() > since));
+    runner.stop().await;
+}

@@ -231,6 +231,24 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
 
+    // A chart of one request, opened from its row.
+    click(&client, "#stats-body .chart-link[data-name='/products']").await;
+    wait_for(
+        &client,
+        "!document.querySelector(\"[data-panel='charts']\").hidden",
+    )
+    .await;
+    wait_for(
+        &client,
+        "document.querySelector('.endpoint-chart h2').textContent === 'GET /products'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "Number(document.querySelector('.endpoint-chart canvas').dataset.points) >= 2",
+    )
+    .await;
+
     // The charts move.
     open_tab(&client, "charts").await;
     wait_for(
@@ -309,6 +327,9 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
         &format!("Number(document.getElementById('chart-rps').dataset.points) >= {before_reload}"),
     )
     .await;
+    // The endpoint chart is opened again, with the points the server kept.
+    wait_for(&client, "Number((document.querySelector('.endpoint-chart canvas') || {dataset: {}}).dataset.points) >= 2").await;
+    screenshot(&client, "06b-charts-after-reload-dark").await;
     open_tab(&client, "stats").await;
     wait_for(
         &client,
