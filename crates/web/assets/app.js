@@ -88,6 +88,7 @@
     $("host").value = args.host || "";
     $("host-warning").hidden = !args.missing_host_warning;
     if (args.run_time) $("run_time").value = args.run_time + "s";
+    $("profile").value = args.profile || "";
     renderCustomOptions();
   }
 
@@ -199,6 +200,7 @@
     form.append("spawn_rate", $("spawn_rate").value.trim());
     form.append("host", $("host").value.trim());
     form.append("run_time", $("run_time").value.trim());
+    form.append("profile", $("profile").value.trim());
     customOptionFields(form);
     $("start-button").disabled = true;
     try {

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     last_start: Mutex<(u64, f64)>,
     /// Charts per endpoint.
     endpoints: Mutex<EndpointHistory>,
+    /// The profile label of the current test (`--profile`, or the form's).
+    profile: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -58,6 +60,7 @@ impl Shared {
         }
         let last_start = (config.users, config.spawn_rate);
         Arc::new(Shared {
+            profile: Mutex::new(config.profile.clone()),
             config,
             context,
             run_starts,
@@ -277,7 +280,7 @@ fn template_args(shared: &Shared) -> Value {
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
         "is_host_required": missing_host,
-        "profile": shared.config.profile,
+        "profile": shared.profile.lock().clone(),
         "base_path": shared.config.base_path,
         "history": history_json(&history, 0.0),
         "run_starts": *shared.run_starts.lock(),
@@ -299,7 +302,13 @@ pub struct StartRequest {
     pub user_classes: Option<Vec<String>>,
     /// New values of custom options.
     pub options: Vec<(String, OptionValue)>,
+    /// A new profile label (for the report); `None` keeps the current one.
+    pub profile: Option<String>,
 }
+
+/// The most users `/swarm` accepts: a typo of a few zeros should not take
+/// the machine's memory.
+const MAX_USERS: i64 = 1_000_000;
 
 /// Parses `/swarm`'s form into a [`StartRequest`]; the message says what is wrong.
 fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartRequest, String> {
@@ -313,6 +322,9 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         return Err("Missing user_count or spawn_rate from /swarm request".into());
     };
     let user_count = match users.parse::<i64>() {
+        Ok(n) if n > MAX_USERS => {
+            return Err(format!("user_count must be at most {MAX_USERS}, got {n}"))
+        }
         Ok(n) if n >= 0 => n as u64,
         Ok(n) => return Err(format!("user_count must be 0 or more, got {n}")),
         Err(_) => return Err(format!("user_count must be a whole number, got '{users}'")),
@@ -394,6 +406,7 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         run_time,
         user_classes: (!picked.is_empty()).then_some(picked),
         options,
+        profile: get("profile").filter(|p| !p.is_empty()).map(str::to_string),
     })
 }
 
@@ -420,6 +433,9 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
         }
     }
     *shared.last_start.lock() = (request.user_count, request.spawn_rate);
+    if request.profile.is_some() {
+        *shared.profile.lock() = request.profile;
+    }
     if new_test || request.run_time.is_some() {
         if let Some(timer) = shared.run_timer.lock().take() {
             timer.abort();
@@ -555,7 +571,8 @@ struct ReportQuery {
 
 async fn report(State(shared): State<AppState>, Query(query): Query<ReportQuery>) -> Response {
     let runner = &shared.context.runner;
-    let meta = (shared.context.report_meta)(runner);
+    let mut meta = (shared.context.report_meta)(runner);
+    meta.profile = shared.profile.lock().clone();
     let run_start = shared.run_starts.lock().last().copied().unwrap_or(0.0);
     let history = StatsHistory {
         points: shared

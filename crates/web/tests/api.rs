@@ -123,6 +123,10 @@ async fn bad_swarm_input_is_refused_without_touching_the_running_test() {
         ),
         ("user_count=-3&spawn_rate=1", "user_count must be 0 or more"),
         (
+            "user_count=5000000&spawn_rate=1",
+            "user_count must be at most 1000000",
+        ),
+        (
             "user_count=5&spawn_rate=-1",
             "spawn_rate must be a number greater than 0",
         ),
@@ -234,7 +238,11 @@ async fn run_time_stops_the_test() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn downloads_exceptions_tasks_logs_and_worker_count() {
     let h = start(Setup::default()).await;
-    post(&format!("{}/swarm", h.base), "user_count=4&spawn_rate=50").await;
+    post(
+        &format!("{}/swarm", h.base),
+        "user_count=4&spawn_rate=50&profile=nightly-42",
+    )
+    .await;
     let runner = h.runner.clone();
     wait_until("an exception", || {
         !runner.environment().stats.exceptions().is_empty()
@@ -291,6 +299,10 @@ async fn downloads_exceptions_tasks_logs_and_worker_count() {
     assert_eq!(report.status, 200);
     assert!(report.header("content-type").starts_with("text/html"));
     assert!(report.body.contains("<!DOCTYPE html>") && report.body.contains("/broken"));
+    assert!(
+        report.body.contains("nightly-42"),
+        "the form's profile is in the report"
+    );
     let download = get(&format!("{}/stats/report?download=1&theme=dark", h.base)).await;
     let disposition = download.header("content-disposition");
     assert!(

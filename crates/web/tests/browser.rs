@@ -329,7 +329,12 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     .await;
     // The endpoint chart is opened again, with the points the server kept.
     wait_for(&client, "Number((document.querySelector('.endpoint-chart canvas') || {dataset: {}}).dataset.points) >= 2").await;
-    screenshot(&client, "06b-charts-after-reload-dark").await;
+    eval(
+        &client,
+        "(document.querySelector('.endpoint-chart').scrollIntoView(), true)",
+    )
+    .await;
+    screenshot(&client, "06b-endpoint-chart-after-reload-dark").await;
     open_tab(&client, "stats").await;
     wait_for(
         &client,
