@@ -335,6 +335,7 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
     screenshot(&client, "06b-endpoint-chart-after-reload-dark").await;
+    eval(&client, "(window.scrollTo(0, 0), true)").await;
     open_tab(&client, "stats").await;
     wait_for(
         &client,
