@@ -349,6 +349,20 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         }
         None => None,
     };
+    if host.is_none() && shared.env().host().is_none() {
+        if let Some(class) = shared
+            .context
+            .runner
+            .user_classes()
+            .iter()
+            .find(|c| c.host().is_none())
+        {
+            return Err(format!(
+                "host is required: the user class {} has no host of its own",
+                class.name()
+            ));
+        }
+    }
     let run_time = match get("run_time").filter(|t| !t.is_empty()) {
         Some(text) => Some(parse_timespan(text).map_err(|_| {
             format!("Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc. (got '{text}')")

@@ -609,3 +609,44 @@ async fn an_endpoint_is_charted_once_asked_for() {
         .all(|p| p[0].as_f64().unwrap() > since));
     runner.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_any_host_the_form_must_give_one() {
+    let h = start(Setup {
+        no_host: true,
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(page.contains("\"missing_host_warning\":true"));
+    let refused = post(&format!("{}/swarm", h.base), "user_count=1&spawn_rate=1").await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("host is required"));
+    assert_eq!(h.runner.state(), RunnerState::Ready);
+    let host = h.target.url();
+    let form = format!(
+        "user_count=1&spawn_rate=1&host={}",
+        host.replace(':', "%3A").replace('/', "%2F")
+    );
+    let ok = post(&format!("{}/swarm", h.base), &form).await;
+    assert_eq!(ok.json()["host"], host.as_str());
+    assert_eq!(h.runner.environment().host(), Some(host));
+    let runner = h.runner.clone();
+    wait_until("a request to /", || {
+        runner
+            .environment()
+            .stats
+            .collect()
+            .get("GET", "/")
+            .is_some_and(|row| row.num_requests > 0)
+    })
+    .await;
+    // The host from the form is the one used: its requests succeed.
+    let stats = runner.environment().stats.collect();
+    assert_eq!(stats.get("GET", "/").unwrap().num_failures, 0);
+    drop(stats);
+    runner.stop().await;
+}

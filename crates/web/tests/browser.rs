@@ -297,14 +297,17 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     assert!(text(&client, "#exceptions-table tbody")
         .await
         .contains("the cart was empty"));
+    screenshot(&client, "05b-exceptions").await;
     open_tab(&client, "ratio").await;
     assert!(text(&client, "#ratio-per-class").await.contains("Visitor"));
+    screenshot(&client, "05c-ratio").await;
     open_tab(&client, "logs").await;
     wait_for(
         &client,
         "document.getElementById('logs').textContent.includes('harness ready')",
     )
     .await;
+    screenshot(&client, "05d-logs").await;
 
     // Dark theme, kept across a reload, and the history survives it.
     click(&client, "#theme-toggle").await;

@@ -50,6 +50,8 @@ pub struct Setup {
     pub distinct_names: Option<u64>,
     pub target_latency: Duration,
     pub tls: Option<locusta_web::TlsFiles>,
+    /// Start without a host (the classes have none either).
+    pub no_host: bool,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -104,7 +106,7 @@ pub async fn start(setup: Setup) -> Harness {
         ],
     };
     let env = Arc::new(Environment {
-        host: parking_lot::RwLock::new(Some(target.url())),
+        host: parking_lot::RwLock::new((!setup.no_host).then(|| target.url())),
         custom_options: setup.custom_options.clone(),
         parsed_options: parking_lot::RwLock::new(
             setup
