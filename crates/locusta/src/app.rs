@@ -556,8 +556,6 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         }),
     };
     let meta_options = options.clone();
-    let tasks = serde_json::from_str(&crate::task_ratio::render_json(runner.user_classes()))
-        .unwrap_or_default();
     let context = WebContext {
         runner: runner.clone(),
         history,
@@ -569,7 +567,6 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
                 runner.environment().stats.start_time(),
             )
         }),
-        tasks,
     };
     let server = locusta_web::serve(config, context)
         .await

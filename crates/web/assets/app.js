@@ -748,6 +748,7 @@
     polling = setInterval(poll, POLL_MS);
     setInterval(() => {
       refreshExceptions();
+      if (activeTab === "ratio") getJson("/tasks").then(renderRatio).catch(() => {});
       if (activeTab === "logs") refreshLogs();
     }, SLOW_POLL_MS);
     return polling;

@@ -272,7 +272,7 @@ fn template_args(shared: &Shared) -> Value {
         "spawn_rate": spawn_rate,
         "worker_count": 0,
         "stats_history_enabled": shared.config.full_history_csv.is_some(),
-        "tasks": shared.context.tasks,
+        "tasks": current_tasks(shared),
         "extra_options": extra_options,
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
         "show_userclass_picker": false,
@@ -735,8 +735,13 @@ async fn exceptions(State(shared): State<AppState>) -> Response {
     Json(json!({ "exceptions": list })).into_response()
 }
 
+fn current_tasks(shared: &Shared) -> Value {
+    let runner = &shared.context.runner;
+    crate::task_ratio_json(runner.user_classes(), &runner.user_classes_count())
+}
+
 async fn tasks(State(shared): State<AppState>) -> Response {
-    Json(shared.context.tasks.clone()).into_response()
+    Json(current_tasks(&shared)).into_response()
 }
 
 async fn logs(State(shared): State<AppState>) -> Response {

@@ -13,6 +13,7 @@ mod api;
 mod assets;
 mod endpoints;
 mod stats_json;
+mod tasks;
 mod tls;
 
 use std::collections::VecDeque;
@@ -26,6 +27,7 @@ use locusta_stats::StatsHistory;
 use parking_lot::Mutex;
 
 pub use api::StartRequest;
+pub use tasks::task_ratio_json;
 pub use tls::TlsFiles;
 
 /// Log lines kept for the Logs tab (Locust keeps 500).
@@ -110,8 +112,6 @@ pub struct WebContext {
     pub logs: LogBuffer,
     /// The report's description of the run.
     pub report_meta: ReportMetaSource,
-    /// The task ratio tree, as `/tasks` answers it.
-    pub tasks: serde_json::Value,
 }
 
 /// A running web UI.

@@ -312,7 +312,14 @@ async fn downloads_exceptions_tasks_logs_and_worker_count() {
     assert!(disposition.ends_with(".html"), "{disposition}");
 
     let tasks = get(&format!("{}/tasks", h.base)).await.json();
-    assert!(tasks["per_class"]["Visitor"]["ratio"].is_number());
+    // 4 users running: 3 Visitors and 1 Buyer (weights 3 and 1).
+    assert_eq!(tasks["per_class"]["Visitor"]["ratio"], 0.75, "{tasks}");
+    assert_eq!(tasks["per_class"]["Buyer"]["ratio"], 0.25);
+    assert_eq!(
+        tasks["per_class"]["Visitor"]["tasks"]["visit"]["ratio"],
+        0.5
+    );
+    assert_eq!(tasks["total"]["Visitor"]["tasks"]["visit"]["ratio"], 0.375);
     let logs = get(&format!("{}/logs", h.base)).await.json();
     assert_eq!(
         logs["master"][0],

@@ -145,7 +145,6 @@ pub async fn start(setup: Setup) -> Harness {
             locustfile: "harness".into(),
             user_classes: Vec::new(),
         }),
-        tasks: serde_json::json!({"per_class": {"Visitor": {"ratio": 0.75, "tasks": {"visit": {"ratio": 0.5}}}}, "total": {}}),
     };
     let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
