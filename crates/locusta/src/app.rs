@@ -554,6 +554,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
             cert: options.tls_cert.clone().into(),
             key: options.tls_key.clone().into(),
         }),
+        class_picker: options.class_picker,
     };
     let meta_options = options.clone();
     let context = WebContext {

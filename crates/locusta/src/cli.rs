@@ -214,7 +214,7 @@ pub struct Options {
         help_heading = "Web UI options"
     )]
     pub tls_key: String,
-    /// Let the web UI pick which User and Shape classes to run.
+    /// Let the web UI's start form pick which User classes run.
     #[arg(long, env = "LOCUST_USERCLASS_PICKER", help_heading = "Web UI options")]
     pub class_picker: bool,
     /// Alternate directory for the web UI's assets (hidden, as in Locust).
@@ -588,12 +588,6 @@ impl Options {
         }
         if self.master || self.worker || self.processes.is_some() {
             missing.push("distributed mode (--master/--worker/--processes)");
-        }
-        if !self.headless {
-            // The web UI would run: its options ask for something that does not exist yet.
-            if self.class_picker {
-                missing.push("--class-picker");
-            }
         }
         if self.otel {
             missing.push("--otel");

@@ -89,6 +89,12 @@
     $("host-warning").hidden = !args.missing_host_warning;
     if (args.run_time) $("run_time").value = args.run_time + "s";
     $("profile").value = args.profile || "";
+    if (args.show_userclass_picker) {
+      $("class-picker").hidden = false;
+      $("class-list").innerHTML = (args.available_user_classes || []).map((name) =>
+        '<label class="check"><input type="checkbox" class="class-choice" checked value="' + escapeHtml(name) + '"><span>' +
+        escapeHtml(name) + "</span></label>").join("");
+    }
     renderCustomOptions();
   }
 
@@ -167,6 +173,9 @@
     const host = $("host").value.trim();
     if (host && !/^https?:\/\//.test(host)) return "The host must start with http:// or https://.";
     if (args.missing_host_warning && !host) return "Enter a host: some user classes have none.";
+    if (args.show_userclass_picker && !document.querySelector(".class-choice:checked")) {
+      return "Pick at least one user class.";
+    }
     const runTime = $("run_time").value.trim();
     if (runTime && !/^(\d+|(\d+h)?(\d+m)?(\d+s)?)$/.test(runTime)) {
       return "Valid run time formats are: 20, 20s, 3m, 2h, 1h20m, 3h30m10s.";
@@ -201,6 +210,7 @@
     form.append("host", $("host").value.trim());
     form.append("run_time", $("run_time").value.trim());
     form.append("profile", $("profile").value.trim());
+    document.querySelectorAll(".class-choice:checked").forEach((box) => form.append("user_classes", box.value));
     customOptionFields(form);
     $("start-button").disabled = true;
     try {

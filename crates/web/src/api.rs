@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     endpoints: Mutex<EndpointHistory>,
     /// The profile label of the current test (`--profile`, or the form's).
     profile: Mutex<Option<String>>,
+    /// The classes picked for the current test (`None`: all).
+    picked_classes: Mutex<Option<Vec<String>>>,
 }
 
 impl Shared {
@@ -68,6 +70,7 @@ impl Shared {
             run_timer: Mutex::new(None),
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
+            picked_classes: Mutex::new(None),
         })
     }
 
@@ -275,7 +278,7 @@ fn template_args(shared: &Shared) -> Value {
         "tasks": current_tasks(shared),
         "extra_options": extra_options,
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
-        "show_userclass_picker": false,
+        "show_userclass_picker": shared.config.class_picker,
         "available_user_classes": classes,
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
@@ -455,7 +458,15 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
             timer.abort();
         }
     }
-    runner.start(request.user_count, request.spawn_rate, request.user_classes);
+    // An edit without classes keeps the classes the test was started with.
+    let classes = {
+        let mut picked = shared.picked_classes.lock();
+        if new_test || request.user_classes.is_some() {
+            picked.clone_from(&request.user_classes);
+        }
+        picked.clone()
+    };
+    runner.start(request.user_count, request.spawn_rate, classes);
     if let Some(limit) = request.run_time {
         log::info!("Run time limit set to {} seconds", limit.as_secs());
         let runner = runner.clone();

@@ -95,6 +95,8 @@ pub struct WebConfig {
     pub full_history_csv: Option<std::path::PathBuf>,
     /// Serve HTTPS with these files (`--tls-cert`/`--tls-key`).
     pub tls: Option<TlsFiles>,
+    /// Let the start form pick the user classes (`--class-picker`).
+    pub class_picker: bool,
 }
 
 /// Builds the HTML report's description of the current run.

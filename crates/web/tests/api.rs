@@ -561,6 +561,7 @@ async fn https_with_a_certificate_and_key() {
             profile: None,
             full_history_csv: None,
             tls: Some(files.clone()),
+            class_picker: false,
         },
         other.context.clone(),
     )
@@ -659,5 +660,34 @@ async fn without_any_host_the_form_must_give_one() {
         .get("GET", "/")
         .map(|row| row.num_failures);
     assert_eq!(failures, Some(0));
+    runner.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_picker_runs_only_the_classes_picked() {
+    let h = start(Setup {
+        class_picker: true,
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(page.contains("\"show_userclass_picker\":true"));
+    assert!(page.contains("\"available_user_classes\":[\"Visitor\",\"Buyer\"]"));
+    let answer = post(
+        &format!("{}/swarm", h.base),
+        "user_count=3&spawn_rate=30&user_classes=Buyer",
+    )
+    .await
+    .json();
+    assert_eq!(answer["user_classes"], serde_json::json!(["Buyer"]));
+    let runner = h.runner.clone();
+    wait_until("3 buyers", || runner.user_count() == 3).await;
+    let counts = runner.user_classes_count();
+    assert_eq!((counts["Buyer"], counts["Visitor"]), (3, 0));
+    // Editing the user count keeps the classes picked.
+    post(&format!("{}/swarm", h.base), "user_count=5&spawn_rate=30").await;
+    wait_until("5 buyers", || runner.user_count() == 5).await;
+    let counts = runner.user_classes_count();
+    assert_eq!((counts["Buyer"], counts["Visitor"]), (5, 0));
     runner.stop().await;
 }

@@ -52,6 +52,7 @@ pub struct Setup {
     pub tls: Option<locusta_web::TlsFiles>,
     /// Start without a host (the classes have none either).
     pub no_host: bool,
+    pub class_picker: bool,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -132,6 +133,7 @@ pub async fn start(setup: Setup) -> Harness {
         profile: None,
         full_history_csv: None,
         tls: setup.tls.clone(),
+        class_picker: setup.class_picker,
     };
     let context = WebContext {
         runner: runner.clone(),
