@@ -96,13 +96,17 @@
         escapeHtml(name) + "</span></label>").join("");
     }
     renderCustomOptions();
+    const options = args.extra_options || {};
+    if (Object.keys(options).some((name) => options[name].is_required && !options[name].has_value)) {
+      $("advanced").open = true;
+    }
   }
 
   function renderCustomOptions() {
     const box = $("custom-options");
     box.innerHTML = "";
     const options = args.extra_options || {};
-    Object.keys(options).forEach((name) => {
+    (args.extra_options_order || Object.keys(options)).forEach((name) => {
       const option = options[name];
       const label = document.createElement("label");
       const title = escapeHtml(option.help_text || name) +

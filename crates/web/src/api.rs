@@ -277,6 +277,13 @@ fn template_args(shared: &Shared) -> Value {
         "stats_history_enabled": shared.config.full_history_csv.is_some(),
         "tasks": current_tasks(shared),
         "extra_options": extra_options,
+        // JSON objects lose their order here: the declaration order.
+        "extra_options_order": env
+            .custom_options
+            .iter()
+            .filter(|o| o.include_in_web_ui)
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
         "show_userclass_picker": shared.config.class_picker,
         "available_user_classes": classes,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use common::{start, Harness, Setup};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 use serde_json::{json, Value};
 
 /// chromedriver on a free loopback port, killed when dropped.
@@ -161,7 +162,21 @@ async fn points(client: &Client) -> u64 {
 /// reload, download, reset, stop, fix a bad form, start again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_from_start_to_new_test_in_the_browser() {
-    let h: Harness = start(Setup::default()).await;
+    let h: Harness = start(Setup {
+        custom_options: vec![
+            CustomOption::new("quantity", "Items per purchase")
+                .kind(OptionKind::Integer)
+                .default_value(OptionValue::Integer(1)),
+            CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
+            CustomOption::new("region", "Region")
+                .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
+                .default_value(OptionValue::Text("eu".into())),
+            CustomOption::new("token", "API token").secret(),
+        ],
+        class_picker: true,
+        ..Setup::default()
+    })
+    .await;
     let (_driver, client) = browser("session").await;
     let page = format!("{}/", h.base);
     client.goto(&page).await.expect("the page loads");
@@ -176,9 +191,19 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     );
     screenshot(&client, "01-start-form").await;
 
-    // Fill in the form and start.
+    // Fill in the form, with custom options, and start.
     type_into(&client, "#user_count", "6").await;
     type_into(&client, "#spawn_rate", "10").await;
+    click(&client, "#advanced summary").await;
+    type_into(&client, "#opt-quantity", "3").await;
+    click(&client, "#opt-express").await;
+    eval(
+        &client,
+        "(document.getElementById('opt-region').value = 'us', true)",
+    )
+    .await;
+    type_into(&client, "#opt-token", "hunter2").await;
+    screenshot(&client, "01b-advanced-options").await;
     click(&client, "#start-button").await;
     wait_for(
         &client,
@@ -196,6 +221,14 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
     assert_eq!(text(&client, "#header-users").await, "6");
+    let env = h.runner.environment();
+    assert_eq!(env.option("quantity"), Some(OptionValue::Integer(3)));
+    assert_eq!(env.option("express"), Some(OptionValue::Flag(true)));
+    assert_eq!(env.option("region"), Some(OptionValue::Text("us".into())));
+    assert_eq!(
+        env.option("token"),
+        Some(OptionValue::Text("hunter2".into()))
+    );
     let aggregated = text(&client, "#stats-foot td:nth-child(2)").await;
     assert_eq!(aggregated, "Aggregated");
     screenshot(&client, "02-statistics").await;
