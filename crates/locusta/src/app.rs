@@ -508,7 +508,7 @@ fn web_bind_address(options: &Options) -> Result<std::net::SocketAddr, Fatal> {
     use std::net::ToSocketAddrs;
     let host = match options.web_host.as_str() {
         "" | "*" => "0.0.0.0",
-        host => host,
+        host => host.trim_start_matches('[').trim_end_matches(']'),
     };
     (host, options.web_port)
         .to_socket_addrs()
@@ -574,7 +574,8 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .map_err(Fatal::startup)?;
     let display_host = match (&options.web_host_display_name, options.web_host.as_str()) {
         (Some(name), _) => name.clone(),
-        (None, "" | "*" | "0.0.0.0") => "localhost".to_string(),
+        (None, "" | "*" | "0.0.0.0" | "::" | "[::]") => "localhost".to_string(),
+        (None, host) if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
         (None, host) => host.to_string(),
     };
     log::info!("Starting web interface at {}", server.url(&display_host));

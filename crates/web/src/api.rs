@@ -446,6 +446,9 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
             }
         }
     }
+    if runner.state() == RunnerState::Stopping {
+        return Err("the test is stopping: start again once it has stopped".into());
+    }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
     if let Some(host) = request.host {
         *env.host.write() = Some(host);
@@ -526,7 +529,16 @@ async fn stop(State(shared): State<AppState>) -> Response {
         timer.abort();
     }
     let runner = shared.context.runner.clone();
-    tokio::spawn(async move { runner.stop().await });
+    let stopping = runner.clone();
+    tokio::spawn(async move { stopping.stop().await });
+    // Answer once the stop has begun, so that a start sent after this answer
+    // sees it (users finish stopping in the background).
+    for _ in 0..200 {
+        if !matches!(runner.state(), RunnerState::Spawning | RunnerState::Running) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     Json(json!({"success": true, "message": "Test stopped"})).into_response()
 }
 

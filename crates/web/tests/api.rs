@@ -691,3 +691,32 @@ async fn the_class_picker_runs_only_the_classes_picked() {
     assert_eq!((counts["Buyer"], counts["Visitor"]), (5, 0));
     runner.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_while_the_test_is_stopping_is_refused() {
+    let h = start(Setup {
+        target_latency: Duration::from_millis(1500),
+        stop_timeout: Duration::from_secs(10),
+        ..Setup::default()
+    })
+    .await;
+    post(&format!("{}/swarm", h.base), "user_count=2&spawn_rate=50").await;
+    let runner = h.runner.clone();
+    wait_until("2 users", || runner.user_count() == 2).await;
+    // Both users are in the middle of a slow request: stopping waits for them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    get(&format!("{}/stop", h.base)).await;
+    assert_eq!(runner.state(), RunnerState::Stopping);
+    let refused = post(&format!("{}/swarm", h.base), "user_count=5&spawn_rate=50").await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("stopping"));
+    wait_until("stopped", || runner.state() == RunnerState::Stopped).await;
+    assert_eq!(runner.user_count(), 0);
+    let again = post(&format!("{}/swarm", h.base), "user_count=1&spawn_rate=50").await;
+    assert_eq!(again.status, 200);
+    wait_until("1 user", || runner.user_count() == 1).await;
+    runner.stop().await;
+}

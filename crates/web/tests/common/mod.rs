@@ -53,6 +53,7 @@ pub struct Setup {
     /// Start without a host (the classes have none either).
     pub no_host: bool,
     pub class_picker: bool,
+    pub stop_timeout: Duration,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -109,6 +110,7 @@ pub async fn start(setup: Setup) -> Harness {
     let env = Arc::new(Environment {
         host: parking_lot::RwLock::new((!setup.no_host).then(|| target.url())),
         custom_options: setup.custom_options.clone(),
+        stop_timeout: setup.stop_timeout,
         parsed_options: parking_lot::RwLock::new(
             setup
                 .custom_options
