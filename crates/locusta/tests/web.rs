@@ -155,6 +155,7 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
             &target.url(),
             "--csv",
             "out/run",
+            "--csv-full-history",
             "--html",
             "out/report.html",
             "--json-file",
@@ -188,6 +189,14 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, history) = http(&address, "GET", "/stats/requests_full_history/csv", "");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        history.starts_with("Timestamp,User Count,Type,Name"),
+        "{history}"
+    );
+    assert!(history.contains(",/products,"), "{history}");
     let (_, bad) = http(
         &address,
         "POST",
