@@ -321,8 +321,27 @@
   let aggregated = null;
   let viewRows = [];
 
-  $("stats-head").innerHTML = COLUMNS.map((c) =>
-    '<th data-key="' + c.key + '" class="' + (c.num ? "num" : "") + '">' + escapeHtml(c.title) + "</th>").join("");
+  // Hidden columns, remembered by the browser.
+  let hiddenColumns = [];
+  try { hiddenColumns = JSON.parse(localStorage.getItem("locusta-hidden-columns") || "[]"); } catch (e) { hiddenColumns = []; }
+  const shownColumns = () => COLUMNS.filter((c) => c.key === "name" || hiddenColumns.indexOf(c.key) < 0);
+  function renderHead() {
+    $("stats-head").innerHTML = shownColumns().map((c) =>
+      '<th data-key="' + c.key + '" class="' + (c.num ? "num" : "") + '">' + escapeHtml(c.title) + "</th>").join("");
+  }
+  $("columns-list").innerHTML = COLUMNS.filter((c) => c.key !== "name").map((c) =>
+    '<label class="check"><input type="checkbox" data-column="' + c.key + '"' +
+    (hiddenColumns.indexOf(c.key) < 0 ? " checked" : "") + "><span>" + escapeHtml(c.title) + "</span></label>").join("");
+  $("columns-list").addEventListener("change", (event) => {
+    const key = event.target.dataset.column;
+    if (!key) return;
+    hiddenColumns = hiddenColumns.filter((k) => k !== key);
+    if (!event.target.checked) hiddenColumns.push(key);
+    try { localStorage.setItem("locusta-hidden-columns", JSON.stringify(hiddenColumns)); } catch (e) { /* private mode */ }
+    renderHead();
+    rebuildView();
+  });
+  renderHead();
   $("stats-head").addEventListener("click", (event) => {
     const th = event.target.closest("th");
     if (!th) return;
@@ -372,7 +391,7 @@
   const CHART_ICON = '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2 13h12M3 10l3-3 3 2 4-5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 
   function rowHtml(row, pinned) {
-    return "<tr>" + COLUMNS.map((c) => {
+    return "<tr>" + shownColumns().map((c) => {
       let value = row[c.key];
       const classes = [];
       if (c.num) classes.push("num");
@@ -748,7 +767,15 @@
     await refreshHistory(false);
   }
 
+  // The tab bar sticks under the header, whatever its height.
+  function measureTopbar() {
+    const bar = document.querySelector(".topbar");
+    document.documentElement.style.setProperty("--topbar-height", bar.offsetHeight + "px");
+  }
+  window.addEventListener("resize", measureTopbar);
+
   function start() {
+    measureTopbar();
     $("version").textContent = "locusta " + (args.version || "") + (args.locustfile ? " · " + args.locustfile : "");
     $("header-host").textContent = args.host || "–";
     $("header-users").textContent = fmtNumber(args.user_count || 0, 0);

@@ -264,6 +264,34 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
 
+    // Hide a column.
+    let columns = eval(
+        &client,
+        "document.querySelectorAll('#stats-head th').length",
+    )
+    .await;
+    assert_eq!(columns, 13);
+    click(&client, "#columns-menu summary").await;
+    click(
+        &client,
+        "#columns-list input[data-column='avg_content_length']",
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelectorAll('#stats-head th').length"
+        )
+        .await,
+        12
+    );
+    wait_for(
+        &client,
+        "document.querySelector('#stats-body tr:not(.spacer)').children.length === 12",
+    )
+    .await;
+    click(&client, "#columns-menu summary").await;
+
     // A chart of one request, opened from its row.
     click(&client, "#stats-body .chart-link[data-name='/products']").await;
     wait_for(
