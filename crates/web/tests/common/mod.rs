@@ -48,6 +48,8 @@ pub struct Setup {
     /// Use this many distinct request names (one class, `Names`), instead
     /// of the `Visitor` and `Buyer` classes.
     pub distinct_names: Option<u64>,
+    /// The wait of a `Names` user between requests (default 10 ms).
+    pub names_wait: Option<f64>,
     pub target_latency: Duration,
     pub tls: Option<locusta_web::TlsFiles>,
     /// Start without a host (the classes have none either).
@@ -88,7 +90,7 @@ pub async fn start(setup: Setup) -> Harness {
                     .await;
             }
             vec![UserClass::<u64>::with_state("Names", move || names)
-                .wait(constant(0.01))
+                .wait(constant(setup.names_wait.unwrap_or(0.01)))
                 .task(1, named)
                 .boxed()]
         }
