@@ -448,6 +448,7 @@ pub fn resolve_with(
         }
     }
 
+    let from_sources: Vec<String> = defaults.iter().map(|(id, _)| id.clone()).collect();
     let mut command = base;
     for (id, values) in defaults {
         command = command.mut_arg(id, |arg| arg.default_values(values));
@@ -457,7 +458,7 @@ pub fn resolve_with(
         .try_get_matches_from(args)
         .map_err(Error::Args)?;
     let mut options = Options::from_arg_matches(&matches).map_err(Error::Args)?;
-    options.custom = custom_values(&command, &matches, custom)?;
+    options.custom = custom_values(&command, &matches, custom, &from_sources)?;
     if options.headful {
         options.headless = false;
     }
@@ -471,18 +472,23 @@ pub fn resolve_with(
 }
 
 /// The values of the custom options after precedence (a default counts when
-/// nothing else set the option).
+/// nothing else set the option). `from_sources` names the options that the
+/// environment or a file set (clap sees those as defaults).
 fn custom_values(
     command: &Command,
     matches: &clap::ArgMatches,
     custom: &[CustomOption],
+    from_sources: &[String],
 ) -> Result<std::collections::BTreeMap<String, OptionValue>, Error> {
     let mut values = std::collections::BTreeMap::new();
     for option in custom {
         let value = if matches!(option.kind, OptionKind::Flag) {
-            match matches.value_source(&option.name) {
-                Some(ValueSource::DefaultValue) | None => option.default.clone(),
-                Some(_) => Some(OptionValue::Flag(matches.get_flag(&option.name))),
+            let given = matches.value_source(&option.name) == Some(ValueSource::CommandLine)
+                || from_sources.contains(&option.name);
+            if given {
+                Some(OptionValue::Flag(matches.get_flag(&option.name)))
+            } else {
+                option.default.clone()
             }
         } else {
             match matches.get_many::<String>(&option.name) {
