@@ -527,6 +527,16 @@
         this.draw();
       });
       canvas.addEventListener("mouseleave", () => { this.hover = null; this.draw(); });
+      // A click on a legend entry hides or shows its line.
+      this.legend = [];
+      canvas.addEventListener("click", (event) => {
+        const rect = canvas.getBoundingClientRect();
+        const x = event.clientX - rect.left, y = event.clientY - rect.top;
+        const hit = this.legend.find((l) => x >= l.x0 && x <= l.x1 && y <= 22);
+        if (!hit) return;
+        hit.series.hidden = !hit.series.hidden;
+        this.draw();
+      });
     }
 
     draw() {
@@ -550,15 +560,22 @@
       const points = this.source();
       canvas.dataset.points = points.length;
 
-      // Legend.
+      // Legend (a hidden line's entry is faded).
       let lx = pad.left;
+      this.legend = [];
       this.series.forEach((s) => {
+        ctx.globalAlpha = s.hidden ? 0.35 : 1;
         ctx.fillStyle = cssVar(s.color);
         ctx.fillRect(lx, 9, 12, 3);
         ctx.fillStyle = text;
         ctx.fillText(s.label, lx + 16, 15);
-        lx += ctx.measureText(s.label).width + 36;
+        const x1 = lx + 16 + ctx.measureText(s.label).width;
+        this.legend.push({ x0: lx, x1, series: s });
+        lx = x1 + 20;
       });
+      ctx.globalAlpha = 1;
+      const visible = this.series.filter((s) => !s.hidden);
+      canvas.dataset.hidden = this.series.filter((s) => s.hidden).map((s) => s.label).join(",");
 
       if (points.length === 0) {
         ctx.fillStyle = text;
@@ -570,7 +587,7 @@
       const t0 = points[0][0];
       const t1 = Math.max(points[points.length - 1][0], t0 + 1);
       let max = 0;
-      points.forEach((p) => this.series.forEach((s) => { if (p[s.index] > max) max = p[s.index]; }));
+      points.forEach((p) => visible.forEach((s) => { if (p[s.index] > max) max = p[s.index]; }));
       const step = niceStep(max / 4 || 1);
       const top = Math.max(step, Math.ceil(max / step) * step);
       const x = (t) => pad.left + (t - t0) / (t1 - t0) * plotW;
@@ -607,7 +624,7 @@
       // Lines, at most about one point per pixel (the largest value of each
       // pixel column, so that spikes stay visible).
       const stride = Math.max(1, Math.floor(points.length / plotW));
-      this.series.forEach((s) => {
+      visible.forEach((s) => {
         ctx.strokeStyle = cssVar(s.color);
         ctx.lineWidth = 2;
         ctx.lineJoin = "round";
@@ -632,7 +649,7 @@
         const xx = x(best[0]);
         ctx.strokeStyle = cssVar("--chart-marker");
         ctx.beginPath(); ctx.moveTo(xx, pad.top); ctx.lineTo(xx, pad.top + plotH); ctx.stroke();
-        const lines = [fmtTime(best[0])].concat(this.series.map((s) => s.label + ": " + fmtNumber(best[s.index], 2) + this.unit));
+        const lines = [fmtTime(best[0])].concat(visible.map((s) => s.label + ": " + fmtNumber(best[s.index], 2) + this.unit));
         const boxW = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 16;
         const boxH = lines.length * 16 + 8;
         const bx = Math.min(xx + 10, width - boxW - 4);
@@ -642,7 +659,7 @@
         ctx.strokeRect(bx + 0.5, pad.top + 0.5, boxW, boxH);
         ctx.textAlign = "left";
         lines.forEach((line, i) => {
-          ctx.fillStyle = i === 0 ? cssVar("--muted") : cssVar(this.series[i - 1].color);
+          ctx.fillStyle = i === 0 ? cssVar("--muted") : cssVar(visible[i - 1].color);
           ctx.fillText(line, bx + 8, pad.top + 18 + i * 16);
         });
       }

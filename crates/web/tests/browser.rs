@@ -324,6 +324,10 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
     screenshot(&client, "03-charts").await;
+    // A click on a legend entry hides its line, another shows it again.
+    let click_legend = "(() => { const c = document.getElementById('chart-rps'); const r = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('click', {clientX: r.left + 62, clientY: r.top + 12, bubbles: true})); return c.dataset.hidden; })()";
+    assert_eq!(eval(&client, click_legend).await, "RPS");
+    assert_eq!(eval(&client, click_legend).await, "");
 
     // Edit the user count while running.
     click(&client, "#edit-button").await;
