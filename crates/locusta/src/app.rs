@@ -620,7 +620,10 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
             None => std::future::pending().await,
         }
     };
-    let watch = async {
+    let shape_abort = shape_task.as_ref().map(|task| task.abort_handle());
+    let (watched_runner, watched_server) = (&runner, &server);
+    let watch = async move {
+        let (runner, server) = (watched_runner, watched_server);
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
             let active = matches!(runner.state(), RunnerState::Spawning | RunnerState::Running);
@@ -630,8 +633,10 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
                     runner.stop().await;
                 }
             }
-            if let Some(task) = &shape_task {
-                if task.is_finished() && active {
+            if shape_task.as_ref().is_some_and(|task| task.is_finished()) {
+                // Later tests come from the form: the shape is done with.
+                shape_task = None;
+                if active {
                     log::info!("Shape test completed: stopping the test");
                     runner.stop().await;
                 }
@@ -648,8 +653,8 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         _ = terminated => log::info!("Got SIGTERM signal, shutting down"),
         _ = watch => log::info!("--autoquit time reached, shutting down"),
     }
-    if let Some(task) = shape_task.take() {
-        task.abort();
+    if let Some(abort) = shape_abort {
+        abort.abort();
     }
     let code = shut_down(&options, &env, &runner, &outputs, background, name_width).await;
     server.shutdown();
