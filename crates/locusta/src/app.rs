@@ -557,6 +557,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         class_picker: options.class_picker,
     };
     let meta_options = options.clone();
+    let shape_in_use = shape.is_some();
     let context = WebContext {
         runner: runner.clone(),
         history,
@@ -568,6 +569,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
                 runner.environment().stats.start_time(),
             )
         }),
+        shape: shape.map(|shape| Arc::new(parking_lot::Mutex::new(shape))),
     };
     let server = locusta_web::serve(config, context)
         .await
@@ -580,24 +582,18 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
     };
     log::info!("Starting web interface at {}", server.url(&display_host));
 
-    let mut shape_task = None;
     if options.autostart {
-        match shape {
-            Some(shape) => {
-                let runner = runner.clone();
-                shape_task = Some(tokio::spawn(async move { runner.run_shape(shape).await }));
-            }
-            None => server
-                .start(StartRequest {
-                    user_count: options.users.unwrap_or(1),
-                    spawn_rate: options.spawn_rate.unwrap_or(1.0),
-                    run_time: options.run_time,
-                    ..StartRequest::default()
-                })
-                .map_err(Fatal::startup)?,
+        if shape_in_use && (options.users.is_some() || options.spawn_rate.is_some()) {
+            log::warn!("The -u/-r options are ignored when a load shape is used");
         }
-    } else if shape.is_some() {
-        log::warn!("The load shape runs only with --autostart or --headless in this version; the web UI starts users with the form's numbers");
+        server
+            .start(StartRequest {
+                user_count: options.users.unwrap_or(1),
+                spawn_rate: options.spawn_rate.unwrap_or(1.0),
+                run_time: options.run_time,
+                ..StartRequest::default()
+            })
+            .map_err(Fatal::startup)?;
     }
 
     let background = Background::start(
@@ -620,25 +616,14 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
             None => std::future::pending().await,
         }
     };
-    let shape_abort = shape_task.as_ref().map(|task| task.abort_handle());
-    let (watched_runner, watched_server) = (&runner, &server);
-    let watch = async move {
-        let (runner, server) = (watched_runner, watched_server);
+    let watch = async {
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
             let active = matches!(runner.state(), RunnerState::Spawning | RunnerState::Running);
             if active {
                 if let Some(reason) = runner.finished() {
                     log::info!("{reason}: stopping the test");
-                    runner.stop().await;
-                }
-            }
-            if shape_task.as_ref().is_some_and(|task| task.is_finished()) {
-                // Later tests come from the form: the shape is done with.
-                shape_task = None;
-                if active {
-                    log::info!("Shape test completed: stopping the test");
-                    runner.stop().await;
+                    server.stop_test().await;
                 }
             }
             if let (Some(limit), Some(since)) = (autoquit, server.stopped_since()) {
@@ -653,9 +638,8 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         _ = terminated => log::info!("Got SIGTERM signal, shutting down"),
         _ = watch => log::info!("--autoquit time reached, shutting down"),
     }
-    if let Some(abort) = shape_abort {
-        abort.abort();
-    }
+    // The shape and run-time timer end with the test.
+    server.stop_test().await;
     let code = shut_down(&options, &env, &runner, &outputs, background, name_width).await;
     server.shutdown();
     Ok(code)

@@ -72,7 +72,7 @@
     status.textContent = state;
     status.className = "state " + state;
     const active = state === "running" || state === "spawning";
-    $("edit-button").hidden = !active;
+    $("edit-button").hidden = !active || !!args.has_shape;
     $("stop-button").hidden = !active;
     $("reset-button").hidden = state === "ready";
     $("new-test-button").hidden = !(state === "stopped");
@@ -89,6 +89,11 @@
     $("host-warning").hidden = !args.missing_host_warning;
     if (args.run_time) $("run_time").value = args.run_time + "s";
     $("profile").value = args.profile || "";
+    if (args.has_shape) {
+      // The program's load shape sets the users.
+      document.querySelectorAll(".common-option").forEach((field) => { field.hidden = true; });
+      $("shape-note").hidden = false;
+    }
     if (args.show_userclass_picker) {
       $("class-picker").hidden = false;
       $("class-list").innerHTML = (args.available_user_classes || []).map((name) =>
@@ -172,8 +177,8 @@
   function checkStartForm() {
     const users = $("user_count").value.trim();
     const rate = $("spawn_rate").value.trim();
-    if (!/^\d+$/.test(users)) return "Enter the number of users (a whole number, 0 or more).";
-    if (!(Number(rate) > 0)) return "Enter a ramp up greater than 0.";
+    if (!args.has_shape && !/^\d+$/.test(users)) return "Enter the number of users (a whole number, 0 or more).";
+    if (!args.has_shape && !(Number(rate) > 0)) return "Enter a ramp up greater than 0.";
     const host = $("host").value.trim();
     if (host && !/^https?:\/\//.test(host)) return "The host must start with http:// or https://.";
     if (args.missing_host_warning && !host) return "Enter a host: some user classes have none.";
@@ -209,8 +214,10 @@
     showError($("form-error"), problem);
     if (problem) return;
     const form = new URLSearchParams();
-    form.append("user_count", $("user_count").value.trim());
-    form.append("spawn_rate", $("spawn_rate").value.trim());
+    if (!args.has_shape) {
+      form.append("user_count", $("user_count").value.trim());
+      form.append("spawn_rate", $("spawn_rate").value.trim());
+    }
     form.append("host", $("host").value.trim());
     form.append("run_time", $("run_time").value.trim());
     form.append("profile", $("profile").value.trim());

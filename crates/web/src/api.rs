@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::runner::RunnerState;
+use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::timespan::parse_timespan;
 use locusta_engine::Environment;
 use locusta_stats::{csv, html, now_epoch, StatsHistory};
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) stopped_at: Arc<Mutex<Option<Instant>>>,
     /// The `run_time` timer of the current test.
     run_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The task driving the current test from the program's load shape.
+    shape_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The user count and ramp-up of the latest start, for the form.
     last_start: Mutex<(u64, f64)>,
     /// Charts per endpoint.
@@ -68,6 +71,7 @@ impl Shared {
             run_starts,
             stopped_at,
             run_timer: Mutex::new(None),
+            shape_task: Mutex::new(None),
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
             picked_classes: Mutex::new(None),
@@ -286,6 +290,8 @@ fn template_args(shared: &Shared) -> Value {
             .collect::<Vec<_>>(),
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
         "show_userclass_picker": shared.config.class_picker,
+        "has_shape": shared.context.shape.is_some(),
+        "hide_common_options": shared.context.shape.is_some(),
         "available_user_classes": classes,
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
@@ -328,8 +334,12 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.trim())
     };
-    let (Some(users), Some(rate)) = (get("user_count"), get("spawn_rate")) else {
-        return Err("Missing user_count or spawn_rate from /swarm request".into());
+    let has_shape = shared.context.shape.is_some();
+    let (users, rate) = match (get("user_count"), get("spawn_rate")) {
+        (Some(users), Some(rate)) => (users, rate),
+        // With a load shape, the shape gives the users.
+        (None, None) if has_shape => ("0", "1"),
+        _ => return Err("Missing user_count or spawn_rate from /swarm request".into()),
     };
     let user_count = match users.parse::<i64>() {
         Ok(n) if n > MAX_USERS => {
@@ -450,6 +460,9 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
         return Err("the test is stopping: start again once it has stopped".into());
     }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
+    if !new_test && shared.context.shape.is_some() {
+        return Err("the load shape sets the users of this test: stop it to start again".into());
+    }
     if let Some(host) = request.host {
         *env.host.write() = Some(host);
     }
@@ -468,25 +481,65 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
             timer.abort();
         }
     }
-    // An edit without classes keeps the classes the test was started with.
-    let classes = {
-        let mut picked = shared.picked_classes.lock();
-        if new_test || request.user_classes.is_some() {
-            picked.clone_from(&request.user_classes);
+    match &shared.context.shape {
+        Some(shape) => {
+            // The shape sets the users; a new start restarts it from zero.
+            if let Some(task) = shared.shape_task.lock().take() {
+                task.abort();
+            }
+            let runner = runner.clone();
+            let shape = ShapeHandle(shape.clone());
+            let stopper = shared.clone();
+            *shared.shape_task.lock() = Some(tokio::spawn(async move {
+                runner.run_shape(Box::new(shape)).await;
+                log::info!("Shape test completed: stopping the test");
+                stopper.shape_task.lock().take();
+                stop_test(&stopper).await;
+            }));
         }
-        picked.clone()
-    };
-    runner.start(request.user_count, request.spawn_rate, classes);
+        None => {
+            // An edit without classes keeps the classes the test was started with.
+            let classes = {
+                let mut picked = shared.picked_classes.lock();
+                if new_test || request.user_classes.is_some() {
+                    picked.clone_from(&request.user_classes);
+                }
+                picked.clone()
+            };
+            runner.start(request.user_count, request.spawn_rate, classes);
+        }
+    }
     if let Some(limit) = request.run_time {
         log::info!("Run time limit set to {} seconds", limit.as_secs());
-        let runner = runner.clone();
+        let stopper = shared.clone();
         *shared.run_timer.lock() = Some(tokio::spawn(async move {
             tokio::time::sleep(limit).await;
             log::info!("Time limit reached. Stopping the test.");
-            runner.stop().await;
+            stopper.run_timer.lock().take();
+            stop_test(&stopper).await;
         }));
     }
     Ok(())
+}
+
+/// Drives the runner from the program's shared load shape.
+struct ShapeHandle(crate::SharedShape);
+
+impl LoadShape for ShapeHandle {
+    fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick> {
+        self.0.lock().tick(context)
+    }
+}
+
+/// Stops the current test: its run-time timer, its shape, then its users.
+pub(crate) async fn stop_test(shared: &Shared) {
+    if let Some(timer) = shared.run_timer.lock().take() {
+        timer.abort();
+    }
+    if let Some(task) = shared.shape_task.lock().take() {
+        task.abort();
+    }
+    shared.context.runner.stop().await;
 }
 
 async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Response {
@@ -510,9 +563,14 @@ async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Respo
     if let Err(message) = start_test(&shared, request) {
         return error(StatusCode::BAD_REQUEST, message, host);
     }
+    let message = if shared.context.shape.is_some() {
+        "Swarming started using the load shape"
+    } else {
+        "Swarming started"
+    };
     let mut answer = json!({
         "success": true,
-        "message": "Swarming started",
+        "message": message,
         "host": shared.env().host(),
     });
     if let Some(run_time) = run_time {
@@ -525,12 +583,9 @@ async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Respo
 }
 
 async fn stop(State(shared): State<AppState>) -> Response {
-    if let Some(timer) = shared.run_timer.lock().take() {
-        timer.abort();
-    }
     let runner = shared.context.runner.clone();
-    let stopping = runner.clone();
-    tokio::spawn(async move { stopping.stop().await });
+    let stopping = shared.clone();
+    tokio::spawn(async move { stop_test(&stopping).await });
     // Answer once the stop has begun, so that a start sent after this answer
     // sees it (users finish stopping in the background).
     for _ in 0..200 {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_engine::runner::Runner;
+use locusta_engine::shape::LoadShape;
 use locusta_stats::html::ReportMeta;
 use locusta_stats::StatsHistory;
 use parking_lot::Mutex;
@@ -99,6 +100,9 @@ pub struct WebConfig {
     pub class_picker: bool,
 }
 
+/// The program's load shape, shared so that every test from the UI can run it.
+pub type SharedShape = Arc<Mutex<Box<dyn LoadShape>>>;
+
 /// Builds the HTML report's description of the current run.
 pub type ReportMetaSource = Arc<dyn Fn(&Runner) -> ReportMeta + Send + Sync>;
 
@@ -114,6 +118,9 @@ pub struct WebContext {
     pub logs: LogBuffer,
     /// The report's description of the run.
     pub report_meta: ReportMetaSource,
+    /// The program's load shape: when set, a start runs it (the form's user
+    /// count and ramp-up are not used) and it cannot be edited while it runs.
+    pub shape: Option<SharedShape>,
 }
 
 /// A running web UI.
@@ -149,6 +156,12 @@ impl WebServer {
     /// Starts (or changes) a test as `POST /swarm` does, e.g. for `--autostart`.
     pub fn start(&self, request: StartRequest) -> Result<(), String> {
         api::start_test(&self.shared, request)
+    }
+
+    /// Stops the current test (its run-time timer and shape too), e.g. when a
+    /// user raised `StopTest`.
+    pub async fn stop_test(&self) {
+        api::stop_test(&self.shared).await;
     }
 
     /// When the last test ended (stopped), if it has and none runs now.

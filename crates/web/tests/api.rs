@@ -727,3 +727,39 @@ async fn a_start_while_the_test_is_stopping_is_refused() {
     wait_until("1 user", || runner.user_count() == 1).await;
     runner.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_shape_drives_every_test_started_from_the_ui() {
+    use locusta_engine::shape::Stages;
+    let h = start(Setup {
+        shape: Some(Box::new(Stages::new(&[(2, 3, 100.0), (3, 1, 100.0)]))),
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(page.contains("\"has_shape\":true"));
+    let runner = h.runner.clone();
+    for round in 0..2 {
+        let answer = post(&format!("{}/swarm", h.base), "").await;
+        assert_eq!(answer.status, 200, "round {round}: {}", answer.body);
+        assert_eq!(
+            answer.json()["message"],
+            "Swarming started using the load shape"
+        );
+        wait_until("3 users from the shape", || runner.user_count() == 3).await;
+        let edit = post(&format!("{}/swarm", h.base), "user_count=10&spawn_rate=10").await;
+        assert_eq!(edit.status, 400);
+        assert!(edit.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("load shape"));
+        wait_until("1 user in the second stage", || runner.user_count() == 1).await;
+        wait_until("the end of the shape", || {
+            runner.state() == RunnerState::Stopped
+        })
+        .await;
+        assert_eq!(runner.user_count(), 0);
+    }
+    let history = get(&format!("{}/stats/history", h.base)).await.json();
+    assert_eq!(history["run_starts"].as_array().unwrap().len(), 2);
+}

@@ -56,6 +56,7 @@ pub struct Setup {
     pub no_host: bool,
     pub class_picker: bool,
     pub stop_timeout: Duration,
+    pub shape: Option<Box<dyn LoadShape>>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -72,7 +73,7 @@ async fn oops(_u: &mut User<()>) -> TaskResult {
 }
 
 /// Starts the target, a runner with two load threads and the UI on port 0.
-pub async fn start(setup: Setup) -> Harness {
+pub async fn start(mut setup: Setup) -> Harness {
     let target = spawn(TargetConfig {
         latency: setup.target_latency,
         ..TargetConfig::default()
@@ -151,6 +152,7 @@ pub async fn start(setup: Setup) -> Harness {
             locustfile: "harness".into(),
             user_classes: Vec::new(),
         }),
+        shape: setup.shape.take().map(|shape| Arc::new(Mutex::new(shape))),
     };
     let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
