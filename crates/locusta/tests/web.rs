@@ -196,7 +196,7 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
         history.starts_with("Timestamp,User Count,Type,Name"),
         "{history}"
     );
-    assert!(history.contains(",/products,"), "{history}");
+    assert!(history.contains(",Aggregated,"), "{history}");
     let (_, bad) = http(
         &address,
         "POST",
