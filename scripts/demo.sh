@@ -2,9 +2,11 @@
 # Quickstart: builds locusta, starts the demo shop on 127.0.0.1 and load-tests
 # it headless with the bundled Rust example `shop` for 15 seconds.
 #
-# Usage: scripts/demo.sh [locusta options]
+# Usage: scripts/demo.sh [--web] [locusta options]
 # Options given here replace the defaults (-u 20 -r 10 -t 15s -H <demo target>),
 # e.g. `scripts/demo.sh -u 100 -t 30s`. Exits with the example's exit code.
+# With --web, the web UI is served on 127.0.0.1 instead (its URL is logged;
+# start the test from the browser, stop with Ctrl-C).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -68,14 +70,27 @@ given() {
   return 1
 }
 
-user_args=("$@")
+user_args=()
+web=false
+for arg in "$@"; do
+  if [[ "$arg" == "--web" ]]; then
+    web=true
+  else
+    user_args+=("$arg")
+  fi
+done
 defaults=()
-given --headless || defaults+=(--headless)
+if $web; then
+  # The web UI on this machine only; stop with Ctrl-C.
+  given --web-host || defaults+=(--web-host 127.0.0.1)
+else
+  given --headless || defaults+=(--headless)
+  given -t --run-time || defaults+=(-t 15s)
+fi
 given -u --users || defaults+=(-u 20)
 given -r --spawn-rate || defaults+=(-r 10)
-given -t --run-time || defaults+=(-t 15s)
 given -H --host || defaults+=(-H "$url")
 
 status=0
-"$example" "${defaults[@]}" "$@" || status=$?
+"$example" "${defaults[@]}" "${user_args[@]}" || status=$?
 exit "$status"

@@ -8,7 +8,7 @@ set -euo pipefail
 group="${1:-all}"
 
 # "check:package" pairs; a check is a command name or an absolute path.
-test_needs=(cc:build-essential pkg-config:pkg-config /usr/bin/chromium:chromium)
+test_needs=(cc:build-essential pkg-config:pkg-config /usr/bin/chromium:chromium chromedriver:chromium-driver)
 bench_needs=(wrk:wrk /usr/bin/time:time taskset:util-linux curl:curl timeout:coreutils)
 
 case "$group" in

@@ -420,7 +420,8 @@ impl<S: 'static> UserDefinition for UserClass<S> {
         thread: &Rc<ThreadContext>,
     ) -> (Rc<UserControl>, LocalBoxFuture<'static, ()>) {
         let control = UserControl::new();
-        let host = thread.env.host.as_deref().or(self.host.as_deref());
+        let env_host = thread.env.host();
+        let host = env_host.as_deref().or(self.host.as_deref());
         let client = HttpClient::new(host, self.client.clone(), thread.recorder.clone())
             .or_else(|_| HttpClient::new(None, self.client.clone(), thread.recorder.clone()))
             .expect("a client without a host can always be built");

@@ -51,9 +51,15 @@ async fn view_product(u: &mut User<Shopper>) {
 
 async fn buy(u: &mut User<Shopper>) {
     let product = u.product.max(1);
+    // A custom option: `--quantity N` on the command line, or in the web UI's form.
+    let quantity = u
+        .environment()
+        .option("quantity")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(1);
     u.client
         .post("/cart")
-        .json(&json!({"product_id": product, "quantity": 1}))
+        .json(&json!({"product_id": product, "quantity": quantity}))
         .send()
         .await;
     u.client.post("/checkout").send().await;
@@ -61,6 +67,11 @@ async fn buy(u: &mut User<Shopper>) {
 
 fn main() -> std::process::ExitCode {
     Locusta::new()
+        .option(
+            CustomOption::new("quantity", "Items put in the cart per purchase")
+                .kind(OptionKind::Integer)
+                .default_value(OptionValue::Integer(1)),
+        )
         .user(
             UserClass::<Shopper>::new("Shopper")
                 .wait(between(0.5, 1.5))

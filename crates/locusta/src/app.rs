@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use locusta_engine::events;
 use locusta_engine::host::UserHost;
-use locusta_engine::runner::Runner;
+use locusta_engine::options::CustomOption;
+use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::shape::LoadShape;
 use locusta_engine::task::TagFilter;
 use locusta_engine::usage::UsageSampler;
@@ -15,6 +16,8 @@ use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_http::{ClientConfig, HttpClient};
 use locusta_stats::{console, SharedStats};
+
+use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
 use crate::cli::Options;
 use crate::loader::LocustfileLoader;
@@ -32,9 +35,6 @@ const CPU_WARNING_THRESHOLD: f64 = 90.0;
 /// A function run with the environment before the test starts.
 pub type Setup = Box<dyn FnOnce(&Environment)>;
 
-/// A function run with the runner once it exists, before `init` fires.
-pub type OnRunner = Box<dyn FnOnce(&Arc<Runner>)>;
-
 /// What the program registered: user classes, an optional shape, and a hook to
 /// add event listeners once the environment exists.
 pub struct Program {
@@ -44,6 +44,8 @@ pub struct Program {
     pub shape: Option<Box<dyn LoadShape>>,
     /// Called with the environment before the test starts.
     pub setup: Vec<Setup>,
+    /// The custom options the program declared (their values are in the options).
+    pub custom_options: Vec<CustomOption>,
     /// Loaders for `-f` files that are not Rust (the binary registers Python's).
     pub loaders: Vec<Box<dyn LocustfileLoader>>,
     /// Runs the users of the classes it hosts (Python users), instead of the
@@ -64,6 +66,7 @@ impl Program {
             self.shape = loaded.shape;
         }
         self.setup.extend(loaded.setup);
+        self.custom_options.extend(loaded.custom_options);
         if loaded.user_host.is_some() {
             self.user_host = loaded.user_host;
         }
@@ -71,6 +74,9 @@ impl Program {
         self.hostless.extend(loaded.hostless);
     }
 }
+
+/// A function run with the runner once it exists, before `init` fires.
+pub type OnRunner = Box<dyn FnOnce(&Arc<Runner>)>;
 
 /// A startup problem: printed, then the process exits with `code`.
 pub struct Fatal {
@@ -144,13 +150,34 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    check_hosts(&options, &classes, &program.hostless)?;
-    if !options.headless && !options.autostart {
-        log::warn!("The web UI is not available yet in this version: running headless (pass --headless to silence this)");
+    if options.headless {
+        if let Some(missing) = program
+            .custom_options
+            .iter()
+            .find(|o| o.required && !options.custom.contains_key(&o.name))
+        {
+            return Err(Fatal::startup(format!(
+                "the option --{} is required (on the command line, in a configuration file{})",
+                missing.name,
+                missing
+                    .env
+                    .as_ref()
+                    .map(|e| format!(" or in {e}"))
+                    .unwrap_or_default()
+            )));
+        }
+        check_hosts(&options, &classes, &program.hostless)?;
+    } else {
+        check_host_urls(&options, &classes)?;
     }
+    let login = if options.headless {
+        None
+    } else {
+        web_login(&options)?
+    };
 
     let env = Arc::new(Environment {
-        host: options.host.clone(),
+        host: parking_lot::RwLock::new(options.host.clone()),
         stop_timeout: options.stop_timeout,
         tag_filter: TagFilter {
             tags: options.tags.clone(),
@@ -158,6 +185,8 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         },
         iterations: options.iterations,
         reset_stats: options.reset_stats,
+        parsed_options: parking_lot::RwLock::new(options.custom.clone()),
+        custom_options: program.custom_options,
         ..Environment::default()
     });
     for setup in program.setup {
@@ -171,19 +200,46 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         .enable_all()
         .build()
         .map_err(|e| Fatal::startup(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(headless(
+    let run = Run {
         options,
         env,
-        Start {
-            classes,
-            shape: program.shape,
-            user_host: program.user_host,
-            on_runner: program.on_runner,
-        },
+        classes,
+        shape: program.shape,
+        user_host: program.user_host,
+        on_runner: program.on_runner,
         threads,
         outputs,
-    ))
+    };
+    if run.options.headless {
+        runtime.block_on(headless(run))
+    } else {
+        runtime.block_on(web(run, login))
+    }
 }
+
+/// The user name and password of `--web-login`, from `LOCUSTA_WEB_LOGIN`
+/// (`user:password`; kept out of the command line, where other users of the
+/// machine could read it).
+fn web_login(options: &Options) -> Result<Option<Credentials>, Fatal> {
+    if !options.web_login {
+        return Ok(None);
+    }
+    let value = std::env::var(WEB_LOGIN_ENV).unwrap_or_default();
+    match value.split_once(':') {
+        Some((username, password)) if !username.is_empty() && !password.is_empty() => {
+            Ok(Some(Credentials {
+                username: username.to_string(),
+                password: password.to_string(),
+            }))
+        }
+        _ => Err(Fatal::startup(format!(
+            "--web-login needs the environment variable {WEB_LOGIN_ENV} set to 'username:password'"
+        ))),
+    }
+}
+
+/// Where `--web-login` reads its `username:password`.
+pub const WEB_LOGIN_ENV: &str = "LOCUSTA_WEB_LOGIN";
 
 /// Keeps the classes named on the command line (all when none are named).
 fn select_classes(
@@ -219,6 +275,24 @@ fn select_classes(
         .into_iter()
         .filter(|c| options.user_classes.iter().any(|n| n == c.name()))
         .collect())
+}
+
+/// The hosts that are given must be valid URLs (in the web UI a missing host
+/// can still be entered in the form).
+fn check_host_urls(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
+    let recorder = SharedStats::new().recorder();
+    let config = Arc::new(ClientConfig::default());
+    let hosts = options
+        .host
+        .iter()
+        .map(String::as_str)
+        .chain(classes.iter().filter_map(|c| c.host()));
+    for host in hosts {
+        if let Err(error) = HttpClient::new(Some(host), config.clone(), recorder.clone()) {
+            return Err(Fatal::startup(format!("Invalid host '{host}': {error}")));
+        }
+    }
+    Ok(())
 }
 
 /// Every class needs a host (its own or `--host`), except the `hostless` ones,
@@ -278,27 +352,111 @@ enum End {
     ShapeDone,
 }
 
-/// What the headless run starts from.
-struct Start {
+/// What a run needs once the options are checked.
+struct Run {
+    options: Options,
+    env: Arc<Environment>,
     classes: Vec<Arc<dyn UserDefinition>>,
     shape: Option<Box<dyn LoadShape>>,
     user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
-}
-
-async fn headless(
-    options: Options,
-    env: Arc<Environment>,
-    start: Start,
     threads: usize,
     outputs: Outputs,
-) -> Result<i32, Fatal> {
-    let Start {
+}
+
+/// The background tasks every run has: usage monitor, outputs, and the
+/// periodic console table when asked for.
+struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    fn start(
+        env: &Arc<Environment>,
+        runner: &Arc<Runner>,
+        outputs: &Arc<parking_lot::Mutex<Outputs>>,
+        threads: usize,
+        console_table: Option<usize>,
+        only_while_running: bool,
+    ) -> Background {
+        let mut tasks = Vec::new();
+        if let Some(name_width) = console_table {
+            let env = env.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(CONSOLE_STATS_INTERVAL);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let table = console::stats_table(&env.stats.collect(), true, name_width);
+                    print_stderr(&table);
+                }
+            }));
+        }
+        {
+            let env = env.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut sampler = UsageSampler::default();
+                let mut warned = false;
+                let mut tick = tokio::time::interval(USAGE_MONITOR_INTERVAL);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let usage = sampler.sample();
+                    env.events.usage_monitor.fire(&usage);
+                    if usage.cpu_percent > CPU_WARNING_THRESHOLD * threads as f64 {
+                        env.events.cpu_warning.fire(&usage);
+                        if !warned {
+                            warned = true;
+                            log::warn!(
+                                "CPU usage above {CPU_WARNING_THRESHOLD}%! This may constrain your throughput and may even give inconsistent response time measurements!"
+                            );
+                        }
+                    }
+                }
+            }));
+        }
+        {
+            let env = env.clone();
+            let runner = runner.clone();
+            let outputs = outputs.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(OUTPUT_INTERVAL);
+                tick.tick().await;
+                let mut was_running = false;
+                loop {
+                    tick.tick().await;
+                    // In the web UI, the history and CSV files follow tests:
+                    // nothing is recorded between them but the point at the end.
+                    let running =
+                        !matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
+                    if running || was_running || !only_while_running {
+                        outputs.lock().tick(&env, runner.user_count());
+                    }
+                    was_running = running;
+                }
+            }));
+        }
+        Background { tasks }
+    }
+
+    fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+async fn headless(run: Run) -> Result<i32, Fatal> {
+    let Run {
+        options,
+        env,
         classes,
         shape,
         user_host,
         on_runner,
-    } = start;
+        threads,
+        outputs,
+    } = run;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
     let runner =
@@ -338,56 +496,14 @@ async fn headless(
         log::info!("Run time limit set to {} seconds", run_time.as_secs());
     }
 
-    let console_task = periodic.then(|| {
-        let env = env.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(CONSOLE_STATS_INTERVAL);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let table = console::stats_table(&env.stats.collect(), true, name_width);
-                print_stderr(&table);
-            }
-        })
-    });
-    let usage_task = {
-        let env = env.clone();
-        tokio::spawn(async move {
-            let mut sampler = UsageSampler::default();
-            let mut warned = false;
-            let mut tick = tokio::time::interval(USAGE_MONITOR_INTERVAL);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let usage = sampler.sample();
-                env.events.usage_monitor.fire(&usage);
-                if usage.cpu_percent > CPU_WARNING_THRESHOLD * threads as f64 {
-                    env.events.cpu_warning.fire(&usage);
-                    if !warned {
-                        warned = true;
-                        log::warn!(
-                            "CPU usage above {CPU_WARNING_THRESHOLD}%! This may constrain your throughput and may even give inconsistent response time measurements!"
-                        );
-                    }
-                }
-            }
-        })
-    };
-
-    let output_task = {
-        let env = env.clone();
-        let runner = runner.clone();
-        let outputs = outputs.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(OUTPUT_INTERVAL);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                outputs.lock().tick(&env, runner.user_count());
-            }
-        })
-    };
-
+    let background = Background::start(
+        &env,
+        &runner,
+        &outputs,
+        threads,
+        periodic.then_some(name_width),
+        false,
+    );
     let end = wait_for_end(&runner, options.run_time, &mut shape_task).await;
     match &end {
         End::RunTime => log::info!("--run-time limit reached, shutting down"),
@@ -395,6 +511,22 @@ async fn headless(
         End::Finished(reason) => log::info!("{reason}, shutting down"),
         End::ShapeDone => log::info!("Shape test completed, shutting down"),
     }
+    if let Some(task) = shape_task.take() {
+        task.abort();
+    }
+    Ok(shut_down(&options, &env, &runner, &outputs, background, name_width).await)
+}
+
+/// The end of every run: `quitting`, users stopped, outputs written, the
+/// final tables, and the exit code.
+async fn shut_down(
+    options: &Options,
+    env: &Arc<Environment>,
+    runner: &Arc<Runner>,
+    outputs: &Arc<parking_lot::Mutex<Outputs>>,
+    background: Background,
+    name_width: usize,
+) -> i32 {
     // A second Ctrl-C while shutting down ends the process at once.
     tokio::spawn(async {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -402,24 +534,17 @@ async fn headless(
             std::process::exit(1);
         }
     });
-    if let Some(task) = shape_task.take() {
-        task.abort();
-    }
-    if let Some(task) = console_task {
-        task.abort();
-    }
-    usage_task.abort();
-    output_task.abort();
+    background.stop();
     // As Locust: the test stops (test_stopping, test_stop), then `quitting`
     // fires, where a listener may still read the results and set the exit code.
     runner.stop().await;
-    env.events.quitting.fire_reversed(&env);
+    env.events.quitting.fire_reversed(env);
     runner.quit().await;
-    let meta = report_meta(&options, runner.user_classes(), env.stats.start_time());
+    let meta = report_meta(options, runner.user_classes(), env.stats.start_time());
     let (outputs_written, console_summary) = {
         let mut outputs = outputs.lock();
         (
-            outputs.finish(&env, runner.user_count(), &meta),
+            outputs.finish(env, runner.user_count(), &meta),
             outputs.console_summary(),
         )
     };
@@ -443,7 +568,156 @@ async fn headless(
     };
     log::info!("Shutting down (exit code {exit_code})");
     env.events.quit.fire(&exit_code);
-    Ok(exit_code)
+    exit_code
+}
+
+/// The address the web UI listens on: `--web-host` (empty or `*`: every
+/// interface) and `--web-port`.
+fn web_bind_address(options: &Options) -> Result<std::net::SocketAddr, Fatal> {
+    use std::net::ToSocketAddrs;
+    let host = match options.web_host.as_str() {
+        "" | "*" => "0.0.0.0",
+        host => host.trim_start_matches('[').trim_end_matches(']'),
+    };
+    (host, options.web_port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| Fatal::startup(format!("--web-host: cannot resolve '{host}'")))
+}
+
+/// A run with the web UI: serve it, start at once with `--autostart`, and
+/// run tests from the browser until Ctrl-C, SIGTERM or `--autoquit`.
+async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
+    let Run {
+        options,
+        env,
+        classes,
+        shape,
+        user_host,
+        on_runner,
+        threads,
+        outputs,
+    } = run;
+    let history = outputs.history();
+    let full_history_csv = options
+        .csv_prefix
+        .as_ref()
+        .filter(|_| options.csv_full_history)
+        .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
+    let outputs = Arc::new(parking_lot::Mutex::new(outputs));
+    log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
+    let runner =
+        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for hook in on_runner {
+        hook(&runner);
+    }
+    env.events.init.fire(&env);
+    let name_width = stats_name_width();
+
+    let config = WebConfig {
+        bind: web_bind_address(&options)?,
+        base_path: options.web_base_path.trim_end_matches('/').to_string(),
+        login,
+        locustfile: report_meta(&options, runner.user_classes(), 0.0).locustfile,
+        users: options.users.unwrap_or(1),
+        spawn_rate: options.spawn_rate.unwrap_or(1.0),
+        run_time: options.run_time,
+        profile: options.profile.clone(),
+        full_history_csv,
+        tls: (!options.tls_cert.is_empty()).then(|| TlsFiles {
+            cert: options.tls_cert.clone().into(),
+            key: options.tls_key.clone().into(),
+        }),
+        class_picker: options.class_picker,
+    };
+    let meta_options = options.clone();
+    let shape_in_use = shape.is_some();
+    let context = WebContext {
+        runner: runner.clone(),
+        history,
+        logs: crate::logging::recent_lines().clone(),
+        report_meta: Arc::new(move |runner: &Runner| {
+            report_meta(
+                &meta_options,
+                runner.user_classes(),
+                runner.environment().stats.start_time(),
+            )
+        }),
+        shape: shape.map(|shape| Arc::new(parking_lot::Mutex::new(shape))),
+    };
+    let server = locusta_web::serve(config, context)
+        .await
+        .map_err(Fatal::startup)?;
+    let display_host = match (&options.web_host_display_name, options.web_host.as_str()) {
+        (Some(name), _) => name.clone(),
+        (None, "" | "*" | "0.0.0.0" | "::" | "[::]") => "localhost".to_string(),
+        (None, host) if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+        (None, host) => host.to_string(),
+    };
+    log::info!("Starting web interface at {}", server.url(&display_host));
+
+    if options.autostart {
+        if shape_in_use && (options.users.is_some() || options.spawn_rate.is_some()) {
+            log::warn!("The -u/-r options are ignored when a load shape is used");
+        }
+        server
+            .start(StartRequest {
+                user_count: options.users.unwrap_or(1),
+                spawn_rate: options.spawn_rate.unwrap_or(1.0),
+                run_time: options.run_time,
+                ..StartRequest::default()
+            })
+            .map_err(Fatal::startup)?;
+    }
+
+    let background = Background::start(
+        &env,
+        &runner,
+        &outputs,
+        threads,
+        options.print_stats.then_some(name_width),
+        true,
+    );
+    let autoquit = (options.autostart && options.autoquit >= 0)
+        .then(|| Duration::from_secs(options.autoquit.unsigned_abs()));
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match sigterm.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let watch = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let active = matches!(runner.state(), RunnerState::Spawning | RunnerState::Running);
+            if active {
+                if let Some(reason) = runner.finished() {
+                    log::info!("{reason}: stopping the test");
+                    server.stop_test().await;
+                }
+            }
+            if let (Some(limit), Some(since)) = (autoquit, server.stopped_since()) {
+                if since.elapsed() >= limit {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => log::info!("Got SIGINT signal, shutting down"),
+        _ = terminated => log::info!("Got SIGTERM signal, shutting down"),
+        _ = watch => log::info!("--autoquit time reached, shutting down"),
+    }
+    // The shape and run-time timer end with the test.
+    server.stop_test().await;
+    let code = shut_down(&options, &env, &runner, &outputs, background, name_width).await;
+    server.shutdown();
+    Ok(code)
 }
 
 async fn wait_for_end(

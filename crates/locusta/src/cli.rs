@@ -9,9 +9,11 @@
 //! by clap, so that the precedence logic can be tested with explicit maps;
 //! like Locust's, the help does not list them.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, CommandFactory, Parser};
+use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 
 use crate::timespan::parse_timespan;
 
@@ -191,7 +193,8 @@ pub struct Options {
     /// false whenever this is true.
     #[arg(long, env = "LOCUST_HEADFUL", hide = true)]
     pub headful: bool,
-    /// Require a login before the web UI can be used (not available yet).
+    /// Require a login (HTTP basic auth) before the web UI can be used; the
+    /// user name and password come from LOCUSTA_WEB_LOGIN=user:password.
     #[arg(long, env = "LOCUST_WEB_LOGIN", help_heading = "Web UI options")]
     pub web_login: bool,
     /// TLS certificate file, to serve the web UI over HTTPS.
@@ -212,7 +215,7 @@ pub struct Options {
         help_heading = "Web UI options"
     )]
     pub tls_key: String,
-    /// Let the web UI pick which User and Shape classes to run.
+    /// Let the web UI's start form pick which User classes run.
     #[arg(long, env = "LOCUST_USERCLASS_PICKER", help_heading = "Web UI options")]
     pub class_picker: bool,
     /// Alternate directory for the web UI's assets (hidden, as in Locust).
@@ -433,6 +436,51 @@ pub struct Options {
         help_heading = "User classes"
     )]
     pub user_classes: Vec<String>,
+
+    /// The values of the program's custom options ([`crate::Locusta::option`]),
+    /// by name; an option with neither a value nor a default is absent.
+    #[arg(skip)]
+    pub custom: BTreeMap<String, OptionValue>,
+}
+
+/// The clap argument of a custom option: `--name`, its help, a flag for
+/// [`OptionKind::Flag`], repeatable for multi-choices, values checked by the
+/// option's own parser.
+pub fn custom_arg(option: &CustomOption) -> Arg {
+    let checker = option.clone();
+    let mut help = option.help.clone();
+    if let OptionKind::Choice(choices) | OptionKind::MultiChoice(choices) = &option.kind {
+        help.push_str(&format!(" [choices: {}]", choices.join(", ")));
+    }
+    if let Some(default) = option.default.as_ref().filter(|_| !option.secret) {
+        help.push_str(&format!(" (default: {default})"));
+    }
+    if option.required {
+        help.push_str(" (required)");
+    }
+    let arg = Arg::new(option.name.clone())
+        .long(option.name.clone())
+        .help(help)
+        .help_heading("Custom options");
+    match option.kind {
+        OptionKind::Flag => arg.action(ArgAction::SetTrue),
+        _ => {
+            let value_name = match option.kind {
+                OptionKind::Integer => "int",
+                OptionKind::Float => "float",
+                _ => "value",
+            };
+            let arg = arg
+                .value_name(value_name)
+                .allow_hyphen_values(true)
+                .value_parser(move |text: &str| checker.parse(text).map(|_| text.to_string()));
+            if matches!(option.kind, OptionKind::MultiChoice(_)) {
+                arg.action(ArgAction::Append)
+            } else {
+                arg.action(ArgAction::Set)
+            }
+        }
+    }
 }
 
 /// Options Locust removed: giving them (on the command line, in the
@@ -483,6 +531,16 @@ impl Options {
         })
     }
 
+    /// [`Options::full_command`] plus the program's custom options, under
+    /// their own help heading.
+    pub fn command_with(custom: &[CustomOption]) -> clap::Command {
+        let mut command = Options::full_command();
+        for option in custom {
+            command = command.arg(custom_arg(option));
+        }
+        command
+    }
+
     /// Locust's checks that end a run with exit code 1 before it starts
     /// (research notes §4.5): `--autoquit` without `--autostart`, a
     /// `--web-base-path` not starting with `/` when the web UI would run,
@@ -501,6 +559,9 @@ impl Options {
                 "Invalid format for --web-base-path argument ({}): the url path must start with a slash.",
                 self.web_base_path
             ));
+        }
+        if !self.headless && self.tls_cert.is_empty() != self.tls_key.is_empty() {
+            return Err("--tls-cert and --tls-key must be given together".into());
         }
         if let Some(processes) = self.processes {
             if processes < -1 {
@@ -521,22 +582,6 @@ impl Options {
         }
         if self.master || self.worker || self.processes.is_some() {
             missing.push("distributed mode (--master/--worker/--processes)");
-        }
-        if !self.headless {
-            // The web UI would run: its options ask for something that does not exist yet.
-            for (given, name) in [
-                (self.web_login, "--web-login"),
-                (
-                    !self.tls_cert.is_empty() || !self.tls_key.is_empty(),
-                    "--tls-cert/--tls-key",
-                ),
-                (self.class_picker, "--class-picker"),
-                (!self.web_base_path.is_empty(), "--web-base-path"),
-            ] {
-                if given {
-                    missing.push(name);
-                }
-            }
         }
         if self.otel {
             missing.push("--otel");

@@ -24,6 +24,8 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Command, CommandFactory, FromArgMatches};
 
+use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+
 use crate::cli::{Options, REMOVED_OPTIONS};
 
 /// The per-user file, in the home directory.
@@ -330,13 +332,29 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    parse_with(args, env, cwd, home, &[])
+}
+
+/// [`parse`] for a program that declared custom options: they are read from
+/// the same sources, and their values land in [`Options::custom`].
+pub fn parse_with<I, T>(
+    args: I,
+    env: &HashMap<String, String>,
+    cwd: &Path,
+    home: Option<&Path>,
+    custom: &[CustomOption],
+) -> Result<Options, Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let first = Options::full_command()
+    let first = Options::command_with(custom)
         .try_get_matches_from(&args)
         .map_err(Error::Args)?;
     let explicit = first.get_one::<String>("config").map(PathBuf::from);
     let files = load(cwd, home, explicit.as_deref()).map_err(Error::Config)?;
-    resolve(&args, env, &files)
+    resolve_with(&args, env, &files, custom)
 }
 
 /// How an option takes its value.
@@ -368,7 +386,17 @@ pub fn resolve(
     env: &HashMap<String, String>,
     files: &[ConfigFile],
 ) -> Result<Options, Error> {
-    let base = Options::full_command();
+    resolve_with(args, env, files, &[])
+}
+
+/// [`resolve`] with the program's custom options.
+pub fn resolve_with(
+    args: &[OsString],
+    env: &HashMap<String, String>,
+    files: &[ConfigFile],
+    custom: &[CustomOption],
+) -> Result<Options, Error> {
+    let base = Options::command_with(custom);
     let first = base
         .clone()
         .try_get_matches_from(args)
@@ -380,13 +408,18 @@ pub fn resolve(
     }
     check_keys(&base, files)?;
 
-    let env_names: HashMap<String, String> = Options::command()
+    let mut env_names: HashMap<String, String> = Options::command()
         .get_arguments()
         .filter_map(|arg| {
             let env = arg.get_env()?.to_str()?;
             Some((arg.get_id().to_string(), env.to_string()))
         })
         .collect();
+    for option in custom {
+        if let Some(name) = &option.env {
+            env_names.insert(option.name.clone(), name.clone());
+        }
+    }
     for &(name, env_name, _, message) in REMOVED_OPTIONS {
         if env_name.is_some_and(|e| env.get(e).is_some_and(|v| !v.is_empty())) {
             return Err(removed_error(&base, name, message));
@@ -415,6 +448,7 @@ pub fn resolve(
         }
     }
 
+    let from_sources: Vec<String> = defaults.iter().map(|(id, _)| id.clone()).collect();
     let mut command = base;
     for (id, values) in defaults {
         command = command.mut_arg(id, |arg| arg.default_values(values));
@@ -424,6 +458,7 @@ pub fn resolve(
         .try_get_matches_from(args)
         .map_err(Error::Args)?;
     let mut options = Options::from_arg_matches(&matches).map_err(Error::Args)?;
+    options.custom = custom_values(&command, &matches, custom, &from_sources)?;
     if options.headful {
         options.headless = false;
     }
@@ -434,6 +469,43 @@ pub fn resolve(
         )));
     }
     Ok(options)
+}
+
+/// The values of the custom options after precedence (a default counts when
+/// nothing else set the option). `from_sources` names the options that the
+/// environment or a file set (clap sees those as defaults).
+fn custom_values(
+    command: &Command,
+    matches: &clap::ArgMatches,
+    custom: &[CustomOption],
+    from_sources: &[String],
+) -> Result<std::collections::BTreeMap<String, OptionValue>, Error> {
+    let mut values = std::collections::BTreeMap::new();
+    for option in custom {
+        let value = if matches!(option.kind, OptionKind::Flag) {
+            let given = matches.value_source(&option.name) == Some(ValueSource::CommandLine)
+                || from_sources.contains(&option.name);
+            if given {
+                Some(OptionValue::Flag(matches.get_flag(&option.name)))
+            } else {
+                option.default.clone()
+            }
+        } else {
+            match matches.get_many::<String>(&option.name) {
+                Some(given) => {
+                    let given: Vec<&str> = given.map(String::as_str).collect();
+                    Some(option.parse_values(&given).map_err(|message| {
+                        Error::Args(command.clone().error(ErrorKind::InvalidValue, message))
+                    })?)
+                }
+                None => option.default.clone(),
+            }
+        };
+        if let Some(value) = value {
+            values.insert(option.name.clone(), value);
+        }
+    }
+    Ok(values)
 }
 
 fn removed_error(command: &Command, name: &str, message: &str) -> Error {

@@ -27,7 +27,6 @@ pub mod outputs;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod task_ratio;
-pub mod timespan;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -35,7 +34,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use locusta_engine::{dispatch, events, runner, shape, task, usage, user, wait, Environment};
+pub use locusta_engine::{
+    dispatch, events, options, runner, shape, task, timespan, usage, user, wait, Environment,
+};
 pub use locusta_http as http;
 pub use locusta_stats as stats;
 
@@ -45,6 +46,7 @@ pub mod prelude {
     pub use locusta_engine::prelude::*;
 }
 
+use locusta_engine::options::CustomOption;
 use locusta_engine::shape::LoadShape;
 use locusta_engine::user::{UserClass, UserDefinition};
 
@@ -55,6 +57,7 @@ pub struct Locusta {
     shape: Option<Box<dyn LoadShape>>,
     setup: Vec<app::Setup>,
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
+    custom_options: Vec<CustomOption>,
 }
 
 impl Locusta {
@@ -89,6 +92,15 @@ impl Locusta {
         self
     }
 
+    /// Declares a custom option: it gets a `--name` on the command line (and
+    /// in `--help`), a key in configuration files, its environment variable if
+    /// it names one, and a field in the web UI's start form. User code reads
+    /// its value with `env.option("name")` (e.g. `u.environment().option(…)`).
+    pub fn option(mut self, option: CustomOption) -> Self {
+        self.custom_options.push(option);
+        self
+    }
+
     /// Parses this process's command line, runs the test, and returns the exit code.
     pub fn main(self) -> ExitCode {
         let code = self.run_with_args(std::env::args_os());
@@ -108,19 +120,26 @@ impl Locusta {
     {
         let env: HashMap<String, String> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-            .filter(|(name, _)| name.starts_with("LOCUST"))
+            .filter(|(name, _)| {
+                name.starts_with("LOCUST")
+                    || self
+                        .custom_options
+                        .iter()
+                        .any(|o| o.env.as_deref() == Some(name.as_str()))
+            })
             .collect();
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let home = std::env::var_os("HOME")
             .filter(|home| !home.is_empty())
             .map(PathBuf::from);
-        let options = match config::parse(args, &env, &cwd, home.as_deref()) {
-            Ok(options) => options,
-            Err(error) => {
-                error.print();
-                return error.exit_code();
-            }
-        };
+        let options =
+            match config::parse_with(args, &env, &cwd, home.as_deref(), &self.custom_options) {
+                Ok(options) => options,
+                Err(error) => {
+                    error.print();
+                    return error.exit_code();
+                }
+            };
         if let Err(message) = options.validate() {
             eprintln!("{message}");
             return 1;
@@ -135,6 +154,7 @@ impl Locusta {
                 user_host: None,
                 on_runner: Vec::new(),
                 hostless: Vec::new(),
+                custom_options: self.custom_options,
             },
         )
     }

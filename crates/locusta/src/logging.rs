@@ -4,7 +4,9 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::sync::OnceLock;
 
+use locusta_web::LogBuffer;
 use parking_lot::Mutex;
 
 use crate::cli::Options;
@@ -44,6 +46,7 @@ impl log::Log for LocustLogger {
             record.target(),
             &record.args().to_string(),
         );
+        recent_lines().push(&line);
         let mut sink = self.sink.lock();
         let _ = sink.write_all(line.as_bytes());
         let _ = sink.flush();
@@ -122,6 +125,12 @@ pub fn local_timestamp() -> String {
         tm.tm_sec,
         now.subsec_millis()
     )
+}
+
+/// The last log lines written by locusta's logger, for the web UI's Logs tab.
+pub fn recent_lines() -> &'static LogBuffer {
+    static LINES: OnceLock<LogBuffer> = OnceLock::new();
+    LINES.get_or_init(LogBuffer::default)
 }
 
 /// Installs the logger. Fails with a message when `--logfile` cannot be opened.

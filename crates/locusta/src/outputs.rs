@@ -7,6 +7,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use locusta_engine::task::TaskRatio;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
@@ -23,7 +25,7 @@ pub struct Outputs {
     json_file: Option<String>,
     html: Option<String>,
     full_history: bool,
-    history: StatsHistory,
+    history: Arc<Mutex<StatsHistory>>,
 }
 
 /// Creates (or truncates) a file to prove it can be written, creating parent folders.
@@ -69,8 +71,13 @@ impl Outputs {
             json_file,
             html,
             full_history: options.csv_full_history,
-            history: StatsHistory::default(),
+            history: Arc::new(Mutex::new(StatsHistory::default())),
         })
+    }
+
+    /// The statistics history these outputs record, shared with the web UI.
+    pub fn history(&self) -> Arc<Mutex<StatsHistory>> {
+        self.history.clone()
     }
 
     /// Whether the final console tables are printed (`--json-file` suppresses them, as Locust).
@@ -84,7 +91,7 @@ impl Outputs {
         let exceptions = env.stats.exceptions();
         let mut stats = env.stats.collect();
         stats.snapshot_response_times(now, self.full_history);
-        self.history.record(&stats, user_count, now);
+        self.history.lock().record(&stats, user_count, now);
         if let Some(csv) = &mut self.csv {
             let result = csv
                 .append_history(&stats, user_count, now)
@@ -101,7 +108,7 @@ impl Outputs {
         let exceptions = env.stats.exceptions();
         let mut stats = env.stats.collect();
         stats.snapshot_response_times(now, self.full_history);
-        self.history.record(&stats, user_count, now);
+        self.history.lock().record(&stats, user_count, now);
         let mut ok = true;
         let mut report = |result: Result<(), String>| {
             if let Err(error) = result {
@@ -124,7 +131,7 @@ impl Outputs {
             }
         }
         if let Some(path) = &self.html {
-            let page = render_report(&stats, &exceptions, &self.history, meta);
+            let page = render_report(&stats, &exceptions, &self.history.lock(), meta);
             report(std::fs::write(path, page).map_err(|e| format!("cannot write {path}: {e}")));
         }
         ok

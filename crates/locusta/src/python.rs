@@ -39,6 +39,7 @@ impl LocustfileLoader for PythonLoader {
             user_host: Some(host),
             on_runner: vec![Box::new(locusta_python::attach)],
             hostless: loaded.hostless,
+            custom_options: Vec::new(),
         })
     }
 }

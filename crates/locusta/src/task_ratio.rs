@@ -41,44 +41,9 @@ fn tree(out: &mut String, tasks: &[TaskRatio], scale: f64, depth: usize) {
     }
 }
 
-/// `--show-task-ratio-json`: `{"per_class": …, "total": …}` as Locust prints it:
-/// each class `{"ratio": share of users, "tasks": {name: {"ratio": r, "tasks"?: …}}}`,
-/// task ratios relative to their parent in `per_class` and absolute in `total`.
+/// `--show-task-ratio-json`: `{"per_class": …, "total": …}` as Locust prints it
+/// (see [`locusta_web::task_ratio_json`]), from the classes' weights.
 pub fn render_json(classes: &[Arc<dyn UserDefinition>]) -> String {
-    let total_weight: f64 = classes
-        .iter()
-        .map(|c| c.weight())
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
-    let mut per_class = serde_json::Map::new();
-    let mut total = serde_json::Map::new();
-    for class in classes {
-        let share = class.weight() / total_weight;
-        let tasks = class.task_ratios();
-        per_class.insert(
-            class.name().to_string(),
-            serde_json::json!({"ratio": share, "tasks": tasks_json(&tasks, share, false)}),
-        );
-        total.insert(
-            class.name().to_string(),
-            serde_json::json!({"ratio": share, "tasks": tasks_json(&tasks, share, true)}),
-        );
-    }
-    let document = serde_json::json!({"per_class": per_class, "total": total});
+    let document = locusta_web::task_ratio_json(classes, &Default::default());
     serde_json::to_string_pretty(&document).unwrap_or_default()
-}
-
-fn tasks_json(tasks: &[TaskRatio], parent_ratio: f64, total: bool) -> serde_json::Value {
-    let scale = if total { parent_ratio } else { 1.0 };
-    let mut map = serde_json::Map::new();
-    for task in tasks {
-        let ratio = task.ratio * scale;
-        let value = if task.tasks.is_empty() {
-            serde_json::json!({ "ratio": ratio })
-        } else {
-            serde_json::json!({"ratio": ratio, "tasks": tasks_json(&task.tasks, ratio, total)})
-        };
-        map.insert(task.name.clone(), value);
-    }
-    serde_json::Value::Object(map)
 }

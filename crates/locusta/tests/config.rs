@@ -507,3 +507,61 @@ fn load_reads_files_weakest_first() {
     // Without a home directory, ~/.locust.conf is not read.
     assert_eq!(config::load(&dirs.cwd(), None, None).unwrap().len(), 2);
 }
+
+#[test]
+fn custom_options_come_from_every_source() {
+    use locusta::options::{CustomOption, OptionKind, OptionValue};
+    let custom = vec![
+        CustomOption::new("quantity", "items")
+            .kind(OptionKind::Integer)
+            .default_value(OptionValue::Integer(1)),
+        CustomOption::new("token", "secret")
+            .secret()
+            .env("LOCUST_TOKEN"),
+        CustomOption::new("express", "flag").kind(OptionKind::Flag),
+        CustomOption::new("regions", "many")
+            .kind(OptionKind::MultiChoice(vec!["eu".into(), "us".into()])),
+        CustomOption::new("unset", "nothing"),
+    ];
+    let dirs = Dirs::new();
+    dirs.write(
+        "cwd/locust.conf",
+        "quantity = 4\nexpress = true\nregions = [eu, us]\n",
+    );
+    let env: HashMap<String, String> = [("LOCUST_TOKEN".to_string(), "abc".to_string())].into();
+    let args: Vec<OsString> = vec!["locusta".into()];
+    let options = config::parse_with(&args, &env, &dirs.cwd(), None, &custom).unwrap();
+    assert_eq!(options.custom["quantity"], OptionValue::Integer(4));
+    assert_eq!(options.custom["token"], OptionValue::Text("abc".into()));
+    assert_eq!(options.custom["express"], OptionValue::Flag(true));
+    assert_eq!(
+        options.custom["regions"],
+        OptionValue::List(vec!["eu".into(), "us".into()])
+    );
+    assert!(!options.custom.contains_key("unset"));
+
+    // The command line wins; a multi-choice takes repeated values.
+    let args: Vec<OsString> = ["locusta", "--quantity", "7", "--regions", "us"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    let options = config::parse_with(&args, &env, &dirs.cwd(), None, &custom).unwrap();
+    assert_eq!(options.custom["quantity"], OptionValue::Integer(7));
+    assert_eq!(
+        options.custom["regions"],
+        OptionValue::List(vec!["us".into()])
+    );
+
+    // A bad value in a file names the file and the line.
+    dirs.write("cwd/locust.conf", "# settings\nquantity = lots\n");
+    let args: Vec<OsString> = vec!["locusta".into()];
+    match config::parse_with(&args, &env, &dirs.cwd(), None, &custom) {
+        Err(Error::Config(message)) => {
+            assert!(message.contains("locust.conf, line 2"), "{message}");
+            assert!(message.contains("not a whole number"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    // Without the declaration, the key is unknown.
+    assert!(config::parse_with(&args, &env, &dirs.cwd(), None, &[]).is_err());
+}

@@ -221,6 +221,19 @@ impl RequestStats {
         }
     }
 
+    /// Takes this second's response-time snapshot of one row (see
+    /// [`Self::snapshot_response_times`]), so that its current-window
+    /// percentiles can be read: for a chart of that row alone.
+    pub fn snapshot_entry(&mut self, method: &str, name: &str, now: f64) {
+        let hash = entry_hash(&self.hasher, method, name);
+        if let Some(entry) = self
+            .entries
+            .find_mut(hash, |e| e.method == method && e.name == name)
+        {
+            entry.snapshot_response_times(now);
+        }
+    }
+
     /// Locust's current response-time percentile `q` (ms) of `entry` over about
     /// the last 10 s at `now`; `None` when no snapshot is found. See
     /// [`StatsEntry::current_percentile`].

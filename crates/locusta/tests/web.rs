@@ -1,0 +1,320 @@
+//! The web mode as a user runs it: the program serves the UI, prints its URL,
+//! starts tests from `/swarm` or `--autostart`, quits on SIGTERM or
+//! `--autoquit`, and writes the outputs asked for on the command line.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// The shop example, built once by cargo for the tests of this crate.
+fn shop() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "locusta", "--example", "shop"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the shop example failed");
+    let deps = std::env::current_exe().expect("test binary path");
+    deps.parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("examples")
+        .join("shop")
+}
+
+/// A running program whose stderr lines arrive on a channel; killed on drop.
+struct Program {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Program {
+    fn start(args: &[&str], dir: &std::path::Path) -> Program {
+        let mut child = Command::new(shop())
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program runs");
+        let stderr = child.stderr.take().expect("stderr");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Program {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first stderr line containing `text` (waiting up to 20 s).
+    fn line_with(&mut self, text: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with '{text}' in:\n{}", self.seen.join("\n"));
+    }
+
+    /// The UI's `host:port`, from the "Starting web interface at" line.
+    fn ui_address(&mut self) -> String {
+        let line = self.line_with("Starting web interface at http://");
+        let url = line.split("at http://").nth(1).expect("a URL");
+        url.trim_end_matches('/').to_string()
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> i32 {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("status") {
+                // Keep what was printed, for the assertions.
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                    self.seen.push(line);
+                }
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit:\n{}",
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// One HTTP/1.1 request; the answer's status line and body.
+fn http(address: &str, method: &str, path: &str, form: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(address).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        body.to_string(),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locusta-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn the_ui_starts_tests_and_sigterm_writes_every_output() {
+    let target = spawn(TargetConfig::default());
+    let dir = temp_dir("sigterm");
+    let mut program = Program::start(
+        &[
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            "0",
+            "-H",
+            &target.url(),
+            "--csv",
+            "out/run",
+            "--csv-full-history",
+            "--html",
+            "out/report.html",
+            "--json-file",
+            "out/final",
+        ],
+        &dir,
+    );
+    let address = program.ui_address();
+    let (status, page) = http(&address, "GET", "/", "");
+    assert!(status.contains("200"), "{status}");
+    assert!(page.contains("window.templateArgs"));
+    // No warning on loopback.
+    assert!(!program.seen.iter().any(|l| l.contains("with no login")));
+
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/swarm",
+        "user_count=3&spawn_rate=10&quantity=2",
+    );
+    assert!(
+        status.contains("200") && body.contains("\"success\":true"),
+        "{status} {body}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, stats) = http(&address, "GET", "/stats/requests", "");
+        if stats.contains("\"/cart\"") || Instant::now() > deadline {
+            assert!(stats.contains("\"user_count\":3"), "{stats}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, history) = http(&address, "GET", "/stats/requests_full_history/csv", "");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        history.starts_with("Timestamp,User Count,Type,Name"),
+        "{history}"
+    );
+    assert!(history.contains(",Aggregated,"), "{history}");
+    let (_, bad) = http(
+        &address,
+        "POST",
+        "/swarm",
+        "user_count=3&spawn_rate=10&quantity=lots",
+    );
+    assert!(
+        bad.contains("quantity: 'lots' is not a whole number"),
+        "{bad}"
+    );
+
+    // SIGTERM: a clean exit with every output written.
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
+    let code = program.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, 0, "{}", program.seen.join("\n"));
+    let stats = std::fs::read_to_string(dir.join("out/run_stats.csv")).expect("stats CSV");
+    assert!(stats.contains("/cart"), "{stats}");
+    let report = std::fs::read_to_string(dir.join("out/report.html")).expect("report");
+    assert!(report.contains("/products"));
+    let json = std::fs::read_to_string(dir.join("out/final.json")).expect("JSON");
+    assert!(json.contains("\"/login\""));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
+    let target = spawn(TargetConfig::default());
+    let dir = temp_dir("autoquit");
+    let started = Instant::now();
+    let mut program = Program::start(
+        &[
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            "0",
+            "-H",
+            &target.url(),
+            "--autostart",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "2s",
+            "--autoquit",
+            "1",
+            "--csv",
+            "auto",
+        ],
+        &dir,
+    );
+    let address = program.ui_address();
+    let (_, stats) = http(&address, "GET", "/stats/requests", "");
+    assert!(
+        stats.contains("\"state\":\"spawning\"") || stats.contains("\"state\":\"running\""),
+        "{stats}"
+    );
+    let code = program.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, 0, "{}", program.seen.join("\n"));
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    program.line_with("--autoquit time reached");
+    let stats = std::fs::read_to_string(dir.join("auto_stats.csv")).expect("stats CSV");
+    assert!(stats.contains("/login"), "{stats}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_ui_open_to_the_network_without_login_is_warned_about_and_a_login_needs_its_password() {
+    let dir = temp_dir("warn");
+    let mut program = Program::start(
+        &[
+            "--web-host",
+            "0.0.0.0",
+            "--web-port",
+            "0",
+            "-H",
+            "http://127.0.0.1:9",
+        ],
+        &dir,
+    );
+    program.line_with("with no login");
+    let address = program.ui_address();
+    assert!(address.starts_with("localhost:"), "{address}");
+    drop(program);
+
+    let out = Command::new(shop())
+        .args(["--web-login", "--web-host", "127.0.0.1", "--web-port", "0"])
+        .env_remove("LOCUSTA_WEB_LOGIN")
+        .current_dir(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("LOCUSTA_WEB_LOGIN"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn custom_options_are_in_the_help_and_checked_on_the_command_line() {
+    let help = Command::new(shop()).arg("--help").output().expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("Custom options"), "{text}");
+    assert!(text.contains("--quantity"), "{text}");
+    let bad = Command::new(shop())
+        .args([
+            "--headless",
+            "--quantity",
+            "many",
+            "-H",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("quantity: 'many' is not a whole number"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,532 @@
+//! The UI in a real headless Chromium, driven through chromedriver: what a
+//! person does, from the start form to a new test. Screenshots go to
+//! `target/test-screenshots/`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{start, Harness, Setup};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+use serde_json::{json, Value};
+
+/// chromedriver on a free loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn browser(name: &str) -> (Driver, Client) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver runs (scripts/setup.sh installs chromium-driver)");
+    let profile =
+        std::env::temp_dir().join(format!("locusta-web-{name}-{}-{port}", std::process::id()));
+    let driver = Driver {
+        child,
+        port,
+        profile: profile.clone(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(("127.0.0.1", driver.port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1440,900", "--force-prefers-color-scheme=light",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let client = tokio::time::timeout(
+        Duration::from_secs(30),
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .expect("the browser starts in time")
+    .expect("a browser session");
+    (driver, client)
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("test-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("saved");
+}
+
+/// Evaluates `expression` in the page.
+async fn eval(client: &Client, expression: &str) -> Value {
+    client
+        .execute(&format!("return ({expression});"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{expression}: {e}"))
+}
+
+/// Waits (up to 20 s) until `expression` is true in the page.
+async fn wait_for(client: &Client, expression: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if eval(client, expression).await == Value::Bool(true) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {expression}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = client.find(Locator::Css(css)).await.expect(css);
+    field.clear().await.expect("cleared");
+    field.send_keys(text).await.expect("typed");
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn open_tab(client: &Client, tab: &str) {
+    click(client, &format!(".tab[data-tab='{tab}']")).await;
+}
+
+async fn points(client: &Client) -> u64 {
+    eval(
+        client,
+        "Number(document.getElementById('chart-rps').dataset.points || 0)",
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+/// A whole session: start, watch, edit, look at every tab, switch theme,
+/// reload, download, reset, stop, fix a bad form, start again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_from_start_to_new_test_in_the_browser() {
+    let h: Harness = start(Setup {
+        custom_options: vec![
+            CustomOption::new("quantity", "Items per purchase")
+                .kind(OptionKind::Integer)
+                .default_value(OptionValue::Integer(1)),
+            CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
+            CustomOption::new("region", "Region")
+                .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
+                .default_value(OptionValue::Text("eu".into())),
+            CustomOption::new("token", "API token").secret(),
+        ],
+        class_picker: true,
+        ..Setup::default()
+    })
+    .await;
+    let (_driver, client) = browser("session").await;
+    let page = format!("{}/", h.base);
+    client.goto(&page).await.expect("the page loads");
+    wait_for(&client, "!document.getElementById('start-view').hidden").await;
+    assert_eq!(
+        eval(&client, "document.getElementById('user_count').value").await,
+        "4"
+    );
+    assert_eq!(
+        eval(&client, "document.getElementById('host').value").await,
+        h.target.url()
+    );
+    screenshot(&client, "01-start-form").await;
+
+    // Fill in the form, with custom options, and start.
+    type_into(&client, "#user_count", "6").await;
+    type_into(&client, "#spawn_rate", "10").await;
+    click(&client, "#advanced summary").await;
+    type_into(&client, "#opt-quantity", "3").await;
+    click(&client, "#opt-express").await;
+    eval(
+        &client,
+        "(document.getElementById('opt-region').value = 'us', true)",
+    )
+    .await;
+    type_into(&client, "#opt-token", "hunter2").await;
+    screenshot(&client, "01b-advanced-options").await;
+    click(&client, "#start-button").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'running'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr').length >= 3",
+    )
+    .await;
+    wait_for(
+        &client,
+        "parseFloat(document.getElementById('header-rps').textContent) > 0",
+    )
+    .await;
+    assert_eq!(text(&client, "#header-users").await, "6");
+    let env = h.runner.environment();
+    assert_eq!(env.option("quantity"), Some(OptionValue::Integer(3)));
+    assert_eq!(env.option("express"), Some(OptionValue::Flag(true)));
+    assert_eq!(env.option("region"), Some(OptionValue::Text("us".into())));
+    assert_eq!(
+        env.option("token"),
+        Some(OptionValue::Text("hunter2".into()))
+    );
+    let aggregated = text(&client, "#stats-foot td:nth-child(2)").await;
+    assert_eq!(aggregated, "Aggregated");
+    screenshot(&client, "02-statistics").await;
+
+    // Sorting and filtering.
+    click(&client, "#stats-head th[data-key='num_requests']").await;
+    let sorted = eval(
+        &client,
+        "Array.from(document.querySelectorAll('#stats-body tr:not(.spacer) td:nth-child(3)')).map(td => Number(td.textContent.replace(/[^0-9]/g, '')))",
+    )
+    .await;
+    let counts: Vec<u64> = sorted
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "not sorted: {counts:?}"
+    );
+    type_into(&client, "#stats-filter", "broken").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr:not(.spacer)').length === 1",
+    )
+    .await;
+    assert_eq!(text(&client, "#stats-body td.name").await, "/broken");
+    type_into(&client, "#stats-filter", "").await;
+    eval(
+        &client,
+        "document.getElementById('stats-filter').dispatchEvent(new Event('input')), true",
+    )
+    .await;
+
+    // Hide a column.
+    let columns = eval(
+        &client,
+        "document.querySelectorAll('#stats-head th').length",
+    )
+    .await;
+    assert_eq!(columns, 13);
+    click(&client, "#columns-menu summary").await;
+    click(
+        &client,
+        "#columns-list input[data-column='avg_content_length']",
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelectorAll('#stats-head th').length"
+        )
+        .await,
+        12
+    );
+    wait_for(
+        &client,
+        "document.querySelector('#stats-body tr:not(.spacer)').children.length === 12",
+    )
+    .await;
+    click(&client, "#columns-menu summary").await;
+
+    // A chart of one request, opened from its row.
+    click(&client, "#stats-body .chart-link[data-name='/products']").await;
+    wait_for(
+        &client,
+        "!document.querySelector(\"[data-panel='charts']\").hidden",
+    )
+    .await;
+    wait_for(
+        &client,
+        "document.querySelector('.endpoint-chart h2').textContent === 'GET /products'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "Number(document.querySelector('.endpoint-chart canvas').dataset.points) >= 2",
+    )
+    .await;
+
+    // The charts move.
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        "Number(document.getElementById('chart-rps').dataset.points) >= 2",
+    )
+    .await;
+    let before = points(&client).await;
+    wait_for(
+        &client,
+        &format!("Number(document.getElementById('chart-rps').dataset.points) > {before}"),
+    )
+    .await;
+    screenshot(&client, "03-charts").await;
+    // A click on a legend entry hides its line, another shows it again.
+    let click_legend = "(() => { const c = document.getElementById('chart-rps'); const r = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('click', {clientX: r.left + 62, clientY: r.top + 12, bubbles: true})); return c.dataset.hidden; })()";
+    assert_eq!(eval(&client, click_legend).await, "RPS");
+    assert_eq!(eval(&client, click_legend).await, "");
+
+    // Edit the user count while running.
+    click(&client, "#edit-button").await;
+    wait_for(&client, "document.getElementById('edit-dialog').open").await;
+    type_into(&client, "#edit-user_count", "9").await;
+    screenshot(&client, "04-edit").await;
+    click(&client, "#edit-submit").await;
+    wait_for(
+        &client,
+        "document.getElementById('header-users').textContent === '9'",
+    )
+    .await;
+    assert_eq!(h.runner.target_user_count(), 9);
+
+    // Failures, exceptions (with traceback), ratio, logs.
+    open_tab(&client, "failures").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#failures-table tbody tr').length >= 1",
+    )
+    .await;
+    assert!(text(&client, "#failures-table tbody")
+        .await
+        .contains("/broken"));
+    screenshot(&client, "05-failures").await;
+    open_tab(&client, "exceptions").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#exceptions-table tbody tr').length >= 1",
+    )
+    .await;
+    assert!(text(&client, "#exceptions-table tbody")
+        .await
+        .contains("the cart was empty"));
+    screenshot(&client, "05b-exceptions").await;
+    open_tab(&client, "ratio").await;
+    assert!(text(&client, "#ratio-per-class").await.contains("Visitor"));
+    screenshot(&client, "05c-ratio").await;
+    open_tab(&client, "logs").await;
+    wait_for(
+        &client,
+        "document.getElementById('logs').textContent.includes('harness ready')",
+    )
+    .await;
+    screenshot(&client, "05d-logs").await;
+
+    // Dark theme, kept across a reload, and the history survives it.
+    click(&client, "#theme-toggle").await;
+    assert_eq!(
+        eval(&client, "document.documentElement.dataset.theme").await,
+        "dark"
+    );
+    open_tab(&client, "charts").await;
+    let before_reload = points(&client).await;
+    screenshot(&client, "06-charts-dark").await;
+    client.refresh().await.expect("reload");
+    wait_for(&client, "!document.getElementById('dashboard').hidden").await;
+    assert_eq!(
+        eval(&client, "document.documentElement.dataset.theme").await,
+        "dark"
+    );
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        &format!("Number(document.getElementById('chart-rps').dataset.points) >= {before_reload}"),
+    )
+    .await;
+    // The endpoint chart is opened again, with the points the server kept.
+    wait_for(&client, "Number((document.querySelector('.endpoint-chart canvas') || {dataset: {}}).dataset.points) >= 2").await;
+    eval(
+        &client,
+        "(document.querySelector('.endpoint-chart').scrollIntoView(), true)",
+    )
+    .await;
+    screenshot(&client, "06b-endpoint-chart-after-reload-dark").await;
+    eval(&client, "(window.scrollTo(0, 0), true)").await;
+    open_tab(&client, "stats").await;
+    wait_for(
+        &client,
+        "document.querySelectorAll('#stats-body tr').length >= 3",
+    )
+    .await;
+    screenshot(&client, "07-statistics-dark").await;
+
+    // Downloads: the links the Download tab shows answer with the files.
+    open_tab(&client, "download").await;
+    screenshot(&client, "08-downloads").await;
+    let csv = eval(
+        &client,
+        "fetch(document.querySelector('#downloads a').href).then(r => r.text())",
+    )
+    .await;
+    assert!(
+        csv.as_str().unwrap().starts_with("Type,Name,Request Count"),
+        "{csv}"
+    );
+    let report = eval(
+        &client,
+        "fetch(document.getElementById('report-download').href).then(r => r.headers.get('content-disposition') + '|' + r.status)",
+    )
+    .await;
+    let report = report.as_str().unwrap();
+    assert!(
+        report.starts_with("attachment;filename=locusta_") && report.ends_with("|200"),
+        "{report}"
+    );
+
+    // Reset the statistics.
+    open_tab(&client, "stats").await;
+    let total_before = h.runner.environment().stats.collect().num_requests();
+    assert!(total_before > 0);
+    click(&client, "#reset-button").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(h.runner.environment().stats.collect().num_requests() < total_before);
+
+    // Stop, then a new test with a bad value first.
+    click(&client, "#stop-button").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'stopped'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "!document.getElementById('new-test-button').hidden",
+    )
+    .await;
+    screenshot(&client, "09-stopped").await;
+    click(&client, "#new-test-button").await;
+    wait_for(&client, "!document.getElementById('start-view').hidden").await;
+    click(&client, "#advanced summary").await;
+    type_into(&client, "#run_time", "10 minutes").await;
+    click(&client, "#start-button").await;
+    wait_for(&client, "!document.getElementById('form-error').hidden").await;
+    assert!(text(&client, "#form-error").await.contains("run time"));
+    screenshot(&client, "10-form-error-dark").await;
+    type_into(&client, "#run_time", "30s").await;
+    type_into(&client, "#user_count", "2").await;
+    click(&client, "#start-button").await;
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'running'",
+    )
+    .await;
+    let history = eval(
+        &client,
+        "fetch(window.templateArgs.base_path + '/stats/history').then(r => r.json()).then(h => h.run_starts.length)",
+    )
+    .await;
+    assert_eq!(history, 2);
+    open_tab(&client, "charts").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    screenshot(&client, "11-second-run-charts-dark").await;
+    click(&client, "#theme-toggle").await;
+    screenshot(&client, "12-second-run-charts-light").await;
+    client.close().await.expect("closed");
+    h.runner.stop().await;
+}
+
+/// 10,000 names: every row is there, only the visible ones are in the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_names_stay_smooth_in_the_browser() {
+    let h = start(Setup {
+        distinct_names: Some(10_000),
+        ..Setup::default()
+    })
+    .await;
+    let (_driver, client) = browser("names").await;
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
+    type_into(&client, "#user_count", "100").await;
+    type_into(&client, "#spawn_rate", "1000").await;
+    click(&client, "#start-button").await;
+    wait_for(
+        &client,
+        "document.getElementById('stats-count').textContent === '10,000 names'",
+    )
+    .await;
+    let dom_rows = eval(
+        &client,
+        "document.querySelectorAll('#stats-body tr:not(.spacer)').length",
+    )
+    .await;
+    assert!(
+        dom_rows.as_u64().unwrap() < 100,
+        "{dom_rows} rows in the DOM"
+    );
+    // Scroll to the end: the last names are drawn.
+    eval(&client, "(() => { const s = document.getElementById('stats-scroll'); s.scrollTop = s.scrollHeight; s.dispatchEvent(new Event('scroll')); return true; })()").await;
+    wait_for(&client, "Array.from(document.querySelectorAll('#stats-body td.name')).some(td => td.textContent === '/item/09999')").await;
+    let render_ms = eval(
+        &client,
+        "(() => { const t = performance.now(); document.getElementById('stats-filter').dispatchEvent(new Event('input')); return performance.now() - t; })()",
+    )
+    .await;
+    eprintln!("sorting and drawing 10,000 rows took {render_ms} ms in the page");
+    screenshot(&client, "13-ten-thousand-names").await;
+    client.close().await.expect("closed");
+    h.runner.stop().await;
+}
