@@ -30,7 +30,7 @@ pub mod task_ratio;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -113,11 +113,37 @@ impl Locusta {
     /// directory, `$HOME` and `--config` ([`config::parse`]). Command-line errors
     /// print clap's message and give 2; configuration file errors and the checks
     /// of [`cli::Options::validate`] print their message and give 1.
-    pub fn run_with_args<I, T>(self, args: I) -> i32
+    pub fn run_with_args<I, T>(mut self, args: I) -> i32
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let home = std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from);
+        // As Locust: a locustfile is read before the command line is parsed,
+        // so the options it declares are known to the parser (and to --help).
+        let mut default_locustfile = None;
+        let locustfile = locustfile_hint(&args, &cwd, home.as_deref()).or_else(|| {
+            // Locust's default: ./locustfile.py, when nothing else gives users.
+            let usable = self.classes.is_empty() && !self.loaders.is_empty();
+            let found = usable && cwd.join(DEFAULT_LOCUSTFILE).is_file();
+            default_locustfile = found.then(|| DEFAULT_LOCUSTFILE.to_string());
+            default_locustfile.clone()
+        });
+        if let Some(file) = &locustfile {
+            if let Some(loader) = self.loaders.iter().find(|loader| loader.handles(file)) {
+                match loader.declare(file) {
+                    Ok(declared) => self.custom_options.extend(declared),
+                    Err(fatal) => {
+                        eprintln!("{}", fatal.message);
+                        return fatal.code;
+                    }
+                }
+            }
+        }
         let env: HashMap<String, String> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
             .filter(|(name, _)| {
@@ -128,11 +154,7 @@ impl Locusta {
                         .any(|o| o.env.as_deref() == Some(name.as_str()))
             })
             .collect();
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let home = std::env::var_os("HOME")
-            .filter(|home| !home.is_empty())
-            .map(PathBuf::from);
-        let options =
+        let mut options =
             match config::parse_with(args, &env, &cwd, home.as_deref(), &self.custom_options) {
                 Ok(options) => options,
                 Err(error) => {
@@ -143,6 +165,9 @@ impl Locusta {
         if let Err(message) = options.validate() {
             eprintln!("{message}");
             return 1;
+        }
+        if options.locustfile.is_none() {
+            options.locustfile = default_locustfile;
         }
         app::run(
             options,
@@ -158,4 +183,47 @@ impl Locusta {
             },
         )
     }
+}
+
+/// The locustfile Locust looks for when `-f` is not given.
+const DEFAULT_LOCUSTFILE: &str = "locustfile.py";
+
+/// The `-f/--locustfile` value before the full parse (the locustfile's own
+/// options are not known yet): from the command line, `LOCUST_LOCUSTFILE`, or
+/// the configuration files (strongest first).
+fn locustfile_hint(args: &[OsString], cwd: &Path, home: Option<&Path>) -> Option<String> {
+    let mut locustfile = None;
+    let mut config = None;
+    let mut words = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(word) = words.next() {
+        match word {
+            "--" => break,
+            "-f" | "--locustfile" => locustfile = words.next().map(str::to_string),
+            "--config" => config = words.next().map(str::to_string),
+            _ => {
+                if let Some(value) = word.strip_prefix("--locustfile=") {
+                    locustfile = Some(value.to_string());
+                } else if let Some(value) = word.strip_prefix("--config=") {
+                    config = Some(value.to_string());
+                } else if let Some(value) = word.strip_prefix("-f").filter(|v| !v.is_empty()) {
+                    locustfile = Some(value.trim_start_matches('=').to_string());
+                }
+            }
+        }
+    }
+    if locustfile.is_some() {
+        return locustfile;
+    }
+    if let Ok(value) = std::env::var("LOCUST_LOCUSTFILE") {
+        return Some(value);
+    }
+    // Errors in the files are reported by the full parse.
+    let files = config::load(cwd, home, config.as_deref().map(Path::new)).ok()?;
+    files
+        .iter()
+        .rev()
+        .find_map(|file| match &file.get("locustfile")?.value {
+            config::Value::Text(text) => Some(text.clone()),
+            config::Value::List(values) => Some(values.join(",")),
+        })
 }

@@ -2,6 +2,8 @@
 //! Rust code. The `locusta` binary registers the Python loader (feature
 //! `python`); a Rust program that describes its users in code needs none.
 
+use locusta_engine::options::CustomOption;
+
 use crate::app::{Fatal, Program};
 use crate::cli::Options;
 
@@ -9,6 +11,11 @@ use crate::cli::Options;
 pub trait LocustfileLoader {
     /// Whether this loader reads `locustfile` (e.g. by its extension).
     fn handles(&self, locustfile: &str) -> bool;
+    /// Reads the file before the command line is parsed (Python's
+    /// `init_command_line_parser`) and returns the custom options it declares.
+    fn declare(&self, _locustfile: &str) -> Result<Vec<CustomOption>, Fatal> {
+        Ok(Vec::new())
+    }
     /// Loads the file. Errors are messages for the user (exit code 1).
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal>;
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use locusta_engine::host::UserHost;
+use locusta_engine::options::CustomOption;
 
 use crate::app::{Fatal, Program};
 use crate::cli::Options;
@@ -18,6 +19,11 @@ impl LocustfileLoader for PythonLoader {
     fn handles(&self, locustfile: &str) -> bool {
         locustfile.split(',').all(|part| part.ends_with(".py"))
             || std::path::Path::new(locustfile).is_dir()
+    }
+
+    fn declare(&self, locustfile: &str) -> Result<Vec<CustomOption>, Fatal> {
+        locusta_python::start(&locustfiles(locustfile))
+            .map_err(|message| Fatal { message, code: 1 })
     }
 
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
@@ -47,7 +53,7 @@ impl LocustfileLoader for PythonLoader {
 /// The options a locustfile can read from `environment.parsed_options`, with
 /// Locust's attribute names.
 fn parsed_options(options: &Options) -> serde_json::Value {
-    serde_json::json!({
+    let mut parsed = serde_json::json!({
         "locustfile": options.locustfile,
         "host": options.host,
         "num_users": options.users,
@@ -65,7 +71,11 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         "exit_code_on_error": options.exit_code_on_error,
         "reset_stats": options.reset_stats,
         "expect_workers": 1,
-    })
+    });
+    if let serde_json::Value::Object(parsed) = &mut parsed {
+        parsed.extend(locusta_python::options::attributes(&options.custom));
+    }
+    parsed
 }
 
 /// The files `-f` names: a comma-separated list, where a directory stands for

@@ -822,3 +822,79 @@ fn sys_exit_in_a_task_ends_the_test_with_its_code() {
         run.stderr
     );
 }
+
+#[test]
+fn custom_options_from_init_command_line_parser_reach_parsed_options() {
+    let target = spawn(TargetConfig::default());
+    let file = locustfile("custom_options.py");
+    let common = ["-f", &file, "-H", &target.url(), "-u", "1", "-t", "1"];
+    // Defaults.
+    let run = locusta(&common);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("OPTIONS '' 2 False 'red' '' 1"),
+        "{}",
+        run.stdout
+    );
+    // Command line and environment variable, typed as declared.
+    let mut args = common.to_vec();
+    args.extend([
+        "--my-count",
+        "7",
+        "--my-flag",
+        "--my-choice",
+        "blue",
+        "--my-secret",
+        "s3cret",
+    ]);
+    let run = locusta_with_env(&args, &[("LOCUST_MY_ARGUMENT", "from env")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("OPTIONS 'from env' 7 True 'blue' 's3cret' 1"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    // A value of the wrong kind or outside the choices: the parser's error, exit 2.
+    let mut args = common.to_vec();
+    args.extend(["--my-count", "many"]);
+    let run = locusta(&args);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'many' is not a whole number"),
+        "{}",
+        run.stderr
+    );
+    let mut args = common.to_vec();
+    args.extend(["--my-choice", "green"]);
+    assert_eq!(locusta(&args).code, Some(2));
+}
+
+#[test]
+fn custom_options_appear_in_help_and_a_broken_parser_listener_is_reported() {
+    let file = locustfile("custom_options.py");
+    let output = Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(["-f", &file, "--help"])
+        .output()
+        .expect("locusta runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{help}");
+    for line in [
+        "--my-argument <value>",
+        "It's working",
+        "--my-count <int>",
+        "--my-flag",
+    ] {
+        assert!(help.contains(line), "{line} missing from:\n{help}");
+    }
+    let run = locusta(&["-f", &locustfile("bad_parser.py"), "-u", "1", "-t", "1"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("init_command_line_parser")
+            && run.stderr.contains("parser listener broke")
+            && run.stderr.contains("bad_parser.py\", line 9"),
+        "{}",
+        run.stderr
+    );
+}

@@ -12,19 +12,22 @@
 mod io;
 mod mailbox;
 mod native;
+pub mod options;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
+use locusta_engine::options::CustomOption;
 use locusta_engine::runner::Runner;
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::task::TaskRatio;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
+use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -134,17 +137,33 @@ pub struct Locustfile {
     pub hostless: Vec<String>,
 }
 
-/// Starts the Python thread, imports the locustfile and finds its classes and
-/// shape. Errors are messages for the user (with the Python traceback).
-pub fn load(settings: Settings) -> Result<Locustfile, String> {
-    if let Some(missing) = settings.locustfiles.iter().find(|file| !file.is_file()) {
+/// The Python thread once started: where to send the settings, and where its
+/// findings come back.
+struct Started {
+    settings: SyncSender<Settings>,
+    found: Receiver<Result<Discovery, String>>,
+    mailbox: Arc<Mailbox>,
+}
+
+static STARTED: Mutex<Option<Started>> = Mutex::new(None);
+
+/// Starts the Python thread and imports the locustfiles (before the command
+/// line is parsed, as Locust does): returns the custom options their
+/// `init_command_line_parser` listeners declared. Errors are messages for the
+/// user (with the Python traceback).
+pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
+    if let Some(missing) = locustfiles.iter().find(|file| !file.is_file()) {
         return Err(format!(
             "Could not find '{}'. Ensure your locustfile ends with '.py' or is a directory with locustfiles.",
             missing.display()
         ));
     }
-    if settings.locustfiles.is_empty() {
+    if locustfiles.is_empty() {
         return Err("No locustfile found: give a .py file or a directory that holds some.".into());
+    }
+    let mut started = STARTED.lock();
+    if started.is_some() {
+        return Err("the Python locustfiles are already loaded".into());
     }
     let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
     let io = IoThread::start(mailbox.clone())
@@ -155,14 +174,42 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
         runner: Default::default(),
         recorder: Default::default(),
     });
-    let (found, discovery) = sync_channel::<Result<Discovery, String>>(1);
+    let (declared_tx, declared) = sync_channel::<Result<String, String>>(1);
+    let (settings, settings_rx) = sync_channel::<Settings>(1);
+    let (found_tx, found) = sync_channel::<Result<Discovery, String>>(1);
+    let files = locustfiles.to_vec();
     std::thread::Builder::new()
         .name("locusta-python".into())
-        .spawn(move || python_thread(settings, found))
+        .spawn(move || python_thread(files, declared_tx, settings_rx, found_tx))
         .map_err(|e| format!("cannot start the Python thread: {e}"))?;
-    let discovery = discovery
+    let declared = declared
         .recv()
         .map_err(|_| "the Python thread ended while loading the locustfile".to_string())??;
+    *started = Some(Started {
+        settings,
+        found,
+        mailbox,
+    });
+    options::from_json(&declared)
+}
+
+/// Finds the classes and shape of the locustfiles (started with [`start`],
+/// which this calls when it was not), with the parsed command line.
+pub fn load(settings: Settings) -> Result<Locustfile, String> {
+    if STARTED.lock().is_none() {
+        start(&settings.locustfiles)?;
+    }
+    let Some(Started {
+        settings: send_settings,
+        found,
+        mailbox,
+    }) = STARTED.lock().take()
+    else {
+        return Err("the Python locustfiles were not started".into());
+    };
+    let lost = || "the Python thread ended while loading the locustfile".to_string();
+    send_settings.send(settings).map_err(|_| lost())?;
+    let discovery = found.recv().map_err(|_| lost())??;
     let host = Arc::new(PythonHost {
         mailbox: mailbox.clone(),
         classes: discovery.classes.iter().map(|c| c.name.clone()).collect(),
@@ -192,9 +239,12 @@ pub fn attach(runner: &Arc<Runner>) {
     let _ = shared.runner.set(runner.clone());
     let events = &env.events;
     events.init.add_listener(|_| fire("init", Vec::new()));
-    events
-        .test_start
-        .add_listener(|_| fire("test_start", Vec::new()));
+    events.test_start.add_listener(|env| {
+        // The web UI's form may have changed custom options since the last test.
+        let values = options::attributes(&env.parsed_options.read());
+        call(Call::Options(serde_json::Value::Object(values).to_string()));
+        fire("test_start", Vec::new());
+    });
     events
         .test_stopping
         .add_listener(|_| fire("test_stopping", Vec::new()));
@@ -293,13 +343,29 @@ struct Discovery {
 }
 
 fn python_thread(
-    settings: Settings,
-    found: std::sync::mpsc::SyncSender<Result<Discovery, String>>,
+    files: Vec<PathBuf>,
+    declared: SyncSender<Result<String, String>>,
+    settings: Receiver<Settings>,
+    found: SyncSender<Result<Discovery, String>>,
 ) {
     pyo3::append_to_inittab!(locusta_native);
     pyo3::prepare_freethreaded_python();
     Python::with_gil(|py| {
-        let serve = match bootstrap(py, &settings) {
+        let main = match import_locustfiles(py, &files) {
+            Ok((main, options)) => {
+                let _ = declared.send(Ok(options));
+                main
+            }
+            Err(message) => {
+                let _ = declared.send(Err(message));
+                return;
+            }
+        };
+        // The engine parses the command line with the declared options meanwhile.
+        let Ok(settings) = py.allow_threads(move || settings.recv()) else {
+            return;
+        };
+        let serve = match discover(py, &main, &settings) {
             Ok((discovery, serve)) => {
                 let _ = found.send(Ok(discovery));
                 serve
@@ -334,12 +400,12 @@ fn describe(py: Python<'_>, error: &PyErr) -> String {
     }
 }
 
-/// Installs the `locust` package, imports the locustfile and returns what it
-/// holds plus the function that runs the hub.
-fn bootstrap<'py>(
+/// Installs the `locust` package and imports the locustfiles; returns
+/// `locust.main` and the custom options declared (JSON).
+fn import_locustfiles<'py>(
     py: Python<'py>,
-    settings: &Settings,
-) -> Result<(Discovery, Bound<'py, PyAny>), String> {
+    files: &[PathBuf],
+) -> Result<(Bound<'py, PyAny>, String), String> {
     let install = || -> PyResult<()> {
         let builtins = py.import("builtins")?;
         builtins.call_method1("exec", (PRELUDE, PyDict::new(py)))?;
@@ -392,16 +458,32 @@ fn bootstrap<'py>(
     }
     install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
     let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
+    let files: Vec<String> = files
+        .iter()
+        .map(|file| file.to_string_lossy().into_owned())
+        .collect();
+    let imported = main
+        .call_method1("import_files", (files,))
+        .map_err(|e| describe(py, &e))?;
+    // An error text, or the declared options as JSON: told apart by a leading '['.
+    let text: String = imported.extract().map_err(|e| describe(py, &e))?;
+    if !text.starts_with('[') {
+        return Err(text);
+    }
+    Ok((main.into_any(), text))
+}
+
+/// Finds the classes and shape of the imported locustfiles, with the parsed
+/// command line; returns them plus the function that runs the hub.
+fn discover<'py>(
+    py: Python<'py>,
+    main: &Bound<'py, PyAny>,
+    settings: &Settings,
+) -> Result<(Discovery, Bound<'py, PyAny>), String> {
     let options = PyDict::new(py);
     let set = |key: &str, value: Bound<'_, PyAny>| options.set_item(key, value);
     let json = serde_json::to_string(&settings.parsed_options).unwrap_or_else(|_| "{}".into());
     (|| -> PyResult<()> {
-        let files: Vec<String> = settings
-            .locustfiles
-            .iter()
-            .map(|file| file.to_string_lossy().into_owned())
-            .collect();
-        set("locustfiles", files.into_pyobject(py)?.into_any())?;
         set("host", settings.host.clone().into_pyobject(py)?.into_any())?;
         set("tags", settings.tags.clone().into_pyobject(py)?.into_any())?;
         set(

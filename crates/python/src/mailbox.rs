@@ -32,6 +32,8 @@ pub(crate) enum Call {
     },
     /// Tick the locustfile's shape.
     ShapeTick { run_time: f64, user_count: u64 },
+    /// New values of custom options for `environment.parsed_options` (JSON).
+    Options(String),
 }
 
 /// The answer of a [`Call`]: for a shape tick, `(users, spawn rate, classes)`.

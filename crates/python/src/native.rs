@@ -129,6 +129,7 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                         run_time,
                         user_count,
                     } => commands.append(("shape", run_time, user_count, reply))?,
+                    Call::Options(json) => commands.append(("options", json, 0, reply))?,
                 }
             }
         }

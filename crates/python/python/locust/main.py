@@ -126,8 +126,94 @@ def _import_locustfile(given):
     return module
 
 
+class _ArgumentParser:
+    """What `init_command_line_parser` listeners get: records the custom
+    options they add (argparse's add_argument, plus Locust's include_in_web_ui,
+    is_secret, is_required and env_var) for locusta's own command line."""
+
+    def __init__(self):
+        self.declared = []
+
+    def add_argument_group(self, *args, **kwargs):
+        return self
+
+    add_mutually_exclusive_group = add_argument_group
+
+    def add_argument(self, *names, **kwargs):
+        longs = [n for n in names if n.startswith("--")]
+        if not longs:
+            raise ValueError(
+                f"locusta: custom options need a long name (--name), got {', '.join(names) or 'none'}"
+            )
+        name = longs[0][2:]
+        action = kwargs.get("action")
+        choices = [str(c) for c in kwargs.get("choices") or []]
+        kind = {int: "integer", float: "float"}.get(kwargs.get("type"), "text")
+        default = kwargs.get("default")
+        if action in ("store_true", "store_false"):
+            kind = "flag"
+            if default is None:
+                default = action == "store_false"
+        elif choices and (kwargs.get("nargs") in ("*", "+") or action == "append"):
+            kind = "multichoice"
+        elif choices:
+            kind = "choice"
+        elif action is not None and action != "store":
+            raise ValueError(f"locusta: custom option --{name}: action={action!r} is not supported")
+        if isinstance(default, (list, tuple)):
+            default = [str(d) for d in default]
+        elif default is not None and not isinstance(default, (bool, int, float, str)):
+            default = str(default)
+        self.declared.append(
+            {
+                "name": name,
+                "help": kwargs.get("help") or "",
+                "kind": kind,
+                "choices": choices,
+                "default": default,
+                "required": bool(kwargs.get("is_required") or kwargs.get("required")),
+                "secret": bool(kwargs.get("is_secret")),
+                "include_in_web_ui": bool(kwargs.get("include_in_web_ui", True)),
+                "env": kwargs.get("env_var"),
+            }
+        )
+        return None
+
+
+_modules = []
+
+
+def import_files(files):
+    """Imports the locustfiles and fires init_command_line_parser; returns the
+    custom options the listeners declared (as JSON), or an error text."""
+    for given in files:
+        module = _import_locustfile(given)
+        if isinstance(module, str):
+            return module
+        _modules.append(module)
+    from locust import events
+
+    parser = _ArgumentParser()
+    try:
+        # Called directly, not through fire(): an error here stops the start.
+        for listener in list(events.init_command_line_parser._handlers):
+            listener(parser=parser)
+    except Exception as error:  # noqa: BLE001 - a message for the user, not a crash
+        return "Error in an init_command_line_parser listener:\n" + format_user_traceback(error).rstrip()
+    return json.dumps(parser.declared)
+
+
+def set_options(encoded):
+    """New values of custom options (from the web UI's form) for parsed_options."""
+    if _environment is None or _environment.parsed_options is None:
+        return
+    for key, value in json.loads(encoded).items():
+        setattr(_environment.parsed_options, key, value)
+
+
 def load(options):
-    """Imports the locustfiles; returns (classes, has_shape), or an error text."""
+    """Finds the imported locustfiles' classes and shape; returns
+    (classes, has_shape), or an error text."""
     global _environment, _shape
     parsed = json.loads(options["parsed_options"] or "{}")
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
@@ -141,16 +227,9 @@ def load(options):
         stop_timeout=parsed.get("stop_timeout"),
     )
     _environment.create_local_runner()
-    modules = []
-    for given in options["locustfiles"]:
-        module = _import_locustfile(given)
-        if isinstance(module, str):
-            return module
-        modules.append(module)
-
     found = []
     shapes = []
-    for module in modules:
+    for module in _modules:
         for value in vars(module).values():
             if not isinstance(value, type):
                 continue
@@ -373,6 +452,9 @@ def _on_mailbox():
                 gevent.spawn(_fire, command[1], command[2], command[3])
             elif kind == "shape":
                 gevent.spawn(_tick, command[1], command[2], command[3])
+            elif kind == "options":
+                set_options(command[1])
+                command[3].send(None)
         except Exception:  # noqa: BLE001
             logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
 
