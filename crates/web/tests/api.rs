@@ -310,7 +310,9 @@ async fn downloads_exceptions_tasks_logs_and_worker_count() {
         report.body.contains("nightly-42"),
         "the form's profile is in the report"
     );
+    assert!(!report.body.contains("--bg:#0e1318"));
     let download = get(&format!("{}/stats/report?download=1&theme=dark", h.base)).await;
+    assert!(download.body.contains("--bg:#0e1318"), "the dark theme");
     let disposition = download.header("content-disposition");
     assert!(
         disposition.starts_with("attachment;filename=locusta_harness_"),

@@ -435,6 +435,15 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
         "{report}"
     );
 
+    // The report in the current (dark) theme.
+    client
+        .goto(&format!("{}/stats/report?theme=dark", h.base))
+        .await
+        .expect("the report opens");
+    screenshot(&client, "08b-report-dark").await;
+    client.goto(&page).await.expect("back to the UI");
+    wait_for(&client, "!document.getElementById('dashboard').hidden").await;
+
     // Reset the statistics.
     open_tab(&client, "stats").await;
     let total_before = h.runner.environment().stats.collect().num_requests();
