@@ -119,6 +119,9 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
             )));
         }
         check_hosts(&options, &classes)?;
+    } else if options.autostart {
+        // The test starts before anyone can enter a host in the form.
+        check_hosts(&options, &classes)?;
     } else {
         check_host_urls(&options, &classes)?;
     }
