@@ -102,7 +102,9 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    if options.headless {
+    // Without a form to fill in first (headless, or started at once), the
+    // command line must give everything.
+    if options.headless || options.autostart {
         if let Some(missing) = program
             .custom_options
             .iter()
@@ -118,9 +120,6 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
                     .unwrap_or_default()
             )));
         }
-        check_hosts(&options, &classes)?;
-    } else if options.autostart {
-        // The test starts before anyone can enter a host in the form.
         check_hosts(&options, &classes)?;
     } else {
         check_host_urls(&options, &classes)?;
