@@ -787,7 +787,11 @@
       rows = data.stats.slice(0, -1);
       rebuildView();
       renderFailures(data.errors);
-    } catch (e) { /* the server may be restarting */ }
+      $("offline").hidden = true;
+    } catch (e) {
+      // The process may have ended or be restarting: say so, keep polling.
+      $("offline").hidden = false;
+    }
     await refreshHistory(false);
   }
 

@@ -492,8 +492,13 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     screenshot(&client, "11-second-run-charts-dark").await;
     click(&client, "#theme-toggle").await;
     screenshot(&client, "12-second-run-charts-light").await;
-    client.close().await.expect("closed");
+
+    // The process goes away: the page says so instead of freezing silently.
     h.runner.stop().await;
+    h.server.shutdown();
+    wait_for(&client, "!document.getElementById('offline').hidden").await;
+    screenshot(&client, "14-server-gone").await;
+    client.close().await.expect("closed");
 }
 
 /// 10,000 names: every row is there, only the visible ones are in the page.
