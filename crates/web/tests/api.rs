@@ -609,6 +609,12 @@ async fn an_endpoint_is_charted_once_asked_for() {
             .is_some()
     })
     .await;
+    let total = get(&format!(
+        "{}/stats/endpoint?method=&name=Aggregated",
+        h.base
+    ))
+    .await;
+    assert_eq!(total.status, 200, "the total can be charted too");
     let url = format!("{}/stats/endpoint?method=GET&name=%2Fproducts", h.base);
     let first = get(&url).await.json();
     assert_eq!(first["points"].as_array().unwrap().len(), 0, "{first}");
