@@ -38,6 +38,42 @@ for need in "${needs[@]}"; do
   fi
 done
 
+# Python locustfiles: CPython 3.9+ with its shared library (pyo3 links it) and
+# gevent (users are greenlets). `requests` is optional (HTTPError's base).
+python_setup() {
+  local python="${PYO3_PYTHON:-python3}"
+  if ! command -v "$python" >/dev/null 2>&1; then
+    echo "setup: $python not found; install CPython 3.9 or newer (with libpython)" >&2
+    return 1
+  fi
+  if ! "$python" -c 'import gevent' >/dev/null 2>&1; then
+    echo "setup: installing gevent for $python" >&2
+    local log
+    log="$(mktemp)"
+    if ! "$python" -m pip install --quiet --disable-pip-version-check gevent >"$log" 2>&1; then
+      # Debian's own python3 refuses pip installs: use its package instead.
+      if [[ "$(command -v "$python")" == /usr/bin/* ]]; then
+        missing+=(python3-gevent)
+      else
+        cat "$log" >&2
+        rm -f "$log"
+        echo "setup: could not install gevent" >&2
+        return 1
+      fi
+    fi
+    rm -f "$log"
+  fi
+  # pyo3 links libpython: Debian's python3 needs its development package.
+  if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&
+    [[ "$(command -v "$python")" == /usr/bin/* ]]; then
+    missing+=(libpython3-dev)
+  fi
+}
+
+if [[ "$group" != bench ]]; then
+  python_setup
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi

@@ -63,6 +63,12 @@ pub fn unhandled_errors() -> u64 {
     UNHANDLED_ERRORS.load(Ordering::Relaxed)
 }
 
+/// Counts an error in an event listener that is not a Rust closure (a Python
+/// listener that raised): it sets the exit code to 2 as a panicking one does.
+pub fn record_unhandled_error() {
+    UNHANDLED_ERRORS.fetch_add(1, Ordering::Relaxed);
+}
+
 fn call_listener<T: ?Sized>(listener: &Listener<T>, payload: &T) {
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| listener(payload)));
     if let Err(panic) = outcome {

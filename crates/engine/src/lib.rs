@@ -14,6 +14,7 @@
 pub mod dispatch;
 pub mod environment;
 pub mod events;
+pub mod host;
 pub mod options;
 pub mod runner;
 pub mod shape;

@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::dispatch::{DispatchClass, UsersDispatcher};
 use crate::events::{panic_message, UserError};
+use crate::host::{HostedUsers, UserHost};
 use crate::shape::{LoadShape, ShapeContext};
 use crate::task::LocalBoxFuture;
 use crate::user::{UserControl, UserDefinition};
@@ -57,14 +58,30 @@ impl RunnerState {
     }
 }
 
-/// What load threads and their users share with the runner.
-struct RunShared {
+/// What load threads, user hosts and their users share with the runner.
+pub(crate) struct RunShared {
     /// Live users per class index.
-    live: Vec<AtomicU64>,
-    iterations: Option<u64>,
+    pub(crate) live: Vec<AtomicU64>,
+    pub(crate) iterations: Option<u64>,
     iterations_started: AtomicU64,
     stop_test: Mutex<Option<String>>,
-    next_user_id: AtomicU64,
+    pub(crate) next_user_id: AtomicU64,
+}
+
+impl RunShared {
+    pub(crate) fn take_iteration(&self) -> bool {
+        match self.iterations {
+            None => true,
+            Some(limit) => self.iterations_started.fetch_add(1, Ordering::Relaxed) < limit,
+        }
+    }
+
+    pub(crate) fn request_stop_test(&self, reason: String) {
+        let mut stop = self.stop_test.lock();
+        if stop.is_none() {
+            *stop = Some(reason);
+        }
+    }
 }
 
 /// One load thread's view of the test, shared by the users on that thread.
@@ -77,23 +94,13 @@ pub struct ThreadContext {
 impl ThreadContext {
     /// Counts one task start against `--iterations`; false once the budget is spent.
     pub(crate) fn take_iteration(&self) -> bool {
-        match self.shared.iterations {
-            None => true,
-            Some(limit) => {
-                self.shared
-                    .iterations_started
-                    .fetch_add(1, Ordering::Relaxed)
-                    < limit
-            }
-        }
+        self.shared.take_iteration()
     }
 
     /// A user asked to stop the whole test.
     pub(crate) fn request_stop_test(&self, class: &str) {
-        let mut reason = self.shared.stop_test.lock();
-        if reason.is_none() {
-            *reason = Some(format!("StopTest raised by a {class} user"));
-        }
+        self.shared
+            .request_stop_test(format!("StopTest raised by a {class} user"));
     }
 }
 
@@ -264,6 +271,9 @@ struct RampState {
 pub struct Runner {
     env: Arc<Environment>,
     classes: Vec<Arc<dyn UserDefinition>>,
+    /// Per class index: the host of its users, when they do not live on the
+    /// load threads.
+    hosted: Vec<Option<(Arc<dyn UserHost>, HostedUsers)>>,
     threads: Mutex<Vec<LoadThread>>,
     shared: Arc<RunShared>,
     ramp: Mutex<RampState>,
@@ -277,6 +287,17 @@ impl Runner {
         env: Arc<Environment>,
         classes: Vec<Arc<dyn UserDefinition>>,
         threads: usize,
+    ) -> Result<Arc<Runner>, String> {
+        Self::with_user_host(env, classes, threads, None)
+    }
+
+    /// As [`Runner::new`], with a [`UserHost`] that runs the users of the
+    /// classes it [hosts](UserHost::hosts) instead of the load threads.
+    pub fn with_user_host(
+        env: Arc<Environment>,
+        classes: Vec<Arc<dyn UserDefinition>>,
+        threads: usize,
+        host: Option<Arc<dyn UserHost>>,
     ) -> Result<Arc<Runner>, String> {
         if classes.is_empty() {
             return Err("No User class found!".into());
@@ -320,7 +341,27 @@ impl Runner {
             stop_test: Mutex::new(None),
             next_user_id: AtomicU64::new(0),
         });
-        let threads = (0..threads.max(1))
+        let hosted = classes
+            .iter()
+            .enumerate()
+            .map(|(index, class)| {
+                let host = host.as_ref().filter(|host| host.hosts(class.name()))?;
+                Some((
+                    host.clone(),
+                    HostedUsers {
+                        shared: shared.clone(),
+                        index,
+                    },
+                ))
+            })
+            .collect::<Vec<_>>();
+        // When a host runs every class, load threads would only idle.
+        let threads = if hosted.iter().all(Option::is_some) {
+            0
+        } else {
+            threads.max(1)
+        };
+        let threads = (0..threads)
             .map(|number| start_load_thread(number, env.clone(), shared.clone()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| format!("cannot start load threads: {error}"))?;
@@ -335,6 +376,7 @@ impl Runner {
             }),
             env,
             classes,
+            hosted,
             threads: Mutex::new(threads),
             shared,
             ramp_task: Mutex::new(None),
@@ -377,6 +419,12 @@ impl Runner {
     /// The user count the current ramp goes to.
     pub fn target_user_count(&self) -> u64 {
         self.ramp.lock().target_user_count
+    }
+
+    /// Asks for the test to end (as a user's `StopTest` does): [`Runner::finished`]
+    /// gives `reason` from now on.
+    pub fn request_stop(&self, reason: String) {
+        self.shared.request_stop_test(reason);
     }
 
     /// Why the test should end by itself, if it should: a user raised `StopTest`,
@@ -477,6 +525,16 @@ impl Runner {
         let graceful = (!self.env.stop_timeout.is_zero()).then_some(self.env.stop_timeout);
         for (index, &target) in targets.iter().enumerate() {
             let placed = ramp.placed[index];
+            if let Some((host, users)) = &self.hosted[index] {
+                let class = self.classes[index].name();
+                if target > placed {
+                    host.spawn(class, target - placed, users);
+                } else if target < placed {
+                    host.stop(class, placed - target, graceful);
+                }
+                ramp.placed[index] = target;
+                continue;
+            }
             if target > placed {
                 let mut per_thread = vec![0u64; thread_count];
                 for _ in placed..target {
@@ -547,6 +605,9 @@ impl Runner {
                 }
             }
         }
+        for (class, (host, _)) in self.hosted_classes() {
+            host.stop(class, u64::MAX, graceful);
+        }
         // Without a stop timeout users are killed at once; their on_stop handlers
         // still run, and are waited for as Locust does.
         if !timeout.is_zero()
@@ -561,6 +622,9 @@ impl Runner {
             for thread in self.threads.lock().iter() {
                 let _ = thread.commands.send(Command::KillAll);
             }
+            for (_, (host, _)) in self.hosted_classes() {
+                host.kill_all();
+            }
         }
         self.wait_for_users(Duration::MAX).await;
         {
@@ -573,6 +637,14 @@ impl Runner {
             while ramp.dispatcher.next_step().is_some() {}
         }
         self.env.events.test_stop.fire(&self.env);
+    }
+
+    /// The hosted classes: name, host and counters.
+    fn hosted_classes(&self) -> impl Iterator<Item = (&str, &(Arc<dyn UserHost>, HostedUsers))> {
+        self.classes
+            .iter()
+            .zip(&self.hosted)
+            .filter_map(|(class, hosted)| Some((class.name(), hosted.as_ref()?)))
     }
 
     /// Waits until no user is alive, up to `limit`; whether they all ended.

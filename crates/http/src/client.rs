@@ -173,108 +173,115 @@ impl HttpClient {
     }
 
     /// Runs a request to completion (redirects included) without reporting it.
-    pub(crate) async fn execute(&mut self, parts: RequestParts<'_>) -> Response {
+    ///
+    /// `parts` is borrowed, not moved: the caller's future already stores it,
+    /// and a by-value argument would be stored again in this future.
+    pub(crate) async fn execute(&mut self, parts: &mut RequestParts<'_>) -> Response {
         let start = Instant::now();
         let start_time = self.clock.1 + start.duration_since(self.clock.0).as_secs_f64();
-        let RequestParts {
-            mut method,
-            url,
-            mut name,
-            headers: mut user_headers,
-            query,
-            mut body,
-            mut content_type,
-            timeout,
-            allow_redirects,
-            error,
-        } = parts;
-        let resolved = match error {
+        let mut target = match match parts.error.take() {
             Some(e) => Err(e),
-            None => Target::resolve(self.base.as_ref(), url, query.as_deref()),
-        };
-        let mut target = match resolved {
+            None => Target::resolve(self.base.as_ref(), parts.url, parts.query.as_deref()),
+        } {
             Ok(t) => t,
             Err(e) => {
-                let name = name.unwrap_or_else(|| url.to_owned());
-                let mut response = Response::failed(method, url.to_owned(), name, start_time, e);
+                let name = parts.name.take().unwrap_or_else(|| parts.url.to_owned());
+                let method = std::mem::replace(&mut parts.method, Method::GET);
+                let mut response =
+                    Response::failed(method, parts.url.to_owned(), name, start_time, e);
                 response.elapsed = start.elapsed();
                 return response;
             }
         };
-        let follow = allow_redirects.unwrap_or(method != Method::HEAD);
-        let read_timeout = timeout.unwrap_or(self.config.timeout);
+        let follow = parts
+            .allow_redirects
+            .unwrap_or(parts.method != Method::HEAD);
+        let read_timeout = parts.timeout.unwrap_or(self.config.timeout);
         let mut history = Vec::new();
         let mut strip_auth = false;
-        let mut fresh_connection = false;
+        // Set after a kept-alive connection failed without sending or without
+        // answering: the request is tried once more, on a new connection.
+        let mut fresh = false;
         loop {
-            let result = match self.build(
-                &method,
-                &target,
-                &user_headers,
-                body.clone(),
-                content_type.as_ref(),
-                strip_auth,
-            ) {
-                Ok(request) => {
-                    self.send(&target, request, read_timeout, fresh_connection)
-                        .await
-                }
-                Err(e) => Err(Attempt::Failed(e)),
+            let checked_out = if fresh {
+                None
+            } else {
+                self.checkout(&target, !is_idempotent(&parts.method))
             };
+            let reused = checked_out.is_some();
+            let conn = match checked_out {
+                Some(conn) => conn,
+                // Boxed: connecting is rare, and its state should not enlarge every request.
+                None => match Box::pin(self.open(&target)).await {
+                    Ok(conn) => conn,
+                    Err(e) => return failed(parts, target, history, start, start_time, e),
+                },
+            };
+            // Built after connecting, so the request is not part of this future's
+            // state while it waits for a connection.
+            let request = match self.build(parts, &target, strip_auth) {
+                Ok(request) => request,
+                Err(e) => return failed(parts, target, history, start, start_time, e),
+            };
+            let (mut conn, result) = conn
+                .round_trip(request, self.config.max_body_bytes, read_timeout)
+                .await;
             let exchange = match result {
-                Ok(exchange) => exchange,
-                Err(Attempt::Stale) if is_idempotent(&method) && !fresh_connection => {
-                    // A kept-alive connection the server had closed: once more on a new one.
-                    fresh_connection = true;
+                Ok(exchange) => {
+                    conn.mark_idle();
+                    self.checkin(conn);
+                    exchange
+                }
+                // The server had closed the kept-alive connection before the request
+                // went out: always safe to send again.
+                Err(SendFailure::NotSent) if reused => {
+                    fresh = true;
                     continue;
                 }
-                Err(Attempt::Stale) => {
-                    unreachable!("send reports Stale only for reused connections")
+                // A kept-alive connection ended without any answer (closed by the
+                // server while idle): sent again only if sending twice is harmless.
+                Err(SendFailure::NoResponse(_)) if reused && is_idempotent(&parts.method) => {
+                    fresh = true;
+                    continue;
                 }
-                Err(Attempt::Failed(e) | Attempt::NoResponse(e)) => {
-                    let message = e.to_string();
-                    return Response {
-                        method,
-                        status: 0,
-                        headers: HeaderMap::new(),
-                        body: Bytes::new(),
-                        length: 0,
-                        path_start: target.path_start,
-                        url: target.url,
-                        name,
-                        history,
-                        start_time,
-                        elapsed: start.elapsed(),
-                        error: Some((e, message)),
-                    };
+                Err(SendFailure::NotSent) => {
+                    let e = HttpError::ConnectionClosed(
+                        "connection closed before the request was sent".into(),
+                    );
+                    return failed(parts, target, history, start, start_time, e);
+                }
+                Err(SendFailure::NoResponse(e) | SendFailure::Failed(e)) => {
+                    return failed(parts, target, history, start, start_time, e)
                 }
             };
-            fresh_connection = false;
+            fresh = false;
             let Exchange {
-                parts,
+                parts: head,
                 body: response_body,
                 length,
                 decode_error,
             } = exchange;
-            cookies::store_response(&mut self.jar, &target.url, &parts.headers);
-            let status = parts.status.as_u16();
+            cookies::store_response(&mut self.jar, &target.url, &head.headers);
+            let status = head.status.as_u16();
             let mut error = decode_error;
-            let location = parts.headers.get(LOCATION).and_then(|v| v.to_str().ok());
+            let location = head.headers.get(LOCATION).and_then(|v| v.to_str().ok());
             if let (true, true, Some(location)) = (follow, is_redirect(status), location) {
                 if history.len() >= self.config.max_redirects {
                     error = Some(HttpError::TooManyRedirects(self.config.max_redirects));
                 } else {
                     match target.redirect(self.base.as_ref(), location) {
                         Ok(next) => {
-                            name.get_or_insert_with(|| target.path_and_query().to_owned());
-                            if (status == 303 && method != Method::HEAD)
-                                || (matches!(status, 301 | 302) && method == Method::POST)
+                            parts
+                                .name
+                                .get_or_insert_with(|| target.path_and_query().to_owned());
+                            if (status == 303 && parts.method != Method::HEAD)
+                                || (matches!(status, 301 | 302) && parts.method == Method::POST)
                             {
-                                method = Method::GET;
-                                body = None;
-                                content_type = None;
+                                parts.method = Method::GET;
+                                parts.body = None;
+                                parts.content_type = None;
                                 for h in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
-                                    user_headers.remove(h);
+                                    parts.headers.remove(h);
                                 }
                             }
                             strip_auth |= next.https != target.https
@@ -292,14 +299,14 @@ impl HttpClient {
                 }
             }
             return Response {
-                method,
+                method: std::mem::replace(&mut parts.method, Method::GET),
                 status,
-                headers: parts.headers,
+                headers: head.headers,
                 body: response_body,
                 length,
                 path_start: target.path_start,
                 url: target.url,
-                name,
+                name: parts.name.take(),
                 history,
                 start_time,
                 elapsed: start.elapsed(),
@@ -314,17 +321,27 @@ impl HttpClient {
     /// The hyper request for one hop.
     fn build(
         &self,
-        method: &Method,
+        parts: &RequestParts<'_>,
         target: &Target,
-        user_headers: &HeaderMap,
-        body: Option<Bytes>,
-        content_type: Option<&HeaderValue>,
         strip_auth: bool,
     ) -> Result<Request<ReqBody>, HttpError> {
+        let RequestParts {
+            method,
+            headers: user_headers,
+            body,
+            content_type,
+            ..
+        } = parts;
         let invalid = || HttpError::InvalidUrl(format!("invalid URL '{}'", target.url));
         let uri = http::Uri::try_from(target.path_and_query()).map_err(|_| invalid())?;
         let base = self.base.as_ref().filter(|_| target.on_base);
-        let mut headers = HeaderMap::with_capacity(8 + user_headers.len());
+        // Sized for what is inserted below: a map that is too large would be an
+        // allocation beyond the allocator's small-size fast path.
+        let mut headers = HeaderMap::with_capacity(
+            6 + usize::from(content_type.is_some())
+                + usize::from(body.is_some())
+                + user_headers.len(),
+        );
         let host = match base {
             Some(base) => base.host_header().clone(),
             None => HeaderValue::from_str(target.authority()).map_err(|_| invalid())?,
@@ -336,7 +353,7 @@ impl HttpClient {
             HeaderValue::from_static("gzip, deflate, br"),
         );
         headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
-        if let Some(ct) = content_type {
+        if let Some(ct) = content_type.as_ref() {
             headers.insert(CONTENT_TYPE, ct.clone());
         }
         if let Some(auth) = base.map_or(target.auth.as_ref(), BaseUrl::auth) {
@@ -356,53 +373,11 @@ impl HttpClient {
             let len = body.as_ref().map_or(0, Bytes::len);
             headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
-        let mut request = Request::new(Full::new(body.unwrap_or_default()));
+        let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
         Ok(request)
-    }
-
-    /// One hop on a kept-alive connection (or a new one), within `timeout`.
-    async fn send(
-        &mut self,
-        target: &Target,
-        mut request: Request<ReqBody>,
-        timeout: Duration,
-        fresh: bool,
-    ) -> Result<Exchange, Attempt> {
-        let checked_out = if fresh { None } else { self.checkout(target) };
-        let (mut conn, mut reused) = match checked_out {
-            Some(conn) => (conn, true),
-            None => (
-                Box::pin(self.open(target)).await.map_err(Attempt::Failed)?,
-                false,
-            ),
-        };
-        loop {
-            let round_trip = conn.round_trip(request, self.config.max_body_bytes);
-            match tokio::time::timeout(timeout, round_trip).await {
-                Err(_) => return Err(Attempt::Failed(HttpError::Timeout(timeout))),
-                Ok(Ok(exchange)) => {
-                    conn.mark_idle();
-                    self.checkin(conn);
-                    return Ok(exchange);
-                }
-                Ok(Err(SendFailure::NotSent(unsent))) if reused => {
-                    request = *unsent;
-                    reused = false;
-                    conn = Box::pin(self.open(target)).await.map_err(Attempt::Failed)?;
-                }
-                Ok(Err(SendFailure::NotSent(_))) => {
-                    return Err(Attempt::Failed(HttpError::ConnectionClosed(
-                        "connection closed before the request was sent".into(),
-                    )))
-                }
-                Ok(Err(SendFailure::NoResponse(_))) if reused => return Err(Attempt::Stale),
-                Ok(Err(SendFailure::NoResponse(e))) => return Err(Attempt::NoResponse(e)),
-                Ok(Err(SendFailure::Failed(e))) => return Err(Attempt::Failed(e)),
-            }
-        }
     }
 
     async fn open(&self, target: &Target) -> Result<Box<Conn>, HttpError> {
@@ -411,11 +386,12 @@ impl HttpClient {
             .map(Box::new)
     }
 
-    /// Takes the kept-alive connection to `target`'s origin, if it is still usable.
-    fn checkout(&mut self, target: &Target) -> Option<Box<Conn>> {
+    /// Takes the kept-alive connection to `target`'s origin, if it is still
+    /// usable (`careful`: checked with the kernel, see [`Conn::is_reusable`]).
+    fn checkout(&mut self, target: &Target, careful: bool) -> Option<Box<Conn>> {
         let i = self.pool.iter().position(|c| c.serves(target))?;
-        let mut conn = self.pool.swap_remove(i);
-        conn.is_reusable().then_some(conn)
+        let conn = self.pool.swap_remove(i);
+        conn.is_reusable(careful).then_some(conn)
     }
 
     fn checkin(&mut self, conn: Box<Conn>) {
@@ -426,15 +402,30 @@ impl HttpClient {
     }
 }
 
-/// How one attempt to send a request ended, when it did not give a response.
-enum Attempt {
-    /// A reused keep-alive connection ended before any response: the server had
-    /// closed it while idle.
-    Stale,
-    /// A fresh connection ended before any response.
-    NoResponse(HttpError),
-    /// Any other failure.
-    Failed(HttpError),
+/// The response for a request that failed without an HTTP answer (status 0).
+fn failed(
+    parts: &mut RequestParts<'_>,
+    target: Target,
+    history: Vec<Hop>,
+    start: Instant,
+    start_time: f64,
+    error: HttpError,
+) -> Response {
+    let message = error.to_string();
+    Response {
+        method: std::mem::replace(&mut parts.method, Method::GET),
+        status: 0,
+        headers: HeaderMap::new(),
+        body: Bytes::new(),
+        length: 0,
+        path_start: target.path_start,
+        url: target.url,
+        name: parts.name.take(),
+        history,
+        start_time,
+        elapsed: start.elapsed(),
+        error: Some((error, message)),
+    }
 }
 
 /// Methods that may be sent twice (RFC 9110 §9.2.2): safe to retry on a new

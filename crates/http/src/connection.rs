@@ -1,24 +1,29 @@
 //! One keep-alive HTTP/1.1 connection (TCP or TLS) driven by hyper.
 //!
 //! The hyper connection task is not spawned: it is polled inside the request
-//! future ([`Conn::round_trip`]), so a request costs one task wake-up per event
-//! and the client runs on any tokio runtime, `LocalSet` or not.
+//! future ([`RoundTrip`]), so a request costs one task wake-up per event and
+//! the client runs on any tokio runtime, `LocalSet` or not.
 
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::{pin, Pin};
-use std::task::{Context, Poll, Waker};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::header::CONNECTION;
 use http::response::Parts;
 use http::Request;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
+use hyper::body::{Body, Incoming};
 use hyper::client::conn::http1::{self, Connection, SendRequest};
+use hyper::client::conn::TrySendError;
 use hyper_util::rt::TokioIo;
+use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
 
 use crate::body::BodyReader;
@@ -96,7 +101,7 @@ impl AsyncWrite for Stream {
 /// Why a round trip did not produce a response.
 pub(crate) enum SendFailure {
     /// The connection was closed before the request was written: safe to retry.
-    NotSent(Box<Request<ReqBody>>),
+    NotSent,
     /// The connection ended before any response arrived (the request may have
     /// reached the server): on a reused connection, a stale keep-alive.
     NoResponse(HttpError),
@@ -123,6 +128,8 @@ pub(crate) struct Conn {
     driver: Connection<TokioIo<Stream>, ReqBody>,
     /// `Some` once the connection task ended (with its error, if any).
     ended: Option<Option<HttpError>>,
+    /// The last response said the connection closes after it.
+    closing: bool,
     /// When the last exchange ended.
     idle_since: Instant,
     #[cfg(unix)]
@@ -170,6 +177,7 @@ impl Conn {
                 sender,
                 driver,
                 ended: None,
+                closing: false,
                 idle_since: Instant::now(),
                 #[cfg(unix)]
                 fd,
@@ -190,18 +198,18 @@ impl Conn {
     }
 
     /// Whether an idle connection can take another request: hyper has not
-    /// closed it and the server has not closed it (or sent anything) meanwhile.
-    pub(crate) fn is_reusable(&mut self) -> bool {
-        if self.ended.is_some() || self.sender.is_closed() {
-            return false;
-        }
-        let mut cx = Context::from_waker(Waker::noop());
-        if let Poll::Ready(result) = Pin::new(&mut self.driver).poll(&mut cx) {
-            self.ended = Some(result.err().map(|e| error::from_hyper(&e)));
+    /// closed it, the last response did not announce a close, and the server
+    /// has not closed it or sent anything meanwhile. That last check is a system
+    /// call, made after a longer idle time or when `careful` (for requests that
+    /// must not be sent twice); otherwise a close nobody noticed yet costs one
+    /// retry of the (idempotent) request on a new connection.
+    pub(crate) fn is_reusable(&self, careful: bool) -> bool {
+        if self.ended.is_some() || self.closing || self.sender.is_closed() {
             return false;
         }
         #[cfg(unix)]
-        if self.idle_since.elapsed() >= PEEK_AFTER_IDLE && peer_closed_or_sent(self.fd) {
+        if (careful || self.idle_since.elapsed() >= PEEK_AFTER_IDLE) && peer_closed_or_sent(self.fd)
+        {
             return false;
         }
         true
@@ -212,78 +220,168 @@ impl Conn {
         self.idle_since = Instant::now();
     }
 
-    /// Sends `req` and reads the whole response body, keeping up to `max_body` bytes.
-    pub(crate) async fn round_trip(
-        &mut self,
+    /// Starts one exchange on this connection: sends `req` and reads the whole
+    /// response body (keeping up to `max_body` bytes) within `timeout`.
+    pub(crate) fn round_trip(
+        mut self: Box<Self>,
         req: Request<ReqBody>,
         max_body: usize,
-    ) -> Result<Exchange, SendFailure> {
-        let Conn {
-            sender,
-            driver,
-            ended,
-            ..
-        } = self;
-        let exchange = pin!(async {
-            let response = match sender.try_send_request(req).await {
-                Ok(r) => r,
-                Err(mut e) => {
-                    return Err(match e.take_message() {
-                        Some(req) => SendFailure::NotSent(Box::new(req)),
-                        None => SendFailure::NoResponse(error::from_hyper(e.error())),
-                    })
-                }
-            };
-            let (parts, mut body) = response.into_parts();
-            let mut reader = BodyReader::new(&parts.headers, max_body);
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| SendFailure::Failed(error::from_hyper(&e)))?;
-                if let Ok(data) = frame.into_data() {
-                    reader.push(data);
-                }
+        timeout: Duration,
+    ) -> RoundTrip<impl Future<Output = HeadResult>> {
+        let head = self.sender.try_send_request(req);
+        RoundTrip {
+            conn: Some(self),
+            stage: Stage::Head { head },
+            max_body,
+            timeout,
+            deadline: tokio::time::sleep(timeout),
+        }
+    }
+
+    /// Polls hyper's connection task (it reads and writes the socket), noting
+    /// when it ends.
+    fn poll_driver(&mut self, cx: &mut Context<'_>) {
+        if self.ended.is_none() {
+            if let Poll::Ready(result) = Pin::new(&mut self.driver).poll(cx) {
+                self.ended = Some(result.err().map(|e| error::from_hyper(&e)));
             }
-            let (body, length, decode_error) = reader.finish();
-            Ok(Exchange {
-                parts,
-                body,
-                length,
-                decode_error,
-            })
-        });
-        let result = Drive {
-            driver,
-            ended: &mut *ended,
-            inner: exchange,
         }
-        .await;
-        // The connection task's own error explains a failure best.
-        let explained = |e: HttpError| ended.as_ref().and_then(|x| x.clone()).unwrap_or(e);
-        match result {
-            Err(SendFailure::Failed(e)) => Err(SendFailure::Failed(explained(e))),
-            Err(SendFailure::NoResponse(e)) => Err(SendFailure::NoResponse(explained(e))),
-            other => other,
-        }
+    }
+
+    /// The connection task's own error, which explains a failure best.
+    fn explain(&self, fallback: HttpError) -> HttpError {
+        self.ended.clone().flatten().unwrap_or(fallback)
     }
 }
 
-/// Polls the hyper connection task, then the request future, in one task.
-struct Drive<'a, F> {
-    driver: &'a mut Connection<TokioIo<Stream>, ReqBody>,
-    ended: &'a mut Option<Option<HttpError>>,
-    inner: Pin<&'a mut F>,
+/// What hyper answers to a sent request: the response head, or why not.
+pub(crate) type HeadResult = Result<http::Response<Incoming>, TrySendError<Request<ReqBody>>>;
+
+pin_project! {
+    /// Where an exchange is.
+    #[project = StageProj]
+    #[project_replace = StageOwned]
+    enum Stage<F> {
+        /// Waiting for the response head.
+        Head { #[pin] head: F },
+        /// Reading the body.
+        Body { parts: Parts, body: Incoming, reader: BodyReader },
+        /// The output was returned.
+        Done,
+    }
 }
 
-impl<F: Future> Future for Drive<'_, F> {
-    type Output = F::Output;
+pin_project! {
+    /// One exchange on one connection ([`Conn::round_trip`]): sends the request,
+    /// reads the whole response, and polls the hyper connection task in the same
+    /// task, within the read timeout. Written by hand rather than as nested
+    /// `async` blocks, so a request's state is stored once, compactly: it is
+    /// part of every user's task and is moved on each new request.
+    pub(crate) struct RoundTrip<F> {
+        conn: Option<Box<Conn>>,
+        #[pin]
+        stage: Stage<F>,
+        max_body: usize,
+        timeout: Duration,
+        #[pin]
+        deadline: Sleep,
+    }
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.get_mut();
-        if this.ended.is_none() {
-            if let Poll::Ready(result) = Pin::new(&mut *this.driver).poll(cx) {
-                *this.ended = Some(result.err().map(|e| error::from_hyper(&e)));
+impl<F: Future<Output = HeadResult>> Future for RoundTrip<F> {
+    /// The connection back (for the pool, or to drop) and the outcome.
+    type Output = (Box<Conn>, Result<Exchange, SendFailure>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let conn = this
+            .conn
+            .as_mut()
+            .expect("RoundTrip polled after completion");
+        conn.poll_driver(cx);
+        let mut stage = this.stage;
+        let outcome = loop {
+            match stage.as_mut().project() {
+                StageProj::Head { head } => match head.poll(cx) {
+                    Poll::Pending => break None,
+                    Poll::Ready(Ok(response)) => {
+                        let (parts, body) = response.into_parts();
+                        conn.closing = announces_close(&parts);
+                        let reader = BodyReader::new(&parts.headers, *this.max_body);
+                        stage.set(Stage::Body {
+                            parts,
+                            body,
+                            reader,
+                        });
+                    }
+                    Poll::Ready(Err(mut e)) => {
+                        break Some(Err(match e.take_message() {
+                            Some(_unsent) => SendFailure::NotSent,
+                            None => {
+                                SendFailure::NoResponse(conn.explain(error::from_hyper(e.error())))
+                            }
+                        }))
+                    }
+                },
+                StageProj::Body { body, reader, .. } => match Pin::new(body).poll_frame(cx) {
+                    Poll::Pending => break None,
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Ok(data) = frame.into_data() {
+                            reader.push(data);
+                        }
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        break Some(Err(SendFailure::Failed(
+                            conn.explain(error::from_hyper(&e)),
+                        )))
+                    }
+                    Poll::Ready(None) => {
+                        let StageOwned::Body { parts, reader, .. } =
+                            stage.as_mut().project_replace(Stage::Done)
+                        else {
+                            unreachable!("the stage was Body")
+                        };
+                        let (body, length, decode_error) = reader.finish();
+                        break Some(Ok(Exchange {
+                            parts,
+                            body,
+                            length,
+                            decode_error,
+                        }));
+                    }
+                },
+                StageProj::Done => panic!("RoundTrip polled after completion"),
             }
-        }
-        this.inner.as_mut().poll(cx)
+        };
+        let outcome = match outcome {
+            Some(outcome) => outcome,
+            None => match this.deadline.poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) => Err(SendFailure::Failed(HttpError::Timeout(*this.timeout))),
+            },
+        };
+        stage.set(Stage::Done);
+        let conn = this.conn.take().expect("checked above");
+        Poll::Ready((conn, outcome))
+    }
+}
+
+/// Whether a response ends its connection: `Connection: close`, or HTTP/1.0
+/// without `Connection: keep-alive`.
+fn announces_close(parts: &Parts) -> bool {
+    let has = |token: &str| {
+        parts
+            .headers
+            .get_all(CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if parts.version <= http::Version::HTTP_10 {
+        !has("keep-alive")
+    } else {
+        has("close")
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`RequestBuilder`]: one request being described, then sent.
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -160,10 +161,21 @@ impl<'a> RequestBuilder<'a> {
 
     /// Sends the request and reports it: failures (status ≥ 400, connection
     /// errors) are recorded and returned in the [`Response`], never as a panic.
-    pub async fn send(self) -> Response {
-        let response = self.client.execute(self.parts).await;
-        response.record_default(self.client.recorder());
-        response
+    pub fn send(self) -> impl Future<Output = Response> + 'a {
+        // Not an `async fn`: its by-value `self` would be stored twice in the future.
+        let mut this = self;
+        async move {
+            let response = this.client.execute(&mut this.parts).await;
+            response.record_default(this.client.recorder());
+            response
+        }
+    }
+
+    /// Sends the request without reporting it: for callers that report by
+    /// rules of their own (the Python front's clients).
+    pub fn send_unreported(self) -> impl Future<Output = Response> + 'a {
+        let mut this = self;
+        async move { this.client.execute(&mut this.parts).await }
     }
 
     /// Leaves the outcome to the caller (Locust's `catch_response=True`).
@@ -177,11 +189,13 @@ pub struct CatchRequest<'a> {
     inner: RequestBuilder<'a>,
 }
 
-impl CatchRequest<'_> {
+impl<'a> CatchRequest<'a> {
     /// Sends the request; it is reported when the [`CaughtResponse`] is dropped.
-    pub async fn send(self) -> CaughtResponse {
-        let RequestBuilder { client, parts } = self.inner;
-        let response = client.execute(parts).await;
-        CaughtResponse::new(response, client.recorder().clone())
+    pub fn send(self) -> impl Future<Output = CaughtResponse> + 'a {
+        let mut this = self.inner;
+        async move {
+            let response = this.client.execute(&mut this.parts).await;
+            CaughtResponse::new(response, this.client.recorder().clone())
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_engine::events;
+use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
 use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::shape::LoadShape;
@@ -19,6 +20,7 @@ use locusta_stats::{console, SharedStats};
 use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
 use crate::cli::Options;
+use crate::loader::LocustfileLoader;
 use crate::outputs::{report_meta, Outputs};
 
 /// Locust's periodic console interval.
@@ -44,7 +46,37 @@ pub struct Program {
     pub setup: Vec<Setup>,
     /// The custom options the program declared (their values are in the options).
     pub custom_options: Vec<CustomOption>,
+    /// Loaders for `-f` files that are not Rust (the binary registers Python's).
+    pub loaders: Vec<Box<dyn LocustfileLoader>>,
+    /// Runs the users of the classes it hosts (Python users), instead of the
+    /// load threads.
+    pub user_host: Option<Arc<dyn UserHost>>,
+    /// Called with the runner once it exists, before `init` fires.
+    pub on_runner: Vec<OnRunner>,
+    /// Classes whose users need no host (Python `User` subclasses without an
+    /// HTTP client of their own).
+    pub hostless: Vec<String>,
 }
+
+impl Program {
+    /// Adds what a loader found to this program.
+    fn extend(&mut self, loaded: Program) {
+        self.classes.extend(loaded.classes);
+        if loaded.shape.is_some() {
+            self.shape = loaded.shape;
+        }
+        self.setup.extend(loaded.setup);
+        self.custom_options.extend(loaded.custom_options);
+        if loaded.user_host.is_some() {
+            self.user_host = loaded.user_host;
+        }
+        self.on_runner.extend(loaded.on_runner);
+        self.hostless.extend(loaded.hostless);
+    }
+}
+
+/// A function run with the runner once it exists, before `init` fires.
+pub type OnRunner = Box<dyn FnOnce(&Arc<Runner>)>;
 
 /// A startup problem: printed, then the process exits with `code`.
 pub struct Fatal {
@@ -55,7 +87,8 @@ pub struct Fatal {
 }
 
 impl Fatal {
-    fn startup(message: impl Into<String>) -> Self {
+    /// A startup problem (exit code 1).
+    pub fn startup(message: impl Into<String>) -> Self {
         Fatal {
             message: message.into(),
             code: 1,
@@ -78,13 +111,28 @@ pub fn run(options: Options, program: Program) -> i32 {
     }
 }
 
-fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
+fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
     let unavailable = options.unavailable();
     if !unavailable.is_empty() {
         return Err(Fatal::startup(format!(
             "not available yet in this version of locusta: {}",
             unavailable.join(", ")
         )));
+    }
+    if let Some(locustfile) = options.locustfile.as_deref() {
+        let loaders = std::mem::take(&mut program.loaders);
+        match loaders.iter().find(|loader| loader.handles(locustfile)) {
+            Some(loader) => {
+                let loaded = loader.load(locustfile, &options)?;
+                program.extend(loaded);
+            }
+            None if locustfile.ends_with(".py") || locustfile == "-" => {
+                return Err(Fatal::startup(
+                    "this program cannot run Python locustfiles: use the locusta binary (built with the `python` feature)",
+                ));
+            }
+            None => {}
+        }
     }
     let classes = select_classes(&options, program.classes)?;
     if options.list {
@@ -120,7 +168,7 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
                     .unwrap_or_default()
             )));
         }
-        check_hosts(&options, &classes)?;
+        check_hosts(&options, &classes, &program.hostless)?;
     } else {
         check_host_urls(&options, &classes)?;
     }
@@ -159,6 +207,8 @@ fn run_checked(options: Options, program: Program) -> Result<i32, Fatal> {
         env,
         classes,
         shape: program.shape,
+        user_host: program.user_host,
+        on_runner: program.on_runner,
         threads,
         outputs,
     };
@@ -247,11 +297,19 @@ fn check_host_urls(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Re
     Ok(())
 }
 
-/// Every class needs a host (its own or `--host`), and hosts must be valid URLs.
-fn check_hosts(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
+/// Every class needs a host (its own or `--host`), except the `hostless` ones,
+/// and hosts must be valid URLs.
+fn check_hosts(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+    hostless: &[String],
+) -> Result<(), Fatal> {
     let recorder = SharedStats::new().recorder();
     let config = Arc::new(ClientConfig::default());
     for class in classes {
+        if hostless.iter().any(|name| name == class.name()) {
+            continue;
+        }
         let host = options.host.as_deref().or(class.host());
         let Some(host) = host else {
             return Err(Fatal::startup(format!(
@@ -302,6 +360,8 @@ struct Run {
     env: Arc<Environment>,
     classes: Vec<Arc<dyn UserDefinition>>,
     shape: Option<Box<dyn LoadShape>>,
+    user_host: Option<Arc<dyn UserHost>>,
+    on_runner: Vec<OnRunner>,
     threads: usize,
     outputs: Outputs,
 }
@@ -394,12 +454,18 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         env,
         classes,
         shape,
+        user_host,
+        on_runner,
         threads,
         outputs,
     } = run;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner = Runner::new(env.clone(), classes, threads).map_err(Fatal::startup)?;
+    let runner =
+        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for hook in on_runner {
+        hook(&runner);
+    }
     env.events.init.fire(&env);
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
@@ -471,6 +537,9 @@ async fn shut_down(
         }
     });
     background.stop();
+    // As Locust: the test stops (test_stopping, test_stop), then `quitting`
+    // fires, where a listener may still read the results and set the exit code.
+    runner.stop().await;
     env.events.quitting.fire_reversed(env);
     runner.quit().await;
     let meta = report_meta(options, runner.user_classes(), env.stats.start_time());
@@ -527,6 +596,8 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         env,
         classes,
         shape,
+        user_host,
+        on_runner,
         threads,
         outputs,
     } = run;
@@ -538,7 +609,11 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner = Runner::new(env.clone(), classes, threads).map_err(Fatal::startup)?;
+    let runner =
+        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for hook in on_runner {
+        hook(&runner);
+    }
     env.events.init.fire(&env);
     let name_width = stats_name_width();
 

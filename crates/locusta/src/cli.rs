@@ -118,8 +118,9 @@ pub struct Options {
     /// Print this help and exit.
     #[arg(short = 'h', long, action = ArgAction::Help, help_heading = "Common options")]
     pub help: Option<bool>,
-    /// Test file or module (Python locustfiles: not available yet; Rust tests
-    /// register their users in code).
+    /// The Python locustfile to run: a .py file, several separated by commas, or
+    /// a directory of them (Rust test programs register their users in code
+    /// instead).
     #[arg(
         short = 'f',
         long,
@@ -576,13 +577,6 @@ impl Options {
     /// Options given that name a feature this build does not have yet.
     pub fn unavailable(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
-        if self
-            .locustfile
-            .as_deref()
-            .is_some_and(|f| f.ends_with(".py") || f == "-")
-        {
-            missing.push("-f with a Python locustfile");
-        }
         if self.config_users.is_some() {
             missing.push("--config-users");
         }

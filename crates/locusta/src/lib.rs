@@ -21,8 +21,11 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod loader;
 pub mod logging;
 pub mod outputs;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod task_ratio;
 
 use std::collections::HashMap;
@@ -53,6 +56,7 @@ pub struct Locusta {
     classes: Vec<Arc<dyn UserDefinition>>,
     shape: Option<Box<dyn LoadShape>>,
     setup: Vec<app::Setup>,
+    loaders: Vec<Box<dyn loader::LocustfileLoader>>,
     custom_options: Vec<CustomOption>,
 }
 
@@ -78,6 +82,13 @@ impl Locusta {
     /// event listeners (`env.events.test_start.add_listener(…)`).
     pub fn setup(mut self, f: impl FnOnce(&Environment) + 'static) -> Self {
         self.setup.push(Box::new(f));
+        self
+    }
+
+    /// Lets `-f FILE` load users from files this loader handles (the
+    /// `locusta` binary registers the Python loader).
+    pub fn loader(mut self, loader: impl loader::LocustfileLoader + 'static) -> Self {
+        self.loaders.push(Box::new(loader));
         self
     }
 
@@ -139,6 +150,10 @@ impl Locusta {
                 classes: self.classes,
                 shape: self.shape,
                 setup: self.setup,
+                loaders: self.loaders,
+                user_host: None,
+                on_runner: Vec::new(),
+                hostless: Vec::new(),
                 custom_options: self.custom_options,
             },
         )

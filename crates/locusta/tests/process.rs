@@ -91,10 +91,10 @@ fn the_bare_binary_explains_that_it_has_no_users() {
         "{}",
         text(&out.stderr)
     );
-    let out = locusta(&["--headless", "-f", "locustfile.py"]);
+    let out = locusta(&["--headless", "-f", "no-such-locustfile.py"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("not available yet"),
+        text(&out.stderr).contains("Could not find 'no-such-locustfile.py'"),
         "{}",
         text(&out.stderr)
     );

@@ -56,6 +56,63 @@ async fn reconnects_after_the_server_closes_an_idle_connection() {
 }
 
 #[tokio::test]
+async fn a_post_after_the_server_closed_the_idle_connection_goes_on_a_new_one() {
+    // Regression: a non-idempotent request on a connection the server had just
+    // closed used to reach an `unreachable!` instead of being sent or reported.
+    let (closed_tx, mut closed_rx) = mpsc::unbounded_channel();
+    let (addr, accepted) = raw_server(move |mut tcp| {
+        let closed = closed_tx.clone();
+        async move {
+            if read_head(&mut tcp).await.is_some() {
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+            }
+            drop(tcp);
+            let _ = closed.send(());
+        }
+    })
+    .await;
+    let (mut c, records) = client(Some(&format!("http://{addr}")), ClientConfig::default());
+    assert_eq!(c.get("/").send().await.status(), 200);
+    closed_rx.recv().await.unwrap();
+    for i in 1..=3 {
+        let r = c.post("/").body("x").send().await;
+        assert_eq!(r.status(), 200, "POST {i}: {:?}", r.error());
+        closed_rx.recv().await.unwrap();
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 4);
+    assert!(records.lock().unwrap().iter().all(|r| r.error.is_none()));
+}
+
+#[tokio::test]
+async fn a_response_announcing_close_is_not_reused() {
+    // Says `Connection: close` but leaves the socket open for a while: the
+    // client must not send the next request on it.
+    let (addr, accepted) = raw_server(|mut tcp| async move {
+        if read_head(&mut tcp).await.is_some() {
+            let _ = tcp
+                .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+            // A second request on this connection would never be answered.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    })
+    .await;
+    let config = ClientConfig {
+        timeout: Duration::from_secs(2),
+        ..ClientConfig::default()
+    };
+    let (mut c, records) = client(Some(&format!("http://{addr}")), config);
+    for i in 1..=3 {
+        let r = c.get("/").send().await;
+        assert_eq!(r.status(), 200, "request {i}: {:?}", r.error());
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    assert!(records.lock().unwrap().iter().all(|r| r.error.is_none()));
+}
+
+#[tokio::test]
 async fn connection_refused_is_status_zero_with_an_error() {
     // Bind then drop a listener to get a port nothing listens on.
     let port = {

@@ -1,0 +1,130 @@
+//! The `UserHost` seam: a class whose users live elsewhere is ramped, stopped
+//! and counted by the same runner and dispatch as Rust users.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{wait_until, Trace};
+use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
+use locusta_engine::prelude::*;
+use locusta_engine::runner::Runner;
+use parking_lot::Mutex;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A host whose "users" are just counted: it starts and ends them at once
+/// when told, and logs every command.
+#[derive(Default)]
+struct FakeHost {
+    log: Trace,
+    users: Mutex<Vec<HostedUsers>>,
+}
+
+impl UserHost for FakeHost {
+    fn hosts(&self, class: &str) -> bool {
+        class == "Hosted"
+    }
+    fn spawn(&self, class: &str, count: u64, users: &HostedUsers) {
+        self.log.push(format!("spawn {class} {count}"));
+        for _ in 0..count {
+            users.started();
+            self.users.lock().push(users.clone());
+        }
+    }
+    fn stop(&self, class: &str, count: u64, graceful: Option<Duration>) {
+        self.log.push(format!("stop {class} {count} {graceful:?}"));
+        let mut live = self.users.lock();
+        for _ in 0..count.min(live.len() as u64) {
+            if let Some(user) = live.pop() {
+                user.ended();
+            }
+        }
+    }
+    fn kill_all(&self) {
+        self.log.push("kill_all");
+        for user in self.users.lock().drain(..) {
+            user.ended();
+        }
+    }
+}
+
+fn hosted_class(weight: f64) -> Arc<dyn UserDefinition> {
+    Arc::new(HostedClass {
+        name: "Hosted".into(),
+        weight,
+        fixed_count: 0,
+        host: None,
+        task_ratios: Vec::new(),
+    })
+}
+
+#[tokio::test]
+async fn hosted_users_are_dispatched_counted_and_stopped_with_rust_users() {
+    let host = Arc::new(FakeHost::default());
+    let rust = UserClass::<()>::new("Rust")
+        .task(1, async |_: &mut User<()>| {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        })
+        .boxed();
+    let runner = Runner::with_user_host(
+        Arc::new(Environment::default()),
+        vec![hosted_class(3.0), rust],
+        1,
+        Some(host.clone() as Arc<dyn UserHost>),
+    )
+    .expect("runner starts");
+    runner.start(8, 1000.0, None);
+    assert!(wait_until(LIMIT, || runner.user_count() == 8).await);
+    let counts = runner.user_classes_count();
+    assert_eq!(counts["Hosted"], 6);
+    assert_eq!(counts["Rust"], 2);
+    // Ramping down stops the newest hosted users through the host.
+    runner.start(4, 1000.0, None);
+    assert!(wait_until(LIMIT, || runner.user_count() == 4).await);
+    assert_eq!(runner.user_classes_count()["Hosted"], 3);
+    runner.quit().await;
+    assert_eq!(runner.user_count(), 0);
+    let log = host.log.items();
+    let spawned: u64 = log
+        .iter()
+        .filter_map(|l| l.strip_prefix("spawn Hosted "))
+        .map(|n| n.parse::<u64>().expect("count"))
+        .sum();
+    assert_eq!(spawned, 6, "{log:?}");
+    assert!(log.contains(&"stop Hosted 3 None".to_string()), "{log:?}");
+    assert!(
+        log.last().is_some_and(|l| l.starts_with("stop Hosted")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn hosted_users_share_the_iteration_budget_and_stop_test() {
+    let host = Arc::new(FakeHost::default());
+    let env = Environment {
+        iterations: Some(2),
+        ..Environment::default()
+    };
+    let runner = Runner::with_user_host(
+        Arc::new(env),
+        vec![hosted_class(1.0)],
+        1,
+        Some(host.clone() as Arc<dyn UserHost>),
+    )
+    .expect("runner starts");
+    runner.start(1, 10.0, None);
+    assert!(wait_until(LIMIT, || runner.user_count() == 1).await);
+    let users = host.users.lock()[0].clone();
+    assert!(users.take_iteration());
+    assert!(users.take_iteration());
+    assert!(!users.take_iteration(), "the budget is a total");
+    users.request_stop_test("StopTest raised by a Hosted user".into());
+    assert_eq!(
+        runner.finished().as_deref(),
+        Some("StopTest raised by a Hosted user")
+    );
+    runner.quit().await;
+    assert_eq!(runner.user_count(), 0);
+}

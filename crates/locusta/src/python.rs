@@ -1,0 +1,98 @@
+//! The Python locustfile loader (feature `python`): `-f locustfile.py` runs a
+//! Locust-style file in an embedded CPython (see the `locusta-python` crate).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use locusta_engine::host::UserHost;
+
+use crate::app::{Fatal, Program};
+use crate::cli::Options;
+use crate::loader::LocustfileLoader;
+
+/// Loads `*.py` locustfiles.
+pub struct PythonLoader;
+
+impl LocustfileLoader for PythonLoader {
+    /// `file.py`, `a.py,b.py`, or a directory (of `.py` files).
+    fn handles(&self, locustfile: &str) -> bool {
+        locustfile.split(',').all(|part| part.ends_with(".py"))
+            || std::path::Path::new(locustfile).is_dir()
+    }
+
+    fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
+        let settings = locusta_python::Settings {
+            locustfiles: locustfiles(locustfile),
+            host: options.host.clone(),
+            tags: options.tags.clone(),
+            exclude_tags: options.exclude_tags.clone(),
+            parsed_options: parsed_options(options),
+        };
+        let loaded =
+            locusta_python::load(settings).map_err(|message| Fatal { message, code: 1 })?;
+        let host: Arc<dyn UserHost> = loaded.host;
+        Ok(Program {
+            classes: loaded.classes,
+            shape: loaded.shape,
+            setup: Vec::new(),
+            loaders: Vec::new(),
+            user_host: Some(host),
+            on_runner: vec![Box::new(locusta_python::attach)],
+            hostless: loaded.hostless,
+            custom_options: Vec::new(),
+        })
+    }
+}
+
+/// The options a locustfile can read from `environment.parsed_options`, with
+/// Locust's attribute names.
+fn parsed_options(options: &Options) -> serde_json::Value {
+    serde_json::json!({
+        "locustfile": options.locustfile,
+        "host": options.host,
+        "num_users": options.users,
+        "spawn_rate": options.spawn_rate,
+        "run_time": options.run_time.map(|d| d.as_secs()),
+        "headless": options.headless,
+        "tags": options.tags,
+        "exclude_tags": options.exclude_tags,
+        "stop_timeout": options.stop_timeout.as_secs_f64(),
+        "iterations": options.iterations,
+        "loglevel": options.loglevel.as_str(),
+        "user_classes": options.user_classes,
+        "csv_prefix": options.csv_prefix,
+        "json": options.json,
+        "exit_code_on_error": options.exit_code_on_error,
+        "reset_stats": options.reset_stats,
+        "expect_workers": 1,
+    })
+}
+
+/// The files `-f` names: a comma-separated list, where a directory stands for
+/// its `.py` files (not those starting with `_`), in name order.
+fn locustfiles(given: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for part in given.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(part);
+        if !path.is_dir() {
+            files.push(path);
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|file| {
+                file.extension().is_some_and(|ext| ext == "py")
+                    && !file
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| name.starts_with('_'))
+            })
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    files
+}

@@ -1,0 +1,50 @@
+"""FastHttpUser names requests after the URL as passed; HttpUser after the path."""
+from locust import FastHttpUser, HttpUser, SequentialTaskSet, constant, task
+
+
+class Fetch(SequentialTaskSet):
+    @task
+    def absolute(self):
+        self.client.get(self.user.host + "/products")
+
+    @task
+    def relative(self):
+        self.client.get("/products?page=2")
+
+    @task
+    def rest(self):
+        with self.user.rest("GET", "/products/4", name="rest_product") as response:
+            assert response.js["id"] == 4, response.js
+
+    @task
+    def rest_failure(self):
+        with self.user.rest("GET", "/products", name="rest_assert") as response:
+            assert isinstance(response.js, dict), "expected an object,"
+
+
+class Fast(FastHttpUser):
+    wait_time = constant(0)
+    tasks = [Fetch]
+    fixed_count = 1
+
+
+class Slow(HttpUser):
+    wait_time = constant(0)
+    fixed_count = 1
+
+    @task
+    def absolute(self):
+        self.client.get(self.host + "/", name=None)
+        self.client.get(self.host + "/products")
+
+
+class FastStatuses(FastHttpUser):
+    """FastHttpUser's rule: 203 and 302 succeed, 201 too; 205 succeeds, 299 fails."""
+
+    wait_time = constant(0)
+    fixed_count = 1
+
+    @task
+    def statuses(self):
+        self.client.get("/status/203", name="fast_203")
+        self.client.get("/status/299", name="fast_299")

@@ -1,0 +1,6 @@
+from locust import HttpUser
+
+class Base(HttpUser):
+    abstract = True
+
+VALUE = 1

@@ -1,0 +1,6 @@
+from locust import HttpUser, task
+
+class U(HttpUser):
+    @task
+    def t(self)
+        pass

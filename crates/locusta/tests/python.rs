@@ -1,0 +1,824 @@
+//! Python locustfiles run through the real `locusta` binary against the demo
+//! target: the API, the catch_response matrix, events, exceptions, shapes,
+//! custom clients, gevent primitives and broken files.
+#![cfg(feature = "python")]
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// Every run is bounded: a run that does not end by itself within this is a hang.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A locustfile of `examples/`.
+fn example(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A locustfile written for these tests.
+fn locustfile(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/locustfiles")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// `--json` rows by name: (requests, failures).
+    fn rows(&self) -> BTreeMap<String, (u64, u64)> {
+        let start = self.stdout.find("\n[").map_or(0, |i| i + 1);
+        let start = if self.stdout.starts_with('[') {
+            0
+        } else {
+            start
+        };
+        let end = self.stdout.rfind(']').map_or(self.stdout.len(), |i| i + 1);
+        let rows: serde_json::Value = serde_json::from_str(&self.stdout[start..end])
+            .unwrap_or_else(|e| panic!("no JSON in stdout ({e}):\n{}", self.stdout));
+        rows.as_array()
+            .expect("a JSON array")
+            .iter()
+            .map(|row| {
+                (
+                    row["name"].as_str().unwrap_or_default().to_string(),
+                    (
+                        row["num_requests"].as_u64().unwrap_or_default(),
+                        row["num_failures"].as_u64().unwrap_or_default(),
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Runs the binary headless; kills it (and fails) past [`LIMIT`].
+fn locusta(args: &[&str]) -> Run {
+    locusta_with_env(args, &[])
+}
+
+/// As [`locusta`], with extra environment variables.
+fn locusta_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(["--headless"])
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("locusta starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "locusta {args:?} did not end within {LIMIT:?}:\n{}",
+                err.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+#[test]
+fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
+    let target = spawn(TargetConfig::default());
+    let csv_dir = std::env::temp_dir().join(format!("locusta-py-csv-{}", std::process::id()));
+    let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
+    let run = locusta(&[
+        "-f",
+        &example("locustfile.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "6",
+        "-r",
+        "100",
+        "-t",
+        "3",
+        "--json",
+        "--csv",
+        &csv_prefix,
+        "Shopper",
+    ]);
+    let stats_csv = std::fs::read_to_string(format!("{csv_prefix}_stats.csv")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&csv_dir);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        stats_csv.starts_with("Type,Name,Request Count,Failure Count"),
+        "{stats_csv}"
+    );
+    assert!(stats_csv.contains("POST,/login,6,0,"), "{stats_csv}");
+    assert!(stats_csv.contains(",Aggregated,"), "{stats_csv}");
+    let rows = run.rows();
+    // Only the class named on the command line ran: one login per shopper.
+    assert_eq!(rows.get("/login"), Some(&(6, 0)), "{rows:?}");
+    assert!(!rows.contains_key("/"), "Visitor ran: {rows:?}");
+    for (name, (requests, failures)) in &rows {
+        assert_eq!(*failures, 0, "{name} failed: {}", run.stderr);
+        assert!(*requests > 0);
+    }
+    assert!(rows.contains_key("/products/[id]"), "{rows:?}");
+    assert!(
+        run.stderr.contains(r#"All users spawned: {"Shopper": 6}"#),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn catch_response_naming_and_the_response_api_behave_as_in_locust() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("catch_response.py"),
+        "-H",
+        &target.url(),
+        "-i",
+        "9",
+        "--json",
+        "Checker",
+    ]);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "failures give exit code 1: {}",
+        run.stderr
+    );
+    let rows = run.rows();
+    let expected: BTreeMap<String, (u64, u64)> = [
+        ("success_on_404", (1, 0)),
+        ("failure_on_200", (1, 1)),
+        ("last_call_wins", (1, 0)),
+        ("response_error", (1, 1)),
+        ("default_rule", (1, 1)),
+        ("renamed_in_block", (1, 0)),
+        ("grouped", (2, 0)),
+        ("refused", (1, 1)),
+        ("redirected", (1, 0)),
+    ]
+    .into_iter()
+    .map(|(name, counts)| (name.to_string(), counts))
+    .collect();
+    assert_eq!(rows, expected, "{}", run.stderr);
+    assert!(run.stdout.contains("RESPONSE_API_OK OK"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("GET failure_on_200: wrong content"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("GET response_error: ResponseError('raised in the block')"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Traceback"), "{}", run.stderr);
+
+    // An exception other than ResponseError, without a decision: not reported.
+    let run = locusta(&[
+        "-f",
+        &locustfile("catch_response.py"),
+        "-H",
+        &target.url(),
+        "-i",
+        "3",
+        "--json",
+        "Unreported",
+    ]);
+    assert_eq!(run.code, Some(1), "the task errors count: {}", run.stderr);
+    assert!(!run.rows().contains_key("unreported"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("ValueError: raised in the block"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn events_fire_in_order_and_exceptions_have_their_effects() {
+    let target = spawn(TargetConfig::default());
+    let csv_dir = std::env::temp_dir().join(format!("locusta-py-events-{}", std::process::id()));
+    let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
+    let run = locusta(&[
+        "-f",
+        &locustfile("lifecycle.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "5",
+        "-r",
+        "100",
+        "-t",
+        "2",
+        "-E",
+        "never",
+        "--json",
+        "--csv",
+        &csv_prefix,
+    ]);
+    let exceptions =
+        std::fs::read_to_string(format!("{csv_prefix}_exceptions.csv")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&csv_dir);
+    // The quitting listener sets environment.process_exit_code.
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    // Task errors are in the exceptions table with their Python traceback.
+    assert!(
+        exceptions.contains("ValueError: boom in a task"),
+        "{exceptions}"
+    );
+    assert!(exceptions.contains("lifecycle.py"), "{exceptions}");
+    let events: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("EVENT "))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "init:5:ready",
+            "test_start",
+            "spawning_complete:5",
+            "test_stopping",
+            "test_stop",
+            "quitting",
+            "quit:3"
+        ],
+        "{}",
+        run.stderr
+    );
+    let rows = run.rows();
+    // The sequential journey ran once, then StopUser ended that user.
+    assert_eq!(rows.get("step1"), Some(&(1, 0)), "{rows:?}");
+    assert_eq!(rows.get("step2"), Some(&(1, 0)), "{rows:?}");
+    // interrupt() left the nested set (its on_stop ran) and re-entered it.
+    let entered = rows["set_start"].0;
+    assert!(entered > 1, "{rows:?}");
+    assert!(rows["set_stop"].0 >= entered - 1, "{rows:?}");
+    assert!(rows["in_set"].0 >= entered - 1, "{rows:?}");
+    // The user's on_stop ran when the test stopped.
+    assert_eq!(rows.get("user_stop"), Some(&(1, 0)), "{rows:?}");
+    // -E never removed the tagged task.
+    assert!(!rows.contains_key("excluded_by_tag"), "{rows:?}");
+    // RescheduleTask still waited; the manual fire was recorded.
+    assert!(rows.contains_key("reschedule"), "{rows:?}");
+    // A raising task: logged with the Python traceback, user_error fired, the user went on.
+    assert!(rows["before_boom"].0 > 1, "{rows:?}");
+    assert!(run.stdout.contains("USER_ERROR ValueError boom in a task"));
+    assert!(
+        run.stderr.contains("lifecycle.py\", line"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("ValueError: boom in a task"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("<locusta>"), "{}", run.stderr);
+    // An error in on_start ends that user: no task, no on_stop.
+    assert!(
+        run.stderr.contains("RuntimeError: cannot log in"),
+        "{}",
+        run.stderr
+    );
+    assert!(!rows.contains_key("never_runs"), "{rows:?}");
+    assert!(!rows.contains_key("never_stops"), "{rows:?}");
+}
+
+#[test]
+fn a_staged_shape_drives_the_runner_and_ends_the_test() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&["-f", &example("shape.py"), "-H", &target.url(), "-t", "30"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(r#"All users spawned: {"Reader": 1, "Writer": 1} (2 total users)"#),
+        "{}",
+        run.stderr
+    );
+    // The second stage restricts the classes: the writer is ramped out.
+    assert!(
+        run.stderr
+            .contains(r#"All users spawned: {"Reader": 4, "Writer": 0} (4 total users)"#)
+            || run
+                .stderr
+                .contains(r#"All users spawned: {"Reader": 3, "Writer": 1} (4 total users)"#),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Shape test completed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("TICK 4 2"), "{}", run.stdout);
+}
+
+#[test]
+fn a_custom_client_reports_with_events_request() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &example("xmlrpc_client.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let rows = run.rows();
+    let (calls, failures) = rows["get_time"];
+    assert!(calls > 0 && calls == failures, "{rows:?}");
+    let (measured, measured_failures) = rows["measured"];
+    assert!(measured > 0 && measured_failures == 0, "{rows:?}");
+    assert!(
+        run.stderr.contains("xmlrpc get_time: <ProtocolError"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("LISTENER_SAW True"), "{}", run.stdout);
+}
+
+#[test]
+fn gevent_primitives_work_inside_tasks() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("concurrency.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-t",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(rows["pooled"].0 >= 3 && rows["pooled"].1 == 0, "{rows:?}");
+    assert!(
+        rows["/products"].0 > 0 && rows["/products"].1 == 0,
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn a_graceful_stop_lets_the_running_task_finish() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("stopping.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "1",
+        "-t",
+        "1",
+        "--stop-timeout",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert_eq!(rows.get("task_started"), Some(&(1, 0)), "{rows:?}");
+    assert_eq!(rows.get("task_finished"), Some(&(1, 0)), "{rows:?}");
+    assert_eq!(rows.get("on_stop"), Some(&(1, 0)), "{rows:?}");
+
+    // Without a stop timeout the user is killed mid-task; on_stop still runs.
+    let run = locusta(&[
+        "-f",
+        &locustfile("stopping.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "1",
+        "-t",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(!rows.contains_key("task_finished"), "{rows:?}");
+    assert_eq!(rows.get("on_stop"), Some(&(1, 0)), "{rows:?}");
+}
+
+#[test]
+fn stop_test_in_a_task_ends_the_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("stop_test.py"),
+        "-H",
+        &target.url(),
+        "-t",
+        "30",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("StopTest raised by a Checker user, shutting down"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn tags_and_iterations_select_and_count_tasks() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &example("locustfile.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-T",
+        "cart",
+        "-i",
+        "6",
+        "--json",
+        "Shopper",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(!rows.contains_key("/products"), "{rows:?}");
+    let added = rows.get("/cart").map_or(0, |r| r.0);
+    let checkouts = rows.get("/checkout").map_or(0, |r| r.0);
+    assert!(added > 0 || checkouts > 0, "{rows:?}");
+    assert!(run.stderr.contains("6 iterations done"), "{}", run.stderr);
+}
+
+#[test]
+fn broken_locustfiles_get_clear_messages_and_exit_code_1() {
+    let cases = [
+        ("syntax_error.py", "syntax_error.py\", line 5"),
+        ("syntax_error.py", "SyntaxError: expected ':'"),
+        (
+            "import_error.py",
+            "ModuleNotFoundError: No module named 'no_such_module_for_locusta'",
+        ),
+        ("import_error.py", "import_error.py\", line 1, in <module>"),
+        ("no_users.py", "No User class found!"),
+        ("bad_wait_time.py", "Slow.wait_time must be a function"),
+        ("no_host.py", "You must specify the base host"),
+        ("missing_file.py", "Could not find"),
+    ];
+    for (file, message) in cases {
+        let run = locusta(&["-f", &locustfile(file), "-u", "1", "-t", "5"]);
+        assert_eq!(run.code, Some(1), "{file}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{file}: {}", run.stderr);
+    }
+    let run = locusta(&[
+        "-f",
+        &locustfile("stop_test.py"),
+        "-H",
+        "http://127.0.0.1:1",
+        "NoSuchUser",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Unknown User(s): NoSuchUser"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn markov_sets_plain_functions_and_custom_waits_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("markov.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    let first = rows["markov_first"].0;
+    let second = rows["markov_second"].0;
+    let third = rows.get("markov_third").map_or(0, |r| r.0);
+    // first -> second always; second -> first or third; third -> first.
+    assert!(second > 2, "{rows:?}");
+    assert!(first.abs_diff(second) <= 1, "{rows:?}");
+    assert!(third < second, "{rows:?}");
+    assert!(rows["plain_function"].0 > 0, "{rows:?}");
+}
+
+#[test]
+fn python_classes_are_listed_with_their_task_ratios() {
+    let example = example("locustfile.py");
+    let example = example.as_str();
+    let run = locusta(&["-f", example, "--list"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Available Users:\n    Shopper\n    Visitor"),
+        "{}",
+        run.stdout
+    );
+    let run = locusta(&["-f", example, "--show-task-ratio"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains(" - Shopper: 75.0%"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("     - browse: 45.5%"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn request_listeners_receive_locusts_arguments() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("request_listener.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "1",
+        "-i",
+        "3",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("REQUEST "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "REQUEST GET /products float True 200 [('step', 1), ('user', 'u1')] NoneType True True",
+            "REQUEST GET /status/404 float False 404 [('user', 'u1')] HTTPError True True",
+            "REQUEST GET caught float True 200 [('user', 'u1')] CatchResponseError True -",
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fast_http_user_names_requests_after_the_url_and_has_rest() {
+    let target = spawn(TargetConfig::default());
+    let url = target.url();
+    let run = locusta(&[
+        "-f",
+        &locustfile("fasthttp.py"),
+        "-H",
+        &url,
+        "-u",
+        "3",
+        "-r",
+        "100",
+        "-t",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let rows = run.rows();
+    // FastHttpUser: the URL as passed; HttpUser: the path.
+    assert!(rows.contains_key(&format!("{url}/products")), "{rows:?}");
+    assert!(rows.contains_key("/products?page=2"), "{rows:?}");
+    assert!(rows.contains_key("/"), "{rows:?}");
+    assert_eq!(rows["rest_product"].1, 0, "{rows:?}");
+    // Every one failed (one cut by the end of the test is not reported at all).
+    let (requests, failures) = rows["rest_assert"];
+    assert!(requests > 1 && failures == requests, "{rows:?}");
+    assert!(
+        run.stderr
+            .contains("GET rest_assert: expected an object, response was ["),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_greenlet_can_stop_the_test_on_a_threshold() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("threshold.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "2",
+        "-r",
+        "100",
+        "-t",
+        "30",
+    ]);
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert!(run.stdout.contains("THRESHOLD 1.0"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("STATS True True True True [('/status/500', 'GET')]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("runner.quit() called, shutting down"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn test_data_credentials_bodies_headers_and_auth_reach_the_server() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("test_data.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "3",
+        "-r",
+        "100",
+        "-i",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert_eq!(rows.get("/login"), Some(&(3, 0)), "{rows:?}");
+    for name in ["headers", "auth", "multipart", "raw", "add", "cart"] {
+        let (requests, failures) = rows[name];
+        assert!(
+            requests > 0 && failures == 0,
+            "{name}: {rows:?}\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
+    let target = spawn(TargetConfig::default());
+    // A `locust` package that breaks when imported, first on sys.path.
+    let shadow = std::env::temp_dir().join(format!("locusta-shadow-{}", std::process::id()));
+    std::fs::create_dir_all(shadow.join("locust")).expect("temp dir");
+    std::fs::write(
+        shadow.join("locust/__init__.py"),
+        "raise ImportError('the real locust was imported')\n",
+    )
+    .expect("write");
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("request_listener.py"),
+            "-H",
+            &target.url(),
+            "-u",
+            "1",
+            "-i",
+            "1",
+        ],
+        &[("PYTHONPATH", shadow.to_str().expect("utf-8 path"))],
+    );
+    let _ = std::fs::remove_dir_all(&shadow);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("REQUEST GET /products"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_exception_in_an_event_listener_gives_exit_code_2() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("listener_error.py"),
+        "-H",
+        &target.url(),
+        "-i",
+        "2",
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Uncaught exception in event handler"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("RuntimeError: listener broke"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("listener_error.py\", line 7"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_plain_user_needs_no_host() {
+    let run = locusta(&["-f", &locustfile("hostless.py"), "-i", "3", "--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.rows().get("plain"), Some(&(3, 0)), "{}", run.stdout);
+}
+
+#[test]
+fn several_locustfiles_or_a_directory_are_loaded_together() {
+    let dir = std::env::temp_dir().join(format!("locusta-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::copy(locustfile("hostless.py"), dir.join("a.py")).expect("copy");
+    std::fs::write(
+        dir.join("b.py"),
+        "from locust import User, constant, events, task\n\n\
+         class Other(User):\n    wait_time = constant(0.01)\n\n    @task\n    def t(self):\n        \
+         events.request.fire(request_type='x', name='other', response_time=1, response_length=0)\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("_helper.py"),
+        "raise ImportError('not a locustfile')\n",
+    )
+    .expect("write");
+    let listed = locusta(&["-f", dir.to_str().expect("utf-8 path"), "--list"]);
+    let a = dir.join("a.py");
+    let b = dir.join("b.py");
+    let both = format!("{},{}", a.display(), b.display());
+    let run = locusta(&["-f", &both, "-u", "2", "-r", "100", "-i", "6", "--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+    assert!(
+        listed
+            .stdout
+            .contains("Available Users:\n    Plain\n    Other"),
+        "{}",
+        listed.stdout
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(
+        rows.contains_key("plain") && rows.contains_key("other"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn sys_exit_in_a_task_ends_the_test_with_its_code() {
+    let run = locusta(&["-f", &locustfile("exiting.py"), "-t", "30"]);
+    assert_eq!(run.code, Some(7), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("sys.exit() called by a user of class Exiting, shutting down"),
+        "{}",
+        run.stderr
+    );
+}

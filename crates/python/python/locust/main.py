@@ -1,0 +1,392 @@
+"""locusta's side of the Python thread: loads the locustfile, then runs the
+gevent hub, where users live as greenlets and the mailbox is drained."""
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+import traceback
+import types
+
+import gevent
+import gevent.event
+from gevent import GreenletExit
+
+import locusta as _native
+
+from locust import clients
+from locust.env import Environment
+from locust.event import format_user_traceback
+from locust.exception import StopTest
+from locust.shape import LoadTestShape
+from locust.task import STOPPING, WAITING, TaskSet
+from locust.contrib.fasthttp import FastHttpUser
+from locust.users import HttpUser, User
+
+_environment = None
+_classes = {}
+_shape = None
+# Live users per class name, oldest first.
+_users = {}
+# Users told to stop gracefully that have not ended yet.
+_stopping = set()
+
+
+class _RustLogHandler(logging.Handler):
+    """Sends Python log records to locusta's logger."""
+
+    def emit(self, record):
+        try:
+            _native.log(record.levelno, record.name, self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never raise
+            pass
+
+
+def _install_logging(level):
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = _RustLogHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _import_error(path, error):
+    """The traceback of an import error, without the frames of the import machinery."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith("<frozen") and not frame.filename.startswith("<locusta>")
+    ]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return f"Could not import the locustfile '{path}':\n" + "".join(lines).rstrip()
+
+
+def _filter_tasks(holder, tags, exclude_tags, seen):
+    """Keeps the tasks that pass --tags/--exclude-tags, recursively."""
+    kept = []
+    for entry in holder.tasks:
+        if entry in seen:
+            if seen[entry]:
+                kept.append(entry)
+            continue
+        if isinstance(entry, type) and issubclass(entry, TaskSet):
+            _filter_tasks(entry, tags, exclude_tags, seen)
+            passing = len(entry.tasks) > 0
+        else:
+            entry_tags = getattr(entry, "locust_tag_set", set())
+            passing = True
+            if tags is not None:
+                passing = passing and bool(entry_tags & tags)
+            if exclude_tags is not None:
+                passing = passing and not (entry_tags & exclude_tags)
+        seen[entry] = passing
+        if passing:
+            kept.append(entry)
+    holder.tasks = kept
+    holder._tags_filtered = True
+
+
+def _task_name(entry):
+    return getattr(entry, "__name__", repr(entry))
+
+
+def _ratios(tasks):
+    counts = {}
+    for entry in tasks:
+        counts[entry] = counts.get(entry, 0) + 1
+    total = len(tasks)
+    result = []
+    for entry, count in counts.items():
+        children = entry.tasks if isinstance(entry, type) and issubclass(entry, TaskSet) else []
+        result.append((_task_name(entry), count / total, _ratios(children)))
+    return result
+
+
+def _import_locustfile(given):
+    """Imports one locustfile as a module named after the file; an error text if it fails."""
+    path = os.path.abspath(given)
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    module_name = os.path.splitext(os.path.basename(path))[0]
+    if module_name == "locust":
+        return "The locustfile must not be named locust.py: it would hide the locust package. Rename it (e.g. locustfile.py)."
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except BaseException as error:  # noqa: BLE001 - SystemExit too: report, never hang
+        return _import_error(given, error)
+    return module
+
+
+def load(options):
+    """Imports the locustfiles; returns (classes, has_shape), or an error text."""
+    global _environment, _shape
+    parsed = json.loads(options["parsed_options"] or "{}")
+    loglevel = str(parsed.get("loglevel") or "INFO").upper()
+    levels = {"OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG}
+    _install_logging(levels.get(loglevel) or getattr(logging, loglevel, logging.INFO))
+    _environment = Environment(
+        host=options["host"],
+        tags=options["tags"],
+        exclude_tags=options["exclude_tags"],
+        parsed_options=types.SimpleNamespace(**parsed),
+        stop_timeout=parsed.get("stop_timeout"),
+    )
+    _environment.create_local_runner()
+    modules = []
+    for given in options["locustfiles"]:
+        module = _import_locustfile(given)
+        if isinstance(module, str):
+            return module
+        modules.append(module)
+
+    found = []
+    shapes = []
+    for module in modules:
+        for value in vars(module).values():
+            if not isinstance(value, type):
+                continue
+            if issubclass(value, User) and not value.abstract and value not in found:
+                found.append(value)
+            elif issubclass(value, LoadTestShape) and not value.abstract and value not in shapes:
+                shapes.append(value)
+    names = {}
+    for cls in found:
+        if cls.__name__ in names:
+            return f"Duplicate user class names: {cls.fullname()} is defined in both {names[cls.__name__].fullname()} and {cls.fullname()}"
+        names[cls.__name__] = cls
+        if not callable(cls.wait_time):
+            return (
+                f"{cls.__name__}.wait_time must be a function (e.g. wait_time = between(1, 5)), "
+                f"not {cls.wait_time!r}"
+            )
+    tags = set(options["tags"]) if options["tags"] is not None else None
+    exclude = set(options["exclude_tags"]) if options["exclude_tags"] is not None else None
+    if tags is not None or exclude is not None:
+        seen = {}
+        for cls in found:
+            _filter_tasks(cls, tags, exclude, seen)
+            if not cls.tasks:
+                logging.warning("%s had no tasks left after filtering, instantiating it will fail!", cls.__name__)
+    for cls in found:
+        _classes[cls.__name__] = cls
+        _users[cls.__name__] = []
+    _environment.user_classes = found
+    if shapes:
+        try:
+            _shape = shapes[0]()
+        except Exception as error:  # noqa: BLE001
+            return f"Could not create the load shape {shapes[0].__name__}: {error!r}"
+        _shape.runner = _environment.runner
+        _environment.shape_class = _shape
+    described = [
+        {
+            "name": cls.__name__,
+            "weight": float(cls.weight),
+            "fixed_count": int(cls.fixed_count),
+            "host": cls.host,
+            "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
+            "tasks": _ratios(cls.tasks),
+        }
+        for cls in found
+    ]
+    return (described, _shape is not None)
+
+
+def _run_user(user, class_name):
+    try:
+        user.run()
+    except GreenletExit:
+        pass
+    except StopTest:
+        user._hosted.stop_test(f"StopTest raised by a {class_name} user")
+    except SystemExit as exit_request:
+        # sys.exit() in user code ends the test (with every report written).
+        _request_exit(exit_request, f"a user of class {class_name}")
+    except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
+        user._task_error(user, error)
+    finally:
+        live = _users.get(class_name)
+        if live is not None and user in live:
+            live.remove(user)
+        _stopping.discard(user)
+        user._hosted.ended()
+
+
+def _request_exit(exit_request, where):
+    """sys.exit(code) in user code: the test ends and the process exits with that code."""
+    code = exit_request.code
+    if isinstance(code, int):
+        _native.set_exit_code(code)
+    elif code is not None:
+        logging.error("%s", code)
+        _native.set_exit_code(1)
+    _native.quit(f"sys.exit() called by {where}")
+
+
+def _spawn(class_name, count, hosted):
+    cls = _classes[class_name]
+    if _environment.host:
+        # As Locust: --host is every class's host.
+        cls.host = _environment.host
+    for _ in range(count):
+        try:
+            user = cls(_environment)
+        except Exception as error:  # noqa: BLE001
+            text = format_user_traceback(error)
+            logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
+            _native.log_exception(repr(error), text)
+            continue
+        if not hasattr(user, "_state"):
+            message = f"{class_name}.__init__ must call super().__init__(environment)"
+            logging.error("%s", message)
+            _native.log_exception(message, message)
+            continue
+        user._hosted = hosted
+        user._limited = hosted.limited
+        user._user_id = hosted.started()
+        _users[class_name].append(user)
+        user._greenlet = gevent.spawn(_run_user, user, class_name)
+
+
+def _stop(class_name, count, graceful):
+    live = _users.get(class_name, [])
+    chosen = live[max(0, len(live) - count):] if count < len(live) else list(live)
+    del live[len(live) - len(chosen):]
+    if graceful is None:
+        for user in chosen:
+            user._greenlet.kill(block=False)
+        return
+    survivors = []
+    for user in chosen:
+        if user._state == WAITING or user._state is None:
+            user._greenlet.kill(block=False)
+        else:
+            user._state = STOPPING
+            survivors.append(user)
+            _stopping.add(user)
+    if survivors:
+        gevent.spawn_later(graceful, _kill_survivors, survivors)
+
+
+def _kill_survivors(users):
+    for user in users:
+        if not user._greenlet.dead:
+            user._greenlet.kill(block=False)
+
+
+def _kill_all():
+    for live in _users.values():
+        for user in list(live):
+            user._greenlet.kill(block=False)
+        live.clear()
+    for user in list(_stopping):
+        user._greenlet.kill(block=False)
+
+
+def _fire(name, kwargs, answer):
+    env = _environment
+    try:
+        hook = getattr(env.events, name)
+        if name == "init":
+            hook.fire(environment=env, runner=env.runner, web_ui=None)
+        elif name in ("test_start", "test_stopping", "test_stop"):
+            if name == "test_start" and _shape is not None:
+                _shape.reset_time()
+            hook.fire(environment=env)
+        elif name == "quitting":
+            hook.fire(reverse=True, environment=env)
+        elif name == "spawning_complete":
+            hook.fire(user_count=int(kwargs["user_count"]))
+        elif name == "quit":
+            hook.fire(exit_code=int(kwargs["exit_code"]))
+        elif name == "usage_monitor":
+            hook.fire(environment=env, cpu_usage=kwargs["cpu_usage"], memory_usage=int(kwargs["memory_usage"]))
+        elif name == "cpu_warning":
+            hook.fire(environment=env, cpu_usage=kwargs["cpu_usage"])
+        else:
+            hook.fire()
+    except StopTest:
+        _native.quit(f"StopTest raised in a {name} listener")
+    except SystemExit as exit_request:
+        _request_exit(exit_request, f"a listener of {name}")
+    except Exception as error:  # noqa: BLE001
+        logging.error("Uncaught exception in event handler: \n%s", format_user_traceback(error))
+        _native.unhandled_error()
+    finally:
+        # The process may end right after the last event: nothing printed is lost.
+        _flush_output()
+        answer.send()
+
+
+def _flush_output():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stream is not our problem
+            pass
+
+
+def _tick(run_time, user_count, answer):
+    result = None
+    try:
+        _shape._user_count = user_count
+        tick = _shape.tick()
+        if tick is not None:
+            if len(tick) == 2:
+                users, rate = tick
+                classes = None
+            else:
+                users, rate, classes = tick
+                if classes is not None:
+                    classes = [c.__name__ if isinstance(c, type) else str(c) for c in classes]
+            result = (int(users), float(rate), classes)
+    except Exception as error:  # noqa: BLE001 - a broken shape ends the test, with its traceback
+        logging.error("The load shape's tick() raised; stopping the test:\n%s", format_user_traceback(error))
+        _native.unhandled_error()
+    finally:
+        answer.send(result)
+
+
+def _on_mailbox():
+    completed, commands = _native.drain()
+    if completed:
+        clients._deliver(completed)
+    for command in commands:
+        kind = command[0]
+        try:
+            if kind == "spawn":
+                _spawn(command[1], command[2], command[3])
+            elif kind == "stop":
+                _stop(command[1], command[2], command[3])
+            elif kind == "kill_all":
+                _kill_all()
+            elif kind == "event":
+                gevent.spawn(_fire, command[1], command[2], command[3])
+            elif kind == "shape":
+                gevent.spawn(_tick, command[1], command[2], command[3])
+        except Exception:  # noqa: BLE001
+            logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
+
+
+def serve():
+    """Runs the hub: watches the mailbox and never returns."""
+    watcher = gevent.get_hub().loop.io(_native.mailbox_fd(), 1)
+    watcher.start(_on_mailbox)
+    forever = gevent.event.Event()
+    while True:
+        try:
+            forever.wait()
+        except SystemExit as exit_request:
+            # gevent hands a greenlet's SystemExit to this (main) greenlet.
+            _request_exit(exit_request, "a greenlet")
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,156 @@
+"""User and HttpUser (locusta's implementation of Locust's classes)."""
+
+import logging
+from contextlib import contextmanager
+
+from gevent import GreenletExit
+
+import locusta as _native
+
+from locust.clients import HttpSession, rest as _rest
+from locust.event import format_user_traceback
+from locust.exception import LocustError, StopTest, StopUser
+from locust.task import RUNNING, STOPPING, WAITING, DefaultTaskSet, TaskHolderMeta
+from locust.wait_time import constant
+
+
+class UserMeta(TaskHolderMeta):
+    """Builds the tasks list; classes that do not set `abstract` are concrete."""
+
+
+class User(metaclass=UserMeta):
+    """A simulated user: runs its tasks, waiting `wait_time` after each."""
+
+    host = None
+    min_wait = None
+    max_wait = None
+    wait_time = constant(0)
+    wait_function = None
+    tasks = []
+    weight = 1
+    fixed_count = 0
+    abstract = True
+
+    def __init__(self, environment):
+        self.environment = environment
+        self._state = None
+        self._greenlet = None
+        self._hosted = None
+        self._limited = False
+        self._taskset_instance = None
+        self._user_id = None
+
+    def on_start(self):
+        """Runs when the user starts."""
+
+    def on_stop(self):
+        """Runs when the user stops."""
+
+    def context(self):
+        """Merged into every request event's context."""
+        return {}
+
+    def wait(self):
+        """Sleeps wait_time() (as a task set does)."""
+        self._taskset_instance.wait()
+
+    def _take_iteration(self):
+        return not self._limited or self._hosted.take_iteration()
+
+    def run(self):
+        """on_start, the task loop, then on_stop (when stopped or killed)."""
+        self._state = RUNNING
+        self._taskset_instance = DefaultTaskSet(self)
+        try:
+            try:
+                self.on_start()
+            except (GreenletExit, StopUser, StopTest):
+                raise
+            except Exception as error:
+                # As Locust: the user ends, without on_stop, and is not replaced.
+                self._task_error(self, error, location="on_start")
+                return
+            self._taskset_instance.run()
+        except (GreenletExit, StopUser):
+            self._stop_handler()
+        except StopTest:
+            self._stop_handler()
+            if self._hosted is not None:
+                self._hosted.stop_test(f"StopTest raised by a {type(self).__name__} user")
+
+    def _stop_handler(self):
+        self._state = STOPPING
+        try:
+            self.on_stop()
+        except (GreenletExit, StopUser, StopTest):
+            pass
+        except Exception as error:
+            self._task_error(self, error, location="on_stop")
+
+    def _task_error(self, instance, error, location=None):
+        """An unhandled exception in user code: logged with its traceback,
+        added to the exceptions table, fired as user_error; the user goes on."""
+        tb = error.__traceback__
+        text = format_user_traceback(error)
+        logging.error("%s\n%s", error, text)
+        where = location or getattr(instance, "_current_task_name", None) or type(instance).__name__
+        _native.log_exception(
+            f"{type(error).__name__}: {error}" if str(error) else repr(error),
+            text,
+            type(self).__name__,
+            where,
+        )
+        self.environment.events.user_error.fire(user_instance=instance, exception=error, tb=tb)
+
+    def start(self, group=None):
+        """Starts this user in a greenlet (run_single_user and tests)."""
+        import gevent
+
+        self._greenlet = gevent.spawn(self.run)
+        return self._greenlet
+
+    def stop(self, force=False):
+        """Stops the user: kills it (force, or when waiting) or lets it finish its task."""
+        if force or self._state == WAITING or self._state is None:
+            if self._greenlet is not None:
+                self._greenlet.kill(block=False)
+            return True
+        self._state = STOPPING
+        return False
+
+    @classmethod
+    def fullname(cls):
+        """The module-qualified class name."""
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    @classmethod
+    def json(cls):
+        """The class's settings, as the web UI shows them."""
+        return {
+            "host": cls.host,
+            "weight": cls.weight,
+            "fixed_count": cls.fixed_count,
+            "tasks": [getattr(t, "__name__", repr(t)) for t in cls.tasks],
+        }
+
+
+class HttpUser(User):
+    """A user with `self.client`, an HttpSession for the class's host."""
+
+    abstract = True
+    pool_manager = None
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        host = environment.host or self.host
+        if host is None:
+            raise LocustError(
+                "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option."
+            )
+        self.client = HttpSession(base_url=host, request_event=environment.events.request, user=self)
+
+    @contextmanager
+    def rest(self, method, url, headers=None, **kwargs):
+        """A JSON request with `response.js` and failures from assertions."""
+        with _rest(self.client, method, url, headers=headers, **kwargs) as response:
+            yield response

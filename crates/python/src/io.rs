@@ -1,0 +1,278 @@
+//! The I/O thread: every Python user's HTTP requests run here, on one tokio
+//! runtime, with locusta's Rust client. A greenlet queues a request and yields
+//! to the hub; the finished response goes back through the [`Mailbox`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use locusta_http::cookie_store::CookieStore;
+use locusta_http::{Bytes, ClientConfig, HttpClient, Method, Multipart, Response};
+use locusta_stats::{Recorder, RequestRecord};
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::mailbox::{Mailbox, Message, Outcome};
+
+/// A request body, as the Python side described it.
+pub(crate) enum Body {
+    None,
+    /// Raw bytes, with a Content-Type when one is implied (JSON).
+    Raw(Bytes, Option<&'static str>),
+    /// `application/x-www-form-urlencoded` pairs.
+    Form(Vec<(String, String)>),
+    /// `multipart/form-data`.
+    Multipart(Multipart),
+}
+
+/// One request, fully described (owned: it crosses to the I/O thread).
+pub(crate) struct PreparedRequest {
+    pub method: Method,
+    pub url: String,
+    pub name: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub body: Body,
+    pub basic_auth: Option<(String, String)>,
+    pub timeout: Option<Duration>,
+    pub allow_redirects: Option<bool>,
+    pub catch: bool,
+    /// FastHttpUser's success rule instead of HttpUser's.
+    pub fast: bool,
+}
+
+/// One Python user's HTTP clients: the main one (its cookie jar and
+/// keep-alive connections), and spares for requests the user runs
+/// concurrently (from greenlets it spawned) while the main one is busy. A
+/// spare starts each request with a copy of the main jar (cookies a spare's
+/// response sets stay in that spare).
+pub(crate) struct UserClients {
+    main: Mutex<Option<HttpClient>>,
+    spares: Mutex<Vec<HttpClient>>,
+    /// The main jar as of its last change (a response that set cookies, or
+    /// Python setting them): what a spare client starts each request with.
+    jar: Mutex<Option<CookieStore>>,
+    host: Option<String>,
+    config: Arc<ClientConfig>,
+    /// Where requests are reported (the test's statistics), by locusta's
+    /// rules: the clients send without reporting.
+    recorder: Recorder,
+}
+
+impl UserClients {
+    /// The clients of a new user; fails on an invalid host. Requests are
+    /// reported to `recorder` by locusta's rules (Locust's, per client kind).
+    pub(crate) fn new(
+        host: Option<String>,
+        config: Arc<ClientConfig>,
+        recorder: Recorder,
+    ) -> Result<UserClients, String> {
+        let main = HttpClient::new(host.as_deref(), config.clone(), recorder.clone())
+            .map_err(|e| e.to_string())?;
+        Ok(UserClients {
+            main: Mutex::new(Some(main)),
+            spares: Mutex::new(Vec::new()),
+            jar: Mutex::new(None),
+            host,
+            config,
+            recorder,
+        })
+    }
+
+    /// Runs `f` with the main client when it is idle (cookie access from Python).
+    pub(crate) fn with_main<T>(&self, f: impl FnOnce(&mut HttpClient) -> T) -> Option<T> {
+        self.main.lock().as_mut().map(f)
+    }
+
+    /// Runs `f`, which changes the main client's cookies, and keeps the jar
+    /// for spare clients.
+    pub(crate) fn change_cookies<T>(&self, f: impl FnOnce(&mut HttpClient) -> T) -> Option<T> {
+        let mut main = self.main.lock();
+        let client = main.as_mut()?;
+        let result = f(client);
+        *self.jar.lock() = Some(client.cookies().clone());
+        Some(result)
+    }
+
+    fn take(&self) -> (HttpClient, bool) {
+        if let Some(client) = self.main.lock().take() {
+            return (client, true);
+        }
+        let spare = self.spares.lock().pop();
+        let mut spare = spare.unwrap_or_else(|| {
+            HttpClient::new(
+                self.host.as_deref(),
+                self.config.clone(),
+                self.recorder.clone(),
+            )
+            .or_else(|_| HttpClient::new(None, self.config.clone(), self.recorder.clone()))
+            .expect("a client without a host can always be built")
+        });
+        if let Some(jar) = self.jar.lock().as_ref() {
+            *spare.cookies_mut() = jar.clone();
+        }
+        (spare, false)
+    }
+
+    fn give_back(&self, client: HttpClient, main: bool, set_cookies: bool) {
+        if main {
+            if set_cookies {
+                *self.jar.lock() = Some(client.cookies().clone());
+            }
+            *self.main.lock() = Some(client);
+        } else {
+            self.spares.lock().push(client);
+        }
+    }
+}
+
+struct Job {
+    clients: Arc<UserClients>,
+    request: PreparedRequest,
+    id: u64,
+}
+
+/// The handle the Python thread queues requests with.
+pub(crate) struct IoThread {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl IoThread {
+    /// Starts the I/O thread; completions go to `mailbox`.
+    pub(crate) fn start(mailbox: Arc<Mailbox>) -> std::io::Result<IoThread> {
+        let (jobs, mut inbox) = mpsc::unbounded_channel::<Job>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("locusta-python-io".into())
+            .spawn(move || {
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, async move {
+                    while let Some(job) = inbox.recv().await {
+                        let mailbox = mailbox.clone();
+                        tokio::task::spawn_local(async move {
+                            let outcome = execute(&job.clients, job.request).await;
+                            mailbox.push(Message::Completed {
+                                request: job.id,
+                                outcome,
+                            });
+                        });
+                    }
+                });
+            })?;
+        Ok(IoThread { jobs })
+    }
+
+    /// Queues a request; its completion arrives in the mailbox with `id`.
+    pub(crate) fn submit(&self, clients: Arc<UserClients>, request: PreparedRequest, id: u64) {
+        let _ = self.jobs.send(Job {
+            clients,
+            request,
+            id,
+        });
+    }
+}
+
+async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
+    let (mut client, main) = clients.take();
+    let outcome = {
+        let mut builder = client.request(request.method, &request.url);
+        if let Some(name) = &request.name {
+            builder = builder.name(name);
+        }
+        if !request.query.is_empty() {
+            let pairs: Vec<(&str, &str)> = request
+                .query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            builder = builder.query(&pairs);
+        }
+        match request.body {
+            Body::None => {}
+            Body::Raw(bytes, content_type) => {
+                builder = builder.body(bytes);
+                if let Some(content_type) = content_type {
+                    builder = builder.header("content-type", content_type);
+                }
+            }
+            Body::Form(pairs) => {
+                let pairs: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                builder = builder.form(&pairs);
+            }
+            Body::Multipart(form) => builder = builder.multipart(form),
+        }
+        if let Some((user, pass)) = &request.basic_auth {
+            builder = builder.basic_auth(user, pass);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(follow) = request.allow_redirects {
+            builder = builder.allow_redirects(follow);
+        }
+        let response = builder.send_unreported().await;
+        let default_failure = if request.fast {
+            fast_failure(&response)
+        } else {
+            response.failure_message()
+        };
+        if !request.catch {
+            report(
+                &clients.recorder,
+                &response,
+                response.name(),
+                default_failure.as_deref(),
+            );
+        }
+        Outcome {
+            response,
+            default_failure,
+            caught: request.catch,
+        }
+    };
+    let set_cookies = outcome
+        .response
+        .headers()
+        .contains_key(http::header::SET_COOKIE);
+    clients.give_back(client, main, set_cookies);
+    outcome
+}
+
+/// Reports a request into the statistics.
+pub(crate) fn report(recorder: &Recorder, response: &Response, name: &str, error: Option<&str>) {
+    recorder.record(&RequestRecord {
+        request_type: response.method().as_str(),
+        name,
+        response_time: Some(response.elapsed()),
+        response_length: response.content_length(),
+        error,
+        start_time: response.start_time(),
+        url: response.url(),
+        status: response.status(),
+    });
+}
+
+/// FastHttpUser's rule: a success is a 2xx of 200–208 or 226, or a redirect
+/// status (301–304, 307, 308); anything else, and no response, is a failure.
+fn fast_failure(response: &Response) -> Option<String> {
+    if let Some(error) = response.error() {
+        return Some(error.to_string());
+    }
+    let status = response.status();
+    if matches!(status, 200..=208 | 226 | 301..=304 | 307 | 308) {
+        return None;
+    }
+    response.failure_message().or_else(|| {
+        Some(format!(
+            "unexpected status {status} for url: {}",
+            response.name()
+        ))
+    })
+}

@@ -1,0 +1,164 @@
+//! The Python thread's mailbox: one queue and one eventfd that the gevent hub
+//! watches. Rust threads push completed requests and commands without ever
+//! taking the GIL; the hub wakes once per batch and drains everything at once.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::mpsc::SyncSender;
+use std::time::Duration;
+
+use locusta_engine::host::HostedUsers;
+use locusta_http::Response;
+use parking_lot::Mutex;
+
+/// What a finished request hands back to the waiting greenlet.
+pub(crate) struct Outcome {
+    /// The response. Its own report goes to a recorder nobody reads: locusta
+    /// reports Python users' requests itself, by Locust's rules.
+    pub response: Response,
+    /// The failure by the client's success rule (`None`: a success).
+    pub default_failure: Option<String>,
+    /// `catch_response=True`: reported when the with-block ends, as Python
+    /// decided; otherwise already reported on the I/O thread.
+    pub caught: bool,
+}
+
+/// Something the Python side must run and answer (an event, a shape tick).
+#[derive(Debug, Clone)]
+pub(crate) enum Call {
+    /// Fire a Python event hook by name, with a few scalar keyword arguments.
+    Event {
+        name: &'static str,
+        arguments: Vec<(&'static str, f64)>,
+    },
+    /// Tick the locustfile's shape.
+    ShapeTick { run_time: f64, user_count: u64 },
+}
+
+/// The answer of a [`Call`]: for a shape tick, `(users, spawn rate, classes)`.
+pub(crate) type Reply = Option<(u64, f64, Option<Vec<String>>)>;
+
+/// One message for the Python thread.
+// Nearly every message is a completion: boxing it would add an allocation per
+// request to save space in the few command messages.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Message {
+    /// A request finished.
+    Completed { request: u64, outcome: Outcome },
+    /// Start users of a class.
+    Spawn {
+        class: String,
+        count: u64,
+        users: HostedUsers,
+    },
+    /// Stop the newest users of a class.
+    Stop {
+        class: String,
+        count: u64,
+        graceful: Option<Duration>,
+    },
+    /// Kill every user.
+    KillAll,
+    /// Run something on the Python thread and answer.
+    Call {
+        call: Call,
+        reply: SyncSender<Reply>,
+    },
+}
+
+/// A queue plus the eventfd that tells the hub it is not empty.
+pub(crate) struct Mailbox {
+    queue: Mutex<Vec<Message>>,
+    fd: OwnedFd,
+}
+
+impl Mailbox {
+    /// A mailbox with a fresh non-blocking eventfd.
+    pub(crate) fn new() -> std::io::Result<Mailbox> {
+        // SAFETY: eventfd returns a new descriptor we own, or -1.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Mailbox {
+            queue: Mutex::new(Vec::new()),
+            // SAFETY: `raw` is a valid descriptor nobody else owns.
+            fd: unsafe { OwnedFd::from_raw_fd(raw) },
+        })
+    }
+
+    /// The descriptor the hub watches for reading.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Queues a message; wakes the hub only when the queue was empty, so a
+    /// burst of completions costs one wake-up.
+    pub(crate) fn push(&self, message: Message) {
+        let was_empty = {
+            let mut queue = self.queue.lock();
+            let was_empty = queue.is_empty();
+            queue.push(message);
+            was_empty
+        };
+        if was_empty {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a live u64 to our eventfd. A full
+            // counter (EAGAIN) still leaves the fd readable, which is all we need.
+            unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
+        }
+    }
+
+    /// Takes every queued message (resetting the eventfd first, so a message
+    /// pushed meanwhile wakes the hub again).
+    pub(crate) fn drain(&self) -> Vec<Message> {
+        let mut counter: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64; EAGAIN when already reset.
+        unsafe { libc::read(self.fd(), (&mut counter as *mut u64).cast(), 8) };
+        std::mem::take(&mut *self.queue.lock())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readable(fd: RawFd) -> bool {
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no wait.
+        unsafe { libc::poll(&mut poll, 1, 0) == 1 }
+    }
+
+    #[test]
+    fn a_burst_wakes_the_hub_once_and_drains_in_one_batch() {
+        let mailbox = Mailbox::new().expect("eventfd");
+        assert!(!readable(mailbox.fd()));
+        mailbox.push(Message::KillAll);
+        assert!(readable(mailbox.fd()));
+        mailbox.push(Message::KillAll);
+        mailbox.push(Message::KillAll);
+        let batch = mailbox.drain();
+        assert_eq!(batch.len(), 3);
+        // Drained: no wake-up is pending, and the next message wakes again.
+        assert!(!readable(mailbox.fd()));
+        assert!(mailbox.drain().is_empty());
+        mailbox.push(Message::KillAll);
+        assert!(readable(mailbox.fd()));
+    }
+
+    #[test]
+    fn messages_from_other_threads_all_arrive() {
+        let mailbox = std::sync::Arc::new(Mailbox::new().expect("eventfd"));
+        let senders: Vec<_> = (0..4)
+            .map(|_| {
+                let mailbox = mailbox.clone();
+                std::thread::spawn(move || (0..250).for_each(|_| mailbox.push(Message::KillAll)))
+            })
+            .collect();
+        senders.into_iter().for_each(|s| s.join().expect("sender"));
+        assert_eq!(mailbox.drain().len(), 1000);
+    }
+}

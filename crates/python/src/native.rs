@@ -1,0 +1,1038 @@
+//! The native module `locusta`: what the Python side (`locust` compatibility
+//! package) calls into. HTTP clients and responses, the mailbox the hub
+//! drains, statistics, the runner's controls.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use locusta_engine::events::UserError;
+use locusta_engine::host::HostedUsers;
+use locusta_engine::runner::Runner;
+use locusta_http::{Bytes, ClientConfig, HeaderMap, Method, Multipart, Response as HttpResponse};
+use locusta_stats::{Recorder, RequestRecord};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::io::{report as report_request, Body, IoThread, PreparedRequest, UserClients};
+use crate::mailbox::{Call, Mailbox, Message, Outcome, Reply};
+
+/// What the native module shares with the rest of the crate.
+pub(crate) struct Shared {
+    pub mailbox: Arc<Mailbox>,
+    pub io: IoThread,
+    /// The runner, once the test is set up.
+    pub runner: OnceLock<Arc<Runner>>,
+    /// Where Python-side records (catch_response, `events.request.fire`) go.
+    pub recorder: OnceLock<Recorder>,
+}
+
+pub(crate) static SHARED: OnceLock<Shared> = OnceLock::new();
+
+fn shared() -> PyResult<&'static Shared> {
+    SHARED
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("locusta is not running"))
+}
+
+fn recorder() -> PyResult<&'static Recorder> {
+    shared()?
+        .recorder
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("no test is running yet"))
+}
+
+/// Python classes the native code raises or builds, registered by the
+/// `locust` package at start-up.
+struct PyClasses {
+    http_error: PyObject,
+    locust_error: PyObject,
+    response_error: PyObject,
+    /// Called after a catch_response block with `(response, name, failure)`,
+    /// to fire the Python `request` listeners.
+    caught_hook: PyObject,
+}
+
+static CLASSES: GILOnceCell<PyClasses> = GILOnceCell::new();
+
+fn classes(py: Python<'_>) -> PyResult<&PyClasses> {
+    CLASSES
+        .get(py)
+        .ok_or_else(|| PyRuntimeError::new_err("locusta._register was not called"))
+}
+
+/// Registers the exception classes the native code uses.
+#[pyfunction]
+fn _register(
+    py: Python<'_>,
+    http_error: PyObject,
+    locust_error: PyObject,
+    response_error: PyObject,
+    caught_hook: PyObject,
+) -> PyResult<()> {
+    let _ = CLASSES.set(
+        py,
+        PyClasses {
+            http_error,
+            locust_error,
+            response_error,
+            caught_hook,
+        },
+    );
+    Ok(())
+}
+
+/// The eventfd the hub watches.
+#[pyfunction]
+fn mailbox_fd() -> PyResult<i32> {
+    Ok(shared()?.mailbox.fd())
+}
+
+/// Every queued message: `(completions, commands)`, completions as
+/// `(request id, Response)` pairs, commands as tuples.
+#[pyfunction]
+fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
+    let messages = shared()?.mailbox.drain();
+    let completed = PyList::empty(py);
+    let commands = PyList::empty(py);
+    for message in messages {
+        match message {
+            Message::Completed { request, outcome } => {
+                let response = Bound::new(py, Response::new(outcome))?;
+                completed.append((request, response))?;
+            }
+            Message::Spawn {
+                class,
+                count,
+                users,
+            } => commands.append(("spawn", class, count, Hosted { users }))?,
+            Message::Stop {
+                class,
+                count,
+                graceful,
+            } => commands.append(("stop", class, count, graceful.map(|d| d.as_secs_f64())))?,
+            Message::KillAll => commands.append(("kill_all",))?,
+            Message::Call { call, reply } => {
+                let reply = Answer { reply: Some(reply) };
+                match call {
+                    Call::Event { name, arguments } => {
+                        let kwargs = PyDict::new(py);
+                        for (key, value) in arguments {
+                            kwargs.set_item(key, value)?;
+                        }
+                        commands.append(("event", name, kwargs, reply))?;
+                    }
+                    Call::ShapeTick {
+                        run_time,
+                        user_count,
+                    } => commands.append(("shape", run_time, user_count, reply))?,
+                }
+            }
+        }
+    }
+    Ok((completed, commands))
+}
+
+/// The answer to a call from Rust (an event fired, a shape tick).
+#[pyclass(module = "locusta")]
+struct Answer {
+    reply: Option<SyncSender<Reply>>,
+}
+
+#[pymethods]
+impl Answer {
+    /// Answers; `tick` is a shape's `(users, rate[, classes])` or None.
+    #[pyo3(signature = (tick=None))]
+    fn send(&mut self, tick: Option<(u64, f64, Option<Vec<String>>)>) {
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(tick);
+        }
+    }
+}
+
+/// The runner's side of one Python class: live counts, iterations, StopTest.
+#[pyclass(module = "locusta")]
+struct Hosted {
+    users: HostedUsers,
+}
+
+#[pymethods]
+impl Hosted {
+    /// Counts a started user; its id.
+    fn started(&self) -> u64 {
+        self.users.started()
+    }
+    /// Counts an ended user.
+    fn ended(&self) {
+        self.users.ended()
+    }
+    /// Counts a task start against `--iterations`; False once spent.
+    fn take_iteration(&self) -> bool {
+        self.users.take_iteration()
+    }
+    /// Whether `--iterations` limits the tasks (else take_iteration() is always True).
+    #[getter]
+    fn limited(&self) -> bool {
+        self.users.iterations_limited()
+    }
+    /// Ends the test.
+    fn stop_test(&self, reason: String) {
+        self.users.request_stop_test(reason)
+    }
+}
+
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
+
+/// One user's HTTP client (its cookie jar and keep-alive connections).
+#[pyclass(module = "locusta")]
+struct Client {
+    clients: Arc<UserClients>,
+    /// FastHttpUser's success rule.
+    fast: bool,
+}
+
+fn text_pairs(object: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    if object.is_none() {
+        return Ok(Vec::new());
+    }
+    let items = if let Ok(dict) = object.downcast::<PyDict>() {
+        dict.call_method0("items")?
+    } else if object.hasattr("items")? {
+        object.call_method0("items")?
+    } else {
+        object.clone()
+    };
+    let mut pairs = Vec::new();
+    for item in items.try_iter()? {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let key = key.str()?.to_string();
+        if value.is_none() {
+            continue;
+        }
+        if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+            for each in value.try_iter()? {
+                pairs.push((key.clone(), as_text(&each?)?));
+            }
+        } else {
+            pairs.push((key, as_text(&value)?));
+        }
+    }
+    Ok(pairs)
+}
+
+fn as_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(bytes) = value.downcast::<PyBytes>() {
+        return Ok(String::from_utf8_lossy(bytes.as_bytes()).into_owned());
+    }
+    Ok(value.str()?.to_string())
+}
+
+fn body_of(
+    data: &Bound<'_, PyAny>,
+    json: Option<&Bound<'_, PyBytes>>,
+    files: &Bound<'_, PyAny>,
+) -> PyResult<Body> {
+    if !files.is_none() {
+        let mut form = Multipart::new();
+        for (name, value) in text_pairs(data)? {
+            form = form.text(&name, &value);
+        }
+        let items = if files.hasattr("items")? {
+            files.call_method0("items")?
+        } else {
+            files.clone()
+        };
+        for item in items.try_iter()? {
+            let (field, spec): (String, Bound<'_, PyAny>) = item?.extract()?;
+            // A file is `content`, `(filename, content)` or `(filename, content, type)`.
+            let (filename, content, content_type) = if let Ok(tuple) = spec.downcast::<PyTuple>() {
+                let filename: Option<String> = tuple.get_item(0)?.extract()?;
+                let content = tuple.get_item(1)?;
+                let content_type: Option<String> = if tuple.len() > 2 {
+                    tuple.get_item(2)?.extract()?
+                } else {
+                    None
+                };
+                (
+                    filename.unwrap_or_else(|| field.clone()),
+                    content,
+                    content_type,
+                )
+            } else {
+                (field.clone(), spec, None)
+            };
+            let content = if content.hasattr("read")? {
+                content.call_method0("read")?
+            } else {
+                content
+            };
+            let bytes = if let Ok(bytes) = content.downcast::<PyBytes>() {
+                bytes.as_bytes().to_vec()
+            } else {
+                content.str()?.to_string().into_bytes()
+            };
+            form = form.file(&field, &filename, content_type.as_deref(), bytes);
+        }
+        return Ok(Body::Multipart(form));
+    }
+    if let Some(json) = json {
+        return Ok(Body::Raw(
+            Bytes::copy_from_slice(json.as_bytes()),
+            Some("application/json"),
+        ));
+    }
+    if data.is_none() {
+        return Ok(Body::None);
+    }
+    if let Ok(bytes) = data.downcast::<PyBytes>() {
+        return Ok(Body::Raw(Bytes::copy_from_slice(bytes.as_bytes()), None));
+    }
+    if let Ok(text) = data.downcast::<PyString>() {
+        return Ok(Body::Raw(Bytes::from(text.to_str()?.to_owned()), None));
+    }
+    if data.hasattr("read")? {
+        let content = data.call_method0("read")?;
+        return body_of(&content, None, &files.py().None().into_bound(files.py()));
+    }
+    Ok(Body::Form(text_pairs(data)?))
+}
+
+#[pymethods]
+impl Client {
+    /// A client for `host` (None: absolute URLs only).
+    #[new]
+    #[pyo3(signature = (host, verify=true, timeout=60.0, connect_timeout=60.0, max_redirects=30, fast=false))]
+    fn new(
+        host: Option<String>,
+        verify: bool,
+        timeout: f64,
+        connect_timeout: f64,
+        max_redirects: usize,
+        fast: bool,
+    ) -> PyResult<Client> {
+        let config = ClientConfig {
+            verify_tls: verify,
+            timeout: seconds(timeout)?,
+            connect_timeout: seconds(connect_timeout)?,
+            max_redirects,
+            ..ClientConfig::default()
+        };
+        let clients = UserClients::new(host, Arc::new(config), recorder()?.clone())
+            .map_err(PyValueError::new_err)?;
+        Ok(Client {
+            clients: Arc::new(clients),
+            fast,
+        })
+    }
+
+    /// Queues a request and returns its id; the response arrives through
+    /// `drain()`. `json` is the body already serialised.
+    #[pyo3(signature = (method, url, name, catch, params, data, json, files, headers, auth, timeout, allow_redirects))]
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        method: &str,
+        url: String,
+        name: Option<String>,
+        catch: bool,
+        params: &Bound<'_, PyAny>,
+        data: &Bound<'_, PyAny>,
+        json: Option<&Bound<'_, PyBytes>>,
+        files: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        auth: Option<(String, String)>,
+        timeout: Option<f64>,
+        allow_redirects: Option<bool>,
+    ) -> PyResult<u64> {
+        let method = parse_method(method)?;
+        let request = PreparedRequest {
+            method,
+            url,
+            name,
+            headers: text_pairs(headers)?,
+            query: text_pairs(params)?,
+            body: body_of(data, json, files)?,
+            basic_auth: auth,
+            timeout: timeout.map(seconds).transpose()?,
+            allow_redirects,
+            catch,
+            fast: self.fast,
+        };
+        let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
+        shared()?.io.submit(self.clients.clone(), request, id);
+        Ok(id)
+    }
+
+    /// The cookies of this user's jar, `{name: value}` (empty while a request runs).
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        let pairs: Vec<(String, String)> = self
+            .clients
+            .with_main(|client| {
+                client
+                    .cookies()
+                    .iter_unexpired()
+                    .map(|c| (c.name().to_string(), c.value().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (name, value) in pairs {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+
+    /// Stores a cookie as if `url` had answered with `Set-Cookie: set_cookie`.
+    fn set_cookie(&self, url: &str, set_cookie: &str) -> PyResult<()> {
+        self.clients
+            .change_cookies(|client| client.set_cookie(url, set_cookie))
+            .unwrap_or(Ok(()))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Empties the cookie jar.
+    fn clear_cookies(&self) {
+        self.clients.change_cookies(|client| client.clear_cookies());
+    }
+
+    /// Closes the keep-alive connections.
+    fn close(&self) {
+        self.clients.with_main(|client| client.close_connections());
+    }
+}
+
+/// The method, without allocating for the usual upper-case names.
+fn parse_method(method: &str) -> PyResult<Method> {
+    let known = match method {
+        "GET" => Some(Method::GET),
+        "POST" => Some(Method::POST),
+        "PUT" => Some(Method::PUT),
+        "PATCH" => Some(Method::PATCH),
+        "DELETE" => Some(Method::DELETE),
+        "HEAD" => Some(Method::HEAD),
+        "OPTIONS" => Some(Method::OPTIONS),
+        _ => None,
+    };
+    match known {
+        Some(method) => Ok(method),
+        None => Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}"))),
+    }
+}
+
+fn seconds(value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| PyValueError::new_err(format!("invalid timeout {value}")))
+}
+
+/// A requests-like response. Attributes are built when read.
+#[pyclass(module = "locusta", unsendable, dict)]
+pub(crate) struct Response {
+    outcome: Outcome,
+    /// Inside the with-block of a caught request.
+    entered: bool,
+    text: Option<Py<PyString>>,
+    headers: Option<Py<Headers>>,
+    meta: Option<Py<PyDict>>,
+    /// What success()/failure() decided: `Some(None)` success, `Some(Some(m))` failure.
+    decided: Option<Option<String>>,
+}
+
+impl Response {
+    fn new(outcome: Outcome) -> Response {
+        Response {
+            outcome,
+            entered: false,
+            text: None,
+            headers: None,
+            meta: None,
+            decided: None,
+        }
+    }
+
+    fn response(&self) -> &HttpResponse {
+        &self.outcome.response
+    }
+
+    /// Checks that success()/failure() may be called now.
+    fn check_catch(&self, py: Python<'_>, call: &str) -> PyResult<()> {
+        let message = if !self.outcome.caught {
+            format!(
+                "{call}() is only available on responses of requests made with catch_response=True"
+            )
+        } else if !self.entered {
+            format!("{call}() belongs inside the with-block of the request (catch_response=True): call it there")
+        } else {
+            return Ok(());
+        };
+        Err(PyErr::from_value(
+            classes(py)?.locust_error.bind(py).call1((message,))?,
+        ))
+    }
+
+    /// The statistics name: `request_meta["name"]` if it was edited, else the client's.
+    fn report_name(&self, py: Python<'_>) -> PyResult<String> {
+        if let Some(meta) = &self.meta {
+            if let Some(name) = meta.bind(py).get_item("name")? {
+                return name.extract();
+            }
+        }
+        Ok(self.response().name().to_string())
+    }
+
+    /// At the end of a catch block: whether to swallow the exception, and
+    /// whether to report (not when the block raised something else than a
+    /// ResponseError without deciding, as Locust).
+    fn decide(
+        &mut self,
+        py: Python<'_>,
+        exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+    ) -> PyResult<(bool, bool)> {
+        self.entered = false;
+        if exc_type.is_none() || self.decided.is_some() {
+            return Ok((false, true));
+        }
+        if exc.is_instance(classes(py)?.response_error.bind(py))? {
+            // Locust reports the exception itself: `ResponseError('…')`.
+            self.decided = Some(Some(exc.repr()?.to_string()));
+            return Ok((true, true));
+        }
+        Ok((false, false))
+    }
+}
+
+fn reason_of(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+#[pymethods]
+impl Response {
+    /// The HTTP status; 0 when no response was received.
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.response().status()
+    }
+
+    /// Whether the status is below 400 (and there was a response).
+    #[getter]
+    fn ok(&self) -> bool {
+        self.response().ok()
+    }
+
+    /// The body as text.
+    #[getter]
+    fn text(&mut self, py: Python<'_>) -> Py<PyString> {
+        if let Some(text) = &self.text {
+            return text.clone_ref(py);
+        }
+        let text: Py<PyString> = PyString::new(py, &self.response().text()).unbind();
+        self.text = Some(text.clone_ref(py));
+        text
+    }
+
+    /// The body as bytes (None when no response was received, as Locust).
+    #[getter]
+    fn content<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let response = self.response();
+        if response.status() == 0 {
+            return None;
+        }
+        Some(PyBytes::new(py, response.bytes()))
+    }
+
+    /// The body parsed as JSON.
+    fn json<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.text(py);
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
+    /// The headers, case-insensitive (built on first access).
+    #[getter]
+    fn headers(&mut self, py: Python<'_>) -> PyResult<Py<Headers>> {
+        if let Some(headers) = &self.headers {
+            return Ok(headers.clone_ref(py));
+        }
+        let headers = Py::new(
+            py,
+            Headers {
+                map: self.response().headers().clone(),
+            },
+        )?;
+        self.headers = Some(headers.clone_ref(py));
+        Ok(headers)
+    }
+
+    /// Cookies this response set, `{name: value}`.
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for value in self.response().headers().get_all("set-cookie") {
+            let Ok(value) = value.to_str() else { continue };
+            let pair = value.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                dict.set_item(name.trim(), value.trim())?;
+            }
+        }
+        Ok(dict)
+    }
+
+    /// The final URL.
+    #[getter]
+    fn url(&self) -> &str {
+        self.response().url()
+    }
+
+    /// The redirects followed, as `(status_code, url)` objects.
+    #[getter]
+    fn history(&self) -> Vec<Hop> {
+        self.response()
+            .history()
+            .iter()
+            .map(|hop| Hop {
+                status_code: hop.status,
+                url: hop.url.clone(),
+            })
+            .collect()
+    }
+
+    /// Time the request took, a `datetime.timedelta`.
+    #[getter]
+    fn elapsed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let seconds = self.response().elapsed().as_secs_f64();
+        py.import("datetime")?
+            .getattr("timedelta")?
+            .call1((0, seconds))
+    }
+
+    /// The charset of the Content-Type, if any.
+    #[getter]
+    fn encoding(&self) -> Option<String> {
+        let content_type = self.response().header("content-type")?;
+        let charset = content_type
+            .split(';')
+            .filter_map(|part| part.trim().strip_prefix("charset="))
+            .next();
+        match charset {
+            Some(charset) => Some(charset.trim_matches('"').to_string()),
+            None if content_type.starts_with("text/") => Some("ISO-8859-1".into()),
+            None => None,
+        }
+    }
+
+    /// The status's reason phrase.
+    #[getter]
+    fn reason(&self) -> &'static str {
+        reason_of(self.response().status())
+    }
+
+    /// The connection-level error, for status-0 responses.
+    #[getter]
+    fn error(&self) -> Option<&str> {
+        self.response().error()
+    }
+
+    /// Raises an HTTPError for a failed request (or a `failure()` in a catch block).
+    fn raise_for_status(&self, py: Python<'_>) -> PyResult<()> {
+        match self.failure_message() {
+            Some(message) => Err(PyErr::from_value(
+                classes(py)?.http_error.bind(py).call1((message,))?,
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// What will be reported (editable inside a catch_response block, e.g. `name`).
+    #[getter]
+    fn request_meta(&mut self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        if let Some(meta) = &self.meta {
+            return Ok(meta.clone_ref(py));
+        }
+        let response = self.response();
+        let meta = PyDict::new(py);
+        meta.set_item("request_type", response.method().as_str())?;
+        meta.set_item("name", response.name())?;
+        meta.set_item("response_time", response.elapsed().as_secs_f64() * 1000.0)?;
+        meta.set_item("response_length", response.content_length())?;
+        meta.set_item("start_time", response.start_time())?;
+        meta.set_item("url", response.url())?;
+        meta.set_item("exception", response.failure_message())?;
+        let meta = meta.unbind();
+        self.meta = Some(meta.clone_ref(py));
+        Ok(meta)
+    }
+
+    /// Marks a caught request as a success.
+    fn success(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.check_catch(py, "success")?;
+        self.decided = Some(None);
+        Ok(())
+    }
+
+    /// Marks a caught request as a failure (a message or an exception).
+    fn failure(&mut self, py: Python<'_>, exc: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.check_catch(py, "failure")?;
+        let message = if exc.is_instance_of::<pyo3::exceptions::PyBaseException>() {
+            exc.repr()?.to_string()
+        } else {
+            exc.str()?.to_string()
+        };
+        self.decided = Some(Some(message));
+        Ok(())
+    }
+
+    fn __enter__(slf: PyRefMut<'_, Self>) -> PyResult<PyRefMut<'_, Self>> {
+        if !slf.outcome.caught {
+            let py = slf.py();
+            return Err(PyErr::from_value(
+                classes(py)?.locust_error.bind(py).call1((
+                    "A with-statement on a response needs catch_response=True in the request",
+                ))?,
+            ));
+        }
+        let mut slf = slf;
+        slf.entered = true;
+        Ok(slf)
+    }
+
+    /// Reports the caught request; a ResponseError raised in the block becomes
+    /// the failure and is swallowed.
+    fn __exit__(
+        slf: &Bound<'_, Self>,
+        exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        let py = slf.py();
+        let (suppress, name, failure) = {
+            let mut this = slf.borrow_mut();
+            let (suppress, report) = this.decide(py, exc_type, exc)?;
+            if !report {
+                return Ok(false);
+            }
+            let name = this.report_name(py)?;
+            let failure = this.failure_message();
+            report_request(recorder()?, this.response(), &name, failure.as_deref());
+            (suppress, name, failure)
+        };
+        classes(py)?
+            .caught_hook
+            .bind(py)
+            .call1((slf, name, failure))?;
+        Ok(suppress)
+    }
+
+    /// The statistics name the request is reported under.
+    #[getter]
+    fn name(&self) -> &str {
+        self.response().name()
+    }
+
+    /// The failure this request is (or will be) reported with, or None.
+    #[getter]
+    fn failure_message(&self) -> Option<String> {
+        match &self.decided {
+            Some(decided) => decided.clone(),
+            None => self.outcome.default_failure.clone(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Response [{}]>", self.response().status())
+    }
+
+    fn __bool__(&self) -> bool {
+        self.response().ok()
+    }
+}
+
+/// One redirect that was followed.
+#[pyclass(module = "locusta", get_all)]
+struct Hop {
+    status_code: u16,
+    url: String,
+}
+
+/// Response headers: a read-only, case-insensitive mapping.
+#[pyclass(module = "locusta", mapping)]
+struct Headers {
+    map: HeaderMap,
+}
+
+impl Headers {
+    fn joined(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .map
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+#[pymethods]
+impl Headers {
+    fn __getitem__(&self, name: &str) -> PyResult<String> {
+        self.joined(name)
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(name.to_string()))
+    }
+    #[pyo3(signature = (name, default=None))]
+    fn get(&self, py: Python<'_>, name: &str, default: Option<PyObject>) -> PyObject {
+        match self.joined(name) {
+            Some(value) => value
+                .into_pyobject(py)
+                .map(|v| v.into_any().unbind())
+                .unwrap_or_else(|_| py.None()),
+            None => default.unwrap_or_else(|| py.None()),
+        }
+    }
+    fn __contains__(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+    fn __len__(&self) -> usize {
+        self.map.keys_len()
+    }
+    fn keys(&self) -> Vec<String> {
+        self.map.keys().map(|k| k.as_str().to_string()).collect()
+    }
+    fn items(&self) -> Vec<(String, String)> {
+        self.map
+            .keys()
+            .filter_map(|k| Some((k.as_str().to_string(), self.joined(k.as_str())?)))
+            .collect()
+    }
+    fn __iter__(&self, py: Python<'_>) -> PyResult<PyObject> {
+        Ok(PyList::new(py, self.keys())?
+            .try_iter()?
+            .into_any()
+            .unbind())
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.items())
+    }
+}
+
+/// Records one request into the statistics (catch blocks, `events.request.fire`).
+#[pyfunction]
+#[pyo3(signature = (request_type, name, response_time, response_length, exception, start_time, url))]
+fn record(
+    request_type: &str,
+    name: &str,
+    response_time: Option<f64>,
+    response_length: u64,
+    exception: Option<&str>,
+    start_time: f64,
+    url: &str,
+) -> PyResult<()> {
+    let response_time = response_time
+        .map(|ms| Duration::try_from_secs_f64(ms.max(0.0) / 1000.0))
+        .transpose()
+        .map_err(|_| PyValueError::new_err("invalid response_time"))?;
+    recorder()?.record(&RequestRecord {
+        request_type,
+        name,
+        response_time,
+        response_length,
+        error: exception,
+        start_time,
+        url,
+        status: 0,
+    });
+    Ok(())
+}
+
+/// Adds an error in user code to the exceptions table and fires the engine's
+/// `user_error` (its Rust listeners; the Python ones are fired by Python).
+#[pyfunction]
+#[pyo3(signature = (message, traceback, user_class=None, location=None))]
+fn log_exception(
+    message: &str,
+    traceback: &str,
+    user_class: Option<String>,
+    location: Option<String>,
+) -> PyResult<()> {
+    if let Some(runner) = shared()?.runner.get() {
+        let env = runner.environment();
+        env.stats.log_exception(message, traceback, "local");
+        if let Some(user_class) = user_class {
+            env.events.user_error.fire(&UserError {
+                user_class,
+                location: location.unwrap_or_default(),
+                message: message.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts an exception in a Python event listener (the exit code becomes 2).
+#[pyfunction]
+fn unhandled_error() {
+    locusta_engine::events::record_unhandled_error();
+}
+
+/// Logs through locusta's logger (the `--loglevel`/`--logfile` settings).
+#[pyfunction]
+#[pyo3(name = "log")]
+fn log_record(level: u32, target: &str, message: &str) {
+    let level = match level {
+        40.. => log::Level::Error,
+        30..=39 => log::Level::Warn,
+        20..=29 => log::Level::Info,
+        _ => log::Level::Debug,
+    };
+    log::log!(target: target, level, "{message}");
+}
+
+/// The runner's numbers and state: `(state, user_count, target_user_count)`.
+#[pyfunction]
+fn runner_status() -> PyResult<(&'static str, u64, u64)> {
+    Ok(match shared()?.runner.get() {
+        Some(runner) => (
+            runner.state().as_str(),
+            runner.user_count(),
+            runner.target_user_count(),
+        ),
+        None => ("ready", 0, 0),
+    })
+}
+
+/// Users per class now.
+#[pyfunction]
+fn user_classes_count() -> PyResult<Vec<(String, u64)>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .map(|runner| runner.user_classes_count().into_iter().collect())
+        .unwrap_or_default())
+}
+
+/// Ends the test (as a user's `StopTest` or `runner.quit()`).
+#[pyfunction]
+fn quit(reason: String) -> PyResult<()> {
+    if let Some(runner) = shared()?.runner.get() {
+        runner.request_stop(reason);
+    }
+    Ok(())
+}
+
+/// Sets the process exit code (`environment.process_exit_code`).
+#[pyfunction]
+#[pyo3(signature = (code))]
+fn set_exit_code(code: Option<i32>) -> PyResult<()> {
+    if let Some(runner) = shared()?.runner.get() {
+        *runner.environment().process_exit_code.lock() = code;
+    }
+    Ok(())
+}
+
+/// The exit code set so far.
+#[pyfunction]
+fn exit_code() -> PyResult<Option<i32>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .and_then(|runner| *runner.environment().process_exit_code.lock()))
+}
+
+/// One row of the statistics as a dict (Locust's `StatsEntry` attributes and
+/// a few percentiles): the Aggregated row when `name` is None, else the row of
+/// `(method, name)`, or None if it has no requests yet.
+#[pyfunction]
+#[pyo3(signature = (method=None, name=None, percentiles=Vec::new()))]
+fn stats_entry<'py>(
+    py: Python<'py>,
+    method: Option<&str>,
+    name: Option<&str>,
+    percentiles: Vec<f64>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(runner) = shared()?.runner.get() else {
+        return Ok(None);
+    };
+    let stats = runner.environment().stats.collect();
+    let entry = match name {
+        None => &stats.total,
+        Some(name) => match stats.get(method.unwrap_or("GET"), name) {
+            Some(entry) => entry,
+            None => return Ok(None),
+        },
+    };
+    let (total_rps, total_fail_per_sec) = stats.rates(entry, false);
+    let (current_rps, current_fail_per_sec) = stats.rates(entry, true);
+    let dict = PyDict::new(py);
+    dict.set_item("name", &entry.name)?;
+    dict.set_item("method", &entry.method)?;
+    dict.set_item("num_requests", entry.num_requests)?;
+    dict.set_item("num_none_requests", entry.num_none_requests)?;
+    dict.set_item("num_failures", entry.num_failures)?;
+    dict.set_item(
+        "total_response_time",
+        entry.total_response_time_us as f64 / 1000.0,
+    )?;
+    dict.set_item("avg_response_time", entry.avg_response_time())?;
+    dict.set_item("min_response_time", entry.min_response_time())?;
+    dict.set_item("max_response_time", entry.max_response_time())?;
+    dict.set_item("median_response_time", entry.median_response_time())?;
+    dict.set_item("total_content_length", entry.total_content_length)?;
+    dict.set_item("avg_content_length", entry.avg_content_length())?;
+    dict.set_item("fail_ratio", entry.fail_ratio())?;
+    dict.set_item("total_rps", total_rps)?;
+    dict.set_item("total_fail_per_sec", total_fail_per_sec)?;
+    dict.set_item("current_rps", current_rps)?;
+    dict.set_item("current_fail_per_sec", current_fail_per_sec)?;
+    let quantiles = PyDict::new(py);
+    for q in percentiles {
+        quantiles.set_item(q, entry.percentile(q))?;
+    }
+    dict.set_item("percentiles", quantiles)?;
+    Ok(Some(dict))
+}
+
+/// Every row's `(method, name)`.
+#[pyfunction]
+fn stats_names() -> PyResult<Vec<(String, String)>> {
+    let Some(runner) = shared()?.runner.get() else {
+        return Ok(Vec::new());
+    };
+    let stats = runner.environment().stats.collect();
+    Ok(stats
+        .entries()
+        .iter()
+        .map(|entry| (entry.method.clone(), entry.name.clone()))
+        .collect())
+}
+
+/// The native module.
+#[pymodule]
+#[pyo3(name = "locusta")]
+pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Client>()?;
+    module.add_class::<Response>()?;
+    module.add_class::<Headers>()?;
+    module.add_class::<Hop>()?;
+    module.add_class::<Hosted>()?;
+    module.add_class::<Answer>()?;
+    module.add_function(wrap_pyfunction!(_register, module)?)?;
+    module.add_function(wrap_pyfunction!(mailbox_fd, module)?)?;
+    module.add_function(wrap_pyfunction!(drain, module)?)?;
+    module.add_function(wrap_pyfunction!(record, module)?)?;
+    module.add_function(wrap_pyfunction!(log_exception, module)?)?;
+    module.add_function(wrap_pyfunction!(log_record, module)?)?;
+    module.add_function(wrap_pyfunction!(unhandled_error, module)?)?;
+    module.add_function(wrap_pyfunction!(runner_status, module)?)?;
+    module.add_function(wrap_pyfunction!(user_classes_count, module)?)?;
+    module.add_function(wrap_pyfunction!(quit, module)?)?;
+    module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;
+    module.add_function(wrap_pyfunction!(exit_code, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_entry, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_names, module)?)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
