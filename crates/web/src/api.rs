@@ -224,7 +224,12 @@ fn template_args(shared: &Shared) -> Value {
     let env = shared.env();
     let (users, spawn_rate) = *shared.last_start.lock();
     let classes: Vec<&str> = runner.user_classes().iter().map(|c| c.name()).collect();
-    let class_hosts: Vec<Option<&str>> = runner.user_classes().iter().map(|c| c.host()).collect();
+    let class_hosts: Vec<Option<&str>> = runner
+        .user_classes()
+        .iter()
+        .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
+        .map(|c| c.host())
+        .collect();
     let host = env
         .host()
         .or_else(|| class_hosts.iter().flatten().next().map(|h| h.to_string()));
@@ -375,6 +380,7 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
             .runner
             .user_classes()
             .iter()
+            .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
             .find(|c| c.host().is_none())
         {
             return Err(format!(

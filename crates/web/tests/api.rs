@@ -579,6 +579,7 @@ async fn https_with_a_certificate_and_key() {
             full_history_csv: None,
             tls: Some(files.clone()),
             class_picker: false,
+            hostless: Vec::new(),
         },
         other.context.clone(),
     )

@@ -142,6 +142,7 @@ pub async fn start(mut setup: Setup) -> Harness {
         full_history_csv: None,
         tls: setup.tls.clone(),
         class_picker: setup.class_picker,
+        hostless: Vec::new(),
     };
     let context = WebContext {
         runner: runner.clone(),
