@@ -128,6 +128,10 @@ impl Locusta {
                         .any(|o| o.env.as_deref() == Some(name.as_str()))
             })
             .collect();
+        if let Err(message) = cli::check_custom_options(&self.custom_options) {
+            eprintln!("{message}");
+            return 1;
+        }
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let home = std::env::var_os("HOME")
             .filter(|home| !home.is_empty())
