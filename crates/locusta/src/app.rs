@@ -150,7 +150,9 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    if options.headless {
+    // Without a form to fill in first (headless, or started at once), the
+    // command line must give everything.
+    if options.headless || options.autostart {
         if let Some(missing) = program
             .custom_options
             .iter()
@@ -207,6 +209,7 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         shape: program.shape,
         user_host: program.user_host,
         on_runner: program.on_runner,
+        hostless: program.hostless,
         threads,
         outputs,
     };
@@ -360,6 +363,8 @@ struct Run {
     shape: Option<Box<dyn LoadShape>>,
     user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
+    /// Classes whose users need no host.
+    hostless: Vec<String>,
     threads: usize,
     outputs: Outputs,
 }
@@ -454,6 +459,7 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         shape,
         user_host,
         on_runner,
+        hostless: _,
         threads,
         outputs,
     } = run;
@@ -596,6 +602,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         shape,
         user_host,
         on_runner,
+        hostless,
         threads,
         outputs,
     } = run;
@@ -630,6 +637,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
             key: options.tls_key.clone().into(),
         }),
         class_picker: options.class_picker,
+        hostless,
     };
     let meta_options = options.clone();
     let shape_in_use = shape.is_some();

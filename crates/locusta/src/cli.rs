@@ -443,6 +443,37 @@ pub struct Options {
     pub custom: BTreeMap<String, OptionValue>,
 }
 
+/// Checks the names of the program's custom options: lower-case letters,
+/// digits, `-` and `_`, starting with a letter, used once, and not the name of
+/// one of locusta's own options.
+pub fn check_custom_options(custom: &[CustomOption]) -> Result<(), String> {
+    let builtin = Options::full_command();
+    for (index, option) in custom.iter().enumerate() {
+        let name = option.name.as_str();
+        let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid {
+            return Err(format!(
+                "custom option '{name}': use lower-case letters, digits, '-' and '_', starting with a letter"
+            ));
+        }
+        let taken = builtin
+            .get_arguments()
+            .any(|arg| arg.get_long() == Some(name) || arg.get_id().as_str() == name);
+        if taken {
+            return Err(format!(
+                "custom option '{name}': locusta already has an option of that name"
+            ));
+        }
+        if custom[..index].iter().any(|other| other.name == name) {
+            return Err(format!("custom option '{name}' is declared twice"));
+        }
+    }
+    Ok(())
+}
+
 /// The clap argument of a custom option: `--name`, its help, a flag for
 /// [`OptionKind::Flag`], repeatable for multi-choices, values checked by the
 /// option's own parser.

@@ -154,6 +154,10 @@ impl Locusta {
                         .any(|o| o.env.as_deref() == Some(name.as_str()))
             })
             .collect();
+        if let Err(message) = cli::check_custom_options(&self.custom_options) {
+            eprintln!("{message}");
+            return 1;
+        }
         let mut options =
             match config::parse_with(args, &env, &cwd, home.as_deref(), &self.custom_options) {
                 Ok(options) => options,

@@ -845,3 +845,36 @@ fn binary_exit_codes_for_argument_errors() {
         assert!(stderr.contains(needle), "{list:?}: {stderr}");
     }
 }
+
+#[test]
+fn custom_option_names_are_checked() {
+    use locusta::cli::check_custom_options;
+    use locusta::options::CustomOption;
+    let ok = [
+        CustomOption::new("max-items", ""),
+        CustomOption::new("region_2", ""),
+    ];
+    assert_eq!(check_custom_options(&ok), Ok(()));
+    for (options, expected) in [
+        (vec![CustomOption::new("host", "")], "already has an option"),
+        (
+            vec![CustomOption::new("web-port", "")],
+            "already has an option",
+        ),
+        (
+            vec![CustomOption::new("Bad Name", "")],
+            "lower-case letters",
+        ),
+        (vec![CustomOption::new("", "")], "lower-case letters"),
+        (
+            vec![
+                CustomOption::new("twice", ""),
+                CustomOption::new("twice", ""),
+            ],
+            "declared twice",
+        ),
+    ] {
+        let message = check_custom_options(&options).unwrap_err();
+        assert!(message.contains(expected), "{message}");
+    }
+}

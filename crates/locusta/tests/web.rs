@@ -43,7 +43,11 @@ impl Drop for Program {
 
 impl Program {
     fn start(args: &[&str], dir: &std::path::Path) -> Program {
-        let mut child = Command::new(shop())
+        Program::start_binary(&shop(), args, dir)
+    }
+
+    fn start_binary(binary: &std::path::Path, args: &[&str], dir: &std::path::Path) -> Program {
+        let mut child = Command::new(binary)
             .args(args)
             .current_dir(dir)
             .stdout(Stdio::null())
@@ -317,4 +321,52 @@ fn custom_options_are_in_the_help_and_checked_on_the_command_line() {
         stderr.contains("quantity: 'many' is not a whole number"),
         "{stderr}"
     );
+}
+
+#[cfg(feature = "python")]
+#[test]
+fn python_users_run_from_the_ui_too() {
+    let target = spawn(TargetConfig::default());
+    let dir = temp_dir("python");
+    let locustfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
+    let locustfile = locustfile.to_string_lossy().into_owned();
+    let mut program = Program::start_binary(
+        std::path::Path::new(env!("CARGO_BIN_EXE_locusta")),
+        &[
+            "-f",
+            &locustfile,
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            "0",
+            "-H",
+            &target.url(),
+        ],
+        &dir,
+    );
+    let address = program.ui_address();
+    let (_, tasks) = http(&address, "GET", "/tasks", "");
+    assert!(tasks.contains("\"Shopper\""), "{tasks}");
+    let (status, body) = http(&address, "POST", "/swarm", "user_count=4&spawn_rate=20");
+    assert!(status.contains("200"), "{status} {body}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, stats) = http(&address, "GET", "/stats/requests", "");
+        if stats.contains("\"/products\"") && stats.contains("\"user_count\":4") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no Python requests: {stats}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (_, stop) = http(&address, "GET", "/stop", "");
+    assert!(stop.contains("Test stopped"));
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(
+        program.wait_exit(Duration::from_secs(30)),
+        0,
+        "{}",
+        program.seen.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -362,7 +362,7 @@
     rebuildView();
   });
   $("stats-scroll").addEventListener("scroll", () => renderStats());
-  $("stats-body").addEventListener("click", (event) => {
+  $("stats-table").addEventListener("click", (event) => {
     const link = event.target.closest(".chart-link");
     if (!link) return;
     openEndpointChart(link.dataset.method, link.dataset.name);
@@ -405,7 +405,7 @@
       if (c.cls) classes.push(c.cls);
       if (c.key === "num_failures" && value > 0) classes.push("fail");
       const text = c.fmt ? c.fmt(value) : (pinned && c.key === "method" ? "" : value);
-      if (c.key === "name" && !pinned) {
+      if (c.key === "name") {
         return "<td class=\"" + classes.join(" ") + "\" title=\"" + escapeHtml(value) + "\">" +
           "<button class=\"chart-link\" data-method=\"" + escapeHtml(row.method) + "\" data-name=\"" + escapeHtml(value) +
           "\" title=\"Chart this request\" aria-label=\"Chart this request\">" + CHART_ICON + "</button>" + escapeHtml(text) + "</td>";
@@ -724,7 +724,7 @@
     card.dataset.key = key;
     card.innerHTML = '<div class="chart-head"><h2></h2><button class="icon-btn close" title="Close this chart" aria-label="Close">×</button></div>' +
       '<div class="pair"><canvas class="endpoint-rps"></canvas><canvas class="endpoint-times"></canvas></div>';
-    card.querySelector("h2").textContent = key;
+    card.querySelector("h2").textContent = method ? key : name;
     $("endpoint-charts").appendChild(card);
     const entry = { method, name, points: [], card, charts: [] };
     const source = () => entry.points;
@@ -787,7 +787,11 @@
       rows = data.stats.slice(0, -1);
       rebuildView();
       renderFailures(data.errors);
-    } catch (e) { /* the server may be restarting */ }
+      $("offline").hidden = true;
+    } catch (e) {
+      // The process may have ended or be restarting: say so, keep polling.
+      $("offline").hidden = false;
+    }
     await refreshHistory(false);
   }
 

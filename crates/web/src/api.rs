@@ -224,7 +224,12 @@ fn template_args(shared: &Shared) -> Value {
     let env = shared.env();
     let (users, spawn_rate) = *shared.last_start.lock();
     let classes: Vec<&str> = runner.user_classes().iter().map(|c| c.name()).collect();
-    let class_hosts: Vec<Option<&str>> = runner.user_classes().iter().map(|c| c.host()).collect();
+    let class_hosts: Vec<Option<&str>> = runner
+        .user_classes()
+        .iter()
+        .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
+        .map(|c| c.host())
+        .collect();
     let host = env
         .host()
         .or_else(|| class_hosts.iter().flatten().next().map(|h| h.to_string()));
@@ -375,6 +380,7 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
             .runner
             .user_classes()
             .iter()
+            .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
             .find(|c| c.host().is_none())
         {
             return Err(format!(
@@ -666,7 +672,20 @@ async fn full_history_csv(State(shared): State<AppState>) -> Response {
 #[derive(serde::Deserialize)]
 struct ReportQuery {
     download: Option<String>,
+    theme: Option<String>,
 }
+
+/// The report in the UI's dark theme: its colours, overridden after its own
+/// style sheet (`?theme=dark`).
+const REPORT_DARK_CSS: &str = "<style>\
+:root{--bg:#0e1318;--card:#161d25;--text:#e5e9ee;--muted:#97a3b3;--line:#29333f;--zebra:#1b232d;--accent:#22c55e;--bad:#f87171}\
+th,tr.total td,.ratio .class-row td{background:#1b232d}\
+tbody tr:hover{background:#1f2935}\
+.legend{color:#cbd5e1}\
+.plot .grid{stroke:#26303b}.plot .frame{fill:#131a21;stroke:#29333f}\
+.plot .tick{fill:#97a3b3}.plot .axis-title{fill:#cbd5e1}.plot .marker{stroke:#161d25}\
+.bar{background:#29333f}\
+</style>\n</head>";
 
 async fn report(State(shared): State<AppState>, Query(query): Query<ReportQuery>) -> Response {
     let runner = &shared.context.runner;
@@ -685,7 +704,10 @@ async fn report(State(shared): State<AppState>, Query(query): Query<ReportQuery>
             .collect(),
     };
     let exceptions = shared.env().stats.exceptions();
-    let page = html::render_report(&shared.env().stats.collect(), &exceptions, &history, &meta);
+    let mut page = html::render_report(&shared.env().stats.collect(), &exceptions, &history, &meta);
+    if query.theme.as_deref() == Some("dark") {
+        page = page.replacen("</head>", REPORT_DARK_CSS, 1);
+    }
     if query.download.is_some_and(|d| !d.is_empty() && d != "0") {
         let name: String = format!("locusta_{}_{}", shared.config.locustfile, meta.host)
             .chars()

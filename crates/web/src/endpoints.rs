@@ -1,5 +1,6 @@
 //! Charts per endpoint, on demand (Locust issue #688): asking for the history
-//! of one (method, name) starts recording it, one point a second while a test
+//! of one (method, name) (or of the Aggregated total, method "" and name
+//! "Aggregated", for its 99th percentile) starts recording it, one point a second while a test
 //! runs, kept on the server so that a reload keeps it. At most
 //! [`MAX_WATCHED`] endpoints are recorded; beyond that, the one asked for
 //! least recently is dropped.
@@ -7,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use locusta_stats::{now_epoch, RequestStats};
+use locusta_stats::{now_epoch, RequestStats, StatsEntry};
 use serde_json::{json, Value};
 
 /// Endpoints recorded at once.
@@ -16,6 +17,15 @@ pub(crate) const MAX_WATCHED: usize = 20;
 const MAX_POINTS: usize = 86_400;
 /// The percentiles charted per endpoint.
 pub(crate) const ENDPOINT_PERCENTILES: [f64; 3] = [0.5, 0.95, 0.99];
+
+/// The row of (method, name), the Aggregated total included.
+fn row<'a>(stats: &'a RequestStats, method: &str, name: &str) -> Option<&'a StatsEntry> {
+    if method.is_empty() && name == "Aggregated" {
+        Some(&stats.total)
+    } else {
+        stats.get(method, name)
+    }
+}
 
 /// One recorded endpoint.
 struct Watched {
@@ -44,7 +54,7 @@ impl EndpointHistory {
         name: &str,
         since: f64,
     ) -> Option<Value> {
-        stats.get(method, name)?;
+        row(stats, method, name)?;
         let key = (method.to_string(), name.to_string());
         if !self.watched.contains_key(&key) && self.watched.len() >= MAX_WATCHED {
             if let Some(oldest) = self
@@ -79,8 +89,9 @@ impl EndpointHistory {
     pub(crate) fn sample(&mut self, stats: &mut RequestStats) {
         let now = now_epoch();
         for ((method, name), watched) in self.watched.iter_mut() {
+            // (The total's snapshot is taken with the history's.)
             stats.snapshot_entry(method, name, now);
-            let Some(entry) = stats.get(method, name) else {
+            let Some(entry) = row(stats, method, name) else {
                 continue;
             };
             let (rps, fail_per_sec) = stats.rates(entry, true);

@@ -98,6 +98,9 @@ pub struct WebConfig {
     pub tls: Option<TlsFiles>,
     /// Let the start form pick the user classes (`--class-picker`).
     pub class_picker: bool,
+    /// User classes that need no host (e.g. Python users without an HTTP
+    /// client): a start does not ask a host for them.
+    pub hostless: Vec<String>,
 }
 
 /// The program's load shape, shared so that every test from the UI can run it.

@@ -310,7 +310,9 @@ async fn downloads_exceptions_tasks_logs_and_worker_count() {
         report.body.contains("nightly-42"),
         "the form's profile is in the report"
     );
+    assert!(!report.body.contains("--bg:#0e1318"));
     let download = get(&format!("{}/stats/report?download=1&theme=dark", h.base)).await;
+    assert!(download.body.contains("--bg:#0e1318"), "the dark theme");
     let disposition = download.header("content-disposition");
     assert!(
         disposition.starts_with("attachment;filename=locusta_harness_"),
@@ -577,6 +579,7 @@ async fn https_with_a_certificate_and_key() {
             full_history_csv: None,
             tls: Some(files.clone()),
             class_picker: false,
+            hostless: Vec::new(),
         },
         other.context.clone(),
     )
@@ -607,6 +610,12 @@ async fn an_endpoint_is_charted_once_asked_for() {
             .is_some()
     })
     .await;
+    let total = get(&format!(
+        "{}/stats/endpoint?method=&name=Aggregated",
+        h.base
+    ))
+    .await;
+    assert_eq!(total.status, 200, "the total can be charted too");
     let url = format!("{}/stats/endpoint?method=GET&name=%2Fproducts", h.base);
     let first = get(&url).await.json();
     assert_eq!(first["points"].as_array().unwrap().len(), 0, "{first}");

@@ -435,6 +435,15 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
         "{report}"
     );
 
+    // The report in the current (dark) theme.
+    client
+        .goto(&format!("{}/stats/report?theme=dark", h.base))
+        .await
+        .expect("the report opens");
+    screenshot(&client, "08b-report-dark").await;
+    client.goto(&page).await.expect("back to the UI");
+    wait_for(&client, "!document.getElementById('dashboard').hidden").await;
+
     // Reset the statistics.
     open_tab(&client, "stats").await;
     let total_before = h.runner.environment().stats.collect().num_requests();
@@ -483,8 +492,13 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     screenshot(&client, "11-second-run-charts-dark").await;
     click(&client, "#theme-toggle").await;
     screenshot(&client, "12-second-run-charts-light").await;
-    client.close().await.expect("closed");
+
+    // The process goes away: the page says so instead of freezing silently.
     h.runner.stop().await;
+    h.server.shutdown();
+    wait_for(&client, "!document.getElementById('offline').hidden").await;
+    screenshot(&client, "14-server-gone").await;
+    client.close().await.expect("closed");
 }
 
 /// 10,000 names: every row is there, only the visible ones are in the page.

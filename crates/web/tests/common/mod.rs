@@ -30,12 +30,15 @@ pub struct Harness {
     pub history: Arc<Mutex<StatsHistory>>,
     pub logs: LogBuffer,
     pub context: WebContext,
-    sampler: tokio::task::JoinHandle<()>,
+    _sampler: AbortOnDrop,
 }
 
-impl Drop for Harness {
+/// A background task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.sampler.abort();
+        self.0.abort();
     }
 }
 
@@ -139,6 +142,7 @@ pub async fn start(mut setup: Setup) -> Harness {
         full_history_csv: None,
         tls: setup.tls.clone(),
         class_picker: setup.class_picker,
+        hostless: Vec::new(),
     };
     let context = WebContext {
         runner: runner.clone(),
@@ -187,7 +191,7 @@ pub async fn start(mut setup: Setup) -> Harness {
         history,
         logs,
         context,
-        sampler,
+        _sampler: AbortOnDrop(sampler),
     }
 }
 
