@@ -131,15 +131,18 @@ struct Job {
     id: u64,
 }
 
-/// The handle the Python thread queues requests with.
+/// The handle the Python thread queues requests with. Requests are handed
+/// over in batches ([`IoThread::flush`], once per pass of the gevent hub):
+/// one wake-up of the I/O thread for many requests.
 pub(crate) struct IoThread {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: mpsc::UnboundedSender<Vec<Job>>,
+    queued: Mutex<Vec<Job>>,
 }
 
 impl IoThread {
     /// Starts the I/O thread; completions go to `mailbox`.
     pub(crate) fn start(mailbox: Arc<Mailbox>) -> std::io::Result<IoThread> {
-        let (jobs, mut inbox) = mpsc::unbounded_channel::<Job>();
+        let (jobs, mut inbox) = mpsc::unbounded_channel::<Vec<Job>>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -148,28 +151,50 @@ impl IoThread {
             .spawn(move || {
                 let local = tokio::task::LocalSet::new();
                 local.block_on(&runtime, async move {
-                    while let Some(job) = inbox.recv().await {
-                        let mailbox = mailbox.clone();
-                        tokio::task::spawn_local(async move {
-                            let outcome = execute(&job.clients, job.request).await;
-                            mailbox.push(Message::Completed {
-                                request: job.id,
-                                outcome,
+                    while let Some(batch) = inbox.recv().await {
+                        for job in batch {
+                            let mailbox = mailbox.clone();
+                            tokio::task::spawn_local(async move {
+                                let outcome = execute(&job.clients, job.request).await;
+                                mailbox.push(Message::Completed {
+                                    request: job.id,
+                                    outcome,
+                                });
                             });
-                        });
+                        }
                     }
                 });
             })?;
-        Ok(IoThread { jobs })
+        Ok(IoThread {
+            jobs,
+            queued: Mutex::new(Vec::new()),
+        })
     }
 
-    /// Queues a request; its completion arrives in the mailbox with `id`.
-    pub(crate) fn submit(&self, clients: Arc<UserClients>, request: PreparedRequest, id: u64) {
-        let _ = self.jobs.send(Job {
+    /// Queues a request until the next [`flush`](Self::flush); its completion
+    /// arrives in the mailbox with `id`. True for the first request of a batch
+    /// (the caller then arranges a flush).
+    pub(crate) fn submit(
+        &self,
+        clients: Arc<UserClients>,
+        request: PreparedRequest,
+        id: u64,
+    ) -> bool {
+        let mut queued = self.queued.lock();
+        queued.push(Job {
             clients,
             request,
             id,
         });
+        queued.len() == 1
+    }
+
+    /// Hands the queued requests to the I/O thread.
+    pub(crate) fn flush(&self) {
+        let batch = std::mem::take(&mut *self.queued.lock());
+        if !batch.is_empty() {
+            let _ = self.jobs.send(batch);
+        }
     }
 }
 

@@ -85,6 +85,13 @@ fn _register(
     Ok(())
 }
 
+/// Hands the requests queued since the last flush to the I/O thread.
+#[pyfunction]
+fn flush() -> PyResult<()> {
+    shared()?.io.flush();
+    Ok(())
+}
+
 /// The eventfd the hub watches.
 #[pyfunction]
 fn mailbox_fd() -> PyResult<i32> {
@@ -329,8 +336,9 @@ impl Client {
         })
     }
 
-    /// Queues a request and returns its id; the response arrives through
-    /// `drain()`. `json` is the body already serialised.
+    /// Queues a request and returns its id, and whether it is the first since
+    /// the last `flush()` (the caller then schedules one); the response
+    /// arrives through `drain()`. `json` is the body already serialised.
     #[pyo3(signature = (method, url, name, catch, params, data, json, files, headers, auth, timeout, allow_redirects))]
     #[allow(clippy::too_many_arguments)]
     fn send(
@@ -347,7 +355,7 @@ impl Client {
         auth: Option<(String, String)>,
         timeout: Option<f64>,
         allow_redirects: Option<bool>,
-    ) -> PyResult<u64> {
+    ) -> PyResult<(u64, bool)> {
         let method = parse_method(method)?;
         let request = PreparedRequest {
             method,
@@ -363,8 +371,8 @@ impl Client {
             fast: self.fast,
         };
         let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
-        shared()?.io.submit(self.clients.clone(), request, id);
-        Ok(id)
+        let first = shared()?.io.submit(self.clients.clone(), request, id);
+        Ok((id, first))
     }
 
     /// The cookies of this user's jar, `{name: value}` (empty while a request runs).
@@ -1022,6 +1030,7 @@ pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Answer>()?;
     module.add_function(wrap_pyfunction!(_register, module)?)?;
     module.add_function(wrap_pyfunction!(mailbox_fd, module)?)?;
+    module.add_function(wrap_pyfunction!(flush, module)?)?;
     module.add_function(wrap_pyfunction!(drain, module)?)?;
     module.add_function(wrap_pyfunction!(record, module)?)?;
     module.add_function(wrap_pyfunction!(log_exception, module)?)?;

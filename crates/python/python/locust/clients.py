@@ -10,7 +10,7 @@ import json as _json
 from contextlib import contextmanager
 from urllib.parse import urljoin
 
-from gevent.hub import Waiter
+from gevent.hub import Waiter, get_hub
 
 import locusta as _native
 
@@ -31,7 +31,22 @@ class HTTPError(_HTTPErrorBase):
 _pending = {}
 
 
-def _await(request_id):
+def _flush():
+    global _flush_scheduled
+    _flush_scheduled = False
+    _native.flush()
+
+
+# A flush of the queued requests is scheduled on the hub (run once the greenlets
+# runnable now have had their turn): one hand-over to the I/O thread per batch.
+_flush_scheduled = False
+
+
+def _await(request_id, first):
+    global _flush_scheduled
+    if first and not _flush_scheduled:
+        _flush_scheduled = True
+        get_hub().loop.run_callback(_flush)
     waiter = Waiter()
     _pending[request_id] = waiter
     try:
@@ -238,7 +253,7 @@ class HttpSession:
         body_json = None
         if json is not None and data is None:
             body_json = _json.dumps(json).encode()
-        request_id = self._native.send(
+        request_id, first = self._native.send(
             method,
             url,
             name,
@@ -252,7 +267,7 @@ class HttpSession:
             None if timeout is None else _read_timeout(timeout),
             allow_redirects,
         )
-        response = _await(request_id)
+        response = _await(request_id, first)
         if catch_response:
             if self.request_event._handlers:
                 response._context = self._context(context)
