@@ -131,6 +131,9 @@ struct Job {
     id: u64,
 }
 
+/// Queued requests handed over at once without waiting for the flush.
+const FLUSH_AT: usize = 128;
+
 /// The handle the Python thread queues requests with. Requests are handed
 /// over in batches ([`IoThread::flush`], once per pass of the gevent hub):
 /// one wake-up of the I/O thread for many requests.
@@ -186,6 +189,11 @@ impl IoThread {
             request,
             id,
         });
+        if queued.len() >= FLUSH_AT {
+            // A wave of users woken together: its first requests go out now.
+            let _ = self.jobs.send(std::mem::take(&mut *queued));
+            return false;
+        }
         queued.len() == 1
     }
 
