@@ -26,6 +26,12 @@ const USER_AGENT_VALUE: &str = concat!("locusta/", env!("CARGO_PKG_VERSION"));
 /// Connections kept per client (one per origin); the oldest is closed beyond this.
 const MAX_POOLED: usize = 16;
 
+/// Checks a base host as [`HttpClient::new`] would take it
+/// (`http://127.0.0.1:8080`, `https://user:pass@h/base`).
+pub fn check_host(host: &str) -> Result<(), HttpError> {
+    BaseUrl::parse(host).map(drop)
+}
+
 /// Settings shared by the clients of a test.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {

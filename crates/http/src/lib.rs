@@ -32,7 +32,7 @@ mod tls;
 mod url;
 
 pub use bytes::Bytes;
-pub use client::{ClientConfig, HttpClient};
+pub use client::{check_host, ClientConfig, HttpClient};
 pub use cookie_store;
 pub use error::HttpError;
 pub use http::{HeaderMap, Method};

@@ -14,8 +14,7 @@ use locusta_engine::task::TagFilter;
 use locusta_engine::usage::UsageSampler;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
-use locusta_http::{ClientConfig, HttpClient};
-use locusta_stats::{console, SharedStats};
+use locusta_stats::console;
 
 use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
@@ -283,17 +282,14 @@ fn select_classes(
 /// The hosts that are given must be valid URLs (in the web UI a missing host
 /// can still be entered in the form).
 fn check_host_urls(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
-    let recorder = SharedStats::new().recorder();
-    let config = Arc::new(ClientConfig::default());
     let hosts = options
         .host
         .iter()
         .map(String::as_str)
         .chain(classes.iter().filter_map(|c| c.host()));
     for host in hosts {
-        if let Err(error) = HttpClient::new(Some(host), config.clone(), recorder.clone()) {
-            return Err(Fatal::startup(format!("Invalid host '{host}': {error}")));
-        }
+        locusta_http::check_host(host)
+            .map_err(|error| Fatal::startup(format!("Invalid host '{host}': {error}")))?;
     }
     Ok(())
 }
@@ -305,24 +301,38 @@ fn check_hosts(
     classes: &[Arc<dyn UserDefinition>],
     hostless: &[String],
 ) -> Result<(), Fatal> {
-    let recorder = SharedStats::new().recorder();
-    let config = Arc::new(ClientConfig::default());
-    for class in classes {
-        if hostless.iter().any(|name| name == class.name()) {
-            continue;
-        }
-        let host = options.host.as_deref().or(class.host());
-        let Some(host) = host else {
+    check_host_urls(options, classes)?;
+    let needs_host = classes
+        .iter()
+        .filter(|class| !hostless.iter().any(|name| name == class.name()));
+    for class in needs_host {
+        if options.host.is_none() && class.host().is_none() {
             return Err(Fatal::startup(format!(
                 "You must specify the base host. Either in the host attribute in the User class ({}), or on the command line using the --host option.",
                 class.name()
             )));
-        };
-        if let Err(error) = HttpClient::new(Some(host), config.clone(), recorder.clone()) {
-            return Err(Fatal::startup(format!("Invalid host '{host}': {error}")));
         }
     }
     Ok(())
+}
+
+/// The runner of every run: created, handed to the program's hooks (the
+/// Python front attaches here), then `init` fires.
+fn start_runner(
+    env: &Arc<Environment>,
+    classes: Vec<Arc<dyn UserDefinition>>,
+    threads: usize,
+    user_host: Option<Arc<dyn UserHost>>,
+    on_runner: Vec<OnRunner>,
+) -> Result<Arc<Runner>, Fatal> {
+    log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
+    let runner =
+        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for hook in on_runner {
+        hook(&runner);
+    }
+    env.events.init.fire(env);
+    Ok(runner)
 }
 
 /// The name column width: Locust's `STATS_NAME_WIDTH`.
@@ -464,13 +474,7 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         outputs,
     } = run;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner =
-        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
-    for hook in on_runner {
-        hook(&runner);
-    }
-    env.events.init.fire(&env);
+    let runner = start_runner(&env, classes, threads, user_host, on_runner)?;
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
     if periodic {
@@ -613,13 +617,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .filter(|_| options.csv_full_history)
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner =
-        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
-    for hook in on_runner {
-        hook(&runner);
-    }
-    env.events.init.fire(&env);
+    let runner = start_runner(&env, classes, threads, user_host, on_runner)?;
     let name_width = stats_name_width();
 
     let config = WebConfig {

@@ -364,14 +364,14 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         Err(_) => return Err(format!("spawn_rate must be a number, got '{rate}'")),
     };
     let host = match get("host").filter(|h| !h.is_empty()) {
-        Some(host) if host.starts_with("http://") || host.starts_with("https://") => {
-            Some(host.trim_end_matches('/').to_string())
-        }
-        Some(host) => {
-            return Err(format!(
-                "host must be a URL starting with http:// or https://, got '{host}'"
-            ))
-        }
+        Some(host) => match locusta_http::check_host(host) {
+            Ok(()) => Some(host.trim_end_matches('/').to_string()),
+            Err(error) => {
+                return Err(format!(
+                    "host must be a URL like http://127.0.0.1:8080: {error}"
+                ))
+            }
+        },
         None => None,
     };
     if host.is_none() && shared.env().host().is_none() {
