@@ -976,3 +976,26 @@ fn bad_config_users_are_refused_with_the_reason() {
         assert!(run.stderr.contains(needle), "{config}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_zero_wait_task_that_never_yields_still_lets_other_users_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("zero_wait.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-t",
+        "2s",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    let spins = rows.get("spin").map_or(0, |r| r.0);
+    let fetches = rows.get("fetch").map_or(0, |r| r.0);
+    assert!(spins > 100 && fetches > 100, "{rows:?}");
+}
