@@ -7,7 +7,7 @@ class Browser(HttpUser):
     wait_time = constant(0)
     page = "/products"
 
-    @task
+    @task(3)
     def browse(self):
         self.client.get(self.page, name=f"browse {self.page}")
 

@@ -128,7 +128,8 @@ class Environment:
                 known = [getattr(task, "__name__", repr(task)) for task in originals]
                 unknown = [task for task in value if task not in known]
                 if unknown:
-                    raise ValueError(f"{name} has no task named {', '.join(unknown)} (its tasks: {', '.join(known)})")
+                    listed = ", ".join(dict.fromkeys(known))
+                    raise ValueError(f"{name} has no task named {', '.join(unknown)} (its tasks: {listed})")
                 cls.tasks = [task for task, task_name in zip(originals, known) if task_name in value]
             else:
                 setattr(cls, key, value)

@@ -281,7 +281,7 @@ def _describe(cls):
             "host": cls.host or None,
             "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
             "tasks": _ratios(cls.tasks),
-            "available_tasks": [_task_name(task) for task in _environment.available_user_tasks[cls.__name__]],
+            "available_tasks": list(dict.fromkeys(_task_name(task) for task in _environment.available_user_tasks[cls.__name__])),
         }
     )
 
