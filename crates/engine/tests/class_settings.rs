@@ -28,6 +28,17 @@ async fn idle(_: &mut User<()>) {
     tokio::time::sleep(Duration::from_secs(3600)).await;
 }
 
+/// A runner for two classes, A and B, whose users idle.
+fn idle_a_and_b() -> std::sync::Arc<locusta_engine::runner::Runner> {
+    runner(
+        Environment::default(),
+        vec![
+            UserClass::<()>::new("A").task(1, idle).boxed(),
+            UserClass::<()>::new("B").task(1, idle).boxed(),
+        ],
+    )
+}
+
 fn settings(json: serde_json::Value) -> UserClassSettings {
     UserClassSettings::from_json(json)
         .expect("valid settings")
@@ -70,13 +81,7 @@ async fn a_tasks_setting_keeps_the_named_tasks_of_the_original_list() {
 
 #[tokio::test]
 async fn a_new_weight_counts_from_the_next_test() {
-    let runner = runner(
-        Environment::default(),
-        vec![
-            UserClass::<()>::new("A").task(1, idle).boxed(),
-            UserClass::<()>::new("B").task(1, idle).boxed(),
-        ],
-    );
+    let runner = idle_a_and_b();
     runner.start(4, 1000.0, None);
     assert!(wait_until(LIMIT, || runner.user_count() == 4).await);
     assert_eq!(runner.user_classes_count()["A"], 2);
@@ -136,13 +141,7 @@ async fn bad_settings_are_refused_and_change_nothing() {
 
 #[tokio::test]
 async fn a_class_with_weight_zero_gets_no_users() {
-    let runner = runner(
-        Environment::default(),
-        vec![
-            UserClass::<()>::new("A").task(1, idle).boxed(),
-            UserClass::<()>::new("B").task(1, idle).boxed(),
-        ],
-    );
+    let runner = idle_a_and_b();
     runner
         .update_user_class(&settings(
             serde_json::json!({"user_class_name": "B", "weight": 0}),
