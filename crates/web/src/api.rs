@@ -21,6 +21,7 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use crate::endpoints::{EndpointHistory, ENDPOINT_PERCENTILES};
+use crate::stats_cache::{self, StatsCache};
 use crate::{assets, stats_json, WebConfig, WebContext};
 
 /// What every handler shares.
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     profile: Mutex<Option<String>>,
     /// The classes picked for the current test (`None`: all).
     picked_classes: Mutex<Option<Vec<String>>>,
+    /// The latest `/stats/requests` body.
+    pub(crate) stats_cache: Arc<StatsCache>,
 }
 
 impl Shared {
@@ -64,6 +67,18 @@ impl Shared {
                 *stopped_at.lock() = Some(Instant::now());
             });
         }
+        let stats_cache = Arc::new(StatsCache::default());
+        // A new test, its end and a reset make the cached statistics wrong.
+        {
+            let cache = stats_cache.clone();
+            env.events
+                .test_start
+                .add_listener(move |_| cache.invalidate());
+            let cache = stats_cache.clone();
+            env.events
+                .test_stop
+                .add_listener(move |_| cache.invalidate());
+        }
         let last_start = (config.users, config.spawn_rate);
         Arc::new(Shared {
             profile: Mutex::new(config.profile.clone()),
@@ -76,6 +91,7 @@ impl Shared {
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
             picked_classes: Mutex::new(None),
+            stats_cache,
         })
     }
 
@@ -199,6 +215,8 @@ fn error(status: StatusCode, message: impl Into<String>, host: Option<String>) -
 }
 
 async fn index(State(shared): State<AppState>) -> Response {
+    // The page polls the statistics next: have them ready.
+    shared.stats_cache.asked();
     let args = template_args(&shared);
     let text = serde_json::to_string(&args)
         .unwrap_or_else(|_| "{}".into())
@@ -660,15 +678,12 @@ async fn reset_stats(State(shared): State<AppState>) -> Response {
     env.events.reset_stats.fire(&());
     env.stats.reset();
     env.stats.clear_exceptions();
+    shared.stats_cache.invalidate();
     "ok".into_response()
 }
 
 async fn stats_requests(State(shared): State<AppState>) -> Response {
-    let runner = &shared.context.runner;
-    let body = {
-        let stats = shared.env().stats.collect();
-        stats_json::stats_requests(&stats, runner.state(), runner.user_count(), now_epoch())
-    };
+    let body = stats_cache::body(&shared).await;
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

@@ -12,6 +12,7 @@
 mod api;
 mod assets;
 mod endpoints;
+mod stats_cache;
 mod stats_json;
 mod tasks;
 mod tls;
@@ -132,6 +133,7 @@ pub struct WebServer {
     shared: Arc<api::Shared>,
     task: tokio::task::JoinHandle<()>,
     sampler: tokio::task::JoinHandle<()>,
+    stats_refresher: tokio::task::JoinHandle<()>,
 }
 
 impl WebServer {
@@ -176,6 +178,7 @@ impl WebServer {
     pub fn shutdown(self) {
         self.task.abort();
         self.sampler.abort();
+        self.stats_refresher.abort();
     }
 }
 
@@ -199,6 +202,7 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
     let shared = api::Shared::new(config, context);
     let router = api::router(shared.clone());
     let sampler = api::spawn_endpoint_sampler(shared.clone());
+    let stats_refresher = stats_cache::spawn_refresher(shared.clone());
     let task = match acceptor {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor)
@@ -220,5 +224,6 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
         shared,
         task,
         sampler,
+        stats_refresher,
     })
 }
