@@ -339,6 +339,8 @@ fn template_args(shared: &Shared) -> Value {
             .map(|info| (info.name.clone(), json!(info.available_tasks)))
             .collect::<serde_json::Map<_, _>>(),
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
+        // Each history row holds these, after time, users, rps and failures/s.
+        "percentiles_recorded": locusta_stats::PERCENTILES_RECORDED,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
         "is_host_required": missing_host,
         "profile": shared.profile.lock().clone(),
@@ -797,7 +799,8 @@ struct HistoryQuery {
 }
 
 /// The history points as the charts read them: `[time, users, rps,
-/// fail/s, p50, p95]` rows, only those after `since`.
+/// fail/s, then one value per recorded percentile]` rows, only those after
+/// `since`.
 fn history_json(history: &StatsHistory, since: f64) -> Value {
     let points: Vec<Value> = history
         .points

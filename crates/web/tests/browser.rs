@@ -624,3 +624,52 @@ async fn class_settings_are_changed_from_the_start_form() {
     client.close().await.expect("closed");
     runner.stop().await;
 }
+
+/// The response-time chart shows the percentiles the user picks, and keeps
+/// the choice after a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_charted_percentiles_are_chosen_and_kept() {
+    let h = start(Setup::default()).await;
+    let (_driver, client) = browser("percentiles").await;
+    let page = format!("{}/", h.base);
+    client.goto(&page).await.expect("the page loads");
+    type_into(&client, "#user_count", "3").await;
+    type_into(&client, "#spawn_rate", "30").await;
+    click(&client, "#start-button").await;
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        "Number(document.getElementById('chart-times').dataset.points || 0) >= 2",
+    )
+    .await;
+    let series = "document.getElementById('chart-times').dataset.series";
+    assert_eq!(
+        eval(&client, series).await,
+        "50th percentile,95th percentile"
+    );
+    click(&client, ".percentile-box[value='0.99']").await;
+    click(&client, ".percentile-box[value='0.5']").await;
+    wait_for(
+        &client,
+        &format!("{series} === '95th percentile,99th percentile'"),
+    )
+    .await;
+    screenshot(&client, "16-chosen-percentiles").await;
+    client.goto(&page).await.expect("the page reloads");
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        &format!("{series} === '95th percentile,99th percentile'"),
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelector(\".percentile-box[value='0.99']\").checked"
+        )
+        .await,
+        true
+    );
+    client.close().await.expect("closed");
+    h.runner.stop().await;
+}
