@@ -89,10 +89,16 @@
     $("host-warning").hidden = !args.missing_host_warning;
     if (args.run_time) $("run_time").value = args.run_time + "s";
     $("profile").value = args.profile || "";
-    if (args.has_shape) {
-      // The program's load shape sets the users.
-      document.querySelectorAll(".common-option").forEach((field) => { field.hidden = true; });
-      $("shape-note").hidden = false;
+    applyShapeChoice();
+    const shapes = args.available_shape_classes || ["Default"];
+    if (args.show_userclass_picker && shapes.length > 1) {
+      $("shape-picker").hidden = false;
+      $("shape_class").innerHTML = shapes.map((name) => '<option value="' + escapeHtml(name) + '"' +
+        (name === args.shape_class ? " selected" : "") + ">" + escapeHtml(name) + "</option>").join("");
+      $("shape_class").addEventListener("change", () => {
+        args.has_shape = $("shape_class").value !== "Default";
+        applyShapeChoice();
+      });
     }
     if (args.show_userclass_picker) {
       $("class-picker").hidden = false;
@@ -109,6 +115,12 @@
     if (Object.keys(options).some((name) => options[name].is_required && !options[name].has_value)) {
       $("advanced").open = true;
     }
+  }
+
+  // While a load shape is in use, it sets the users: the form hides its fields.
+  function applyShapeChoice() {
+    document.querySelectorAll(".common-option").forEach((field) => { field.hidden = !!args.has_shape; });
+    $("shape-note").hidden = !args.has_shape;
   }
 
   // ---------- per-class settings (class picker) ----------
@@ -272,6 +284,7 @@
     form.append("host", $("host").value.trim());
     form.append("run_time", $("run_time").value.trim());
     form.append("profile", $("profile").value.trim());
+    if (!$("shape-picker").hidden) form.append("shape_class", $("shape_class").value);
     document.querySelectorAll(".class-choice:checked").forEach((box) => form.append("user_classes", box.value));
     customOptionFields(form);
     $("start-button").disabled = true;

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::endpoints::{EndpointHistory, ENDPOINT_PERCENTILES};
 use crate::stats_cache::{self, StatsCache};
-use crate::{assets, stats_json, WebConfig, WebContext};
+use crate::{assets, stats_json, SharedShape, WebConfig, WebContext};
 
 /// What every handler shares.
 pub(crate) struct Shared {
@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     profile: Mutex<Option<String>>,
     /// The classes picked for the current test (`None`: all).
     picked_classes: Mutex<Option<Vec<String>>>,
+    /// The index of the shape in use in `context.shapes` (`None`: no shape).
+    shape_in_use: Mutex<Option<usize>>,
     /// The latest `/stats/requests` body.
     pub(crate) stats_cache: Arc<StatsCache>,
 }
@@ -80,6 +82,7 @@ impl Shared {
                 .add_listener(move |_| cache.invalidate());
         }
         let last_start = (config.users, config.spawn_rate);
+        let first_shape = (!context.shapes.is_empty()).then_some(0);
         Arc::new(Shared {
             profile: Mutex::new(config.profile.clone()),
             config,
@@ -91,12 +94,18 @@ impl Shared {
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
             picked_classes: Mutex::new(None),
+            shape_in_use: Mutex::new(first_shape),
             stats_cache,
         })
     }
 
     fn env(&self) -> &Arc<Environment> {
         self.context.runner.environment()
+    }
+
+    /// The load shape in use, if any.
+    fn shape(&self) -> Option<&(String, SharedShape)> {
+        self.context.shapes.get((*self.shape_in_use.lock())?)
     }
 }
 
@@ -316,8 +325,13 @@ fn template_args(shared: &Shared) -> Value {
             .collect::<Vec<_>>(),
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
         "show_userclass_picker": shared.config.class_picker,
-        "has_shape": shared.context.shape.is_some(),
-        "hide_common_options": shared.context.shape.is_some(),
+        "has_shape": shared.shape().is_some(),
+        "hide_common_options": shared.shape().is_some(),
+        // Locust's shape choice of the class picker: "Default" runs no shape.
+        "available_shape_classes": std::iter::once("Default")
+            .chain(shared.context.shapes.iter().map(|(name, _)| name.as_str()))
+            .collect::<Vec<_>>(),
+        "shape_class": shared.shape().map_or("Default", |(name, _)| name.as_str()),
         "available_user_classes": classes,
         // Each class's settings (Locust's `User.json()`) and the tasks they may keep.
         "users": infos
@@ -367,6 +381,9 @@ pub struct StartRequest {
     pub options: Vec<(String, OptionValue)>,
     /// A new profile label (for the report); `None` keeps the current one.
     pub profile: Option<String>,
+    /// The shape to run, by index in the program's shapes (`Some(None)`: no
+    /// shape); `None` keeps the current choice.
+    pub shape: Option<Option<usize>>,
 }
 
 /// The most users `/swarm` accepts: a typo of a few zeros should not take
@@ -381,7 +398,31 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.trim())
     };
-    let has_shape = shared.context.shape.is_some();
+    // With the class picker the form picks the shape (or none).
+    let shape = match get("shape_class").filter(|_| shared.config.class_picker) {
+        None => None,
+        Some("" | "Default") => Some(None),
+        Some(name) => match shared.context.shapes.iter().position(|(n, _)| n == name) {
+            Some(index) => Some(Some(index)),
+            None => {
+                let known: Vec<&str> = shared
+                    .context
+                    .shapes
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(format!(
+                    "unknown shape class '{name}' (available: Default{}{})",
+                    if known.is_empty() { "" } else { ", " },
+                    known.join(", ")
+                ));
+            }
+        },
+    };
+    let has_shape = match shape {
+        Some(choice) => choice.is_some(),
+        None => shared.shape().is_some(),
+    };
     let (users, rate) = match (get("user_count"), get("spawn_rate")) {
         (Some(users), Some(rate)) => (users, rate),
         // With a load shape, the shape gives the users.
@@ -484,6 +525,7 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         user_classes: (!picked.is_empty()).then_some(picked),
         options,
         profile: get("profile").filter(|p| !p.is_empty()).map(str::to_string),
+        shape,
     })
 }
 
@@ -503,8 +545,14 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
         return Err("the test is stopping: start again once it has stopped".into());
     }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
-    if !new_test && shared.context.shape.is_some() {
+    if !new_test && shared.shape().is_some() {
         return Err("the load shape sets the users of this test: stop it to start again".into());
+    }
+    if let Some(choice) = request.shape {
+        if !new_test && choice != *shared.shape_in_use.lock() {
+            return Err("the shape of a running test cannot change: stop it first".into());
+        }
+        *shared.shape_in_use.lock() = choice;
     }
     if let Some(host) = request.host {
         *env.host.write() = Some(host);
@@ -524,8 +572,8 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
             timer.abort();
         }
     }
-    match &shared.context.shape {
-        Some(shape) => {
+    match shared.shape() {
+        Some((_, shape)) => {
             // The shape sets the users; a new start restarts it from zero.
             if let Some(task) = shared.shape_task.lock().take() {
                 task.abort();
@@ -641,7 +689,7 @@ async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Respo
     if let Err(message) = start_test(&shared, request) {
         return error(StatusCode::BAD_REQUEST, message, host);
     }
-    let message = if shared.context.shape.is_some() {
+    let message = if shared.shape().is_some() {
         "Swarming started using the load shape"
     } else {
         "Swarming started"

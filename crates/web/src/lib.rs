@@ -122,9 +122,11 @@ pub struct WebContext {
     pub logs: LogBuffer,
     /// The report's description of the run.
     pub report_meta: ReportMetaSource,
-    /// The program's load shape: when set, a start runs it (the form's user
-    /// count and ramp-up are not used) and it cannot be edited while it runs.
-    pub shape: Option<SharedShape>,
+    /// The program's load shapes by name, the first one in use at first:
+    /// while a shape is in use, a start runs it (the form's user count and
+    /// ramp-up are not used) and it cannot be edited while it runs. With
+    /// `--class-picker` the form picks one, or none ("Default").
+    pub shapes: Vec<(String, SharedShape)>,
 }
 
 /// A running web UI.
