@@ -1,11 +1,12 @@
 //! `GET /stats/requests` answered from a body built in the background.
 //!
 //! With 10,000 request names the body takes tens of milliseconds of CPU to
-//! build, and far longer when the users keep every core busy. So while a page
-//! polls, the body is rebuilt once a second on a blocking thread, and a
-//! request gets the latest one at once (Locust also caches this answer, for
-//! 2 s). A new test, a stop and a reset throw the cached body away, so the
-//! page never shows the numbers of a test that has ended.
+//! build, and far longer when the users keep every core busy. So once a build
+//! has been slow, and while a page polls, the body is rebuilt once a second on
+//! a blocking thread, and a request gets the latest one at once (Locust caches
+//! this answer too, for 2 s). While builds are quick, every request gets a
+//! body built for it. A new test, a stop and a reset throw the cached body
+//! away, so the page never shows the numbers of a test that has ended.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,12 +24,18 @@ const REFRESH: Duration = Duration::from_secs(1);
 const MAX_AGE: Duration = Duration::from_millis(2500);
 /// Nobody has asked for this long: stop rebuilding.
 const IDLE_AFTER: Duration = Duration::from_secs(10);
+/// A build that takes this much CPU time makes requests use the cached body
+/// (CPU time, not wall time: it depends on the statistics, not on how busy
+/// the machine is; 10,000 names take about 30 ms).
+const SLOW_BUILD: Duration = Duration::from_millis(10);
 
 /// The latest `/stats/requests` body and when it was last asked for.
 #[derive(Default)]
 pub(crate) struct StatsCache {
     body: Mutex<Option<(Instant, Bytes)>>,
     asked: Mutex<Option<Instant>>,
+    /// The CPU time the last build took.
+    last_build: Mutex<Duration>,
 }
 
 impl StatsCache {
@@ -48,17 +55,26 @@ impl StatsCache {
         (built.elapsed() <= MAX_AGE).then(|| bytes.clone())
     }
 
+    /// Someone polls and builds are slow.
     fn wanted(&self) -> bool {
-        self.asked
-            .lock()
-            .is_some_and(|asked| asked.elapsed() < IDLE_AFTER)
+        self.slow()
+            && self
+                .asked
+                .lock()
+                .is_some_and(|asked| asked.elapsed() < IDLE_AFTER)
+    }
+
+    fn slow(&self) -> bool {
+        *self.last_build.lock() >= SLOW_BUILD
     }
 }
 
-/// The body for a request: the cached one, or a new one when there is none.
+/// The body for a request: the cached one when builds are slow and there is
+/// one, else a new one.
 pub(crate) async fn body(shared: &Arc<Shared>) -> Bytes {
-    shared.stats_cache.asked();
-    match shared.stats_cache.fresh() {
+    let cache = &shared.stats_cache;
+    cache.asked();
+    match cache.fresh().filter(|_| cache.slow()) {
         Some(body) => body,
         None => rebuild(shared).await,
     }
@@ -69,20 +85,35 @@ async fn rebuild(shared: &Arc<Shared>) -> Bytes {
     let building = shared.clone();
     let built = tokio::task::spawn_blocking(move || build(&building)).await;
     // A build cannot fail short of a panic; then build here, once.
-    let body = built.unwrap_or_else(|_| build(shared));
+    let (body, cpu) = built.unwrap_or_else(|_| build(shared));
+    *shared.stats_cache.last_build.lock() = cpu;
     *shared.stats_cache.body.lock() = Some((Instant::now(), body.clone()));
     body
 }
 
-fn build(shared: &Shared) -> Bytes {
+/// The body, and the CPU time its build took.
+fn build(shared: &Shared) -> (Bytes, Duration) {
+    let started = thread_cpu_time();
     let runner = &shared.context.runner;
     let stats = runner.environment().stats.collect();
-    Bytes::from(stats_json::stats_requests(
+    let body = Bytes::from(stats_json::stats_requests(
         &stats,
         runner.state(),
         runner.user_count(),
         now_epoch(),
-    ))
+    ));
+    (body, thread_cpu_time().saturating_sub(started))
+}
+
+/// CPU time used by the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
 /// Rebuilds the body once a second while a page polls.
