@@ -11,7 +11,6 @@ use http::header::{
     TRANSFER_ENCODING, USER_AGENT,
 };
 use http::{HeaderMap, HeaderValue, Method, Request};
-use http_body_util::Full;
 use locusta_stats::Recorder;
 
 use crate::connection::{Conn, Exchange, ReqBody, SendFailure};
@@ -379,7 +378,7 @@ impl HttpClient {
             let len = body.as_ref().map_or(0, Bytes::len);
             headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
-        let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
+        let mut request = Request::new(ReqBody::new(body.as_ref()));
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
