@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::class_settings::UserClassSettings;
 use crate::runner::{RunShared, ThreadContext};
 use crate::task::{LocalBoxFuture, TagFilter, TaskRatio};
 use crate::user::{UserClass, UserControl, UserDefinition};
@@ -30,6 +31,9 @@ pub trait UserHost: Send + Sync {
     fn stop(&self, class: &str, count: u64, graceful: Option<Duration>);
     /// Kills every user now (their `on_stop` handlers still run).
     fn kill_all(&self);
+    /// Applies new settings to a hosted class (`--config-users`, `POST /user`)
+    /// and describes the class as it is now; waits for the host.
+    fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String>;
 }
 
 /// The runner's side of one hosted class: its live count, the iteration budget
@@ -84,6 +88,8 @@ pub struct HostedClass {
     pub host: Option<String>,
     /// Task shares (after tag filtering, which the host applies itself).
     pub task_ratios: Vec<TaskRatio>,
+    /// Every task a `tasks` setting may keep.
+    pub available_tasks: Vec<String>,
 }
 
 impl UserDefinition for HostedClass {
@@ -114,6 +120,17 @@ impl UserDefinition for HostedClass {
             fixed_count,
             ..self.clone()
         })
+    }
+    fn available_tasks(&self) -> Vec<String> {
+        self.available_tasks.clone()
+    }
+    /// Never called by the runner, which asks the class's host
+    /// ([`UserHost::update_class`]).
+    fn with_settings(
+        &self,
+        _settings: &UserClassSettings,
+    ) -> Result<Arc<dyn UserDefinition>, String> {
+        Err(format!("the settings of {} go through its host", self.name))
     }
     /// Never called by the runner, which hands this class's users to its host;
     /// a user started here anyway has no tasks, reports that, and ends.

@@ -11,6 +11,7 @@
 //! let quick = UserClass::<()>::new("Quick").wait(between(0.5, 1.0)).task(1, index);
 //! ```
 
+pub mod class_settings;
 pub mod dispatch;
 pub mod environment;
 pub mod events;
@@ -28,6 +29,7 @@ pub use environment::Environment;
 
 /// Everything a locustfile-style Rust program needs.
 pub mod prelude {
+    pub use crate::class_settings::UserClassSettings;
     pub use crate::environment::Environment;
     pub use crate::events::{Events, Usage, UserError};
     pub use crate::options::{CustomOption, OptionKind, OptionValue};

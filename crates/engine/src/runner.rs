@@ -19,9 +19,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use locusta_stats::Recorder;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
 
+use crate::class_settings::{UserClassInfo, UserClassSettings};
 use crate::dispatch::{DispatchClass, UsersDispatcher};
 use crate::events::{panic_message, UserError};
 use crate::host::{HostedUsers, UserHost};
@@ -270,7 +271,8 @@ struct RampState {
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
 pub struct Runner {
     env: Arc<Environment>,
-    classes: Vec<Arc<dyn UserDefinition>>,
+    /// The user classes; settings (`POST /user`) may replace one.
+    classes: RwLock<Vec<Arc<dyn UserDefinition>>>,
     /// Per class index: the host of its users, when they do not live on the
     /// load threads.
     hosted: Vec<Option<(Arc<dyn UserHost>, HostedUsers)>>,
@@ -326,14 +328,6 @@ impl Runner {
         } else {
             classes
         };
-        let dispatch_classes: Vec<DispatchClass> = classes
-            .iter()
-            .map(|class| DispatchClass {
-                name: class.name().to_string(),
-                weight: class.weight(),
-                fixed_count: class.fixed_count(),
-            })
-            .collect();
         let shared = Arc::new(RunShared {
             live: classes.iter().map(|_| AtomicU64::new(0)).collect(),
             iterations: env.iterations,
@@ -367,7 +361,7 @@ impl Runner {
             .map_err(|error| format!("cannot start load threads: {error}"))?;
         Ok(Arc::new(Runner {
             ramp: Mutex::new(RampState {
-                dispatcher: UsersDispatcher::new(&["local".to_string()], dispatch_classes),
+                dispatcher: new_dispatcher(&classes),
                 placed: vec![0; classes.len()],
                 placement: vec![Vec::new(); classes.len()],
                 next_thread: 0,
@@ -375,7 +369,7 @@ impl Runner {
                 target_user_count: 0,
             }),
             env,
-            classes,
+            classes: RwLock::new(classes),
             hosted,
             threads: Mutex::new(threads),
             shared,
@@ -388,9 +382,58 @@ impl Runner {
         &self.env
     }
 
-    /// The user classes that run (after tag filtering).
-    pub fn user_classes(&self) -> &[Arc<dyn UserDefinition>] {
-        &self.classes
+    /// The user classes that run (after tag filtering and settings).
+    pub fn user_classes(&self) -> Vec<Arc<dyn UserDefinition>> {
+        self.classes.read().clone()
+    }
+
+    /// Each class's settings and the tasks they may keep (for the web UI's
+    /// class picker).
+    pub fn user_class_infos(&self) -> Vec<UserClassInfo> {
+        self.classes
+            .read()
+            .iter()
+            .map(|class| UserClassInfo {
+                name: class.name().to_string(),
+                host: class.host().map(str::to_string),
+                weight: class.weight(),
+                fixed_count: class.fixed_count(),
+                tasks: class.task_ratios().into_iter().map(|t| t.name).collect(),
+                available_tasks: class.available_tasks(),
+            })
+            .collect()
+    }
+
+    /// Applies new settings to a user class (Locust's `--config-users` and
+    /// `POST /user`): new users of the class use them at once; a new weight
+    /// or fixed count counts from the next test.
+    pub fn update_user_class(&self, settings: &UserClassSettings) -> Result<(), String> {
+        let name = &settings.user_class_name;
+        let index = self
+            .classes
+            .read()
+            .iter()
+            .position(|class| class.name() == name)
+            .ok_or_else(|| {
+                format!("Error applying user config: there is no user class named {name}")
+            })?;
+        let updated: Arc<dyn UserDefinition> = match &self.hosted[index] {
+            Some((host, _)) => Arc::new(host.update_class(settings)?),
+            None => self.classes.read()[index].with_settings(settings)?,
+        };
+        let mut classes = self.classes.write();
+        let spawnable =
+            |class: &Arc<dyn UserDefinition>| class.weight() > 0.0 || class.fixed_count() > 0;
+        if !spawnable(&updated)
+            && classes
+                .iter()
+                .enumerate()
+                .all(|(other, class)| other == index || !spawnable(class))
+        {
+            return Err("There are no users with weight > 0.".into());
+        }
+        classes[index] = updated;
+        Ok(())
     }
 
     /// The runner's state.
@@ -410,6 +453,7 @@ impl Runner {
     /// Users alive now, per class name.
     pub fn user_classes_count(&self) -> BTreeMap<String, u64> {
         self.classes
+            .read()
             .iter()
             .zip(&self.shared.live)
             .map(|(class, live)| (class.name().to_string(), live.load(Ordering::Relaxed)))
@@ -448,6 +492,10 @@ impl Runner {
         let first_start = {
             let mut ramp = self.ramp.lock();
             let first = matches!(ramp.state, RunnerState::Ready | RunnerState::Stopped);
+            if first {
+                // Settings changed since the last test count from this one.
+                ramp.dispatcher = new_dispatcher(&self.classes.read());
+            }
             ramp.state = RunnerState::Spawning;
             ramp.target_user_count = user_count;
             ramp.dispatcher
@@ -480,6 +528,7 @@ impl Runner {
             let Some(step) = step else { break };
             let targets: Vec<u64> = self
                 .classes
+                .read()
                 .iter()
                 .map(|class| {
                     step.get("local")
@@ -501,6 +550,7 @@ impl Runner {
         };
         let spawned: Vec<String> = self
             .classes
+            .read()
             .iter()
             .zip(&self.ramp.lock().placed)
             .map(|(class, n)| format!("\"{}\": {n}", class.name()))
@@ -521,12 +571,13 @@ impl Runner {
     fn apply(&self, targets: &[u64]) {
         let threads = self.threads.lock();
         let mut ramp = self.ramp.lock();
+        let classes = self.classes.read();
         let thread_count = threads.len();
         let graceful = (!self.env.stop_timeout.is_zero()).then_some(self.env.stop_timeout);
         for (index, &target) in targets.iter().enumerate() {
             let placed = ramp.placed[index];
             if let Some((host, users)) = &self.hosted[index] {
-                let class = self.classes[index].name();
+                let class = classes[index].name();
                 if target > placed {
                     host.spawn(class, target - placed, users);
                 } else if target < placed {
@@ -547,7 +598,7 @@ impl Runner {
                     if count > 0 {
                         let _ = threads[thread].commands.send(Command::Spawn {
                             index,
-                            class: self.classes[index].clone(),
+                            class: classes[index].clone(),
                             count,
                         });
                     }
@@ -596,7 +647,7 @@ impl Runner {
         {
             let threads = self.threads.lock();
             for thread in threads.iter() {
-                for index in 0..self.classes.len() {
+                for index in 0..self.hosted.len() {
                     let _ = thread.commands.send(Command::Stop {
                         index,
                         count: u64::MAX,
@@ -605,8 +656,8 @@ impl Runner {
                 }
             }
         }
-        for (class, (host, _)) in self.hosted_classes() {
-            host.stop(class, u64::MAX, graceful);
+        for (class, host) in self.hosted_classes() {
+            host.stop(&class, u64::MAX, graceful);
         }
         // Without a stop timeout users are killed at once; their on_stop handlers
         // still run, and are waited for as Locust does.
@@ -622,7 +673,7 @@ impl Runner {
             for thread in self.threads.lock().iter() {
                 let _ = thread.commands.send(Command::KillAll);
             }
-            for (_, (host, _)) in self.hosted_classes() {
+            for (_, host) in self.hosted_classes() {
                 host.kill_all();
             }
         }
@@ -639,12 +690,16 @@ impl Runner {
         self.env.events.test_stop.fire(&self.env);
     }
 
-    /// The hosted classes: name, host and counters.
-    fn hosted_classes(&self) -> impl Iterator<Item = (&str, &(Arc<dyn UserHost>, HostedUsers))> {
+    /// The hosted classes: name and host.
+    fn hosted_classes(&self) -> Vec<(String, Arc<dyn UserHost>)> {
         self.classes
+            .read()
             .iter()
             .zip(&self.hosted)
-            .filter_map(|(class, hosted)| Some((class.name(), hosted.as_ref()?)))
+            .filter_map(|(class, hosted)| {
+                Some((class.name().to_string(), hosted.as_ref()?.0.clone()))
+            })
+            .collect()
     }
 
     /// Waits until no user is alive, up to `limit`; whether they all ended.
@@ -695,4 +750,18 @@ impl Runner {
             tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick_started.elapsed())).await;
         }
     }
+}
+
+/// A dispatcher for the classes that can have users.
+fn new_dispatcher(classes: &[Arc<dyn UserDefinition>]) -> UsersDispatcher {
+    let dispatch_classes: Vec<DispatchClass> = classes
+        .iter()
+        .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
+        .map(|class| DispatchClass {
+            name: class.name().to_string(),
+            weight: class.weight(),
+            fixed_count: class.fixed_count(),
+        })
+        .collect();
+    UsersDispatcher::new(&["local".to_string()], dispatch_classes)
 }

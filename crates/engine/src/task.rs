@@ -292,13 +292,46 @@ impl<S: 'static> TaskSet<S> {
                 }
             };
             if let Some(kind) = kept {
-                out.push(entry.name.clone(), entry.weight, kind);
-                if let Some(last) = out.tasks.last_mut() {
-                    last.tags = entry.tags.clone();
-                }
+                out.push_like(entry, kind);
             }
         }
         out
+    }
+
+    /// A copy holding only the tasks named in `names` (Locust's per-class
+    /// `tasks` setting); the names of `names` that match no task are returned too.
+    pub(crate) fn keep_named(&self, names: &[String]) -> (TaskSet<S>, Vec<String>) {
+        let mut out = TaskSet {
+            tasks: Vec::new(),
+            picks: Vec::new(),
+            ..self.clone()
+        };
+        for entry in self
+            .tasks
+            .iter()
+            .filter(|entry| names.contains(&entry.name))
+        {
+            out.push_like(entry, entry.kind.clone());
+        }
+        let unknown = names
+            .iter()
+            .filter(|name| !self.tasks.iter().any(|entry| &entry.name == *name))
+            .cloned()
+            .collect();
+        (out, unknown)
+    }
+
+    /// Adds a copy of `entry` (name, weight, tags) running `kind`.
+    fn push_like(&mut self, entry: &TaskEntry<S>, kind: TaskKind<S>) {
+        self.push(entry.name.clone(), entry.weight, kind);
+        if let Some(last) = self.tasks.last_mut() {
+            last.tags = entry.tags.clone();
+        }
+    }
+
+    /// The names of this set's own tasks, in declaration order.
+    pub(crate) fn task_names(&self) -> Vec<String> {
+        self.tasks.iter().map(|entry| entry.name.clone()).collect()
     }
 
     /// Each task's share of this set's picks, recursively (for `--show-task-ratio`).

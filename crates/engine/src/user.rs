@@ -14,6 +14,7 @@ use locusta_http::{ClientConfig, HttpClient};
 use locusta_stats::{now_epoch, RequestRecord};
 use rand::Rng;
 
+use crate::class_settings::UserClassSettings;
 use crate::events::UserError;
 use crate::runner::ThreadContext;
 use crate::task::{
@@ -222,6 +223,8 @@ pub struct UserClass<S> {
     wait: WaitTime,
     /// The user's own tasks; its `on_start`/`on_stop` are the user's.
     root: TaskSet<S>,
+    /// Every task `root` may hold, once a `tasks` setting kept only some.
+    all_tasks: Option<TaskSet<S>>,
     new_state: Arc<dyn Fn() -> S + Send + Sync>,
     client: Arc<ClientConfig>,
 }
@@ -235,6 +238,7 @@ impl<S> Clone for UserClass<S> {
             host: self.host.clone(),
             wait: self.wait.clone(),
             root: self.root.clone(),
+            all_tasks: self.all_tasks.clone(),
             new_state: self.new_state.clone(),
             client: self.client.clone(),
         }
@@ -257,6 +261,7 @@ impl<S: 'static> UserClass<S> {
         let name = name.into();
         UserClass {
             root: TaskSet::new(name.clone()),
+            all_tasks: None,
             name,
             weight: 1.0,
             fixed_count: 0,
@@ -375,6 +380,14 @@ pub trait UserDefinition: Send + Sync {
     fn with_tag_filter(&self, filter: &TagFilter) -> Arc<dyn UserDefinition>;
     /// The same class with another weight and fixed count (`--equal-weights`, shapes).
     fn with_weights(&self, weight: f64, fixed_count: u64) -> Arc<dyn UserDefinition>;
+    /// Every task a `tasks` setting may keep (the class's own, by name).
+    fn available_tasks(&self) -> Vec<String>;
+    /// The same class with `settings` applied (`--config-users`, `POST /user`);
+    /// an error names what cannot be applied.
+    fn with_settings(
+        &self,
+        settings: &UserClassSettings,
+    ) -> Result<Arc<dyn UserDefinition>, String>;
     /// Creates one user on the calling load thread and returns the future that runs it.
     #[doc(hidden)]
     fn start_user(
@@ -406,6 +419,7 @@ impl<S: 'static> UserDefinition for UserClass<S> {
     fn with_tag_filter(&self, filter: &TagFilter) -> Arc<dyn UserDefinition> {
         let mut class = self.clone();
         class.root = self.root.filtered(filter, &[]);
+        class.all_tasks = None;
         Arc::new(class)
     }
     fn with_weights(&self, weight: f64, fixed_count: u64) -> Arc<dyn UserDefinition> {
@@ -413,6 +427,45 @@ impl<S: 'static> UserDefinition for UserClass<S> {
         class.weight = weight;
         class.fixed_count = fixed_count;
         Arc::new(class)
+    }
+    fn available_tasks(&self) -> Vec<String> {
+        self.all_tasks.as_ref().unwrap_or(&self.root).task_names()
+    }
+    fn with_settings(
+        &self,
+        settings: &UserClassSettings,
+    ) -> Result<Arc<dyn UserDefinition>, String> {
+        if let Some(key) = settings.other.keys().next() {
+            return Err(format!(
+                "{}: unknown setting '{key}' (a Rust user class takes host, weight, fixed_count and tasks)",
+                self.name
+            ));
+        }
+        let mut class = self.clone();
+        if let Some(host) = &settings.host {
+            class.host = (!host.is_empty()).then(|| host.clone());
+        }
+        if let Some(weight) = settings.weight {
+            class.weight = weight;
+        }
+        if let Some(fixed_count) = settings.fixed_count {
+            class.fixed_count = fixed_count;
+        }
+        if let Some(names) = &settings.tasks {
+            let all = self.all_tasks.clone().unwrap_or_else(|| self.root.clone());
+            let (kept, unknown) = all.keep_named(names);
+            if !unknown.is_empty() {
+                return Err(format!(
+                    "{} has no task named {} (its tasks: {})",
+                    self.name,
+                    unknown.join(", "),
+                    all.task_names().join(", ")
+                ));
+            }
+            class.root = kept;
+            class.all_tasks = Some(all);
+        }
+        Ok(Arc::new(class))
     }
     fn start_user(
         self: Arc<Self>,

@@ -48,16 +48,28 @@ impl UserHost for FakeHost {
             user.ended();
         }
     }
+    fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String> {
+        self.log
+            .push(format!("update {}", settings.user_class_name));
+        let mut class = hosted(settings.weight.unwrap_or(1.0));
+        class.host = settings.host.clone();
+        Ok(class)
+    }
 }
 
-fn hosted_class(weight: f64) -> Arc<dyn UserDefinition> {
-    Arc::new(HostedClass {
+fn hosted(weight: f64) -> HostedClass {
+    HostedClass {
         name: "Hosted".into(),
         weight,
         fixed_count: 0,
         host: None,
         task_ratios: Vec::new(),
-    })
+        available_tasks: Vec::new(),
+    }
+}
+
+fn hosted_class(weight: f64) -> Arc<dyn UserDefinition> {
+    Arc::new(hosted(weight))
 }
 
 #[tokio::test]
@@ -127,4 +139,29 @@ async fn hosted_users_share_the_iteration_budget_and_stop_test() {
     );
     runner.quit().await;
     assert_eq!(runner.user_count(), 0);
+}
+
+#[tokio::test]
+async fn settings_of_a_hosted_class_go_through_its_host() {
+    let host = Arc::new(FakeHost::default());
+    let runner = Runner::with_user_host(
+        Arc::new(Environment::default()),
+        vec![hosted_class(1.0)],
+        1,
+        Some(host.clone() as Arc<dyn UserHost>),
+    )
+    .expect("runner starts");
+    let settings = UserClassSettings::from_json(serde_json::json!({
+        "user_class_name": "Hosted", "weight": 2, "host": "http://127.0.0.1:9"
+    }))
+    .expect("valid")
+    .remove(0);
+    runner.update_user_class(&settings).expect("applied");
+    assert!(host.log.items().contains(&"update Hosted".to_string()));
+    let info = &runner.user_class_infos()[0];
+    assert_eq!(
+        (info.weight, info.host.as_deref()),
+        (2.0, Some("http://127.0.0.1:9"))
+    );
+    runner.quit().await;
 }

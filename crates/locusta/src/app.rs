@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::events;
 use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
@@ -134,6 +135,7 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         }
     }
     let classes = select_classes(&options, program.classes)?;
+    let user_settings = config_users(&options, &classes)?;
     if options.list {
         println!("Available Users:");
         for class in &classes {
@@ -167,9 +169,9 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
                     .unwrap_or_default()
             )));
         }
-        check_hosts(&options, &classes, &program.hostless)?;
+        check_hosts(&options, &classes, &program.hostless, &user_settings)?;
     } else {
-        check_host_urls(&options, &classes)?;
+        check_host_urls(&options, &classes, &user_settings)?;
     }
     let login = if options.headless {
         None
@@ -209,6 +211,7 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         user_host: program.user_host,
         on_runner: program.on_runner,
         hostless: program.hostless,
+        user_settings,
         threads,
         outputs,
     };
@@ -279,14 +282,59 @@ fn select_classes(
         .collect())
 }
 
+/// The `--config-users` settings, each naming a known class. Errors exit
+/// with Locust's code for them (-1, that is 255).
+fn config_users(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+) -> Result<Vec<UserClassSettings>, Fatal> {
+    let Some(values) = &options.config_users else {
+        return Ok(Vec::new());
+    };
+    let fatal = |message: String| Fatal { message, code: 255 };
+    let settings = UserClassSettings::from_config_values(values).map_err(fatal)?;
+    if let Some(unknown) = settings
+        .iter()
+        .find(|s| !classes.iter().any(|c| c.name() == s.user_class_name))
+    {
+        let known: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+        return Err(fatal(format!(
+            "Error applying user config: there is no user class named {} (available: {})",
+            unknown.user_class_name,
+            known.join(", ")
+        )));
+    }
+    Ok(settings)
+}
+
+/// The host a `--config-users` setting gives a class, if one does.
+fn configured_host<'a>(settings: &'a [UserClassSettings], class: &str) -> Option<&'a str> {
+    settings
+        .iter()
+        .rev()
+        .filter(|s| s.user_class_name == class)
+        .find_map(|s| s.host.as_deref())
+        .filter(|host| !host.is_empty())
+}
+
 /// The hosts that are given must be valid URLs (in the web UI a missing host
 /// can still be entered in the form).
-fn check_host_urls(options: &Options, classes: &[Arc<dyn UserDefinition>]) -> Result<(), Fatal> {
+fn check_host_urls(
+    options: &Options,
+    classes: &[Arc<dyn UserDefinition>],
+    settings: &[UserClassSettings],
+) -> Result<(), Fatal> {
     let hosts = options
         .host
         .iter()
         .map(String::as_str)
-        .chain(classes.iter().filter_map(|c| c.host()));
+        .chain(classes.iter().filter_map(|c| c.host()))
+        .chain(
+            settings
+                .iter()
+                .filter_map(|s| s.host.as_deref())
+                .filter(|h| !h.is_empty()),
+        );
     for host in hosts {
         locusta_http::check_host(host)
             .map_err(|error| Fatal::startup(format!("Invalid host '{host}': {error}")))?;
@@ -300,13 +348,17 @@ fn check_hosts(
     options: &Options,
     classes: &[Arc<dyn UserDefinition>],
     hostless: &[String],
+    settings: &[UserClassSettings],
 ) -> Result<(), Fatal> {
-    check_host_urls(options, classes)?;
+    check_host_urls(options, classes, settings)?;
     let needs_host = classes
         .iter()
         .filter(|class| !hostless.iter().any(|name| name == class.name()));
     for class in needs_host {
-        if options.host.is_none() && class.host().is_none() {
+        if options.host.is_none()
+            && class.host().is_none()
+            && configured_host(settings, class.name()).is_none()
+        {
             return Err(Fatal::startup(format!(
                 "You must specify the base host. Either in the host attribute in the User class ({}), or on the command line using the --host option.",
                 class.name()
@@ -324,10 +376,18 @@ fn start_runner(
     threads: usize,
     user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
+    user_settings: &[UserClassSettings],
 ) -> Result<Arc<Runner>, Fatal> {
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
     let runner =
         Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    for settings in user_settings {
+        if let Err(message) = runner.update_user_class(settings) {
+            // The load threads end with the runner; nothing has started yet.
+            drop(runner);
+            return Err(Fatal { message, code: 255 });
+        }
+    }
     for hook in on_runner {
         hook(&runner);
     }
@@ -375,6 +435,8 @@ struct Run {
     on_runner: Vec<OnRunner>,
     /// Classes whose users need no host.
     hostless: Vec<String>,
+    /// `--config-users` settings, applied to the classes before `init`.
+    user_settings: Vec<UserClassSettings>,
     threads: usize,
     outputs: Outputs,
 }
@@ -470,11 +532,12 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         user_host,
         on_runner,
         hostless: _,
+        user_settings,
         threads,
         outputs,
     } = run;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let runner = start_runner(&env, classes, threads, user_host, on_runner)?;
+    let runner = start_runner(&env, classes, threads, user_host, on_runner, &user_settings)?;
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
     if periodic {
@@ -550,7 +613,7 @@ async fn shut_down(
     runner.stop().await;
     env.events.quitting.fire_reversed(env);
     runner.quit().await;
-    let meta = report_meta(options, runner.user_classes(), env.stats.start_time());
+    let meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
     let (outputs_written, console_summary) = {
         let mut outputs = outputs.lock();
         (
@@ -607,6 +670,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         user_host,
         on_runner,
         hostless,
+        user_settings,
         threads,
         outputs,
     } = run;
@@ -617,14 +681,14 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .filter(|_| options.csv_full_history)
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let runner = start_runner(&env, classes, threads, user_host, on_runner)?;
+    let runner = start_runner(&env, classes, threads, user_host, on_runner, &user_settings)?;
     let name_width = stats_name_width();
 
     let config = WebConfig {
         bind: web_bind_address(&options)?,
         base_path: options.web_base_path.trim_end_matches('/').to_string(),
         login,
-        locustfile: report_meta(&options, runner.user_classes(), 0.0).locustfile,
+        locustfile: report_meta(&options, &runner.user_classes(), 0.0).locustfile,
         users: options.users.unwrap_or(1),
         spawn_rate: options.spawn_rate.unwrap_or(1.0),
         run_time: options.run_time,
@@ -646,7 +710,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         report_meta: Arc::new(move |runner: &Runner| {
             report_meta(
                 &meta_options,
-                runner.user_classes(),
+                &runner.user_classes(),
                 runner.environment().stats.start_time(),
             )
         }),

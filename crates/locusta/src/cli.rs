@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, CommandFactory, Parser};
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 
 use crate::timespan::parse_timespan;
@@ -73,21 +74,11 @@ fn tag_list(text: &str) -> Result<String, String> {
 }
 
 fn user_config(text: &str) -> Result<String, String> {
-    if text.ends_with(".json") {
-        return Ok(text.to_string());
+    // A file is read when the run starts; inline JSON is checked now.
+    if !text.trim_end().ends_with(".json") {
+        UserClassSettings::from_config_values(&[text.to_string()])?;
     }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        format!("The --config-users argument must be a valid JSON string or file: {e}")
-    })?;
-    let configs = match &value {
-        serde_json::Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    if configs.iter().all(|c| c.get("user_class_name").is_some()) {
-        Ok(text.to_string())
-    } else {
-        Err("The user config must specify a user_class_name".to_string())
-    }
+    Ok(text.to_string())
 }
 
 const EXAMPLES: &str = "\
@@ -153,7 +144,7 @@ pub struct Options {
     /// Print the available User classes and exit.
     #[arg(short = 'l', long, help_heading = "Common options")]
     pub list: bool,
-    /// Per-User-class settings as JSON: inline objects, an array of them, or .json files (not available yet).
+    /// Per-User-class settings as JSON: inline objects, an array of them, or .json files.
     #[arg(long, env = "LOCUST_CONFIG_USERS", value_name = "json", num_args = 0.., value_parser = user_config, help_heading = "Common options")]
     pub config_users: Option<Vec<String>>,
 
@@ -608,9 +599,6 @@ impl Options {
     /// Options given that name a feature this build does not have yet.
     pub fn unavailable(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
-        if self.config_users.is_some() {
-            missing.push("--config-users");
-        }
         if self.master || self.worker || self.processes.is_some() {
             missing.push("distributed mode (--master/--worker/--processes)");
         }

@@ -898,3 +898,104 @@ fn custom_options_appear_in_help_and_a_broken_parser_listener_is_reported() {
         run.stderr
     );
 }
+
+#[test]
+fn config_users_sets_tasks_counts_hosts_and_attributes_of_classes() {
+    let target = spawn(TargetConfig::default());
+    let file =
+        std::env::temp_dir().join(format!("locusta-config-users-{}.json", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"user_class_name": "Buyer", "fixed_count": 1, "host": "{}"}}"#,
+            target.url()
+        ),
+    )
+    .expect("config file written");
+    let browser = format!(
+        r#"[{{"user_class_name": "Browser", "tasks": ["browse"], "page": "/products/1", "host": "{}"}}]"#,
+        target.url()
+    );
+    let run = locusta(&[
+        "-f",
+        &locustfile("config_users.py"),
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-i",
+        "40",
+        "--json",
+        "--config-users",
+        &browser,
+        file.to_str().expect("utf-8 path"),
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(rows.contains_key("browse /products/1"), "{rows:?}");
+    assert!(!rows.contains_key("cart"), "{rows:?}");
+    assert!(
+        rows.contains_key(&format!("buyer at {}", target.url())),
+        "{rows:?}"
+    );
+    assert!(
+        run.stderr.contains(r#""Browser": 3, "Buyer": 1"#),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_config_users_are_refused_with_the_reason() {
+    let target = spawn(TargetConfig::default());
+    for (config, needle) in [
+        (
+            r#"{"user_class_name": "Nobody"}"#,
+            "no user class named Nobody",
+        ),
+        (
+            r#"{"user_class_name": "Browser", "tasks": ["fly"]}"#,
+            "Browser has no task named fly (its tasks: browse, cart)",
+        ),
+        ("/nonexistent/users.json", "/nonexistent/users.json"),
+    ] {
+        let run = locusta(&[
+            "-f",
+            &locustfile("config_users.py"),
+            "-H",
+            &target.url(),
+            "-u",
+            "1",
+            "-t",
+            "2s",
+            "--config-users",
+            config,
+        ]);
+        assert_eq!(run.code, Some(255), "{config}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{config}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_zero_wait_task_that_never_yields_still_lets_other_users_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("zero_wait.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "4",
+        "-r",
+        "100",
+        "-t",
+        "2s",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    let spins = rows.get("spin").map_or(0, |r| r.0);
+    let fetches = rows.get("fetch").map_or(0, |r| r.0);
+    assert!(spins > 100 && fetches > 100, "{rows:?}");
+}

@@ -347,12 +347,38 @@ fn python_users_run_from_the_ui_too() {
     let address = program.ui_address();
     let (_, tasks) = http(&address, "GET", "/tasks", "");
     assert!(tasks.contains("\"Shopper\""), "{tasks}");
+    // Per-class settings of Python classes: each task once (a weighted task is
+    // listed once), and the settings reach the Python class.
+    let (_, page) = http(&address, "GET", "/", "");
+    assert!(
+        page.contains(r#""Shopper":["browse","product","add_to_cart","checkout"]"#),
+        "{page}"
+    );
+    for settings in [
+        r#"{"user_class_name": "Shopper", "tasks": ["browse", "product"], "weight": 1}"#,
+        r#"{"user_class_name": "Visitor", "weight": 0}"#,
+    ] {
+        let (status, body) = http(&address, "POST", "/user", settings);
+        assert!(status.contains("201"), "{settings}: {status} {body}");
+    }
+    let (status, body) = http(
+        &address,
+        "POST",
+        "/user",
+        r#"{"user_class_name": "Shopper", "tasks": ["fly"]}"#,
+    );
+    assert!(
+        status.contains("400") && body.contains("no task named fly"),
+        "{status} {body}"
+    );
     let (status, body) = http(&address, "POST", "/swarm", "user_count=4&spawn_rate=20");
     assert!(status.contains("200"), "{status} {body}");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (_, stats) = http(&address, "GET", "/stats/requests", "");
-        if stats.contains("\"/products\"") && stats.contains("\"user_count\":4") {
+        if stats.contains("\"/products/[id]\"") && stats.contains("\"user_count\":4") {
+            assert!(!stats.contains("\"/checkout\""), "{stats}");
+            assert!(!stats.contains("\"name\":\"/\""), "{stats}");
             break;
         }
         assert!(Instant::now() < deadline, "no Python requests: {stats}");

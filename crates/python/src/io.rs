@@ -131,8 +131,22 @@ struct Job {
     id: u64,
 }
 
-/// Queued requests handed over at once without waiting for the flush.
-const FLUSH_AT: usize = 128;
+/// Queued requests handed over at once without waiting for the flush: the
+/// first requests of a wave of users woken together leave while the rest of
+/// the wave is still being run (measured: 32 beats 4, 16, 64 and 128 at 1000
+/// users × 50 ms, and costs the 50-user fast path about 3 %).
+const FLUSH_AT: usize = 32;
+
+/// Gives the CPU to the I/O thread that was just handed requests, when both
+/// share one core: otherwise it sends them only once the Python thread has
+/// run the whole wave, the responses come back as one wave again, and users
+/// stay in step, each waiting for the whole wave (measured: 18.8k against
+/// 19.0k requests/s at 1000 users × 50 ms on one core). A no-op when the I/O
+/// thread has a core of its own.
+fn let_the_io_thread_run() {
+    // SAFETY: sched_yield takes no arguments and cannot fail on Linux.
+    unsafe { libc::sched_yield() };
+}
 
 /// The handle the Python thread queues requests with. Requests are handed
 /// over in batches ([`IoThread::flush`], once per pass of the gevent hub):
@@ -192,6 +206,8 @@ impl IoThread {
         if queued.len() >= FLUSH_AT {
             // A wave of users woken together: its first requests go out now.
             let _ = self.jobs.send(std::mem::take(&mut *queued));
+            drop(queued);
+            let_the_io_thread_run();
             return false;
         }
         queued.len() == 1
@@ -202,6 +218,7 @@ impl IoThread {
         let batch = std::mem::take(&mut *self.queued.lock());
         if !batch.is_empty() {
             let _ = self.jobs.send(batch);
+            let_the_io_thread_run();
         }
     }
 }

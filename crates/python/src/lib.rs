@@ -20,6 +20,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
 use locusta_engine::options::CustomOption;
 use locusta_engine::runner::Runner;
@@ -32,7 +33,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::io::IoThread;
-use crate::mailbox::{Call, Mailbox, Message, Reply};
+use crate::mailbox::{Answered, Call, Mailbox, Message, Reply};
 use crate::native::{locusta_module as locusta_native, Shared, SHARED};
 
 /// How one module of the `locust` package is made.
@@ -316,6 +317,16 @@ impl UserHost for PythonHost {
     fn kill_all(&self) {
         self.mailbox.push(Message::KillAll);
     }
+    fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String> {
+        let json = serde_json::to_string(settings).map_err(|e| e.to_string())?;
+        match call(Call::UpdateClass(json)) {
+            Some(Answered::Text(Ok(described))) => {
+                DescribedClass::parse(&described).map(HostedClass::from)
+            }
+            Some(Answered::Text(Err(message))) => Err(message),
+            _ => Err("the Python thread did not answer".into()),
+        }
+    }
 }
 
 /// The locustfile's `LoadTestShape`, ticked on the Python thread.
@@ -323,10 +334,12 @@ struct PythonShape;
 
 impl LoadShape for PythonShape {
     fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick> {
-        let (users, spawn_rate, user_classes) = call(Call::ShapeTick {
+        let Some(Answered::Tick(users, spawn_rate, user_classes)) = call(Call::ShapeTick {
             run_time: context.run_time.as_secs_f64(),
             user_count: context.user_count,
-        })?;
+        }) else {
+            return None;
+        };
         Some(ShapeTick {
             users,
             spawn_rate,
@@ -501,29 +514,17 @@ fn discover<'py>(
     if let Ok(message) = loaded.extract::<String>() {
         return Err(message);
     }
-    let (classes, shape): (Vec<Bound<'_, PyDict>>, bool) =
-        loaded.extract().map_err(|e| describe(py, &e))?;
-    let hostless = classes
+    let (described, shape): (Vec<String>, bool) = loaded.extract().map_err(|e| describe(py, &e))?;
+    let described = described
         .iter()
-        .filter(|class| {
-            class
-                .get_item("needs_host")
-                .ok()
-                .flatten()
-                .is_some_and(|needs| !needs.is_truthy().unwrap_or(true))
-        })
-        .map(|class| -> PyResult<String> {
-            class
-                .get_item("name")?
-                .map_or(Ok(String::new()), |name| name.extract())
-        })
-        .collect::<PyResult<Vec<_>>>()
-        .map_err(|e| describe(py, &e))?;
-    let classes = classes
+        .map(|text| DescribedClass::parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let hostless = described
         .iter()
-        .map(hosted_class)
-        .collect::<PyResult<Vec<_>>>()
-        .map_err(|e| describe(py, &e))?;
+        .filter(|class| !class.needs_host)
+        .map(|class| class.name.clone())
+        .collect();
+    let classes = described.into_iter().map(HostedClass::from).collect();
     let serve = main.getattr("serve").map_err(|e| describe(py, &e))?;
     Ok((
         Discovery {
@@ -535,32 +536,48 @@ fn discover<'py>(
     ))
 }
 
-fn hosted_class(class: &Bound<'_, PyDict>) -> PyResult<HostedClass> {
-    let get = |key: &str| -> PyResult<Bound<'_, PyAny>> {
-        class
-            .get_item(key)?
-            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(key.to_string()))
-    };
-    Ok(HostedClass {
-        name: get("name")?.extract()?,
-        weight: get("weight")?.extract()?,
-        fixed_count: get("fixed_count")?.extract()?,
-        host: get("host")?.extract()?,
-        task_ratios: ratios(&get("tasks")?)?,
-    })
+/// A user class as the Python side describes it (`locust.main._describe`).
+#[derive(serde::Deserialize)]
+struct DescribedClass {
+    name: String,
+    weight: f64,
+    fixed_count: u64,
+    host: Option<String>,
+    needs_host: bool,
+    tasks: Vec<DescribedTask>,
+    available_tasks: Vec<String>,
 }
 
-/// `[(name, ratio, [children…])…]` into the engine's task ratio tree.
-fn ratios(tasks: &Bound<'_, PyAny>) -> PyResult<Vec<TaskRatio>> {
-    tasks
-        .try_iter()?
-        .map(|item| {
-            let (name, ratio, children): (String, f64, Bound<'_, PyAny>) = item?.extract()?;
-            Ok(TaskRatio {
-                name,
-                ratio,
-                tasks: ratios(&children)?,
-            })
-        })
-        .collect()
+/// `[name, ratio, [children…]]`: a task's share, with a task set's own tasks.
+#[derive(serde::Deserialize)]
+struct DescribedTask(String, f64, Vec<DescribedTask>);
+
+impl From<DescribedTask> for TaskRatio {
+    fn from(DescribedTask(name, ratio, tasks): DescribedTask) -> Self {
+        TaskRatio {
+            name,
+            ratio,
+            tasks: tasks.into_iter().map(TaskRatio::from).collect(),
+        }
+    }
+}
+
+impl DescribedClass {
+    fn parse(described: &str) -> Result<DescribedClass, String> {
+        serde_json::from_str(described)
+            .map_err(|e| format!("bad class description from Python ({e}): {described}"))
+    }
+}
+
+impl From<DescribedClass> for HostedClass {
+    fn from(class: DescribedClass) -> Self {
+        HostedClass {
+            name: class.name,
+            weight: class.weight,
+            fixed_count: class.fixed_count,
+            host: class.host,
+            task_ratios: class.tasks.into_iter().map(TaskRatio::from).collect(),
+            available_tasks: class.available_tasks,
+        }
+    }
 }

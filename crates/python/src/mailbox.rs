@@ -34,10 +34,21 @@ pub(crate) enum Call {
     ShapeTick { run_time: f64, user_count: u64 },
     /// New values of custom options for `environment.parsed_options` (JSON).
     Options(String),
+    /// New settings of a user class (JSON of `UserClassSettings`).
+    UpdateClass(String),
 }
 
-/// The answer of a [`Call`]: for a shape tick, `(users, spawn rate, classes)`.
-pub(crate) type Reply = Option<(u64, f64, Option<Vec<String>>)>;
+/// What a [`Call`] answered, if anything.
+#[derive(Debug)]
+pub(crate) enum Answered {
+    /// A shape's tick: `(users, spawn rate, classes)`.
+    Tick(u64, f64, Option<Vec<String>>),
+    /// A text, or an error message (a class as it is after new settings).
+    Text(Result<String, String>),
+}
+
+/// The answer of a [`Call`].
+pub(crate) type Reply = Option<Answered>;
 
 /// One message for the Python thread.
 // Nearly every message is a completion: boxing it would add an allocation per

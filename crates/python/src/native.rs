@@ -18,7 +18,7 @@ use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::io::{report as report_request, Body, IoThread, PreparedRequest, UserClients};
-use crate::mailbox::{Call, Mailbox, Message, Outcome, Reply};
+use crate::mailbox::{Answered, Call, Mailbox, Message, Outcome, Reply};
 
 /// What the native module shares with the rest of the crate.
 pub(crate) struct Shared {
@@ -137,6 +137,7 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                         user_count,
                     } => commands.append(("shape", run_time, user_count, reply))?,
                     Call::Options(json) => commands.append(("options", json, 0, reply))?,
+                    Call::UpdateClass(json) => commands.append(("update_class", json, 0, reply))?,
                 }
             }
         }
@@ -156,7 +157,15 @@ impl Answer {
     #[pyo3(signature = (tick=None))]
     fn send(&mut self, tick: Option<(u64, f64, Option<Vec<String>>)>) {
         if let Some(reply) = self.reply.take() {
-            let _ = reply.send(tick);
+            let _ =
+                reply.send(tick.map(|(users, rate, classes)| Answered::Tick(users, rate, classes)));
+        }
+    }
+
+    /// Answers with a text (`ok`) or an error message.
+    fn send_result(&mut self, ok: bool, text: String) {
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(Some(Answered::Text(if ok { Ok(text) } else { Err(text) })));
         }
     }
 }

@@ -97,8 +97,12 @@
     if (args.show_userclass_picker) {
       $("class-picker").hidden = false;
       $("class-list").innerHTML = (args.available_user_classes || []).map((name) =>
-        '<label class="check"><input type="checkbox" class="class-choice" checked value="' + escapeHtml(name) + '"><span>' +
-        escapeHtml(name) + "</span></label>").join("");
+        '<div class="class-row"><label class="check"><input type="checkbox" class="class-choice" checked value="' +
+        escapeHtml(name) + '"><span>' + escapeHtml(name) + "</span></label>" +
+        '<button type="button" class="btn small class-settings" data-class="' + escapeHtml(name) +
+        '" title="Settings of ' + escapeHtml(name) + '">Settings</button></div>').join("");
+      document.querySelectorAll(".class-settings").forEach((button) =>
+        button.addEventListener("click", () => openClassSettings(button.dataset.class)));
     }
     renderCustomOptions();
     const options = args.extra_options || {};
@@ -106,6 +110,53 @@
       $("advanced").open = true;
     }
   }
+
+  // ---------- per-class settings (class picker) ----------
+  let settingsClass = null;
+  function openClassSettings(name) {
+    const current = (args.users || {})[name] || {};
+    settingsClass = name;
+    $("class-dialog-name").textContent = name;
+    $("class-host").value = current.host || "";
+    $("class-weight").value = current.weight !== undefined ? current.weight : 1;
+    $("class-fixed_count").value = current.fixed_count || 0;
+    const running = current.tasks || [];
+    $("class-tasks").innerHTML = ((args.available_user_tasks || {})[name] || []).map((task) =>
+      '<label class="check"><input type="checkbox" class="task-choice" value="' + escapeHtml(task) + '"' +
+      (running.includes(task) ? " checked" : "") + "><span>" + escapeHtml(task) + "</span></label>").join("");
+    showError($("class-error"), "");
+    $("class-dialog").showModal();
+  }
+  $("class-cancel").addEventListener("click", () => $("class-dialog").close());
+  $("class-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const weight = $("class-weight").value.trim();
+    const fixed = $("class-fixed_count").value.trim();
+    if (!(Number(weight) >= 0) || weight === "") return showError($("class-error"), "Enter a weight of 0 or more.");
+    if (!/^\d+$/.test(fixed)) return showError($("class-error"), "Enter a whole number of users, or 0.");
+    const tasks = Array.from(document.querySelectorAll(".task-choice:checked")).map((box) => box.value);
+    if (!tasks.length) return showError($("class-error"), "Choose at least one task.");
+    const settings = {
+      user_class_name: settingsClass,
+      host: $("class-host").value.trim(),
+      weight: Number(weight),
+      fixed_count: Number(fixed),
+      tasks: tasks,
+    };
+    const response = await fetch(url("/user"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(settings),
+    });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({ message: "the server refused: " + response.status }));
+      return showError($("class-error"), answer.message);
+    }
+    args.users = args.users || {};
+    args.users[settingsClass] = { host: settings.host || null, weight: settings.weight,
+      fixed_count: settings.fixed_count, tasks: tasks };
+    $("class-dialog").close();
+  });
 
   function renderCustomOptions() {
     const box = $("custom-options");

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::runner::RunnerState;
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
@@ -104,6 +105,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/tasks", get(tasks))
         .route("/logs", get(logs))
         .route("/worker-count", get(worker_count))
+        .route("/user", post(update_user_class))
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript", assets::APP_JS) }),
@@ -223,9 +225,10 @@ fn template_args(shared: &Shared) -> Value {
     let runner = &shared.context.runner;
     let env = shared.env();
     let (users, spawn_rate) = *shared.last_start.lock();
-    let classes: Vec<&str> = runner.user_classes().iter().map(|c| c.name()).collect();
-    let class_hosts: Vec<Option<&str>> = runner
-        .user_classes()
+    let user_classes = runner.user_classes();
+    let infos = runner.user_class_infos();
+    let classes: Vec<&str> = user_classes.iter().map(|c| c.name()).collect();
+    let class_hosts: Vec<Option<&str>> = user_classes
         .iter()
         .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
         .map(|c| c.host())
@@ -298,6 +301,25 @@ fn template_args(shared: &Shared) -> Value {
         "has_shape": shared.context.shape.is_some(),
         "hide_common_options": shared.context.shape.is_some(),
         "available_user_classes": classes,
+        // Each class's settings (Locust's `User.json()`) and the tasks they may keep.
+        "users": infos
+            .iter()
+            .map(|info| {
+                (
+                    info.name.clone(),
+                    json!({
+                        "host": info.host,
+                        "weight": info.weight,
+                        "fixed_count": info.fixed_count,
+                        "tasks": info.tasks,
+                    }),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>(),
+        "available_user_tasks": infos
+            .iter()
+            .map(|info| (info.name.clone(), json!(info.available_tasks)))
+            .collect::<serde_json::Map<_, _>>(),
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
         "is_host_required": missing_host,
@@ -395,13 +417,8 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         })?),
         None => None,
     };
-    let known: Vec<&str> = shared
-        .context
-        .runner
-        .user_classes()
-        .iter()
-        .map(|c| c.name())
-        .collect();
+    let user_classes = shared.context.runner.user_classes();
+    let known: Vec<&str> = user_classes.iter().map(|c| c.name()).collect();
     let picked: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "user_classes")
@@ -546,6 +563,41 @@ pub(crate) async fn stop_test(shared: &Shared) {
         task.abort();
     }
     shared.context.runner.stop().await;
+}
+
+/// `POST /user`: new settings of one user class (Locust's per-class settings
+/// dialog): a JSON object with `user_class_name` and the values to change.
+async fn update_user_class(State(shared): State<AppState>, body: axum::body::Bytes) -> Response {
+    let host = shared.env().host();
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value @ Value::Object(_)) => value,
+        Ok(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object with a user_class_name",
+                host,
+            )
+        }
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("malformed JSON: {e}"),
+                host,
+            )
+        }
+    };
+    let settings = match UserClassSettings::from_json(value) {
+        Ok(mut list) => list.remove(0),
+        Err(message) => return error(StatusCode::BAD_REQUEST, message, host),
+    };
+    // A Python class is changed on the Python thread: wait for it off the runtime.
+    let runner = shared.context.runner.clone();
+    let applied = tokio::task::spawn_blocking(move || runner.update_user_class(&settings)).await;
+    match applied {
+        Ok(Ok(())) => (StatusCode::CREATED, Json(json!({}))).into_response(),
+        Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message, host),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), host),
+    }
 }
 
 async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Response {
@@ -844,7 +896,7 @@ async fn exceptions(State(shared): State<AppState>) -> Response {
 
 fn current_tasks(shared: &Shared) -> Value {
     let runner = &shared.context.runner;
-    crate::task_ratio_json(runner.user_classes(), &runner.user_classes_count())
+    crate::task_ratio_json(&runner.user_classes(), &runner.user_classes_count())
 }
 
 async fn tasks(State(shared): State<AppState>) -> Response {

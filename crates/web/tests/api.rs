@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{get, post, request, start, wait_until, Setup};
+use common::{get, post, post_json, request, start, wait_until, Setup};
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 use locusta_engine::runner::RunnerState;
 use locusta_web::Credentials;
@@ -779,4 +779,83 @@ async fn a_load_shape_drives_every_test_started_from_the_ui() {
     }
     let history = get(&format!("{}/stats/history", h.base)).await.json();
     assert_eq!(history["run_starts"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_class_settings_change_the_next_test() {
+    let h = start(Setup {
+        class_picker: true,
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(
+        page.contains(r#""Visitor":{"fixed_count":0,"host":null,"tasks":["visit","products","broken"],"weight":3.0}"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#""available_user_tasks":{"Buyer":["products","oops"],"Visitor":["visit","products","broken"]}"#),
+        "{page}"
+    );
+    let user = format!("{}/user", h.base);
+    let saved = post_json(
+        &user,
+        r#"{"user_class_name": "Visitor", "tasks": ["products"], "fixed_count": 2, "weight": 1}"#,
+    )
+    .await;
+    assert_eq!((saved.status, saved.body.as_str()), (201, "{}"));
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(
+        page.contains(
+            r#""Visitor":{"fixed_count":2,"host":null,"tasks":["products"],"weight":1.0}"#
+        ),
+        "{page}"
+    );
+
+    // Refused settings say why and change nothing.
+    for (body, needle) in [
+        (
+            r#"{"user_class_name": "Nobody"}"#,
+            "no user class named Nobody",
+        ),
+        (
+            r#"{"user_class_name": "Visitor", "tasks": ["fly"]}"#,
+            "no task named fly",
+        ),
+        (r#"{"user_class_name": "Visitor", "weight": -2}"#, "weight"),
+        (r#"{"weight": 2}"#, "user_class_name"),
+        (r#"[{"user_class_name": "Visitor"}]"#, "JSON object"),
+        ("{nope", "malformed JSON"),
+    ] {
+        let refused = post_json(&user, body).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.body);
+        let message = refused.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+
+    post(&format!("{}/swarm", h.base), "user_count=3&spawn_rate=30").await;
+    let runner = h.runner.clone();
+    wait_until("3 users", || runner.user_count() == 3).await;
+    let counts = runner.user_classes_count();
+    assert_eq!((counts["Visitor"], counts["Buyer"]), (2, 1));
+    wait_until("requests", || {
+        runner.environment().stats.collect().num_requests() > 20
+    })
+    .await;
+    let stats = get(&format!("{}/stats/requests", h.base)).await.json();
+    let names: Vec<&str> = stats["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"/products"), "{names:?}");
+    assert!(
+        !names.contains(&"/") && !names.contains(&"/broken"),
+        "{names:?}"
+    );
+    runner.stop().await;
 }

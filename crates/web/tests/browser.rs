@@ -560,3 +560,67 @@ async fn ten_thousand_names_stay_smooth_in_the_browser() {
     client.close().await.expect("closed");
     h.runner.stop().await;
 }
+
+/// The class picker's settings dialog: change a class's tasks and fixed
+/// count, see a refused value explained, and start with the new settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn class_settings_are_changed_from_the_start_form() {
+    let h = start(Setup {
+        class_picker: true,
+        ..Setup::default()
+    })
+    .await;
+    let (_driver, client) = browser("class-settings").await;
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
+    wait_for(&client, "!document.getElementById('class-picker').hidden").await;
+    click(&client, ".class-settings[data-class='Visitor']").await;
+    wait_for(&client, "document.getElementById('class-dialog').open").await;
+    assert_eq!(
+        eval(&client, "Array.from(document.querySelectorAll('.task-choice')).map(b => b.value + ':' + b.checked).join(',')").await,
+        "visit:true,products:true,broken:true"
+    );
+    // A bad fixed count is explained in the dialog.
+    type_into(&client, "#class-fixed_count", "1.5").await;
+    click(&client, "#class-save").await;
+    wait_for(&client, "!document.getElementById('class-error').hidden").await;
+    assert!(text(&client, "#class-error").await.contains("whole number"));
+    type_into(&client, "#class-fixed_count", "2").await;
+    click(&client, ".task-choice[value='visit']").await;
+    click(&client, ".task-choice[value='broken']").await;
+    screenshot(&client, "15-class-settings").await;
+    click(&client, "#class-save").await;
+    wait_for(&client, "!document.getElementById('class-dialog').open").await;
+    let infos = h.runner.user_class_infos();
+    let visitor = infos.iter().find(|c| c.name == "Visitor").expect("Visitor");
+    assert_eq!(
+        (visitor.fixed_count, visitor.tasks.clone()),
+        (2, vec!["products".to_string()])
+    );
+    // Opened again, the dialog shows what was saved.
+    click(&client, ".class-settings[data-class='Visitor']").await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.getElementById('class-fixed_count').value"
+        )
+        .await,
+        "2"
+    );
+    click(&client, "#class-cancel").await;
+    type_into(&client, "#user_count", "3").await;
+    type_into(&client, "#spawn_rate", "30").await;
+    click(&client, "#start-button").await;
+    let runner = h.runner.clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runner.user_count() < 3 {
+        assert!(Instant::now() < deadline, "3 users did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let counts = runner.user_classes_count();
+    assert_eq!((counts["Visitor"], counts["Buyer"]), (2, 1));
+    client.close().await.expect("closed");
+    runner.stop().await;
+}

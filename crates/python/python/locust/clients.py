@@ -42,8 +42,14 @@ def _flush():
 _flush_scheduled = False
 
 
+# How many times greenlets have waited for a response: when it changed during
+# a task, the task's greenlet has yielded to the hub (see TaskSet.wait).
+awaits = 0
+
+
 def _await(request_id, first):
-    global _flush_scheduled
+    global _flush_scheduled, awaits
+    awaits += 1
     if first and not _flush_scheduled:
         _flush_scheduled = True
         get_hub().loop.run_callback(_flush)

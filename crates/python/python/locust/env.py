@@ -87,6 +87,8 @@ class Environment:
         **_ignored,
     ):
         self.user_classes = user_classes or []
+        self.available_user_classes = {cls.__name__: cls for cls in self.user_classes}
+        self.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in self.user_classes}
         self.shape_class = shape_class
         self.tags = tags
         self.exclude_tags = exclude_tags
@@ -109,6 +111,28 @@ class Environment:
     @process_exit_code.setter
     def process_exit_code(self, code):
         _native.set_exit_code(None if code is None else int(code))
+
+    def update_user_class(self, user_settings):
+        """Applies settings to a user class (as --config-users and the web UI's
+        per-class settings do): `tasks` keeps the named tasks of the class's
+        original list, every other key is set as a class attribute."""
+        name = user_settings.get("user_class_name")
+        if name not in self.available_user_classes:
+            raise KeyError(f"there is no user class named {name}")
+        cls = self.available_user_classes[name]
+        for key, value in user_settings.items():
+            if key == "user_class_name":
+                continue
+            if key == "tasks":
+                originals = self.available_user_tasks[name]
+                known = [getattr(task, "__name__", repr(task)) for task in originals]
+                unknown = [task for task in value if task not in known]
+                if unknown:
+                    listed = ", ".join(dict.fromkeys(known))
+                    raise ValueError(f"{name} has no task named {', '.join(unknown)} (its tasks: {listed})")
+                cls.tasks = [task for task, task_name in zip(originals, known) if task_name in value]
+            else:
+                setattr(cls, key, value)
 
     def create_local_runner(self):
         """The runner of this process."""

@@ -259,6 +259,8 @@ def load(options):
         _classes[cls.__name__] = cls
         _users[cls.__name__] = []
     _environment.user_classes = found
+    _environment.available_user_classes = {cls.__name__: cls for cls in found}
+    _environment.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in found}
     if shapes:
         try:
             _shape = shapes[0]()
@@ -266,18 +268,34 @@ def load(options):
             return f"Could not create the load shape {shapes[0].__name__}: {error!r}"
         _shape.runner = _environment.runner
         _environment.shape_class = _shape
-    described = [
+    return ([_describe(cls) for cls in found], _shape is not None)
+
+
+def _describe(cls):
+    """A user class as JSON for the engine: its settings and tasks."""
+    return json.dumps(
         {
             "name": cls.__name__,
             "weight": float(cls.weight),
             "fixed_count": int(cls.fixed_count),
-            "host": cls.host,
+            "host": cls.host or None,
             "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
             "tasks": _ratios(cls.tasks),
+            "available_tasks": list(dict.fromkeys(_task_name(task) for task in _environment.available_user_tasks[cls.__name__])),
         }
-        for cls in found
-    ]
-    return (described, _shape is not None)
+    )
+
+
+def _update_class(encoded, answer):
+    """Applies a class's new settings (--config-users, the web UI); answers
+    with the class as it is now, or an error text."""
+    settings = json.loads(encoded)
+    try:
+        _environment.update_user_class(settings)
+        cls = _environment.available_user_classes[settings["user_class_name"]]
+        answer.send_result(True, _describe(cls))
+    except Exception as error:  # noqa: BLE001 - a message for the user
+        answer.send_result(False, f"Error applying user config to {settings.get('user_class_name')}: {error}")
 
 
 def _run_user(user, class_name):
@@ -455,6 +473,8 @@ def _on_mailbox():
             elif kind == "options":
                 set_options(command[1])
                 command[3].send(None)
+            elif kind == "update_class":
+                _update_class(command[1], command[3])
         except Exception:  # noqa: BLE001
             logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
 

@@ -11,6 +11,8 @@ import random
 import gevent
 from gevent import GreenletExit
 
+import locust.clients as _clients
+
 
 from locust.exception import (
     InterruptTaskSet,
@@ -187,6 +189,7 @@ class TaskSet(metaclass=TaskHolderMeta):
                     self.schedule_task(self.get_next_task())
                 try:
                     self._check_stop_condition()
+                    self._awaits_before_task = _clients.awaits
                     self.execute_next_task()
                 except RescheduleTaskImmediately:
                     pass
@@ -263,10 +266,16 @@ class TaskSet(metaclass=TaskHolderMeta):
         )
 
     def wait(self):
-        """Sleeps for wait_time(); a stopping user stops here."""
+        """Sleeps for wait_time(); a stopping user stops here. A zero wait
+        after a task that already yielded to the hub (it waited for a
+        response) goes straight on: the greenlet had its turn, and its next
+        request leaves without queueing behind every other greenlet."""
         self._check_stop_condition()
+        seconds = self.wait_time()
+        if seconds == 0 and _clients.awaits != getattr(self, "_awaits_before_task", _clients.awaits):
+            return
         self.user._state = WAITING
-        self._sleep(self.wait_time())
+        self._sleep(seconds)
         self._check_stop_condition()
         self.user._state = RUNNING
 

@@ -219,10 +219,22 @@ impl Answer {
 
 /// Sends a request (a form body for POST) with optional basic auth.
 pub async fn request(method: &str, url: &str, form: Option<&str>, auth: Option<&str>) -> Answer {
+    let kind = form.map(|_| "application/x-www-form-urlencoded");
+    send(method, url, form.zip(kind), auth).await
+}
+
+/// `POST url` with a JSON body.
+pub async fn post_json(url: &str, body: &str) -> Answer {
+    send("POST", url, Some((body, "application/json")), None).await
+}
+
+/// Sends a request with an optional `(body, content type)`.
+async fn send(method: &str, url: &str, body: Option<(&str, &str)>, auth: Option<&str>) -> Answer {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut builder = hyper::Request::builder().method(method).uri(url);
-    if form.is_some() {
-        builder = builder.header("content-type", "application/x-www-form-urlencoded");
+    let form = body.map(|(text, _)| text);
+    if let Some((_, kind)) = body {
+        builder = builder.header("content-type", kind);
     }
     if let Some(auth) = auth {
         builder = builder.header("authorization", auth);
