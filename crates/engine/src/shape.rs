@@ -40,6 +40,26 @@ pub trait LoadShape: Send {
     fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick>;
 }
 
+/// A load shape with the name it is picked by (in the web UI's class picker).
+pub struct NamedShape {
+    /// The shape's name (a Python shape's class name).
+    pub name: String,
+    /// The shape.
+    pub shape: Box<dyn LoadShape>,
+}
+
+impl NamedShape {
+    /// A shape named after its type (`MyShape` for `my_test::MyShape`).
+    pub fn of<T: LoadShape + 'static>(shape: T) -> Self {
+        let full = std::any::type_name::<T>();
+        let name = full.split('<').next().unwrap_or(full);
+        NamedShape {
+            name: name.rsplit("::").next().unwrap_or(name).to_string(),
+            shape: Box::new(shape),
+        }
+    }
+}
+
 /// One stage of [`Stages`]: until `end` (since the start), run `users` users
 /// reached at `spawn_rate`.
 #[derive(Debug, Clone, PartialEq)]

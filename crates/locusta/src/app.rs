@@ -10,7 +10,7 @@ use locusta_engine::events;
 use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
 use locusta_engine::runner::{Runner, RunnerState};
-use locusta_engine::shape::LoadShape;
+use locusta_engine::shape::NamedShape;
 use locusta_engine::task::TagFilter;
 use locusta_engine::usage::UsageSampler;
 use locusta_engine::user::UserDefinition;
@@ -35,13 +35,13 @@ const CPU_WARNING_THRESHOLD: f64 = 90.0;
 /// A function run with the environment before the test starts.
 pub type Setup = Box<dyn FnOnce(&Environment)>;
 
-/// What the program registered: user classes, an optional shape, and a hook to
+/// What the program registered: user classes, load shapes, and a hook to
 /// add event listeners once the environment exists.
 pub struct Program {
     /// The user classes.
     pub classes: Vec<Arc<dyn UserDefinition>>,
-    /// The load shape, if any.
-    pub shape: Option<Box<dyn LoadShape>>,
+    /// The load shapes, the one in use first.
+    pub shapes: Vec<NamedShape>,
     /// Called with the environment before the test starts.
     pub setup: Vec<Setup>,
     /// The custom options the program declared (their values are in the options).
@@ -62,8 +62,8 @@ impl Program {
     /// Adds what a loader found to this program.
     fn extend(&mut self, loaded: Program) {
         self.classes.extend(loaded.classes);
-        if loaded.shape.is_some() {
-            self.shape = loaded.shape;
+        if !loaded.shapes.is_empty() {
+            self.shapes = loaded.shapes;
         }
         self.setup.extend(loaded.setup);
         self.custom_options.extend(loaded.custom_options);
@@ -207,7 +207,7 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         options,
         env,
         classes,
-        shape: program.shape,
+        shapes: program.shapes,
         user_host: program.user_host,
         on_runner: program.on_runner,
         hostless: program.hostless,
@@ -430,7 +430,7 @@ struct Run {
     options: Options,
     env: Arc<Environment>,
     classes: Vec<Arc<dyn UserDefinition>>,
-    shape: Option<Box<dyn LoadShape>>,
+    shapes: Vec<NamedShape>,
     user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
     /// Classes whose users need no host.
@@ -528,7 +528,7 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         options,
         env,
         classes,
-        shape,
+        shapes,
         user_host,
         on_runner,
         hostless: _,
@@ -548,8 +548,9 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         ));
     }
 
-    let mut shape_task = match shape {
-        Some(shape) => {
+    // A headless run uses the first shape.
+    let mut shape_task = match shapes.into_iter().next() {
+        Some(NamedShape { shape, .. }) => {
             if options.users.is_some() || options.spawn_rate.is_some() {
                 log::warn!("The -u/-r options are ignored when a load shape is used");
             }
@@ -666,7 +667,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         options,
         env,
         classes,
-        shape,
+        shapes,
         user_host,
         on_runner,
         hostless,
@@ -702,7 +703,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         hostless,
     };
     let meta_options = options.clone();
-    let shape_in_use = shape.is_some();
+    let shape_in_use = !shapes.is_empty();
     let context = WebContext {
         runner: runner.clone(),
         history,
@@ -714,7 +715,10 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
                 runner.environment().stats.start_time(),
             )
         }),
-        shape: shape.map(|shape| Arc::new(parking_lot::Mutex::new(shape))),
+        shapes: shapes
+            .into_iter()
+            .map(|NamedShape { name, shape }| (name, Arc::new(parking_lot::Mutex::new(shape))))
+            .collect(),
     };
     let server = locusta_web::serve(config, context)
         .await

@@ -47,14 +47,14 @@ pub mod prelude {
 }
 
 use locusta_engine::options::CustomOption;
-use locusta_engine::shape::LoadShape;
+use locusta_engine::shape::{LoadShape, NamedShape};
 use locusta_engine::user::{UserClass, UserDefinition};
 
 /// A test program: its user classes, optional load shape and event listeners.
 #[derive(Default)]
 pub struct Locusta {
     classes: Vec<Arc<dyn UserDefinition>>,
-    shape: Option<Box<dyn LoadShape>>,
+    shapes: Vec<NamedShape>,
     setup: Vec<app::Setup>,
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
     custom_options: Vec<CustomOption>,
@@ -72,9 +72,10 @@ impl Locusta {
         self
     }
 
-    /// Uses a load shape instead of `-u`/`-r`.
-    pub fn shape(mut self, shape: impl LoadShape + 'static) -> Self {
-        self.shape = Some(Box::new(shape));
+    /// Uses a load shape instead of `-u`/`-r` (the first one given; the web
+    /// UI's class picker can choose another, by its type's name, or none).
+    pub fn shape<T: LoadShape + 'static>(mut self, shape: T) -> Self {
+        self.shapes.push(NamedShape::of(shape));
         self
     }
 
@@ -177,7 +178,7 @@ impl Locusta {
             options,
             app::Program {
                 classes: self.classes,
-                shape: self.shape,
+                shapes: self.shapes,
                 setup: self.setup,
                 loaders: self.loaders,
                 user_host: None,

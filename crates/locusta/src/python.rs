@@ -39,7 +39,7 @@ impl LocustfileLoader for PythonLoader {
         let host: Arc<dyn UserHost> = loaded.host;
         Ok(Program {
             classes: loaded.classes,
-            shape: loaded.shape,
+            shapes: loaded.shapes,
             setup: Vec::new(),
             loaders: Vec::new(),
             user_host: Some(host),

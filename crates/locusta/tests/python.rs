@@ -999,3 +999,26 @@ fn a_zero_wait_task_that_never_yields_still_lets_other_users_run() {
     let fetches = rows.get("fetch").map_or(0, |r| r.0);
     assert!(spins > 100 && fetches > 100, "{rows:?}");
 }
+
+#[test]
+fn with_two_shapes_a_headless_run_uses_the_first() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("two_shapes.py"),
+        "-H",
+        &target.url(),
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    assert!(
+        rows.contains_key("OneUser") && !rows.contains_key("ThreeUsers"),
+        "{rows:?}"
+    );
+    assert!(
+        run.stderr.contains(r#"All users spawned: {"Visitor": 1}"#),
+        "{}",
+        run.stderr
+    );
+}

@@ -396,3 +396,55 @@ fn python_users_run_from_the_ui_too() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(feature = "python")]
+#[test]
+fn the_class_picker_runs_the_python_shape_chosen() {
+    let target = spawn(TargetConfig::default());
+    let dir = temp_dir("python-shapes");
+    let locustfile =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/two_shapes.py");
+    let locustfile = locustfile.to_string_lossy().into_owned();
+    let mut program = Program::start_binary(
+        std::path::Path::new(env!("CARGO_BIN_EXE_locusta")),
+        &[
+            "-f",
+            &locustfile,
+            "--class-picker",
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            "0",
+            "-H",
+            &target.url(),
+        ],
+        &dir,
+    );
+    let address = program.ui_address();
+    let (_, page) = http(&address, "GET", "/", "");
+    assert!(
+        page.contains(r#""available_shape_classes":["Default","OneUser","ThreeUsers"]"#),
+        "{page}"
+    );
+    let (status, body) = http(&address, "POST", "/swarm", "shape_class=ThreeUsers");
+    assert!(status.contains("200"), "{status} {body}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, stats) = http(&address, "GET", "/stats/requests", "");
+        if stats.contains("\"ThreeUsers\"") && stats.contains("\"user_count\":3") {
+            assert!(!stats.contains("\"OneUser\""), "{stats}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the shape did not run: {stats}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // SAFETY: kill sends a signal to the child we started.
+    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(
+        program.wait_exit(Duration::from_secs(30)),
+        0,
+        "{}",
+        program.seen.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -24,7 +24,7 @@ use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
 use locusta_engine::options::CustomOption;
 use locusta_engine::runner::Runner;
-use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
+use locusta_engine::shape::{LoadShape, NamedShape, ShapeContext, ShapeTick};
 use locusta_engine::task::TaskRatio;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
@@ -130,8 +130,8 @@ pub struct Settings {
 pub struct Locustfile {
     /// The user classes found in the file.
     pub classes: Vec<Arc<dyn UserDefinition>>,
-    /// The file's `LoadTestShape`, if it has one.
-    pub shape: Option<Box<dyn LoadShape>>,
+    /// The file's `LoadTestShape` subclasses, in definition order.
+    pub shapes: Vec<NamedShape>,
     /// Runs the users of every class above, on the Python thread.
     pub host: Arc<dyn UserHost>,
     /// The classes that need no host (`User` subclasses that are not HTTP users).
@@ -223,9 +223,14 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
             .into_iter()
             .map(|class| Arc::new(class) as Arc<dyn UserDefinition>)
             .collect(),
-        shape: discovery
-            .shape
-            .then(|| Box::new(PythonShape) as Box<dyn LoadShape>),
+        shapes: discovery
+            .shapes
+            .into_iter()
+            .map(|name| NamedShape {
+                name: name.clone(),
+                shape: Box::new(PythonShape { name }),
+            })
+            .collect(),
         host,
     })
 }
@@ -329,12 +334,15 @@ impl UserHost for PythonHost {
     }
 }
 
-/// The locustfile's `LoadTestShape`, ticked on the Python thread.
-struct PythonShape;
+/// One of the locustfile's `LoadTestShape`s, ticked on the Python thread.
+struct PythonShape {
+    name: String,
+}
 
 impl LoadShape for PythonShape {
     fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick> {
         let Some(Answered::Tick(users, spawn_rate, user_classes)) = call(Call::ShapeTick {
+            shape: self.name.clone(),
             run_time: context.run_time.as_secs_f64(),
             user_count: context.user_count,
         }) else {
@@ -352,7 +360,7 @@ impl LoadShape for PythonShape {
 struct Discovery {
     classes: Vec<HostedClass>,
     hostless: Vec<String>,
-    shape: bool,
+    shapes: Vec<String>,
 }
 
 fn python_thread(
@@ -514,7 +522,8 @@ fn discover<'py>(
     if let Ok(message) = loaded.extract::<String>() {
         return Err(message);
     }
-    let (described, shape): (Vec<String>, bool) = loaded.extract().map_err(|e| describe(py, &e))?;
+    let (described, shapes): (Vec<String>, Vec<String>) =
+        loaded.extract().map_err(|e| describe(py, &e))?;
     let described = described
         .iter()
         .map(|text| DescribedClass::parse(text))
@@ -530,7 +539,7 @@ fn discover<'py>(
         Discovery {
             classes,
             hostless,
-            shape,
+            shapes,
         },
         serve,
     ))

@@ -30,8 +30,12 @@ pub(crate) enum Call {
         name: &'static str,
         arguments: Vec<(&'static str, f64)>,
     },
-    /// Tick the locustfile's shape.
-    ShapeTick { run_time: f64, user_count: u64 },
+    /// Tick one of the locustfile's shapes.
+    ShapeTick {
+        shape: String,
+        run_time: f64,
+        user_count: u64,
+    },
     /// New values of custom options for `environment.parsed_options` (JSON).
     Options(String),
     /// New settings of a user class (JSON of `UserClassSettings`).

@@ -133,9 +133,10 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                         commands.append(("event", name, kwargs, reply))?;
                     }
                     Call::ShapeTick {
+                        shape,
                         run_time,
                         user_count,
-                    } => commands.append(("shape", run_time, user_count, reply))?,
+                    } => commands.append(("shape", shape, (run_time, user_count), reply))?,
                     Call::Options(json) => commands.append(("options", json, 0, reply))?,
                     Call::UpdateClass(json) => commands.append(("update_class", json, 0, reply))?,
                 }

@@ -3,8 +3,13 @@
 
 use crate::RequestStats;
 
-/// The percentiles charted over time (Locust's `PERCENTILES_TO_CHART`).
+/// The percentiles charted over time by default, and in the HTML report
+/// (Locust's `PERCENTILES_TO_CHART`).
 pub const PERCENTILES_TO_CHART: [f64; 2] = [0.5, 0.95];
+
+/// The percentiles each history point records: the web UI's chart shows the
+/// ones the user picks among them.
+pub const PERCENTILES_RECORDED: [f64; 6] = [0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
 
 /// The state of the test at one moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +24,7 @@ pub struct HistoryPoint {
     pub current_fail_per_sec: f64,
     /// Average response time since the start, ms.
     pub total_avg_response_time: f64,
-    /// (percentile, ms) over the last seconds, for [`PERCENTILES_TO_CHART`].
+    /// (percentile, ms) over the last seconds, for [`PERCENTILES_RECORDED`].
     pub response_time_percentiles: Vec<(f64, f64)>,
 }
 
@@ -35,11 +40,11 @@ impl StatsHistory {
     /// `update_stats_history`: the Aggregated row's current requests/s and
     /// failures/s (Locust's window), its average response time since the start
     /// (rounded to 2 decimals) and its current-window percentiles for
-    /// [`PERCENTILES_TO_CHART`] (0 when no snapshot is found: see
+    /// [`PERCENTILES_RECORDED`] (0 when no snapshot is found: see
     /// [`RequestStats::snapshot_response_times`]).
     pub fn record(&mut self, stats: &RequestStats, user_count: u64, now: f64) {
         let (current_rps, current_fail_per_sec) = stats.rates(&stats.total, true);
-        let response_time_percentiles = PERCENTILES_TO_CHART
+        let response_time_percentiles = PERCENTILES_RECORDED
             .iter()
             .map(|&q| {
                 let ms = stats.current_percentile(&stats.total, q, now);

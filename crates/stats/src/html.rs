@@ -10,7 +10,7 @@
 use std::fmt::Write;
 
 use crate::console::format_ms;
-use crate::history::{HistoryPoint, StatsHistory};
+use crate::history::{HistoryPoint, StatsHistory, PERCENTILES_TO_CHART};
 use crate::{readable_percentile, ExceptionEntry, RequestStats, StatsEntry};
 
 /// The percentiles of the report's response-time table (Locust's
@@ -494,11 +494,13 @@ fn charts(out: &mut String, history: &StatsHistory) {
         ],
     };
 
-    // The charted percentiles, in the order of the first point that has them.
+    // Locust's charted percentiles, in the order of the first point that has
+    // them (points record more, for the web UI's choice).
     let mut quantiles: Vec<f64> = Vec::new();
     for point in points {
         for (q, _) in &point.response_time_percentiles {
-            if !quantiles.iter().any(|k| (k - q).abs() < 1e-9) {
+            let charted = PERCENTILES_TO_CHART.iter().any(|k| (k - q).abs() < 1e-9);
+            if charted && !quantiles.iter().any(|k| (k - q).abs() < 1e-9) {
                 quantiles.push(*q);
             }
         }

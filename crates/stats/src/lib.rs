@@ -22,7 +22,7 @@ mod shared;
 
 pub use entry::{readable_percentile, StatsEntry, PERCENTILES_TO_REPORT, PER_SECOND_WINDOW};
 pub use errors::{normalize_error, ErrorEntry, ExceptionEntry};
-pub use history::{HistoryPoint, StatsHistory, PERCENTILES_TO_CHART};
+pub use history::{HistoryPoint, StatsHistory, PERCENTILES_RECORDED, PERCENTILES_TO_CHART};
 pub use recorder::{Recorder, RequestListener, RequestRecord};
 pub use shared::{RequestStats, SharedStats};
 

@@ -1,6 +1,8 @@
 //! Current-window percentiles (Locust's response-times cache) and history points.
 
-use locusta_stats::{HistoryPoint, RequestStats, StatsHistory, PERCENTILES_TO_CHART};
+use locusta_stats::{
+    HistoryPoint, RequestStats, StatsHistory, PERCENTILES_RECORDED, PERCENTILES_TO_CHART,
+};
 
 /// 2023-11-14T22:13:20Z.
 const T0: f64 = 1_700_000_000.0;
@@ -151,21 +153,37 @@ fn history_points() {
     history.record(&stats, 0, T0 + 60.0);
     // Current rates: [T0, T0+6) → 3 requests, 1 failure in 6 s.
     // Average: (1 + 150 + 0.38 + 3) / 4 = 38.595 → 38.6.
-    let point = |time: f64, user_count: u64, p50: f64, p95: f64| HistoryPoint {
-        time,
-        user_count,
-        current_rps: 0.5,
-        current_fail_per_sec: 1.0 / 6.0,
-        total_avg_response_time: 38.6,
-        response_time_percentiles: vec![(0.5, p50), (0.95, p95)],
-    };
     assert_eq!(PERCENTILES_TO_CHART, [0.5, 0.95]);
-    assert_eq!(
-        history.points,
-        [
-            point(T0 + 10.5, 5, 3.0, 150.0),
-            point(T0 + 13.2, 6, 3.0, 3.0),
-            point(T0 + 60.0, 0, 0.0, 0.0),
-        ]
-    );
+    let expected = [
+        (T0 + 10.5, 5, 3.0, 150.0),
+        (T0 + 13.2, 6, 3.0, 3.0),
+        (T0 + 60.0, 0, 0.0, 0.0),
+    ];
+    assert_eq!(history.points.len(), expected.len());
+    for (point, (time, user_count, p50, p95)) in history.points.iter().zip(expected) {
+        let HistoryPoint {
+            response_time_percentiles: percentiles,
+            ..
+        } = point;
+        assert_eq!(
+            *point,
+            HistoryPoint {
+                time,
+                user_count,
+                current_rps: 0.5,
+                current_fail_per_sec: 1.0 / 6.0,
+                total_avg_response_time: 38.6,
+                response_time_percentiles: percentiles.clone(),
+            }
+        );
+        // Every recorded percentile, in order, never decreasing.
+        let keys: Vec<f64> = percentiles.iter().map(|(q, _)| *q).collect();
+        assert_eq!(keys, PERCENTILES_RECORDED);
+        let value = |q: f64| percentiles.iter().find(|(k, _)| *k == q).unwrap().1;
+        assert_eq!((value(0.5), value(0.95)), (p50, p95), "at {time}");
+        assert!(
+            percentiles.windows(2).all(|w| w[0].1 <= w[1].1),
+            "{percentiles:?}"
+        );
+    }
 }

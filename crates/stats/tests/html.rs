@@ -58,9 +58,11 @@ fn sample_history() -> StatsHistory {
                 current_rps: (x * 9.5).min(95.0) + (x * 1.3).sin() * 4.0,
                 current_fail_per_sec: if i >= 4 { 2.5 + (x * 0.7).cos() } else { 0.0 },
                 total_avg_response_time: 20.0 + x * 1.5,
+                // The 99th is recorded for the web UI, not charted in the report.
                 response_time_percentiles: vec![
                     (0.5, 15.0 + x * 1.2 + (x * 0.9).sin() * 3.0),
                     (0.95, 60.0 + x * 6.0 + (x * 1.1).cos() * 12.0),
+                    (0.99, 90.0 + x * 6.0),
                 ],
             }
         })

@@ -89,10 +89,16 @@
     $("host-warning").hidden = !args.missing_host_warning;
     if (args.run_time) $("run_time").value = args.run_time + "s";
     $("profile").value = args.profile || "";
-    if (args.has_shape) {
-      // The program's load shape sets the users.
-      document.querySelectorAll(".common-option").forEach((field) => { field.hidden = true; });
-      $("shape-note").hidden = false;
+    applyShapeChoice();
+    const shapes = args.available_shape_classes || ["Default"];
+    if (args.show_userclass_picker && shapes.length > 1) {
+      $("shape-picker").hidden = false;
+      $("shape_class").innerHTML = shapes.map((name) => '<option value="' + escapeHtml(name) + '"' +
+        (name === args.shape_class ? " selected" : "") + ">" + escapeHtml(name) + "</option>").join("");
+      $("shape_class").addEventListener("change", () => {
+        args.has_shape = $("shape_class").value !== "Default";
+        applyShapeChoice();
+      });
     }
     if (args.show_userclass_picker) {
       $("class-picker").hidden = false;
@@ -109,6 +115,12 @@
     if (Object.keys(options).some((name) => options[name].is_required && !options[name].has_value)) {
       $("advanced").open = true;
     }
+  }
+
+  // While a load shape is in use, it sets the users: the form hides its fields.
+  function applyShapeChoice() {
+    document.querySelectorAll(".common-option").forEach((field) => { field.hidden = !!args.has_shape; });
+    $("shape-note").hidden = !args.has_shape;
   }
 
   // ---------- per-class settings (class picker) ----------
@@ -272,6 +284,7 @@
     form.append("host", $("host").value.trim());
     form.append("run_time", $("run_time").value.trim());
     form.append("profile", $("profile").value.trim());
+    if (!$("shape-picker").hidden) form.append("shape_class", $("shape_class").value);
     document.querySelectorAll(".class-choice:checked").forEach((box) => form.append("user_classes", box.value));
     customOptionFields(form);
     $("start-button").disabled = true;
@@ -617,6 +630,7 @@
       const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
       const points = this.source();
       canvas.dataset.points = points.length;
+      canvas.dataset.series = this.series.map((s) => s.label).join(",");
 
       // Legend (a hidden line's entry is faded).
       let lx = pad.left;
@@ -731,23 +745,48 @@
     return nice * power;
   }
 
-  // History rows: [time, users, rps, failures/s, p50, p95].
+  // History rows: [time, users, rps, failures/s, then one value per
+  // recorded percentile].
   let history = (args.history || []).slice();
   let runStarts = (args.run_starts || []).slice();
-  const pct = args.percentiles_to_chart || [0.5, 0.95];
+  const recorded = args.percentiles_recorded || [0.5, 0.95];
+  const percentileColors = ["--chart-3", "--chart-6", "--chart-1", "--chart-4", "--chart-5", "--chart-2"];
+  function percentileLabel(q) {
+    return String(Math.round(q * 1000) / 10) + "th";
+  }
+  // The percentiles the response-time chart shows: the user's choice (kept by
+  // the browser), at first Locust's PERCENTILES_TO_CHART.
+  function chosenPercentiles() {
+    let chosen = null;
+    try { chosen = JSON.parse(localStorage.getItem("locusta-chart-percentiles") || "null"); } catch (e) { /* unreadable */ }
+    if (!Array.isArray(chosen)) chosen = args.percentiles_to_chart || [0.5, 0.95];
+    return recorded.filter((q) => chosen.includes(q));
+  }
+  function percentileSeries() {
+    const chosen = chosenPercentiles();
+    return recorded.map((q, i) => ({ q, label: percentileLabel(q) + " percentile",
+      color: percentileColors[i % percentileColors.length], index: 4 + i }))
+      .filter((s) => chosen.includes(s.q));
+  }
   const charts = [
     new LineChart($("chart-rps"), [
       { label: "RPS", color: "--chart-1", index: 2 },
       { label: "Failures/s", color: "--chart-2", index: 3 },
     ]),
-    new LineChart($("chart-times"), [
-      { label: Math.round(pct[0] * 100) + "th percentile", color: "--chart-3", index: 4 },
-      { label: Math.round(pct[1] * 100) + "th percentile", color: "--chart-4", index: 5 },
-    ], " ms"),
+    new LineChart($("chart-times"), percentileSeries(), " ms"),
     new LineChart($("chart-users"), [
       { label: "Users", color: "--chart-1", index: 1 },
     ]),
   ];
+  $("percentile-choice").innerHTML = recorded.map((q) =>
+    '<label class="chip"><input type="checkbox" class="percentile-box" value="' + q + '"' +
+    (chosenPercentiles().includes(q) ? " checked" : "") + "><span>" + percentileLabel(q) + "</span></label>").join("");
+  document.querySelectorAll(".percentile-box").forEach((box) => box.addEventListener("change", () => {
+    const chosen = Array.from(document.querySelectorAll(".percentile-box:checked")).map((b) => Number(b.value));
+    try { localStorage.setItem("locusta-chart-percentiles", JSON.stringify(chosen)); } catch (e) { /* private mode */ }
+    charts[1].series = percentileSeries();
+    charts[1].draw();
+  }));
   function allCharts() {
     let list = charts.slice();
     endpointCharts.forEach((entry) => { list = list.concat(entry.charts); });

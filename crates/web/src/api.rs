@@ -21,7 +21,8 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 
 use crate::endpoints::{EndpointHistory, ENDPOINT_PERCENTILES};
-use crate::{assets, stats_json, WebConfig, WebContext};
+use crate::stats_cache::{self, StatsCache};
+use crate::{assets, stats_json, SharedShape, WebConfig, WebContext};
 
 /// What every handler shares.
 pub(crate) struct Shared {
@@ -43,6 +44,10 @@ pub(crate) struct Shared {
     profile: Mutex<Option<String>>,
     /// The classes picked for the current test (`None`: all).
     picked_classes: Mutex<Option<Vec<String>>>,
+    /// The index of the shape in use in `context.shapes` (`None`: no shape).
+    shape_in_use: Mutex<Option<usize>>,
+    /// The latest `/stats/requests` body.
+    pub(crate) stats_cache: Arc<StatsCache>,
 }
 
 impl Shared {
@@ -64,7 +69,20 @@ impl Shared {
                 *stopped_at.lock() = Some(Instant::now());
             });
         }
+        let stats_cache = Arc::new(StatsCache::default());
+        // A new test, its end and a reset make the cached statistics wrong.
+        {
+            let cache = stats_cache.clone();
+            env.events
+                .test_start
+                .add_listener(move |_| cache.invalidate());
+            let cache = stats_cache.clone();
+            env.events
+                .test_stop
+                .add_listener(move |_| cache.invalidate());
+        }
         let last_start = (config.users, config.spawn_rate);
+        let first_shape = (!context.shapes.is_empty()).then_some(0);
         Arc::new(Shared {
             profile: Mutex::new(config.profile.clone()),
             config,
@@ -76,11 +94,18 @@ impl Shared {
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
             picked_classes: Mutex::new(None),
+            shape_in_use: Mutex::new(first_shape),
+            stats_cache,
         })
     }
 
     fn env(&self) -> &Arc<Environment> {
         self.context.runner.environment()
+    }
+
+    /// The load shape in use, if any.
+    fn shape(&self) -> Option<&(String, SharedShape)> {
+        self.context.shapes.get((*self.shape_in_use.lock())?)
     }
 }
 
@@ -199,6 +224,8 @@ fn error(status: StatusCode, message: impl Into<String>, host: Option<String>) -
 }
 
 async fn index(State(shared): State<AppState>) -> Response {
+    // The page polls the statistics next: have them ready.
+    shared.stats_cache.asked();
     let args = template_args(&shared);
     let text = serde_json::to_string(&args)
         .unwrap_or_else(|_| "{}".into())
@@ -298,8 +325,13 @@ fn template_args(shared: &Shared) -> Value {
             .collect::<Vec<_>>(),
         "run_time": shared.config.run_time.map(|d| d.as_secs()),
         "show_userclass_picker": shared.config.class_picker,
-        "has_shape": shared.context.shape.is_some(),
-        "hide_common_options": shared.context.shape.is_some(),
+        "has_shape": shared.shape().is_some(),
+        "hide_common_options": shared.shape().is_some(),
+        // Locust's shape choice of the class picker: "Default" runs no shape.
+        "available_shape_classes": std::iter::once("Default")
+            .chain(shared.context.shapes.iter().map(|(name, _)| name.as_str()))
+            .collect::<Vec<_>>(),
+        "shape_class": shared.shape().map_or("Default", |(name, _)| name.as_str()),
         "available_user_classes": classes,
         // Each class's settings (Locust's `User.json()`) and the tasks they may keep.
         "users": infos
@@ -321,6 +353,8 @@ fn template_args(shared: &Shared) -> Value {
             .map(|info| (info.name.clone(), json!(info.available_tasks)))
             .collect::<serde_json::Map<_, _>>(),
         "percentiles_to_chart": locusta_stats::PERCENTILES_TO_CHART,
+        // Each history row holds these, after time, users, rps and failures/s.
+        "percentiles_recorded": locusta_stats::PERCENTILES_RECORDED,
         "percentiles_to_statistics": stats_json::PERCENTILES_TO_STATISTICS,
         "is_host_required": missing_host,
         "profile": shared.profile.lock().clone(),
@@ -347,6 +381,9 @@ pub struct StartRequest {
     pub options: Vec<(String, OptionValue)>,
     /// A new profile label (for the report); `None` keeps the current one.
     pub profile: Option<String>,
+    /// The shape to run, by index in the program's shapes (`Some(None)`: no
+    /// shape); `None` keeps the current choice.
+    pub shape: Option<Option<usize>>,
 }
 
 /// The most users `/swarm` accepts: a typo of a few zeros should not take
@@ -361,7 +398,31 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.trim())
     };
-    let has_shape = shared.context.shape.is_some();
+    // With the class picker the form picks the shape (or none).
+    let shape = match get("shape_class").filter(|_| shared.config.class_picker) {
+        None => None,
+        Some("" | "Default") => Some(None),
+        Some(name) => match shared.context.shapes.iter().position(|(n, _)| n == name) {
+            Some(index) => Some(Some(index)),
+            None => {
+                let known: Vec<&str> = shared
+                    .context
+                    .shapes
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(format!(
+                    "unknown shape class '{name}' (available: Default{}{})",
+                    if known.is_empty() { "" } else { ", " },
+                    known.join(", ")
+                ));
+            }
+        },
+    };
+    let has_shape = match shape {
+        Some(choice) => choice.is_some(),
+        None => shared.shape().is_some(),
+    };
     let (users, rate) = match (get("user_count"), get("spawn_rate")) {
         (Some(users), Some(rate)) => (users, rate),
         // With a load shape, the shape gives the users.
@@ -464,6 +525,7 @@ fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartReques
         user_classes: (!picked.is_empty()).then_some(picked),
         options,
         profile: get("profile").filter(|p| !p.is_empty()).map(str::to_string),
+        shape,
     })
 }
 
@@ -483,8 +545,14 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
         return Err("the test is stopping: start again once it has stopped".into());
     }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
-    if !new_test && shared.context.shape.is_some() {
+    if !new_test && shared.shape().is_some() {
         return Err("the load shape sets the users of this test: stop it to start again".into());
+    }
+    if let Some(choice) = request.shape {
+        if !new_test && choice != *shared.shape_in_use.lock() {
+            return Err("the shape of a running test cannot change: stop it first".into());
+        }
+        *shared.shape_in_use.lock() = choice;
     }
     if let Some(host) = request.host {
         *env.host.write() = Some(host);
@@ -504,8 +572,8 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
             timer.abort();
         }
     }
-    match &shared.context.shape {
-        Some(shape) => {
+    match shared.shape() {
+        Some((_, shape)) => {
             // The shape sets the users; a new start restarts it from zero.
             if let Some(task) = shared.shape_task.lock().take() {
                 task.abort();
@@ -621,7 +689,7 @@ async fn swarm(State(shared): State<AppState>, body: axum::body::Bytes) -> Respo
     if let Err(message) = start_test(&shared, request) {
         return error(StatusCode::BAD_REQUEST, message, host);
     }
-    let message = if shared.context.shape.is_some() {
+    let message = if shared.shape().is_some() {
         "Swarming started using the load shape"
     } else {
         "Swarming started"
@@ -660,15 +728,12 @@ async fn reset_stats(State(shared): State<AppState>) -> Response {
     env.events.reset_stats.fire(&());
     env.stats.reset();
     env.stats.clear_exceptions();
+    shared.stats_cache.invalidate();
     "ok".into_response()
 }
 
 async fn stats_requests(State(shared): State<AppState>) -> Response {
-    let runner = &shared.context.runner;
-    let body = {
-        let stats = shared.env().stats.collect();
-        stats_json::stats_requests(&stats, runner.state(), runner.user_count(), now_epoch())
-    };
+    let body = stats_cache::body(&shared).await;
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -782,7 +847,8 @@ struct HistoryQuery {
 }
 
 /// The history points as the charts read them: `[time, users, rps,
-/// fail/s, p50, p95]` rows, only those after `since`.
+/// fail/s, then one value per recorded percentile]` rows, only those after
+/// `since`.
 fn history_json(history: &StatsHistory, since: f64) -> Value {
     let points: Vec<Value> = history
         .points

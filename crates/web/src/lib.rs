@@ -12,6 +12,7 @@
 mod api;
 mod assets;
 mod endpoints;
+mod stats_cache;
 mod stats_json;
 mod tasks;
 mod tls;
@@ -121,9 +122,11 @@ pub struct WebContext {
     pub logs: LogBuffer,
     /// The report's description of the run.
     pub report_meta: ReportMetaSource,
-    /// The program's load shape: when set, a start runs it (the form's user
-    /// count and ramp-up are not used) and it cannot be edited while it runs.
-    pub shape: Option<SharedShape>,
+    /// The program's load shapes by name, the first one in use at first:
+    /// while a shape is in use, a start runs it (the form's user count and
+    /// ramp-up are not used) and it cannot be edited while it runs. With
+    /// `--class-picker` the form picks one, or none ("Default").
+    pub shapes: Vec<(String, SharedShape)>,
 }
 
 /// A running web UI.
@@ -132,6 +135,7 @@ pub struct WebServer {
     shared: Arc<api::Shared>,
     task: tokio::task::JoinHandle<()>,
     sampler: tokio::task::JoinHandle<()>,
+    stats_refresher: tokio::task::JoinHandle<()>,
 }
 
 impl WebServer {
@@ -176,6 +180,7 @@ impl WebServer {
     pub fn shutdown(self) {
         self.task.abort();
         self.sampler.abort();
+        self.stats_refresher.abort();
     }
 }
 
@@ -199,6 +204,7 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
     let shared = api::Shared::new(config, context);
     let router = api::router(shared.clone());
     let sampler = api::spawn_endpoint_sampler(shared.clone());
+    let stats_refresher = stats_cache::spawn_refresher(shared.clone());
     let task = match acceptor {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor)
@@ -220,5 +226,6 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
         shared,
         task,
         sampler,
+        stats_refresher,
     })
 }

@@ -479,9 +479,14 @@ async fn ten_thousand_names_all_come_back() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
+    // LOCUSTA_WEB_TEST_WAIT=0.01 makes them take every CPU cycle instead.
+    let wait = std::env::var("LOCUSTA_WEB_TEST_WAIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(users as f64 / 20_000.0);
     let h = start(Setup {
         distinct_names: Some(NAMES),
-        names_wait: Some(users as f64 / 20_000.0),
+        names_wait: Some(wait),
         ..Setup::default()
     })
     .await;
@@ -497,7 +502,7 @@ async fn ten_thousand_names_all_come_back() {
     .await;
     let mut timings = Vec::new();
     let mut rows = 0;
-    for _ in 0..5 {
+    for _ in 0..10 {
         let started = Instant::now();
         let answer = get(&format!("{}/stats/requests", h.base)).await;
         timings.push(started.elapsed());
@@ -747,9 +752,9 @@ async fn a_start_while_the_test_is_stopping_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_load_shape_drives_every_test_started_from_the_ui() {
-    use locusta_engine::shape::Stages;
+    use locusta_engine::shape::{NamedShape, Stages};
     let h = start(Setup {
-        shape: Some(Box::new(Stages::new(&[(2, 3, 100.0), (3, 1, 100.0)]))),
+        shapes: vec![NamedShape::of(Stages::new(&[(2, 3, 100.0), (3, 1, 100.0)]))],
         ..Setup::default()
     })
     .await;
@@ -857,5 +862,70 @@ async fn per_class_settings_change_the_next_test() {
         !names.contains(&"/") && !names.contains(&"/broken"),
         "{names:?}"
     );
+    runner.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_picker_chooses_a_shape_or_none() {
+    use locusta_engine::shape::{NamedShape, Stages};
+    let h = start(Setup {
+        class_picker: true,
+        shapes: vec![
+            NamedShape {
+                name: "Staircase".into(),
+                shape: Box::new(Stages::new(&[(30, 3, 100.0)])),
+            },
+            NamedShape {
+                name: "Single".into(),
+                shape: Box::new(Stages::new(&[(30, 1, 100.0)])),
+            },
+        ],
+        ..Setup::default()
+    })
+    .await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(
+        page.contains(r#""available_shape_classes":["Default","Staircase","Single"]"#),
+        "{page}"
+    );
+    assert!(page.contains(r#""shape_class":"Staircase""#), "{page}");
+    let swarm = format!("{}/swarm", h.base);
+    let runner = h.runner.clone();
+    let unknown = post(&swarm, "shape_class=Spiral").await;
+    assert_eq!(unknown.status, 400);
+    let message = unknown.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("unknown shape class 'Spiral' (available: Default, Staircase, Single)"),
+        "{message}"
+    );
+    assert_eq!(runner.state(), RunnerState::Ready);
+
+    // A named shape runs without users in the form.
+    let answer = post(&swarm, "shape_class=Single").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json()["message"],
+        "Swarming started using the load shape"
+    );
+    wait_until("the shape's one user", || runner.user_count() == 1).await;
+    let page = get(&format!("{}/", h.base)).await.body;
+    assert!(page.contains(r#""shape_class":"Single""#), "{page}");
+    let change = post(&swarm, "shape_class=Staircase").await;
+    assert_eq!(change.status, 400, "{}", change.body);
+    post(&format!("{}/stop", h.base), "").await;
+    wait_until("stopped", || runner.state() == RunnerState::Stopped).await;
+
+    // "Default" runs no shape: the form's users.
+    let answer = post(&swarm, "shape_class=Default&user_count=2&spawn_rate=100").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["message"], "Swarming started");
+    wait_until("the form's two users", || runner.user_count() == 2).await;
+    // No shape in use: the users can be edited.
+    let edit = post(&swarm, "user_count=4&spawn_rate=100").await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    wait_until("four users", || runner.user_count() == 4).await;
     runner.stop().await;
 }

@@ -624,3 +624,104 @@ async fn class_settings_are_changed_from_the_start_form() {
     client.close().await.expect("closed");
     runner.stop().await;
 }
+
+/// The response-time chart shows the percentiles the user picks, and keeps
+/// the choice after a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_charted_percentiles_are_chosen_and_kept() {
+    let h = start(Setup::default()).await;
+    let (_driver, client) = browser("percentiles").await;
+    let page = format!("{}/", h.base);
+    client.goto(&page).await.expect("the page loads");
+    type_into(&client, "#user_count", "3").await;
+    type_into(&client, "#spawn_rate", "30").await;
+    click(&client, "#start-button").await;
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        "Number(document.getElementById('chart-times').dataset.points || 0) >= 2",
+    )
+    .await;
+    let series = "document.getElementById('chart-times').dataset.series";
+    assert_eq!(
+        eval(&client, series).await,
+        "50th percentile,95th percentile"
+    );
+    click(&client, ".percentile-box[value='0.99']").await;
+    click(&client, ".percentile-box[value='0.5']").await;
+    wait_for(
+        &client,
+        &format!("{series} === '95th percentile,99th percentile'"),
+    )
+    .await;
+    screenshot(&client, "16-chosen-percentiles").await;
+    client.goto(&page).await.expect("the page reloads");
+    open_tab(&client, "charts").await;
+    wait_for(
+        &client,
+        &format!("{series} === '95th percentile,99th percentile'"),
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelector(\".percentile-box[value='0.99']\").checked"
+        )
+        .await,
+        true
+    );
+    client.close().await.expect("closed");
+    h.runner.stop().await;
+}
+
+/// The class picker's shape select: a shape hides the user fields and runs;
+/// "Default" brings the fields back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shape_is_picked_in_the_start_form() {
+    use locusta_engine::shape::{NamedShape, Stages};
+    let h = start(Setup {
+        class_picker: true,
+        shapes: vec![NamedShape {
+            name: "Single".into(),
+            shape: Box::new(Stages::new(&[(30, 1, 100.0)])),
+        }],
+        ..Setup::default()
+    })
+    .await;
+    let (_driver, client) = browser("shape-picker").await;
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
+    wait_for(&client, "!document.getElementById('shape-picker').hidden").await;
+    let users_hidden = "document.getElementById('user_count').closest('label').hidden";
+    assert_eq!(
+        eval(&client, "document.getElementById('shape_class').value").await,
+        "Single"
+    );
+    assert_eq!(eval(&client, users_hidden).await, true);
+    eval(&client, "(() => { const s = document.getElementById('shape_class'); s.value = 'Default'; s.dispatchEvent(new Event('change')); return true; })()").await;
+    assert_eq!(eval(&client, users_hidden).await, false);
+    eval(&client, "(() => { const s = document.getElementById('shape_class'); s.value = 'Single'; s.dispatchEvent(new Event('change')); return true; })()").await;
+    assert_eq!(eval(&client, users_hidden).await, true);
+    screenshot(&client, "17-shape-picker").await;
+    click(&client, "#start-button").await;
+    let runner = h.runner.clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runner.user_count() < 1 {
+        assert!(Instant::now() < deadline, "the shape's user did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for(
+        &client,
+        "document.getElementById('status').textContent === 'running'",
+    )
+    .await;
+    // A shape sets the users: no Edit button.
+    assert_eq!(
+        eval(&client, "document.getElementById('edit-button').hidden").await,
+        true
+    );
+    client.close().await.expect("closed");
+    runner.stop().await;
+}

@@ -26,7 +26,8 @@ from locust.users import HttpUser, User
 
 _environment = None
 _classes = {}
-_shape = None
+# The locustfiles' LoadTestShape instances by class name, in definition order.
+_shapes = {}
 # Live users per class name, oldest first.
 _users = {}
 # Users told to stop gracefully that have not ended yet.
@@ -213,8 +214,8 @@ def set_options(encoded):
 
 def load(options):
     """Finds the imported locustfiles' classes and shape; returns
-    (classes, has_shape), or an error text."""
-    global _environment, _shape
+    (classes, shape names), or an error text."""
+    global _environment
     parsed = json.loads(options["parsed_options"] or "{}")
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
     levels = {"OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG}
@@ -261,14 +262,18 @@ def load(options):
     _environment.user_classes = found
     _environment.available_user_classes = {cls.__name__: cls for cls in found}
     _environment.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in found}
-    if shapes:
+    for shape_class in shapes:
+        if shape_class.__name__ in _shapes:
+            return f"Duplicate shape classes: {shape_class.__name__} is defined twice"
         try:
-            _shape = shapes[0]()
+            shape = shape_class()
         except Exception as error:  # noqa: BLE001
-            return f"Could not create the load shape {shapes[0].__name__}: {error!r}"
-        _shape.runner = _environment.runner
-        _environment.shape_class = _shape
-    return ([_describe(cls) for cls in found], _shape is not None)
+            return f"Could not create the load shape {shape_class.__name__}: {error!r}"
+        shape.runner = _environment.runner
+        _shapes[shape_class.__name__] = shape
+    # The first shape runs unless the web UI's class picker chooses another.
+    _environment.shape_class = next(iter(_shapes.values()), None)
+    return ([_describe(cls) for cls in found], list(_shapes))
 
 
 def _describe(cls):
@@ -396,8 +401,9 @@ def _fire(name, kwargs, answer):
         if name == "init":
             hook.fire(environment=env, runner=env.runner, web_ui=None)
         elif name in ("test_start", "test_stopping", "test_stop"):
-            if name == "test_start" and _shape is not None:
-                _shape.reset_time()
+            if name == "test_start":
+                for shape in _shapes.values():
+                    shape.reset_time()
             hook.fire(environment=env)
         elif name == "quitting":
             hook.fire(reverse=True, environment=env)
@@ -432,11 +438,13 @@ def _flush_output():
             pass
 
 
-def _tick(run_time, user_count, answer):
+def _tick(shape_name, run_time, user_count, answer):
     result = None
     try:
-        _shape._user_count = user_count
-        tick = _shape.tick()
+        shape = _shapes[shape_name]
+        _environment.shape_class = shape
+        shape._user_count = user_count
+        tick = shape.tick()
         if tick is not None:
             if len(tick) == 2:
                 users, rate = tick
@@ -469,7 +477,7 @@ def _on_mailbox():
             elif kind == "event":
                 gevent.spawn(_fire, command[1], command[2], command[3])
             elif kind == "shape":
-                gevent.spawn(_tick, command[1], command[2], command[3])
+                gevent.spawn(_tick, command[1], command[2][0], command[2][1], command[3])
             elif kind == "options":
                 set_options(command[1])
                 command[3].send(None)

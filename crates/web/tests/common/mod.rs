@@ -59,7 +59,8 @@ pub struct Setup {
     pub no_host: bool,
     pub class_picker: bool,
     pub stop_timeout: Duration,
-    pub shape: Option<Box<dyn LoadShape>>,
+    /// The program's load shapes, the first in use.
+    pub shapes: Vec<locusta_engine::shape::NamedShape>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -156,7 +157,10 @@ pub async fn start(mut setup: Setup) -> Harness {
             locustfile: "harness".into(),
             user_classes: Vec::new(),
         }),
-        shape: setup.shape.take().map(|shape| Arc::new(Mutex::new(shape))),
+        shapes: std::mem::take(&mut setup.shapes)
+            .into_iter()
+            .map(|named| (named.name, Arc::new(Mutex::new(named.shape))))
+            .collect(),
     };
     let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
