@@ -1,7 +1,8 @@
 //! [`HttpClient`] (one per simulated user) and its [`ClientConfig`]: request
 //! execution with keep-alive connections, redirects and the cookie jar.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,7 +12,6 @@ use http::header::{
     TRANSFER_ENCODING, USER_AGENT,
 };
 use http::{HeaderMap, HeaderValue, Method, Request};
-use http_body_util::Full;
 use locusta_stats::Recorder;
 
 use crate::connection::{Conn, Exchange, ReqBody, SendFailure};
@@ -66,6 +66,10 @@ impl Default for ClientConfig {
 /// flavour; no `LocalSet` needed: connections are driven inside the request).
 pub struct HttpClient {
     base: Option<BaseUrl>,
+    /// The headers of every request to the base host (Host, User-Agent,
+    /// Accept-Encoding, Accept, basic auth), copied for each request instead of
+    /// being hashed and inserted one by one; one map per host and thread.
+    base_headers: Option<Arc<HeaderMap>>,
     config: Arc<ClientConfig>,
     recorder: Recorder,
     /// Idle keep-alive connections. Boxed: a hyper connection is kilobytes, and
@@ -86,8 +90,10 @@ impl HttpClient {
         recorder: Recorder,
     ) -> Result<HttpClient, HttpError> {
         let base = host.map(BaseUrl::parse).transpose()?;
+        let base_headers = base.as_ref().map(shared_base_headers);
         Ok(HttpClient {
             base,
+            base_headers,
             config,
             recorder,
             pool: Vec::new(),
@@ -340,30 +346,23 @@ impl HttpClient {
         } = parts;
         let invalid = || HttpError::InvalidUrl(format!("invalid URL '{}'", target.url));
         let uri = http::Uri::try_from(target.path_and_query()).map_err(|_| invalid())?;
-        let base = self.base.as_ref().filter(|_| target.on_base);
-        // Sized for what is inserted below: a map that is too large would be an
-        // allocation beyond the allocator's small-size fast path.
-        let mut headers = HeaderMap::with_capacity(
-            6 + usize::from(content_type.is_some())
-                + usize::from(body.is_some())
-                + user_headers.len(),
-        );
-        let host = match base {
-            Some(base) => base.host_header().clone(),
-            None => HeaderValue::from_str(target.authority()).map_err(|_| invalid())?,
+        let mut headers = match self.base_headers.as_ref().filter(|_| target.on_base) {
+            Some(defaults) => HeaderMap::clone(defaults),
+            None => {
+                // Sized for what is inserted: a map that is too large would be an
+                // allocation beyond the allocator's small-size fast path.
+                let mut headers = HeaderMap::with_capacity(
+                    6 + usize::from(content_type.is_some())
+                        + usize::from(body.is_some())
+                        + user_headers.len(),
+                );
+                let host = HeaderValue::from_str(target.authority()).map_err(|_| invalid())?;
+                insert_defaults(&mut headers, host, target.auth.as_ref());
+                headers
+            }
         };
-        headers.insert(HOST, host);
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        headers.insert(
-            ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, deflate, br"),
-        );
-        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         if let Some(ct) = content_type.as_ref() {
             headers.insert(CONTENT_TYPE, ct.clone());
-        }
-        if let Some(auth) = base.map_or(target.auth.as_ref(), BaseUrl::auth) {
-            headers.insert(AUTHORIZATION, auth.clone());
         }
         for (name, value) in user_headers {
             if !(strip_auth && name == AUTHORIZATION) {
@@ -379,7 +378,7 @@ impl HttpClient {
             let len = body.as_ref().map_or(0, Bytes::len);
             headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
-        let mut request = Request::new(Full::new(body.clone().unwrap_or_default()));
+        let mut request = Request::new(ReqBody::new(body.as_ref()));
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
@@ -406,6 +405,47 @@ impl HttpClient {
         }
         self.pool.push(conn);
     }
+}
+
+/// The headers every request carries unless the user replaces them.
+fn insert_defaults(headers: &mut HeaderMap, host: HeaderValue, auth: Option<&HeaderValue>) {
+    headers.insert(HOST, host);
+    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+    headers.insert(
+        ACCEPT_ENCODING,
+        HeaderValue::from_static("gzip, deflate, br"),
+    );
+    headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    if let Some(auth) = auth {
+        headers.insert(AUTHORIZATION, auth.clone());
+    }
+}
+
+thread_local! {
+    /// The default headers of the base hosts of this thread's live clients.
+    static BASE_HEADERS: RefCell<Vec<Weak<HeaderMap>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The default headers for `base`, shared with the other clients of this
+/// thread that have the same base host: a thousand users then copy one map
+/// (and count references to one Host value) instead of a thousand, which
+/// would cost memory per user and a cache miss per request.
+fn shared_base_headers(base: &BaseUrl) -> Arc<HeaderMap> {
+    BASE_HEADERS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        cache.retain(|map| map.strong_count() > 0);
+        let same = |map: &HeaderMap| {
+            map.get(HOST) == Some(base.host_header()) && map.get(AUTHORIZATION) == base.auth()
+        };
+        if let Some(map) = cache.iter().filter_map(Weak::upgrade).find(|m| same(m)) {
+            return map;
+        }
+        let mut map = HeaderMap::with_capacity(5);
+        insert_defaults(&mut map, base.host_header().clone(), base.auth());
+        let map = Arc::new(map);
+        cache.push(Arc::downgrade(&map));
+        map
+    })
 }
 
 /// The response for a request that failed without an HTTP answer (status 0).
@@ -445,4 +485,44 @@ fn is_idempotent(method: &Method) -> bool {
 
 fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(host: &str) -> HttpClient {
+        let recorder = locusta_stats::SharedStats::new().recorder();
+        HttpClient::new(Some(host), Arc::new(ClientConfig::default()), recorder).unwrap()
+    }
+
+    fn defaults(client: &HttpClient) -> &Arc<HeaderMap> {
+        client.base_headers.as_ref().expect("a base host")
+    }
+
+    #[test]
+    fn clients_of_one_host_share_their_default_headers() {
+        let a = client("http://127.0.0.1:8080");
+        let b = client("http://127.0.0.1:8080");
+        let other_port = client("http://127.0.0.1:8081");
+        let with_auth = client("http://user:pw@127.0.0.1:8080");
+        assert!(Arc::ptr_eq(defaults(&a), defaults(&b)));
+        assert!(!Arc::ptr_eq(defaults(&a), defaults(&other_port)));
+        assert!(!Arc::ptr_eq(defaults(&a), defaults(&with_auth)));
+        assert_eq!(defaults(&other_port)[HOST], "127.0.0.1:8081");
+        assert!(defaults(&with_auth).contains_key(AUTHORIZATION));
+        assert!(!defaults(&a).contains_key(AUTHORIZATION));
+        // A host whose clients are all gone is forgotten.
+        drop(other_port);
+        let again = client("http://127.0.0.1:8082");
+        BASE_HEADERS.with(|cache| {
+            let live = cache
+                .borrow()
+                .iter()
+                .filter(|m| m.strong_count() > 0)
+                .count();
+            assert_eq!(live, cache.borrow().len());
+        });
+        assert_eq!(defaults(&again)[HOST], "127.0.0.1:8082");
+    }
 }
