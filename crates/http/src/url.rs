@@ -139,7 +139,13 @@ impl Target {
         if is_absolute_http(url) {
             return Target::absolute(base, url, query);
         }
-        if let Some(i) = url.find("://") {
+        // A path ("/…", the common case) cannot name a scheme: skip the search.
+        let scheme_end = if url.starts_with('/') {
+            None
+        } else {
+            url.find("://")
+        };
+        if let Some(i) = scheme_end {
             let scheme = &url[..i];
             if !scheme.contains(['/', '?', '#']) {
                 let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
