@@ -676,12 +676,21 @@
         ctx.fillText(fmtNumber(v, step < 1 ? 2 : 0), pad.left - 8, yy + 4);
       }
       ctx.textAlign = "center";
-      const ticks = Math.max(1, Math.min(Math.floor(plotW / 110), Math.floor(t1 - t0)));
+      // The first label is left-aligned and the last right-aligned, so two
+      // neighbours need 1.5 label widths between their anchors not to overlap.
+      const labelW = ctx.measureText(fmtTime(t1)).width;
+      const ticks = Math.max(1, Math.min(Math.floor(plotW / (1.5 * labelW + 12)), Math.floor(t1 - t0)));
+      const extents = [];
       for (let i = 0; i <= ticks; i++) {
         const t = t0 + (t1 - t0) * i / ticks;
-        ctx.textAlign = i === 0 ? "left" : i === ticks ? "right" : "center";
-        ctx.fillText(fmtTime(t), x(t), height - 8);
+        const label = fmtTime(t);
+        const w = ctx.measureText(label).width;
+        const left = i === 0 ? x(t) : i === ticks ? x(t) - w : x(t) - w / 2;
+        ctx.textAlign = "left";
+        ctx.fillText(label, left, height - 8);
+        extents.push([Math.round(left), Math.round(left + w)]);
       }
+      canvas.dataset.timeLabels = JSON.stringify(extents);
 
       // Run start markers.
       ctx.strokeStyle = cssVar("--chart-marker");

@@ -340,6 +340,17 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
     screenshot(&client, "03-charts").await;
+    // No two time labels of any chart overlap, however narrow the chart.
+    let overlapping = "[...document.querySelectorAll('canvas')].filter((c) => c.dataset.timeLabels).filter((c) => { const e = JSON.parse(c.dataset.timeLabels); return e.some((x, i) => i > 0 && x[0] < e[i - 1][1] + 4); }).map((c) => c.id || 'endpoint').join(',')";
+    assert_eq!(eval(&client, overlapping).await, "");
+    assert_ne!(
+        eval(
+            &client,
+            "document.getElementById('chart-users').dataset.timeLabels || ''"
+        )
+        .await,
+        ""
+    );
     // A click on a legend entry hides its line, another shows it again.
     let click_legend = "(() => { const c = document.getElementById('chart-rps'); const r = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('click', {clientX: r.left + 62, clientY: r.top + 12, bubbles: true})); return c.dataset.hidden; })()";
     assert_eq!(eval(&client, click_legend).await, "RPS");
