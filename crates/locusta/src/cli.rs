@@ -123,6 +123,12 @@ pub struct Options {
     /// Extra configuration file to read settings from.
     #[arg(long, value_name = "filename", help_heading = "Common options")]
     pub config: Option<String>,
+    /// Run a Python script as `__main__` instead of a test, e.g. one that ends
+    /// with `run_single_user(MyUser)`: `locusta --python FILE.py [ARGS…]`. It
+    /// must come first; what follows FILE.py is the script's `sys.argv`.
+    #[cfg(feature = "python")]
+    #[arg(long, value_name = "FILE.py [ARGS…]", help_heading = "Common options")]
+    pub python: Option<String>,
     /// Base URL of the system under test, e.g. https://www.example.com
     #[arg(
         short = 'H',
@@ -569,6 +575,10 @@ impl Options {
     /// `--processes` below -1 or combined with `--master`. `run_with_args`
     /// calls it after parsing and prints the message.
     pub fn validate(&self) -> Result<(), String> {
+        #[cfg(feature = "python")]
+        if self.python.is_some() {
+            return Err("--python must come first: locusta --python FILE.py [ARGS…]".into());
+        }
         if self.autoquit != -1 && !self.autostart {
             return Err("--autoquit is only meaningful in combination with --autostart".into());
         }

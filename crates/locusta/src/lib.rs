@@ -120,6 +120,10 @@ impl Locusta {
         T: Into<OsString> + Clone,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        #[cfg(feature = "python")]
+        if let Some(script) = python::script_arguments(&args) {
+            return python::run_script(script);
+        }
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let home = std::env::var_os("HOME")
             .filter(|home| !home.is_empty())

@@ -1,7 +1,9 @@
 //! The Python locustfile loader (feature `python`): `-f locustfile.py` runs a
-//! Locust-style file in an embedded CPython (see the `locusta-python` crate).
+//! Locust-style file in an embedded CPython (see the `locusta-python` crate);
+//! `--python FILE.py [ARGS…]` runs a script as `__main__` in that same Python.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use locusta_engine::host::UserHost;
@@ -105,4 +107,29 @@ fn locustfiles(given: &str) -> Vec<PathBuf> {
         files.extend(found);
     }
     files
+}
+
+/// What follows `--python` when it is the first argument (`--python FILE …`
+/// or `--python=FILE …`): the script and its arguments.
+pub fn script_arguments(args: &[OsString]) -> Option<Vec<OsString>> {
+    let first = args.get(1)?.to_str()?;
+    if first == "--python" {
+        return Some(args[2..].to_vec());
+    }
+    let file = first.strip_prefix("--python=")?;
+    Some(
+        std::iter::once(OsString::from(file))
+            .chain(args[2..].iter().cloned())
+            .collect(),
+    )
+}
+
+/// Runs `FILE [ARGS…]` as Python would run a script (`sys.argv` is exactly
+/// that), with the `locust` package available; returns the exit code.
+pub fn run_script(script: Vec<OsString>) -> i32 {
+    let Some((file, args)) = script.split_first() else {
+        eprintln!("--python needs a script: locusta --python FILE.py [ARGS…]");
+        return 2;
+    };
+    locusta_python::run_script(Path::new(file), args)
 }

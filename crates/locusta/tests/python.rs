@@ -73,8 +73,15 @@ fn locusta(args: &[&str]) -> Run {
 
 /// As [`locusta`], with extra environment variables.
 fn locusta_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let args: Vec<&str> = std::iter::once("--headless")
+        .chain(args.iter().copied())
+        .collect();
+    run_binary(&args, env)
+}
+
+/// Runs the binary with exactly these arguments; kills it (and fails) past [`LIMIT`].
+fn run_binary(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_locusta"))
-        .args(["--headless"])
         .args(args)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
@@ -1018,6 +1025,154 @@ fn with_two_shapes_a_headless_run_uses_the_first() {
     );
     assert!(
         run.stderr.contains(r#"All users spawned: {"Visitor": 1}"#),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `locusta --python debugging.py MODE…` with the target in `TARGET`.
+fn debug_script(target: &str, args: &[&str]) -> Run {
+    let file = locustfile("debugging.py");
+    let args: Vec<&str> = ["--python", file.as_str()]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    run_binary(&args, &[("TARGET", target)])
+}
+
+#[test]
+fn run_single_user_runs_one_user_in_the_script_and_prints_each_request() {
+    let target = spawn(TargetConfig::default());
+    let run = debug_script(&target.url(), &["plain"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.contains("ARGV ['plain']"), "{out}");
+    assert!(out.contains("type\tname"), "{out}");
+    assert!(out.contains("\tresp_ms\texception\t"), "{out}");
+    assert!(out.contains("EVENT init runner=None"), "{out}");
+    assert!(out.contains("EVENT test_start ['Shopper']"), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let get = lines.iter().find(|l| l.starts_with("GET\t/products"));
+    assert!(get.is_some(), "{out}");
+    let post = lines.iter().find(|l| l.starts_with("POST\tadd"));
+    assert!(
+        post.is_some_and(|l| l.contains("refused on purpose")),
+        "{out}"
+    );
+    // The user stopped (StopUser), then the script went on; no test_stop or quit.
+    let stopped = out.find("Shopper stopped").expect("on_stop ran");
+    assert!(out.find("DONE").is_some_and(|done| done > stopped), "{out}");
+    assert!(
+        !out.contains("EVENT test_stop") && !out.contains("EVENT quit"),
+        "{out}"
+    );
+    assert_eq!(target.requests_served(), 2);
+}
+
+#[test]
+fn run_single_user_prints_the_optional_columns_and_runs_twice() {
+    let target = spawn(TargetConfig::default());
+    let run = debug_script(&target.url(), &["columns"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("time                    \ttype\tname"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\tresp_ms\tlength\texception\tcontext\t\tpayload\t"),
+        "{out}"
+    );
+    assert!(out.contains("{'step': 1}"), "{out}");
+    assert!(out.contains("b'{\"id\": 7}'"), "{out}");
+
+    let run = debug_script(&target.url(), &["two"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = &run.stdout;
+    assert_eq!(out.matches("EVENT init").count(), 1, "{out}");
+    assert!(out.contains("EVENT test_start ['Api']"), "{out}");
+    assert!(out.contains("GET\t/status/500"), "{out}");
+    assert!(out.contains("HTTPError('500"), "{out}");
+}
+
+#[test]
+fn run_single_user_takes_the_host_from_the_script_arguments() {
+    let target = spawn(TargetConfig::default());
+    let file = locustfile("debugging.py");
+    let url = target.url();
+    let run = run_binary(&["--python", &file, "plain", "-H", &url], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("ARGV ['plain', '-H', "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(target.requests_served(), 2);
+
+    let run = run_binary(&["--python", &file, "no-host"], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("You must specify the base host"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("debugging.py\", line"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_script_gets_pythons_exit_codes_and_error_messages() {
+    let target = spawn(TargetConfig::default());
+    let run = debug_script(&target.url(), &["exit"]);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+
+    let run = debug_script(&target.url(), &["raise"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.contains("DONE"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("debugging.py\", line")
+            && run
+                .stderr
+                .contains("ValueError: the script failed after its runs"),
+        "{}",
+        run.stderr
+    );
+
+    let run = run_binary(&["--python", &locustfile("syntax_error.py")], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("syntax_error.py\", line"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("SyntaxError"), "{}", run.stderr);
+
+    let run = run_binary(&["--python"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--python needs a script"),
+        "{}",
+        run.stderr
+    );
+    let run = run_binary(&["--python", "no/such/script.py"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("can't open file 'no/such/script.py'"),
+        "{}",
+        run.stderr
+    );
+
+    // Outside a script, run_single_user explains how to run it.
+    let run = locusta_with_env(
+        &["-f", &locustfile("debugging.py"), "-i", "1"],
+        &[("TARGET", &target.url()), ("CALL_AT_IMPORT", "1")],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("locusta --python FILE.py"),
         "{}",
         run.stderr
     );

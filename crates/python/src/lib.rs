@@ -15,7 +15,8 @@ mod native;
 pub mod options;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use locusta_engine::shape::{LoadShape, NamedShape, ShapeContext, ShapeTick};
 use locusta_engine::task::TaskRatio;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
+use locusta_stats::SharedStats;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -105,6 +107,10 @@ const PACKAGE: &[(&str, Source)] = &[
         "locust.main",
         Source::Module(include_str!("../python/locust/main.py")),
     ),
+    (
+        "locust.debug",
+        Source::Module(include_str!("../python/locust/debug.py")),
+    ),
 ];
 
 /// Applied before anything else is imported, as Locust does (gevent's
@@ -166,15 +172,7 @@ pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
     if started.is_some() {
         return Err("the Python locustfiles are already loaded".into());
     }
-    let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
-    let io = IoThread::start(mailbox.clone())
-        .map_err(|e| format!("cannot start the I/O thread: {e}"))?;
-    let _ = SHARED.set(Shared {
-        mailbox: mailbox.clone(),
-        io,
-        runner: Default::default(),
-        recorder: Default::default(),
-    });
+    let mailbox = share()?;
     let (declared_tx, declared) = sync_channel::<Result<String, String>>(1);
     let (settings, settings_rx) = sync_channel::<Settings>(1);
     let (found_tx, found) = sync_channel::<Result<Discovery, String>>(1);
@@ -192,6 +190,75 @@ pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
         mailbox,
     });
     options::from_json(&declared)
+}
+
+/// Creates the mailbox and the I/O thread the native module shares.
+fn share() -> Result<Arc<Mailbox>, String> {
+    let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
+    let io = IoThread::start(mailbox.clone())
+        .map_err(|e| format!("cannot start the I/O thread: {e}"))?;
+    let _ = SHARED.set(Shared {
+        mailbox: mailbox.clone(),
+        io,
+        runner: Default::default(),
+        recorder: Default::default(),
+    });
+    Ok(mailbox)
+}
+
+/// Runs a Python script as `__main__` with the `locust` package installed, as
+/// `python FILE ARGS…` would (`locusta --python FILE ARGS…`): `sys.argv` is
+/// `[FILE, ARGS…]` and its directory comes first on `sys.path`. This is where
+/// `run_single_user(UserClass)` works: its user's requests go through the
+/// Rust client. Runs Python on the calling thread (the process's main thread,
+/// so that Ctrl-C reaches Python as KeyboardInterrupt) and returns the exit
+/// code: SystemExit's, 1 after an uncaught exception (its traceback printed),
+/// 130 after an uncaught KeyboardInterrupt, 2 if the file cannot be read.
+pub fn run_script(file: &Path, args: &[OsString]) -> i32 {
+    if !file.is_file() {
+        eprintln!(
+            "locusta: can't open file '{}': no such file",
+            file.display()
+        );
+        return 2;
+    }
+    if STARTED.lock().is_some() || SHARED.get().is_some() {
+        eprintln!("locusta: a Python script cannot run beside Python locustfiles");
+        return 2;
+    }
+    if let Err(message) = share() {
+        eprintln!("{message}");
+        return 1;
+    }
+    if let Some(shared) = SHARED.get() {
+        // Requests of a script are not counted anywhere but their own events.
+        let _ = shared.recorder.set(SharedStats::new().recorder());
+    }
+    pyo3::append_to_inittab!(locusta_native);
+    pyo3::prepare_freethreaded_python();
+    Python::with_gil(|py| {
+        let main = match install_package(py) {
+            Ok(main) => main,
+            Err(message) => {
+                eprintln!("{message}");
+                return 1;
+            }
+        };
+        let argv: Vec<String> = std::iter::once(file.as_os_str())
+            .chain(args.iter().map(OsString::as_os_str))
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        match main
+            .call_method1("run_script", (argv,))
+            .and_then(|code| code.extract::<i32>())
+        {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("{}", describe(py, &error));
+                1
+            }
+        }
+    })
 }
 
 /// Finds the classes and shape of the locustfiles (started with [`start`],
@@ -427,6 +494,25 @@ fn import_locustfiles<'py>(
     py: Python<'py>,
     files: &[PathBuf],
 ) -> Result<(Bound<'py, PyAny>, String), String> {
+    let main = install_package(py)?;
+    let files: Vec<String> = files
+        .iter()
+        .map(|file| file.to_string_lossy().into_owned())
+        .collect();
+    let imported = main
+        .call_method1("import_files", (files,))
+        .map_err(|e| describe(py, &e))?;
+    // An error text, or the declared options as JSON: told apart by a leading '['.
+    let text: String = imported.extract().map_err(|e| describe(py, &e))?;
+    if !text.starts_with('[') {
+        return Err(text);
+    }
+    Ok((main, text))
+}
+
+/// Applies the prelude (gevent's monkey-patching) and installs the `locust`
+/// package in `sys.modules`; returns `locust.main`.
+fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String> {
     let install = || -> PyResult<()> {
         let builtins = py.import("builtins")?;
         builtins.call_method1("exec", (PRELUDE, PyDict::new(py)))?;
@@ -479,19 +565,7 @@ fn import_locustfiles<'py>(
     }
     install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
     let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
-    let files: Vec<String> = files
-        .iter()
-        .map(|file| file.to_string_lossy().into_owned())
-        .collect();
-    let imported = main
-        .call_method1("import_files", (files,))
-        .map_err(|e| describe(py, &e))?;
-    // An error text, or the declared options as JSON: told apart by a leading '['.
-    let text: String = imported.extract().map_err(|e| describe(py, &e))?;
-    if !text.starts_with('[') {
-        return Err(text);
-    }
-    Ok((main.into_any(), text))
+    Ok(main.into_any())
 }
 
 /// Finds the classes and shape of the imported locustfiles, with the parsed

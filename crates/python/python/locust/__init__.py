@@ -7,6 +7,7 @@ from locust import wait_time  # noqa: F401
 from locust.clients import HTTPError as _HTTPError
 from locust.clients import _caught
 from locust.contrib.fasthttp import FastHttpUser  # noqa: F401
+from locust.debug import run_single_user  # noqa: F401
 from locust.event import Events, events  # noqa: F401
 from locust.exception import LocustError as _LocustError
 from locust.exception import ResponseError as _ResponseError
@@ -24,15 +25,6 @@ from locust.users import HttpUser, User  # noqa: F401
 from locust.wait_time import between, constant, constant_pacing, constant_throughput, poisson  # noqa: F401
 
 __version__ = _native.__version__
-
-
-def run_single_user(user_class, *args, **kwargs):
-    """Locust's in-process debugger helper is not available in locusta: run
-    `locusta -f <file> --headless -u 1 -i <tasks> -L DEBUG` instead."""
-    raise NotImplementedError(
-        "run_single_user is not available in locusta yet: run "
-        "`locusta -f <locustfile> --headless -u 1 -i <number of tasks> -L DEBUG` instead"
-    )
 
 
 _native._register(_HTTPError, _LocustError, _ResponseError, _caught)

@@ -27,8 +27,28 @@ class HTTPError(_HTTPErrorBase):
     """A failed request (status >= 400 or no response), as raise_for_status() raises."""
 
 
+class _ReportedFailure(HTTPError):
+    """A failure whose text is already in the statistics' form (a repr, e.g.
+    of a connection error): repr() gives that text back unchanged."""
+
+    def __repr__(self):
+        return str(self)
+
+
+def _failure_exception(text):
+    """The exception a request listener gets for a failure text: repr() of
+    it is the text the statistics show, as with Locust's exception objects."""
+    if text.startswith("HTTPError('") and text.endswith("')"):
+        return HTTPError(text[len("HTTPError('"):-2])
+    return _ReportedFailure(text)
+
+
 # Request id -> the Waiter of the greenlet that waits for it.
 _pending = {}
+
+# Set by run_single_user(include_payload=True): each response keeps the body
+# sent (`response._payload`) for the printed line.
+keep_payload = False
 
 
 def _flush():
@@ -274,6 +294,8 @@ class HttpSession:
             allow_redirects,
         )
         response = _await(request_id, first)
+        if keep_payload:
+            response._payload = data if data is not None else body_json
         if catch_response:
             if self.request_event._handlers:
                 response._context = self._context(context)
@@ -289,7 +311,7 @@ class HttpSession:
                 response_length=meta["response_length"],
                 response=response,
                 context=merged_context,
-                exception=None if failure is None else HTTPError(failure),
+                exception=None if failure is None else _failure_exception(failure),
                 start_time=meta["start_time"],
                 url=meta["url"],
             )

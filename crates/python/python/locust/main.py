@@ -487,10 +487,20 @@ def _on_mailbox():
             logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
 
 
+_mailbox_watcher = None
+
+
+def watch_mailbox():
+    """Lets the hub drain the mailbox whenever Rust posts to it (once)."""
+    global _mailbox_watcher
+    if _mailbox_watcher is None:
+        _mailbox_watcher = gevent.get_hub().loop.io(_native.mailbox_fd(), 1)
+        _mailbox_watcher.start(_on_mailbox)
+
+
 def serve():
     """Runs the hub: watches the mailbox and never returns."""
-    watcher = gevent.get_hub().loop.io(_native.mailbox_fd(), 1)
-    watcher.start(_on_mailbox)
+    watch_mailbox()
     forever = gevent.event.Event()
     while True:
         try:
@@ -500,3 +510,56 @@ def serve():
             _request_exit(exit_request, "a greenlet")
         except KeyboardInterrupt:
             pass
+
+
+script_mode = False
+"""True while a script runs as `__main__` (`locusta --python FILE`)."""
+
+
+def run_script(argv):
+    """Runs argv[0] as `__main__`, as `python FILE ARGS...` would; returns the
+    exit code (SystemExit's, 1 after an uncaught exception, with its traceback
+    on stderr, 130 after Ctrl-C)."""
+    global script_mode
+    import signal
+    import tokenize
+
+    script_mode = True
+    path = os.path.abspath(argv[0])
+    sys.argv = list(argv)
+    sys.path.insert(0, os.path.dirname(path))
+    # Python's own Ctrl-C: a KeyboardInterrupt in the main greenlet.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    hub = gevent.get_hub()
+    # The hub hands it to the main greenlet without printing it first.
+    hub.NOT_ERROR = tuple(hub.NOT_ERROR) + (KeyboardInterrupt,)
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    module.__spec__ = None
+    sys.modules["__main__"] = module
+    try:
+        with tokenize.open(path) as source_file:
+            source = source_file.read()
+        exec(compile(source, path, "exec"), module.__dict__)
+        code = 0
+    except SystemExit as exit_request:
+        code = _script_exit_code(exit_request.code)
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", file=sys.stderr)
+        code = 130
+    except BaseException as error:  # noqa: BLE001 - reported as Python would
+        print(format_user_traceback(error).rstrip(), file=sys.stderr)
+        code = 1
+    _flush_output()
+    return code
+
+
+def _script_exit_code(code):
+    """The exit code of SystemExit(code), by Python's rules."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
