@@ -120,9 +120,17 @@ impl Locusta {
         T: Into<OsString> + Clone,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-        #[cfg(feature = "python")]
-        if let Some(script) = python::script_arguments(&args) {
-            return python::run_script(script);
+        if let Some(script) = script_arguments(&args) {
+            // Only the `locusta` binary's loader runs scripts: a Rust program
+            // never links the Python interpreter through this.
+            return self
+                .loaders
+                .iter()
+                .find_map(|loader| loader.run_script(&script))
+                .unwrap_or_else(|| {
+                    eprintln!("--python runs Python scripts: use the locusta command");
+                    2
+                });
         }
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let home = std::env::var_os("HOME")
@@ -235,4 +243,19 @@ fn locustfile_hint(args: &[OsString], cwd: &Path, home: Option<&Path>) -> Option
             config::Value::Text(text) => Some(text.clone()),
             config::Value::List(values) => Some(values.join(",")),
         })
+}
+
+/// What follows `--python` when it is the first argument (`--python FILE …`
+/// or `--python=FILE …`): the script and its arguments.
+fn script_arguments(args: &[OsString]) -> Option<Vec<OsString>> {
+    let first = args.get(1)?.to_str()?;
+    if first == "--python" {
+        return Some(args[2..].to_vec());
+    }
+    let file = first.strip_prefix("--python=")?;
+    Some(
+        std::iter::once(OsString::from(file))
+            .chain(args[2..].iter().cloned())
+            .collect(),
+    )
 }

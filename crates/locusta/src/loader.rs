@@ -2,6 +2,8 @@
 //! Rust code. The `locusta` binary registers the Python loader (feature
 //! `python`); a Rust program that describes its users in code needs none.
 
+use std::ffi::OsString;
+
 use locusta_engine::options::CustomOption;
 
 use crate::app::{Fatal, Program};
@@ -18,4 +20,9 @@ pub trait LocustfileLoader {
     }
     /// Loads the file. Errors are messages for the user (exit code 1).
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal>;
+    /// Runs `FILE [ARGS…]` as a script (`locusta --python FILE [ARGS…]`) and
+    /// returns its exit code, if this loader runs scripts.
+    fn run_script(&self, _script: &[OsString]) -> Option<i32> {
+        None
+    }
 }

@@ -28,6 +28,15 @@ impl LocustfileLoader for PythonLoader {
             .map_err(|message| Fatal { message, code: 1 })
     }
 
+    /// `FILE [ARGS…]` as Python would run it, with the `locust` package.
+    fn run_script(&self, script: &[OsString]) -> Option<i32> {
+        let Some((file, args)) = script.split_first() else {
+            eprintln!("--python needs a script: locusta --python FILE.py [ARGS…]");
+            return Some(2);
+        };
+        Some(locusta_python::run_script(Path::new(file), args))
+    }
+
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
         let settings = locusta_python::Settings {
             locustfiles: locustfiles(locustfile),
@@ -107,29 +116,4 @@ fn locustfiles(given: &str) -> Vec<PathBuf> {
         files.extend(found);
     }
     files
-}
-
-/// What follows `--python` when it is the first argument (`--python FILE …`
-/// or `--python=FILE …`): the script and its arguments.
-pub fn script_arguments(args: &[OsString]) -> Option<Vec<OsString>> {
-    let first = args.get(1)?.to_str()?;
-    if first == "--python" {
-        return Some(args[2..].to_vec());
-    }
-    let file = first.strip_prefix("--python=")?;
-    Some(
-        std::iter::once(OsString::from(file))
-            .chain(args[2..].iter().cloned())
-            .collect(),
-    )
-}
-
-/// Runs `FILE [ARGS…]` as Python would run a script (`sys.argv` is exactly
-/// that), with the `locust` package available; returns the exit code.
-pub fn run_script(script: Vec<OsString>) -> i32 {
-    let Some((file, args)) = script.split_first() else {
-        eprintln!("--python needs a script: locusta --python FILE.py [ARGS…]");
-        return 2;
-    };
-    locusta_python::run_script(Path::new(file), args)
 }

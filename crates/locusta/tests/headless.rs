@@ -197,6 +197,13 @@ fn bad_options_exit_with_2() {
     ] {
         assert_eq!(run(program(), args), 2, "{args:?}");
     }
+    // Scripts are the `locusta` command's (its Python loader), not a Rust program's.
+    for argv in [
+        &["prog", "--python", "x.py"][..],
+        &["prog", "--python=x.py"],
+    ] {
+        assert_eq!(program().run_with_args(argv.to_vec()), 2, "{argv:?}");
+    }
 }
 
 #[test]
