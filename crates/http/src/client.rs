@@ -211,6 +211,10 @@ impl HttpClient {
         let read_timeout = parts.timeout.unwrap_or(self.config.timeout);
         let mut history = Vec::new();
         let mut strip_auth = false;
+        // When the current hop started, then when the last exchange ended: one
+        // clock read per hop serves the pool's idle check, the hop's deadline
+        // and the response time.
+        let mut now = start;
         // Set after a kept-alive connection failed without sending or without
         // answering: the request is tried once more, on a new connection.
         let mut fresh = false;
@@ -218,14 +222,18 @@ impl HttpClient {
             let checked_out = if fresh {
                 None
             } else {
-                self.checkout(&target, !is_idempotent(&parts.method))
+                self.checkout(&target, !is_idempotent(&parts.method), now)
             };
             let reused = checked_out.is_some();
             let conn = match checked_out {
                 Some(conn) => conn,
                 // Boxed: connecting is rare, and its state should not enlarge every request.
                 None => match Box::pin(self.open(&target)).await {
-                    Ok(conn) => conn,
+                    Ok(conn) => {
+                        // The read timeout starts once connected.
+                        now = Instant::now();
+                        conn
+                    }
                     Err(e) => return failed(parts, target, history, start, start_time, e),
                 },
             };
@@ -236,11 +244,12 @@ impl HttpClient {
                 Err(e) => return failed(parts, target, history, start, start_time, e),
             };
             let (mut conn, result) = conn
-                .round_trip(request, self.config.max_body_bytes, read_timeout)
+                .round_trip(request, self.config.max_body_bytes, read_timeout, now)
                 .await;
+            now = Instant::now();
             let exchange = match result {
                 Ok(exchange) => {
-                    conn.mark_idle();
+                    conn.mark_idle(now);
                     self.checkin(conn);
                     exchange
                 }
@@ -321,7 +330,7 @@ impl HttpClient {
                 name: parts.name.take(),
                 history,
                 start_time,
-                elapsed: start.elapsed(),
+                elapsed: now - start,
                 error: error.map(|e| {
                     let message = e.to_string();
                     (e, message)
@@ -392,11 +401,11 @@ impl HttpClient {
     }
 
     /// Takes the kept-alive connection to `target`'s origin, if it is still
-    /// usable (`careful`: checked with the kernel, see [`Conn::is_reusable`]).
-    fn checkout(&mut self, target: &Target, careful: bool) -> Option<Box<Conn>> {
+    /// usable at `now` (`careful`: checked with the kernel, see [`Conn::is_reusable`]).
+    fn checkout(&mut self, target: &Target, careful: bool, now: Instant) -> Option<Box<Conn>> {
         let i = self.pool.iter().position(|c| c.serves(target))?;
         let conn = self.pool.swap_remove(i);
-        conn.is_reusable(careful).then_some(conn)
+        conn.is_reusable(careful, now).then_some(conn)
     }
 
     fn checkin(&mut self, conn: Box<Conn>) {

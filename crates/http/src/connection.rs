@@ -233,30 +233,33 @@ impl Conn {
     /// call, made after a longer idle time or when `careful` (for requests that
     /// must not be sent twice); otherwise a close nobody noticed yet costs one
     /// retry of the (idempotent) request on a new connection.
-    pub(crate) fn is_reusable(&self, careful: bool) -> bool {
+    pub(crate) fn is_reusable(&self, careful: bool, now: Instant) -> bool {
         if self.ended.is_some() || self.closing || self.sender.is_closed() {
             return false;
         }
         #[cfg(unix)]
-        if (careful || self.idle_since.elapsed() >= PEEK_AFTER_IDLE) && peer_closed_or_sent(self.fd)
+        if (careful || now.saturating_duration_since(self.idle_since) >= PEEK_AFTER_IDLE)
+            && peer_closed_or_sent(self.fd)
         {
             return false;
         }
         true
     }
 
-    /// Marks the end of an exchange (the connection goes back to the pool).
-    pub(crate) fn mark_idle(&mut self) {
-        self.idle_since = Instant::now();
+    /// Marks the end of an exchange, at `now` (the connection goes back to the pool).
+    pub(crate) fn mark_idle(&mut self, now: Instant) {
+        self.idle_since = now;
     }
 
     /// Starts one exchange on this connection: sends `req` and reads the whole
-    /// response body (keeping up to `max_body` bytes) within `timeout`.
+    /// response body (keeping up to `max_body` bytes) within `timeout` from
+    /// `now` (the caller's clock reading, so the exchange needs none).
     pub(crate) fn round_trip(
         mut self: Box<Self>,
         req: Request<ReqBody>,
         max_body: usize,
         timeout: Duration,
+        now: Instant,
     ) -> RoundTrip<impl Future<Output = HeadResult>> {
         let head = self.sender.try_send_request(req);
         RoundTrip {
@@ -264,7 +267,11 @@ impl Conn {
             stage: Stage::Head { head },
             max_body,
             timeout,
-            deadline: tokio::time::sleep(timeout),
+            deadline: match now.checked_add(timeout) {
+                Some(deadline) => tokio::time::sleep_until(deadline.into()),
+                // Beyond the clock's range: tokio's far future.
+                None => tokio::time::sleep(timeout),
+            },
         }
     }
 

@@ -167,6 +167,36 @@ async fn read_timeout_against_a_server_that_never_answers() {
 }
 
 #[tokio::test]
+async fn a_timeout_beyond_the_clocks_range_is_no_timeout() {
+    let (addr, _) = raw_server(|mut tcp| async move {
+        while read_head(&mut tcp).await.is_some() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = tcp
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+    })
+    .await;
+    let config = ClientConfig {
+        timeout: Duration::MAX,
+        ..ClientConfig::default()
+    };
+    let (mut c, _) = client(Some(&format!("http://{addr}")), config);
+    // A new connection, then a kept-alive one.
+    for _ in 0..2 {
+        let r = c.get("/").send().await;
+        assert_eq!((r.status(), r.error()), (200, None));
+        assert!(r.elapsed() >= Duration::from_millis(20));
+    }
+    let r = c
+        .get("/")
+        .timeout(Duration::from_secs(u64::MAX))
+        .send()
+        .await;
+    assert_eq!((r.status(), r.error()), (200, None));
+}
+
+#[tokio::test]
 async fn reset_in_the_middle_of_the_body() {
     let (addr, _) = raw_server(|mut tcp| async move {
         let _ = read_head(&mut tcp).await;
