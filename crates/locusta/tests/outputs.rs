@@ -26,8 +26,23 @@ fn program() -> Locusta {
     )
 }
 
-/// A fresh, empty folder for one test.
-fn scratch(test: &str) -> PathBuf {
+/// A fresh, empty folder for one test, removed with everything in it when
+/// the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn join(&self, path: &str) -> PathBuf {
+        self.0.join(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(test: &str) -> Scratch {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "locusta-outputs-{}-{test}-{}",
@@ -36,7 +51,7 @@ fn scratch(test: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn run(args: &[&str]) -> i32 {

@@ -138,11 +138,34 @@ fn http(address: &str, method: &str, path: &str, form: &str) -> (String, String)
     )
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh folder, removed with everything in it when the test ends.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = PathBuf;
+
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("locusta-web-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    TempDir(dir)
 }
 
 #[test]
@@ -223,7 +246,6 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
     assert!(report.contains("/products"));
     let json = std::fs::read_to_string(dir.join("out/final.json")).expect("JSON");
     assert!(json.contains("\"/login\""));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -265,7 +287,6 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
     program.line_with("--autoquit time reached");
     let stats = std::fs::read_to_string(dir.join("auto_stats.csv")).expect("stats CSV");
     assert!(stats.contains("/login"), "{stats}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -296,7 +317,6 @@ fn a_ui_open_to_the_network_without_login_is_warned_about_and_a_login_needs_its_
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("LOCUSTA_WEB_LOGIN"), "{stderr}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -394,7 +414,6 @@ fn python_users_run_from_the_ui_too() {
         "{}",
         program.seen.join("\n")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(feature = "python")]
@@ -446,5 +465,4 @@ fn the_class_picker_runs_the_python_shape_chosen() {
         "{}",
         program.seen.join("\n")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
