@@ -1160,10 +1160,15 @@ fn a_script_gets_pythons_exit_codes_and_error_messages() {
     let run = run_binary(&["--python", "no/such/script.py"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
-        run.stderr.contains("can't open file 'no/such/script.py'"),
+        run.stderr
+            .contains("can't open file 'no/such/script.py': no such file"),
         "{}",
         run.stderr
     );
+    let folder = locustfile("");
+    let run = run_binary(&["--python", &folder], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("': not a file"), "{}", run.stderr);
 
     // Outside a script, run_single_user explains how to run it.
     let run = locusta_with_env(

@@ -216,10 +216,12 @@ fn share() -> Result<Arc<Mailbox>, String> {
 /// 130 after an uncaught KeyboardInterrupt, 2 if the file cannot be read.
 pub fn run_script(file: &Path, args: &[OsString]) -> i32 {
     if !file.is_file() {
-        eprintln!(
-            "locusta: can't open file '{}': no such file",
-            file.display()
-        );
+        let why = if file.exists() {
+            "not a file"
+        } else {
+            "no such file"
+        };
+        eprintln!("locusta: can't open file '{}': {why}", file.display());
         return 2;
     }
     if STARTED.lock().is_some() || SHARED.get().is_some() {
