@@ -640,6 +640,8 @@ fn fast_http_user_names_requests_after_the_url_and_has_rest() {
     assert!(rows.contains_key("/products?page=2"), "{rows:?}");
     assert!(rows.contains_key("/"), "{rows:?}");
     assert_eq!(rows["rest_product"].1, 0, "{rows:?}");
+    // Locust's response and session class names answer isinstance checks.
+    assert!(!run.stderr.contains("AssertionError"), "{}", run.stderr);
     // Every one failed (one cut by the end of the test is not reported at all).
     let (requests, failures) = rows["rest_assert"];
     assert!(requests > 1 && failures == requests, "{rows:?}");

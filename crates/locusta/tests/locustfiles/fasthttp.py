@@ -1,5 +1,14 @@
 """FastHttpUser names requests after the URL as passed; HttpUser after the path."""
+from collections.abc import Generator
+
 from locust import FastHttpUser, HttpUser, SequentialTaskSet, constant, task
+from locust.clients import HttpSession, ResponseContextManager
+from locust.contrib.fasthttp import FastHttpSession, FastResponse, RestResponseContextManager
+
+
+def typed_rest(user, url, name) -> Generator[RestResponseContextManager]:
+    """Locust's typed rest() wrapper, as its examples write it."""
+    return user.rest("GET", url, name=name)
 
 
 class Fetch(SequentialTaskSet):
@@ -13,8 +22,12 @@ class Fetch(SequentialTaskSet):
 
     @task
     def rest(self):
-        with self.user.rest("GET", "/products/4", name="rest_product") as response:
+        with typed_rest(self.user, "/products/4", "rest_product") as response:
             assert response.js["id"] == 4, response.js
+            assert isinstance(response, RestResponseContextManager), type(response)
+            assert isinstance(self.client, FastHttpSession) and isinstance(self.client, HttpSession)
+        plain = self.client.get("/products/4", name="rest_product")
+        assert isinstance(plain, FastResponse) and isinstance(plain, ResponseContextManager)
 
     @task
     def rest_failure(self):

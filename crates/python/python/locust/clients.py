@@ -17,6 +17,10 @@ import locusta as _native
 from locust.event import events as _events
 from locust.exception import CatchResponseError
 
+# Locust has a response class for plain and for caught requests; here one
+# class serves both (names kept for isinstance checks and type hints).
+LocustResponse = ResponseContextManager = _native.Response
+
 try:
     from requests.exceptions import HTTPError as _HTTPErrorBase
 except ImportError:  # requests is optional

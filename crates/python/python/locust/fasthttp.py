@@ -4,9 +4,14 @@ default, `default_headers`, JSON sets Accept)."""
 
 from contextlib import contextmanager
 
-from locust.clients import HttpSession, rest as _rest
+from locust.clients import HttpSession, ResponseContextManager, rest as _rest
 from locust.exception import LocustError
 from locust.users import User
+
+
+# Locust's FastHttpSession response classes: one class here serves them all
+# (names kept for isinstance checks and type hints, e.g. of rest()).
+FastResponse = ErrorResponse = RestResponseContextManager = ResponseContextManager
 
 
 class FastHttpSession(HttpSession):
