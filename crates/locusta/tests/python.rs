@@ -1184,3 +1184,40 @@ fn a_script_gets_pythons_exit_codes_and_error_messages() {
         run.stderr
     );
 }
+
+#[test]
+fn a_user_whose_init_blocks_is_created_and_runs() {
+    let target = spawn(TargetConfig::default());
+    let url = target.url();
+    let file = locustfile("slow_init.py");
+    let run = locusta(&[
+        "-f", &file, "-H", &url, "-u", "5", "-r", "5", "-t", "2", "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("Could not create"), "{}", run.stderr);
+    assert!(
+        run.rows().get("/").is_some_and(|&(n, _)| n >= 5),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn users_stopped_while_their_init_blocks_never_start() {
+    let target = spawn(TargetConfig::default());
+    // A shape asks for 5 users, then for none after 1 s, while each user's
+    // __init__ takes 1.5 s; the test ends at 3 s.
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("slow_init.py"),
+            "-H",
+            &target.url(),
+            "--json",
+        ],
+        &[("INIT_SECONDS", "1.5"), ("SHAPE", "1")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("Could not create"), "{}", run.stderr);
+    assert_eq!(target.requests_served(), 0, "{}", run.stderr);
+}

@@ -30,6 +30,9 @@ _classes = {}
 _shapes = {}
 # Live users per class name, oldest first.
 _users = {}
+# Per class name, the greenlets of users whose __init__ is still running (it
+# may block, as in Locust), oldest first: greenlet -> True.
+_creating = {}
 # Users told to stop gracefully that have not ended yet.
 _stopping = set()
 
@@ -339,27 +342,45 @@ def _spawn(class_name, count, hosted):
     if _environment.host:
         # As Locust: --host is every class's host.
         cls.host = _environment.host
+    creating = _creating.setdefault(class_name, {})
     for _ in range(count):
-        try:
-            user = cls(_environment)
-        except Exception as error:  # noqa: BLE001
-            text = format_user_traceback(error)
-            logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
-            _native.log_exception(repr(error), text)
-            continue
-        if not hasattr(user, "_state"):
-            message = f"{class_name}.__init__ must call super().__init__(environment)"
-            logging.error("%s", message)
-            _native.log_exception(message, message)
-            continue
-        user._hosted = hosted
-        user._limited = hosted.limited
-        user._user_id = hosted.started()
-        _users[class_name].append(user)
-        user._greenlet = gevent.spawn(_run_user, user, class_name)
+        creating[gevent.spawn(_create_and_run, cls, class_name, hosted)] = True
+
+
+def _create_and_run(cls, class_name, hosted):
+    """Creates a user in its own greenlet (its __init__ may block, e.g. to
+    fetch test data), then runs it."""
+    try:
+        user = cls(_environment)
+    except Exception as error:  # noqa: BLE001
+        text = format_user_traceback(error)
+        logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
+        _native.log_exception(repr(error), text)
+        return
+    finally:
+        _creating[class_name].pop(gevent.getcurrent(), None)
+    if not hasattr(user, "_state"):
+        message = f"{class_name}.__init__ must call super().__init__(environment)"
+        logging.error("%s", message)
+        _native.log_exception(message, message)
+        return
+    user._hosted = hosted
+    user._limited = hosted.limited
+    user._user_id = hosted.started()
+    user._greenlet = gevent.getcurrent()
+    _users[class_name].append(user)
+    _run_user(user, class_name)
 
 
 def _stop(class_name, count, graceful):
+    # The newest users first: those still being created are not started yet.
+    creating = _creating.get(class_name, {})
+    for greenlet in list(creating)[::-1][:count]:
+        del creating[greenlet]
+        greenlet.kill(block=False)
+        count -= 1
+    if count <= 0:
+        return
     live = _users.get(class_name, [])
     chosen = live[max(0, len(live) - count):] if count < len(live) else list(live)
     del live[len(live) - len(chosen):]
@@ -386,6 +407,10 @@ def _kill_survivors(users):
 
 
 def _kill_all():
+    for creating in _creating.values():
+        for greenlet in list(creating):
+            greenlet.kill(block=False)
+        creating.clear()
     for live in _users.values():
         for user in list(live):
             user._greenlet.kill(block=False)
