@@ -642,6 +642,23 @@ fn fast_http_user_names_requests_after_the_url_and_has_rest() {
     assert_eq!(rows["rest_product"].1, 0, "{rows:?}");
     // Locust's response and session class names answer isinstance checks.
     assert!(!run.stderr.contains("AssertionError"), "{}", run.stderr);
+    // FastHttpUser's success rule, and its failure text and exception.
+    assert_eq!(rows["fast_203"].1, 0, "{rows:?}");
+    let (requests, failures) = rows["fast_299"];
+    assert!(requests > 0 && failures == requests, "{rows:?}");
+    assert!(
+        run.stderr
+            .contains("GET fast_299: LocustBadStatusCode(code=299)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "FAST_299 str={url}/status/299, code=299 repr=LocustBadStatusCode(code=299)"
+        )),
+        "{}",
+        run.stderr
+    );
     // Every one failed (one cut by the end of the test is not reported at all).
     let (requests, failures) = rows["rest_assert"];
     assert!(requests > 1 && failures == requests, "{rows:?}");
@@ -1094,7 +1111,7 @@ fn run_single_user_prints_the_optional_columns_and_runs_twice() {
     assert_eq!(out.matches("EVENT init").count(), 1, "{out}");
     assert!(out.contains("EVENT test_start ['Api']"), "{out}");
     assert!(out.contains("GET\t/status/500"), "{out}");
-    assert!(out.contains("HTTPError('500"), "{out}");
+    assert!(out.contains("LocustBadStatusCode(code=500)"), "{out}");
 }
 
 #[test]

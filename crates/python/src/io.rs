@@ -310,7 +310,8 @@ pub(crate) fn report(recorder: &Recorder, response: &Response, name: &str, error
 }
 
 /// FastHttpUser's rule: a success is a 2xx of 200–208 or 226, or a redirect
-/// status (301–304, 307, 308); anything else, and no response, is a failure.
+/// status (301–304, 307, 308); anything else, and no response, is a failure,
+/// named as Locust's FastHttpSession names it (`LocustBadStatusCode(code=404)`).
 fn fast_failure(response: &Response) -> Option<String> {
     if let Some(error) = response.error() {
         return Some(error.to_string());
@@ -319,10 +320,5 @@ fn fast_failure(response: &Response) -> Option<String> {
     if matches!(status, 200..=208 | 226 | 301..=304 | 307 | 308) {
         return None;
     }
-    response.failure_message().or_else(|| {
-        Some(format!(
-            "unexpected status {status} for url: {}",
-            response.name()
-        ))
-    })
+    Some(format!("LocustBadStatusCode(code={status})"))
 }

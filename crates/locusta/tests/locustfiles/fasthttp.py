@@ -1,7 +1,9 @@
 """FastHttpUser names requests after the URL as passed; HttpUser after the path."""
 from collections.abc import Generator
 
-from locust import FastHttpUser, HttpUser, SequentialTaskSet, constant, task
+import sys
+
+from locust import FastHttpUser, HttpUser, SequentialTaskSet, constant, events, task
 from locust.clients import HttpSession, ResponseContextManager
 from locust.contrib.fasthttp import FastHttpSession, FastResponse, RestResponseContextManager
 
@@ -61,3 +63,14 @@ class FastStatuses(FastHttpUser):
     def statuses(self):
         self.client.get("/status/203", name="fast_203")
         self.client.get("/status/299", name="fast_299")
+
+
+_shown = set()
+
+
+@events.request.add_listener
+def show_fast_failure(name, exception=None, **kwargs):
+    """Prints the first exception of fast_299 as a listener sees it."""
+    if name == "fast_299" and exception is not None and name not in _shown:
+        _shown.add(name)
+        print(f"FAST_299 str={exception} repr={exception!r}", file=sys.stderr, flush=True)

@@ -39,11 +39,29 @@ class _ReportedFailure(HTTPError):
         return str(self)
 
 
-def _failure_exception(text):
+class LocustBadStatusCode(Exception):
+    """FastHttpUser's failure for a status outside its success rule: str()
+    names the URL and the code, repr() (the statistics' text) the code."""
+
+    def __init__(self, url, code):
+        super().__init__(url, code)
+        self.url = url
+        self.code = code
+
+    def __str__(self):
+        return f"{self.url}, code={self.code}"
+
+    def __repr__(self):
+        return f"LocustBadStatusCode(code={self.code})"
+
+
+def _failure_exception(text, url):
     """The exception a request listener gets for a failure text: repr() of
     it is the text the statistics show, as with Locust's exception objects."""
     if text.startswith("HTTPError('") and text.endswith("')"):
         return HTTPError(text[len("HTTPError('"):-2])
+    if text.startswith("LocustBadStatusCode(code=") and text.endswith(")"):
+        return LocustBadStatusCode(url, int(text[len("LocustBadStatusCode(code="):-1]))
     return _ReportedFailure(text)
 
 
@@ -315,7 +333,7 @@ class HttpSession:
                 response_length=meta["response_length"],
                 response=response,
                 context=merged_context,
-                exception=None if failure is None else _failure_exception(failure),
+                exception=None if failure is None else _failure_exception(failure, meta["url"]),
                 start_time=meta["start_time"],
                 url=meta["url"],
             )

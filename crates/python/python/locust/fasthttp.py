@@ -4,7 +4,7 @@ default, `default_headers`, JSON sets Accept)."""
 
 from contextlib import contextmanager
 
-from locust.clients import HttpSession, ResponseContextManager, rest as _rest
+from locust.clients import HttpSession, LocustBadStatusCode, ResponseContextManager, rest as _rest  # noqa: F401
 from locust.exception import LocustError
 from locust.users import User
 
