@@ -694,6 +694,13 @@ fn a_greenlet_can_stop_the_test_on_a_threshold() {
         run.stdout
     );
     assert!(
+        run.stdout.contains(
+            "ERRORS [\"GET /status/500: HTTPError('500 Server Error: Internal Server Error for url: /status/500')\"] True True"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stderr.contains("runner.quit() called, shutting down"),
         "{}",
         run.stderr

@@ -1014,6 +1014,30 @@ fn stats_entry<'py>(
     Ok(Some(dict))
 }
 
+/// Every failure group: `(method, name, error, occurrences, first_seen, last_seen)`.
+#[pyfunction]
+fn stats_errors() -> PyResult<Vec<(String, String, String, u64, f64, f64)>> {
+    let Some(runner) = shared()?.runner.get() else {
+        return Ok(Vec::new());
+    };
+    let stats = runner.environment().stats.collect();
+    Ok(stats
+        .errors()
+        .into_iter()
+        .map(|e| {
+            let (method, name, error) = (e.method.clone(), e.name.clone(), e.error.clone());
+            (
+                method,
+                name,
+                error,
+                e.occurrences,
+                e.first_seen,
+                e.last_seen,
+            )
+        })
+        .collect())
+}
+
 /// Every row's `(method, name)`.
 #[pyfunction]
 fn stats_names() -> PyResult<Vec<(String, String)>> {
@@ -1053,6 +1077,7 @@ pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(exit_code, module)?)?;
     module.add_function(wrap_pyfunction!(stats_entry, module)?)?;
     module.add_function(wrap_pyfunction!(stats_names, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_errors, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -30,6 +30,11 @@ def on_quitting(environment, **kwargs):
         0 < total.avg_response_time <= total.max_response_time, 0 < p95 <= total.max_response_time,
         list(environment.stats.entries), flush=True,
     )
+    errors = list(environment.stats.errors.values())
+    print(
+        "ERRORS", [e.to_name() for e in errors], errors[0].occurrences == total.num_failures,
+        errors[0].first_seen <= errors[0].last_seen, flush=True,
+    )
     if total.fail_ratio > 0.01:
         environment.process_exit_code = 4
     elif p95 > 800:

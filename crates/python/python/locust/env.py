@@ -1,5 +1,7 @@
 """Environment: what every part of a test shares."""
 
+import hashlib
+
 import locusta as _native
 
 from locust.event import events as _global_events
@@ -36,8 +38,48 @@ class StatsEntry:
         return f"<StatsEntry {self.method} {self.name}: {self.num_requests} requests>"
 
 
+class StatsError:
+    """One group of failed requests (Locust's StatsError): method, name, the
+    error text, occurrences, and when it was first and last seen."""
+
+    def __init__(self, method, name, error, occurrences, first_seen, last_seen):
+        self.method = method
+        self.name = name
+        self.error = error
+        self.occurrences = occurrences
+        self.first_seen = first_seen
+        self.last_seen = last_seen
+
+    @staticmethod
+    def create_key(method, name, error):
+        """Locust's key of a failure group."""
+        return hashlib.sha256(f"{method}.{name}.{error!r}".encode()).hexdigest()
+
+    def to_name(self):
+        """The error report's text: `METHOD name: error`."""
+        return f"{self.method} {self.name}: {self.error}"
+
+    def to_dict(self):
+        """Locust's dict of a failure group."""
+        return {
+            "method": self.method,
+            "name": self.name,
+            "error": self.error,
+            "occurrences": self.occurrences,
+        }
+
+    def __repr__(self):
+        return f"<StatsError {self.to_name()}: {self.occurrences}>"
+
+
 class Stats:
     """The statistics as Python sees them (kept in Rust; read on access)."""
+
+    @property
+    def errors(self):
+        """Every failure group, by Locust's key."""
+        groups = (StatsError(*values) for values in _native.stats_errors())
+        return {StatsError.create_key(e.method, e.name, e.error): e for e in groups}
 
     @property
     def total(self):
