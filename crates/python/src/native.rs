@@ -1014,9 +1014,13 @@ fn stats_entry<'py>(
     Ok(Some(dict))
 }
 
-/// Every failure group: `(method, name, error, occurrences, first_seen, last_seen)`.
+/// One failure group as Python receives it:
+/// `(method, name, error, occurrences, first_seen, last_seen)`.
+type ErrorGroup = (String, String, String, u64, f64, f64);
+
+/// Every failure group.
 #[pyfunction]
-fn stats_errors() -> PyResult<Vec<(String, String, String, u64, f64, f64)>> {
+fn stats_errors() -> PyResult<Vec<ErrorGroup>> {
     let Some(runner) = shared()?.runner.get() else {
         return Ok(Vec::new());
     };
