@@ -1245,3 +1245,39 @@ fn users_stopped_while_their_init_blocks_never_start() {
     assert!(!run.stderr.contains("Could not create"), "{}", run.stderr);
     assert_eq!(target.requests_served(), 0, "{}", run.stderr);
 }
+
+#[test]
+fn custom_messages_reach_their_listener_in_a_local_run() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("messages.py"),
+        "-H",
+        &target.url(),
+        "-u",
+        "3",
+        "-r",
+        "100",
+        "-t",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("ACK got 3 users from local <Message acknowledge:local>"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("DUPLICATE"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("Unknown message type received: nobody_listens"),
+        "{}",
+        run.stderr
+    );
+    let rows = run.rows();
+    for name in ["User0", "User1", "User2"] {
+        assert!(rows.contains_key(name), "{rows:?}");
+    }
+}

@@ -1,5 +1,7 @@
 """The runner as Python code sees it (`environment.runner`), and Locust's state names."""
 
+import logging
+
 import locusta as _native
 
 STATE_INIT = "ready"
@@ -11,6 +13,18 @@ STATE_STOPPED = "stopped"
 STATE_MISSING = "missing"
 
 
+class Message:
+    """A custom message: its type, its data and the node that sent it."""
+
+    def __init__(self, message_type, data, node_id):
+        self.type = message_type
+        self.data = data
+        self.node_id = node_id
+
+    def __repr__(self):
+        return f"<Message {self.type}:{self.node_id}>"
+
+
 class Runner:
     """A view of locusta's runner (the engine's, in Rust)."""
 
@@ -19,6 +33,8 @@ class Runner:
         self.exceptions = {}
         self.worker_index = 0
         self.worker_count = 1
+        # Message type -> (listener, concurrent).
+        self.custom_messages = {}
 
     @property
     def state(self):
@@ -60,11 +76,22 @@ class Runner:
         """Ends the test."""
         _native.quit("runner.stop() called")
 
-    def send_message(self, *args, **kwargs):
-        """Distributed-mode messages are not available in a local run."""
+    def register_message(self, msg_type, listener, concurrent=False):
+        """Calls `listener(environment=…, msg=Message)` for each message of
+        `msg_type`; a type has one listener."""
+        if msg_type in self.custom_messages:
+            raise Exception(f"A listener is already registered for message type {msg_type!r}")
+        self.custom_messages[msg_type] = (listener, concurrent)
 
-    def register_message(self, *args, **kwargs):
-        """Distributed-mode messages are not available in a local run."""
+    def send_message(self, msg_type, data=None, client_id=None):
+        """In a local run, as in Locust, the message goes to this process's own
+        listener at once (node id "local")."""
+        registered = self.custom_messages.get(msg_type)
+        if registered is None:
+            logging.warning("Unknown message type received: %s", msg_type)
+            return
+        listener, _concurrent = registered
+        listener(environment=self.environment, msg=Message(msg_type, data, "local"))
 
 
 class LocalRunner(Runner):
