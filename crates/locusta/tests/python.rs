@@ -1281,3 +1281,35 @@ fn custom_messages_reach_their_listener_in_a_local_run() {
         assert!(rows.contains_key(name), "{rows:?}");
     }
 }
+
+#[test]
+fn changed_locust_stats_settings_are_reported_as_not_applied() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta(&[
+        "-f",
+        &locustfile("stats_settings.py"),
+        "-H",
+        &target.url(),
+        "-i",
+        "3",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "locust.stats.CONSOLE_STATS_INTERVAL_SEC = 15 is not applied: locusta uses 2"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("locust.stats.PERCENTILES_TO_REPORT = [0.5, 0.9] is not applied"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("CSV_STATS_INTERVAL_SEC"),
+        "{}",
+        run.stderr
+    );
+}

@@ -111,6 +111,10 @@ const PACKAGE: &[(&str, Source)] = &[
         "locust.debug",
         Source::Module(include_str!("../python/locust/debug.py")),
     ),
+    (
+        "locust.stats",
+        Source::Module(include_str!("../python/locust/stats.py")),
+    ),
 ];
 
 /// Applied before anything else is imported, as Locust does (gevent's

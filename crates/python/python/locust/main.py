@@ -223,6 +223,10 @@ def load(options):
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
     levels = {"OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG}
     _install_logging(levels.get(loglevel) or getattr(logging, loglevel, logging.INFO))
+    stats_settings = sys.modules.get("locust.stats")
+    if stats_settings is not None:
+        for name, value, used in stats_settings.changed_settings():
+            logging.warning("locust.stats.%s = %r is not applied: locusta uses %r", name, value, used)
     _environment = Environment(
         host=options["host"],
         tags=options["tags"],
