@@ -37,12 +37,14 @@ url=""
 
 # Starts the demo target single-threaded on CPU 0 and sets $url.
 start_target() {
+  # Created first: the background process opens it only once it runs.
+  : >"$out/target.out"
   taskset -c 0 "$target_bin" --threads 1 --port 0 >"$out/target.out" 2>>"$out/target.err" &
   target_pid=$!
   url=""
   local line
   for _ in $(seq 100); do
-    line="$(head -n 1 "$out/target.out")"
+    line="$(head -n 1 "$out/target.out" 2>/dev/null || true)"
     if [[ "$line" == "listening on "* ]]; then
       url="${line#listening on }"
       return 0

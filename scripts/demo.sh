@@ -33,13 +33,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Created first: the background process opens them only once it runs, and
+# the loop below may read before that.
+: >"$workdir/target.out"
+: >"$workdir/target.err"
 "$target_bin" --host 127.0.0.1 --port 0 >"$workdir/target.out" 2>"$workdir/target.err" &
 target_pid=$!
 
 # The target's first stdout line is `listening on http://127.0.0.1:PORT`.
 url=""
 for _ in $(seq 100); do
-  line="$(head -n 1 "$workdir/target.out")"
+  line="$(head -n 1 "$workdir/target.out" 2>/dev/null || true)"
   if [[ "$line" == "listening on "* ]]; then
     url="${line#listening on }"
     break
