@@ -596,7 +596,7 @@ fn request_listeners_receive_locusts_arguments() {
         "-u",
         "1",
         "-i",
-        "3",
+        "4",
     ]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let lines: Vec<&str> = run
@@ -610,6 +610,7 @@ fn request_listeners_receive_locusts_arguments() {
             "REQUEST GET /products float True 200 [('step', 1), ('user', 'u1')] NoneType True True",
             "REQUEST GET /status/404 float False 404 [('user', 'u1')] HTTPError True True",
             "REQUEST GET caught float True 200 [('user', 'u1')] CatchResponseError True -",
+            "REQUEST GET undecided float False 404 [('user', 'u1')] HTTPError True -",
         ],
         "{}",
         run.stderr

@@ -729,7 +729,7 @@ impl Response {
         _traceback: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         let py = slf.py();
-        let (suppress, name, failure) = {
+        let (suppress, name, failure, decided) = {
             let mut this = slf.borrow_mut();
             let (suppress, report) = this.decide(py, exc_type, exc)?;
             if !report {
@@ -738,12 +738,12 @@ impl Response {
             let name = this.report_name(py)?;
             let failure = this.failure_message();
             report_request(recorder()?, this.response(), &name, failure.as_deref());
-            (suppress, name, failure)
+            (suppress, name, failure, this.decided.is_some())
         };
         classes(py)?
             .caught_hook
             .bind(py)
-            .call1((slf, name, failure))?;
+            .call1((slf, name, failure, decided))?;
         Ok(suppress)
     }
 

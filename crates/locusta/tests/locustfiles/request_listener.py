@@ -36,6 +36,11 @@ class Steps(SequentialTaskSet):
         with self.client.get("/", name="caught", catch_response=True) as response:
             response.failure("nope")
 
+    @task
+    def caught_undecided(self):
+        with self.client.get("/status/404", name="undecided", catch_response=True):
+            pass
+
 
 class Listener(HttpUser):
     wait_time = constant(0)

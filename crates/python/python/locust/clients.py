@@ -111,10 +111,18 @@ def _deliver(completed):
             waiter.switch(response)
 
 
-def _caught(response, name, failure):
-    """After a catch_response block: tells the Python request listeners."""
+def _caught(response, name, failure, decided):
+    """After a catch_response block: tells the Python request listeners. A
+    failure the block decided is a CatchResponseError; one it left to the
+    default rule is that rule's exception (as Locust)."""
     if _events.request._handlers:
         meta = response.request_meta
+        if failure is None:
+            exception = None
+        elif decided:
+            exception = CatchResponseError(failure)
+        else:
+            exception = _failure_exception(failure, meta["url"])
         _events.request._notify(
             request_type=meta["request_type"],
             name=name,
@@ -122,7 +130,7 @@ def _caught(response, name, failure):
             response_length=meta["response_length"],
             response=response,
             context=getattr(response, "_context", {}),
-            exception=None if failure is None else CatchResponseError(failure),
+            exception=exception,
             start_time=meta["start_time"],
             url=meta["url"],
         )
