@@ -9,11 +9,17 @@
 //!   the exact HDR histogram locusta adds;
 //! * [`master`] and [`worker`]: the two roles.
 
+pub mod master;
 pub mod message;
 pub mod transport;
 pub mod wire;
+pub mod worker;
 
 pub use message::Message;
+
+/// The Locust version whose protocol locusta speaks: a worker announces it in
+/// `client_ready`, and a master compares workers' versions with it.
+pub const LOCUST_VERSION: &str = "2.47.0";
 
 /// A node id as Locust makes them: `<hostname>_<32 hex digits>`.
 pub fn new_node_id() -> String {
