@@ -377,3 +377,159 @@ fn a_worker_without_a_master_and_a_bad_address_fail_clearly() {
         worker.log()
     );
 }
+
+/// Real Locust, for the interoperability tests: `$LOCUSTA_LOCUST`, else the
+/// virtualenv `bench/python.sh` installs (`bench/.venv-locust`). Without
+/// either the tests say so and pass.
+fn real_locust() -> Option<PathBuf> {
+    let path = std::env::var_os("LOCUSTA_LOCUST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/locust")
+        });
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: no Locust at {} (run bench/python.sh or set LOCUSTA_LOCUST)",
+            path.display()
+        );
+        None
+    }
+}
+
+const SLEEPER_LOCUSTFILE: &str = "from locust import HttpUser, task, constant\n\n\
+class Sleeper(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def slow(self):\n        self.client.get(\"/sleep?ms=50\")\n";
+
+/// The request count on the Aggregated line of a summary table.
+fn aggregated_requests(log: &str) -> Option<u64> {
+    let line = log
+        .lines()
+        .find(|l| l.trim_start().starts_with("Aggregated"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_locusta_worker_joins_a_locust_master() {
+    let Some(locust) = real_locust() else { return };
+    let program = example("bench_sleep");
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-master");
+    std::fs::write(dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &locust,
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "4s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        &program,
+        &["--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(10))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    assert!(log.contains("All users spawned: {\"Sleeper\": 2}"), "{log}");
+    assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
+    let counted = aggregated_requests(&log).expect("a summary");
+    assert!(counted > 10, "{log}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
+
+#[test]
+fn a_locust_worker_joins_a_locusta_master() {
+    let Some(locust) = real_locust() else { return };
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-worker");
+    std::fs::write(dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        Path::new(env!("CARGO_BIN_EXE_locusta")),
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "4s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        &locust,
+        &["-f", "locustfile.py", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(15))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    let counted = json_requests(&stdout);
+    assert!(counted > 10, "{stdout}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
