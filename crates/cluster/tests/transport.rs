@@ -57,3 +57,46 @@ async fn connecting_to_nobody_fails_in_time() {
     .await;
     assert!(result.is_err());
 }
+
+#[tokio::test]
+async fn a_corrupt_frame_is_dropped_and_the_connection_goes_on() {
+    use zeromq::{Socket, SocketOptions, SocketRecv as _, SocketSend as _};
+    let (master, mut from_workers) = MasterSocket::bind("127.0.0.1", 0).await.unwrap();
+    let mut options = SocketOptions::default();
+    options.peer_identity(b"raw_worker".as_slice().try_into().unwrap());
+    let mut raw = zeromq::DealerSocket::with_options(options);
+    raw.connect(&format!("tcp://127.0.0.1:{}", master.port()))
+        .await
+        .unwrap();
+    for garbage in [&b"\xc1"[..], b"not msgpack at all", &[0x92, 0x01, 0x02]] {
+        raw.send(zeromq::ZmqMessage::from(garbage.to_vec()))
+            .await
+            .unwrap();
+    }
+    let good = Message::new("heartbeat", rmpv::Value::Nil, "raw_worker");
+    raw.send(zeromq::ZmqMessage::from(good.encode()))
+        .await
+        .unwrap();
+    let (identity, message) = tokio::time::timeout(Duration::from_secs(5), from_workers.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (identity.as_str(), message.kind.as_str()),
+        ("raw_worker", "heartbeat")
+    );
+    // And the master can still answer.
+    master
+        .send(
+            "raw_worker",
+            &Message::new("heartbeat", rmpv::Value::Nil, "raw_worker"),
+        )
+        .await
+        .unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(5), raw.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let payload = reply.into_vec().pop().unwrap();
+    assert_eq!(Message::decode(&payload).unwrap().kind, "heartbeat");
+}
