@@ -17,6 +17,7 @@ pub mod environment;
 pub mod events;
 pub mod host;
 pub mod options;
+pub mod remote;
 pub mod runner;
 pub mod shape;
 pub mod task;

@@ -3,8 +3,10 @@
 //!
 //! Each load thread runs a single-threaded tokio runtime; its users are local
 //! tasks, so nothing on the request path is shared between threads except the
-//! thread's own statistics shard. The distributed worker will drive the same
-//! [`Runner`] from the master's absolute per-class targets.
+//! thread's own statistics shard. A distributed worker drives the same
+//! [`Runner`] from the master's absolute per-class targets
+//! ([`Runner::apply_counts`]); a master's runner has no users of its own and
+//! hands each ramp step to its [`Workers`].
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -26,6 +28,7 @@ use crate::class_settings::{UserClassInfo, UserClassSettings};
 use crate::dispatch::{DispatchClass, UsersDispatcher};
 use crate::events::{panic_message, UserError};
 use crate::host::{HostedUsers, UserHost};
+use crate::remote::{WorkerInfo, Workers};
 use crate::shape::{LoadShape, ShapeContext};
 use crate::task::LocalBoxFuture;
 use crate::user::{UserControl, UserDefinition};
@@ -266,6 +269,8 @@ struct RampState {
     next_thread: usize,
     state: RunnerState,
     target_user_count: u64,
+    /// The spawn rate of the current ramp (a rebalance reuses it).
+    spawn_rate: f64,
 }
 
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
@@ -280,6 +285,11 @@ pub struct Runner {
     shared: Arc<RunShared>,
     ramp: Mutex<RampState>,
     ramp_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// A master's workers: they run every user.
+    remote: Option<Arc<dyn Workers>>,
+    /// A stop timeout that replaces `--stop-timeout` (a worker takes its
+    /// master's).
+    stop_timeout: Mutex<Option<Duration>>,
 }
 
 impl Runner {
@@ -300,6 +310,26 @@ impl Runner {
         classes: Vec<Arc<dyn UserDefinition>>,
         threads: usize,
         host: Option<Arc<dyn UserHost>>,
+    ) -> Result<Arc<Runner>, String> {
+        Self::build(env, classes, threads, host, None)
+    }
+
+    /// A master's runner: no users of its own, each ramp step goes to
+    /// `workers`, and user counts are what the workers report.
+    pub fn with_workers(
+        env: Arc<Environment>,
+        classes: Vec<Arc<dyn UserDefinition>>,
+        workers: Arc<dyn Workers>,
+    ) -> Result<Arc<Runner>, String> {
+        Self::build(env, classes, 0, None, Some(workers))
+    }
+
+    fn build(
+        env: Arc<Environment>,
+        classes: Vec<Arc<dyn UserDefinition>>,
+        threads: usize,
+        host: Option<Arc<dyn UserHost>>,
+        remote: Option<Arc<dyn Workers>>,
     ) -> Result<Arc<Runner>, String> {
         if classes.is_empty() {
             return Err("No User class found!".into());
@@ -349,8 +379,8 @@ impl Runner {
                 ))
             })
             .collect::<Vec<_>>();
-        // When a host runs every class, load threads would only idle.
-        let threads = if hosted.iter().all(Option::is_some) {
+        // When a host or workers run every class, load threads would only idle.
+        let threads = if remote.is_some() || hosted.iter().all(Option::is_some) {
             0
         } else {
             threads.max(1)
@@ -361,12 +391,13 @@ impl Runner {
             .map_err(|error| format!("cannot start load threads: {error}"))?;
         Ok(Arc::new(Runner {
             ramp: Mutex::new(RampState {
-                dispatcher: new_dispatcher(&classes),
+                dispatcher: new_dispatcher(&classes, &worker_ids(remote.as_deref())),
                 placed: vec![0; classes.len()],
                 placement: vec![Vec::new(); classes.len()],
                 next_thread: 0,
                 state: RunnerState::Ready,
                 target_user_count: 0,
+                spawn_rate: 1.0,
             }),
             env,
             classes: RwLock::new(classes),
@@ -374,6 +405,8 @@ impl Runner {
             threads: Mutex::new(threads),
             shared,
             ramp_task: Mutex::new(None),
+            remote,
+            stop_timeout: Mutex::new(None),
         }))
     }
 
@@ -441,8 +474,11 @@ impl Runner {
         self.ramp.lock().state
     }
 
-    /// Users alive now.
+    /// Users alive now (on a master: as the workers report them).
     pub fn user_count(&self) -> u64 {
+        if let Some(remote) = &self.remote {
+            return remote.user_count();
+        }
         self.shared
             .live
             .iter()
@@ -452,6 +488,9 @@ impl Runner {
 
     /// Users alive now, per class name.
     pub fn user_classes_count(&self) -> BTreeMap<String, u64> {
+        if let Some(remote) = &self.remote {
+            return remote.user_classes_count();
+        }
         self.classes
             .read()
             .iter()
@@ -486,6 +525,11 @@ impl Runner {
     /// `spawn_rate` per second, optionally only with `classes`. Returns at once;
     /// the ramp runs on the current tokio runtime and a new start replaces it.
     pub fn start(self: &Arc<Self>, user_count: u64, spawn_rate: f64, classes: Option<Vec<String>>) {
+        let ids = worker_ids(self.remote.as_deref());
+        if ids.is_empty() {
+            log::error!("You can't start a distributed test before at least one worker process has connected");
+            return;
+        }
         if let Some(task) = self.ramp_task.lock().take() {
             task.abort();
         }
@@ -494,10 +538,11 @@ impl Runner {
             let first = matches!(ramp.state, RunnerState::Ready | RunnerState::Stopped);
             if first {
                 // Settings changed since the last test count from this one.
-                ramp.dispatcher = new_dispatcher(&self.classes.read());
+                ramp.dispatcher = new_dispatcher(&self.classes.read(), &ids);
             }
             ramp.state = RunnerState::Spawning;
             ramp.target_user_count = user_count;
+            ramp.spawn_rate = spawn_rate;
             ramp.dispatcher
                 .new_dispatch(user_count, spawn_rate, classes.as_deref());
             first
@@ -526,6 +571,14 @@ impl Runner {
                 )
             };
             let Some(step) = step else { break };
+            if let Some(remote) = &self.remote {
+                remote.dispatch(&step);
+                if !more {
+                    break;
+                }
+                tokio::time::sleep(delay.saturating_sub(step_started.elapsed())).await;
+                continue;
+            }
             let targets: Vec<u64> = self
                 .classes
                 .read()
@@ -543,16 +596,36 @@ impl Runner {
             }
             tokio::time::sleep(delay.saturating_sub(step_started.elapsed())).await;
         }
-        let count = {
+        if let Some(remote) = &self.remote {
+            // Workers report their counts a little later: wait for them a moment.
+            let target = self.target_user_count();
+            let asked = Instant::now();
+            while remote.user_count() != target && asked.elapsed() < REPORT_WAIT {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if remote.user_count() != target {
+                log::info!("Spawning is complete and report waittime is expired, but not all reports received from workers");
+            }
+        }
+        let (count, placed) = {
             let mut ramp = self.ramp.lock();
             ramp.state = RunnerState::Running;
-            ramp.placed.iter().sum::<u64>()
+            let placed: Vec<u64> = match &self.remote {
+                Some(_) => self
+                    .classes
+                    .read()
+                    .iter()
+                    .map(|class| ramp.dispatcher.class_user_count(class.name()))
+                    .collect(),
+                None => ramp.placed.clone(),
+            };
+            (placed.iter().sum::<u64>(), placed)
         };
         let spawned: Vec<String> = self
             .classes
             .read()
             .iter()
-            .zip(&self.ramp.lock().placed)
+            .zip(&placed)
             .map(|(class, n)| format!("\"{}\": {n}", class.name()))
             .collect();
         log::info!(
@@ -563,7 +636,96 @@ impl Runner {
             log::info!("Resetting stats");
             self.env.stats.reset();
         }
+        if let Some(remote) = &self.remote {
+            remote.spawning_complete(count);
+        }
         self.env.events.spawning_complete.fire(&count);
+    }
+
+    /// A worker's way to follow its master: spawns and stops users at once so
+    /// that each class has `counts[name]` users (classes not named get none).
+    /// The first call of a test resets the statistics and fires `test_start`.
+    pub fn apply_counts(&self, counts: &BTreeMap<String, u64>) {
+        if let Some(task) = self.ramp_task.lock().take() {
+            task.abort();
+        }
+        let first_start = {
+            let mut ramp = self.ramp.lock();
+            let first = matches!(ramp.state, RunnerState::Ready | RunnerState::Stopped);
+            ramp.state = RunnerState::Spawning;
+            ramp.target_user_count = counts.values().sum();
+            first
+        };
+        if first_start {
+            self.env.stats.reset();
+            self.env.stats.clear_exceptions();
+            *self.shared.stop_test.lock() = None;
+            self.env.events.test_start.fire(&self.env);
+        }
+        let targets: Vec<u64> = self
+            .classes
+            .read()
+            .iter()
+            .map(|class| counts.get(class.name()).copied().unwrap_or(0))
+            .collect();
+        self.apply(&targets);
+        self.ramp.lock().state = RunnerState::Running;
+    }
+
+    /// A worker connected to the master (a no-op elsewhere): during a test
+    /// the users are rebalanced over the new set of workers, as Locust does.
+    pub fn add_worker(self: &Arc<Self>, id: &str) {
+        self.change_workers(|dispatcher| dispatcher.add_worker(id), true);
+    }
+
+    /// A worker left or went missing: the dispatcher forgets it; with
+    /// `redistribute`, a running test moves its users to the remaining
+    /// workers at once (else from the next start or rebalance).
+    pub fn remove_worker(self: &Arc<Self>, id: &str, redistribute: bool) {
+        self.change_workers(|dispatcher| dispatcher.remove_worker(id), redistribute);
+    }
+
+    fn change_workers(self: &Arc<Self>, change: impl FnOnce(&mut UsersDispatcher), restart: bool) {
+        if self.remote.is_none() {
+            return;
+        }
+        let restart = {
+            let mut ramp = self.ramp.lock();
+            if !matches!(ramp.state, RunnerState::Spawning | RunnerState::Running) {
+                // The next test builds its dispatcher from the workers then.
+                return;
+            }
+            change(&mut ramp.dispatcher);
+            // While a ramp runs, its next step carries the rebalanced map.
+            (restart && ramp.state == RunnerState::Running)
+                .then_some((ramp.target_user_count, ramp.spawn_rate))
+        };
+        if let Some((target, rate)) = restart {
+            if !worker_ids(self.remote.as_deref()).is_empty() {
+                self.start(target, rate, None);
+            }
+        }
+    }
+
+    /// How long stopping users may finish their task: `--stop-timeout`,
+    /// unless [`Runner::set_stop_timeout`] replaced it.
+    pub fn stop_timeout(&self) -> Duration {
+        self.stop_timeout.lock().unwrap_or(self.env.stop_timeout)
+    }
+
+    /// Replaces `--stop-timeout` from now on (a worker adopts its master's).
+    pub fn set_stop_timeout(&self, timeout: Duration) {
+        *self.stop_timeout.lock() = Some(timeout);
+    }
+
+    /// The master's workers, ordered by id; `None` when not a master.
+    pub fn workers(&self) -> Option<Vec<WorkerInfo>> {
+        Some(self.remote.as_ref()?.workers())
+    }
+
+    /// Whether this runner is a master that drives workers.
+    pub fn is_distributed(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// Spawns and stops users so that each class has `targets[i]` placed users:
@@ -573,7 +735,8 @@ impl Runner {
         let mut ramp = self.ramp.lock();
         let classes = self.classes.read();
         let thread_count = threads.len();
-        let graceful = (!self.env.stop_timeout.is_zero()).then_some(self.env.stop_timeout);
+        let timeout = self.stop_timeout();
+        let graceful = (!timeout.is_zero()).then_some(timeout);
         for (index, &target) in targets.iter().enumerate() {
             let placed = ramp.placed[index];
             if let Some((host, users)) = &self.hosted[index] {
@@ -642,8 +805,15 @@ impl Runner {
         }
         self.ramp.lock().state = RunnerState::Stopping;
         self.env.events.test_stopping.fire(&self.env);
-        let timeout = self.env.stop_timeout;
+        let timeout = self.stop_timeout();
         let graceful = (!timeout.is_zero()).then_some(timeout);
+        if let Some(remote) = &self.remote {
+            remote.stop();
+            // Workers report their users stopped (or go missing, which zeroes them).
+            if !self.wait_for_users(timeout + REMOTE_STOP_GRACE).await {
+                log::warn!("Workers did not report all their users stopped; stopping anyway");
+            }
+        }
         {
             let threads = self.threads.lock();
             for thread in threads.iter() {
@@ -677,7 +847,9 @@ impl Runner {
                 host.kill_all();
             }
         }
-        self.wait_for_users(Duration::MAX).await;
+        if self.remote.is_none() {
+            self.wait_for_users(Duration::MAX).await;
+        }
         {
             let mut ramp = self.ramp.lock();
             ramp.state = RunnerState::Stopped;
@@ -752,8 +924,22 @@ impl Runner {
     }
 }
 
-/// A dispatcher for the classes that can have users.
-fn new_dispatcher(classes: &[Arc<dyn UserDefinition>]) -> UsersDispatcher {
+/// How long a master waits, after a ramp, for workers to report its user count.
+const REPORT_WAIT: Duration = Duration::from_secs(1);
+/// How long a master waits, beyond `--stop-timeout`, for workers to report
+/// their users stopped (Locust's figure).
+const REMOTE_STOP_GRACE: Duration = Duration::from_secs(60);
+
+/// The ids users are dispatched to: the active workers, or `local`.
+fn worker_ids(remote: Option<&dyn Workers>) -> Vec<String> {
+    match remote {
+        Some(workers) => workers.active_ids(),
+        None => vec!["local".to_string()],
+    }
+}
+
+/// A dispatcher for the classes that can have users, over `workers`.
+fn new_dispatcher(classes: &[Arc<dyn UserDefinition>], workers: &[String]) -> UsersDispatcher {
     let dispatch_classes: Vec<DispatchClass> = classes
         .iter()
         .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
@@ -763,5 +949,5 @@ fn new_dispatcher(classes: &[Arc<dyn UserDefinition>]) -> UsersDispatcher {
             fixed_count: class.fixed_count(),
         })
         .collect();
-    UsersDispatcher::new(&["local".to_string()], dispatch_classes)
+    UsersDispatcher::new(workers, dispatch_classes)
 }

@@ -17,6 +17,7 @@ use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_stats::console;
 
+use locusta_cluster::master::Master;
 use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
 use crate::cli::Options;
@@ -215,7 +216,9 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
         threads,
         outputs,
     };
-    if run.options.headless {
+    if run.options.worker {
+        runtime.block_on(worker(run))
+    } else if run.options.headless {
         runtime.block_on(headless(run))
     } else {
         runtime.block_on(web(run, login))
@@ -369,7 +372,8 @@ fn check_hosts(
 }
 
 /// The runner of every run: created, handed to the program's hooks (the
-/// Python front attaches here), then `init` fires.
+/// Python front attaches here), then `init` fires. A master's runner drives
+/// the master's workers instead of users of its own.
 fn start_runner(
     env: &Arc<Environment>,
     classes: Vec<Arc<dyn UserDefinition>>,
@@ -377,10 +381,19 @@ fn start_runner(
     user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
     user_settings: &[UserClassSettings],
+    master: Option<&Master>,
 ) -> Result<Arc<Runner>, Fatal> {
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
-    let runner =
-        Runner::with_user_host(env.clone(), classes, threads, user_host).map_err(Fatal::startup)?;
+    let runner = match master {
+        Some(master) => {
+            let runner = Runner::with_workers(env.clone(), classes, Arc::new(master.clone()))
+                .map_err(Fatal::startup)?;
+            master.attach(&runner);
+            runner
+        }
+        None => Runner::with_user_host(env.clone(), classes, threads, user_host)
+            .map_err(Fatal::startup)?,
+    };
     for settings in user_settings {
         if let Err(message) = runner.update_user_class(settings) {
             // The load threads end with the runner; nothing has started yet.
@@ -537,9 +550,21 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
         outputs,
     } = run;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let runner = start_runner(&env, classes, threads, user_host, on_runner, &user_settings)?;
+    let master = bind_master(&options, &env).await?;
+    let runner = start_runner(
+        &env,
+        classes,
+        threads,
+        user_host,
+        on_runner,
+        &user_settings,
+        master.as_ref(),
+    )?;
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
+    if let Some(master) = &master {
+        wait_for_workers(&options, master).await?;
+    }
     if periodic {
         print_stderr(&console::stats_table(
             &env.stats.collect(),
@@ -588,7 +613,16 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
     if let Some(task) = shape_task.take() {
         task.abort();
     }
-    Ok(shut_down(&options, &env, &runner, &outputs, background, name_width).await)
+    Ok(shut_down(
+        &options,
+        &env,
+        &runner,
+        &outputs,
+        background,
+        name_width,
+        master.as_ref(),
+    )
+    .await)
 }
 
 /// The end of every run: `quitting`, users stopped, outputs written, the
@@ -600,6 +634,7 @@ async fn shut_down(
     outputs: &Arc<parking_lot::Mutex<Outputs>>,
     background: Background,
     name_width: usize,
+    master: Option<&Master>,
 ) -> i32 {
     // A second Ctrl-C while shutting down ends the process at once.
     tokio::spawn(async {
@@ -612,6 +647,10 @@ async fn shut_down(
     // As Locust: the test stops (test_stopping, test_stop), then `quitting`
     // fires, where a listener may still read the results and set the exit code.
     runner.stop().await;
+    if let Some(master) = master {
+        // Workers send their last statistics before they quit.
+        master.quit().await;
+    }
     env.events.quitting.fire_reversed(env);
     runner.quit().await;
     let meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
@@ -682,7 +721,16 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .filter(|_| options.csv_full_history)
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let runner = start_runner(&env, classes, threads, user_host, on_runner, &user_settings)?;
+    let master = bind_master(&options, &env).await?;
+    let runner = start_runner(
+        &env,
+        classes,
+        threads,
+        user_host,
+        on_runner,
+        &user_settings,
+        master.as_ref(),
+    )?;
     let name_width = stats_name_width();
 
     let config = WebConfig {
@@ -732,6 +780,9 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
     log::info!("Starting web interface at {}", server.url(&display_host));
 
     if options.autostart {
+        if let Some(master) = &master {
+            wait_for_workers(&options, master).await?;
+        }
         if shape_in_use && (options.users.is_some() || options.spawn_rate.is_some()) {
             log::warn!("The -u/-r options are ignored when a load shape is used");
         }
@@ -789,7 +840,16 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
     }
     // The shape and run-time timer end with the test.
     server.stop_test().await;
-    let code = shut_down(&options, &env, &runner, &outputs, background, name_width).await;
+    let code = shut_down(
+        &options,
+        &env,
+        &runner,
+        &outputs,
+        background,
+        name_width,
+        master.as_ref(),
+    )
+    .await;
     server.shutdown();
     Ok(code)
 }
@@ -818,6 +878,10 @@ async fn wait_for_end(
             if let Some(reason) = runner.finished() {
                 return reason;
             }
+            // A master whose workers all left stops its test.
+            if runner.is_distributed() && runner.state() == RunnerState::Stopped {
+                return "No worker is left".to_string();
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
@@ -838,4 +902,74 @@ async fn wait_for_end(
         reason = finished => End::Finished(reason),
         _ = shape_done => End::ShapeDone,
     }
+}
+
+/// With `--master`: listens for workers on `--master-bind-host`/`--master-bind-port`.
+async fn bind_master(options: &Options, env: &Arc<Environment>) -> Result<Option<Master>, Fatal> {
+    if !options.master {
+        return Ok(None);
+    }
+    let master = Master::bind(
+        env.clone(),
+        &options.master_bind_host,
+        options.master_bind_port,
+        options.enable_rebalancing,
+    )
+    .await
+    .map_err(Fatal::startup)?;
+    log::info!(
+        "Starting locusta master, listening for workers on port {}",
+        master.port()
+    );
+    Ok(Some(master))
+}
+
+/// Waits for `--expect-workers` ready workers (at most
+/// `--expect-workers-max-wait` seconds, when given).
+async fn wait_for_workers(options: &Options, master: &Master) -> Result<(), Fatal> {
+    let max_wait = (options.expect_workers_max_wait > 0)
+        .then(|| Duration::from_secs(options.expect_workers_max_wait));
+    tokio::select! {
+        waited = master.wait_for_workers(options.expect_workers, max_wait) => {
+            waited.map_err(Fatal::startup)
+        }
+        _ = tokio::signal::ctrl_c() => {
+            master.quit().await;
+            Err(Fatal { message: "Got SIGINT signal while waiting for workers".into(), code: 0 })
+        }
+    }
+}
+
+/// `--worker`: runs the users a master dispatches until the master says quit.
+async fn worker(run: Run) -> Result<i32, Fatal> {
+    let Run {
+        options,
+        env,
+        classes,
+        user_host,
+        on_runner,
+        user_settings,
+        threads,
+        ..
+    } = run;
+    let runner = start_runner(
+        &env,
+        classes,
+        threads,
+        user_host,
+        on_runner,
+        &user_settings,
+        None,
+    )?;
+    let code = locusta_cluster::worker::run(
+        runner,
+        locusta_cluster::worker::WorkerOptions {
+            master_host: options.master_host.clone(),
+            master_port: options.master_port,
+        },
+    )
+    .await;
+    env.events.quitting.fire_reversed(&env);
+    env.events.quit.fire(&code);
+    Ok(code)
 }

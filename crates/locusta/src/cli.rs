@@ -228,7 +228,7 @@ pub struct Options {
     )]
     pub web_base_path: String,
 
-    /// Run as the master that workers connect to (not available yet).
+    /// Run as the master that workers connect to.
     #[arg(long, env = "LOCUST_MODE_MASTER", help_heading = "Master options")]
     pub master: bool,
     /// Address the master listens on for workers; default: all interfaces (*).
@@ -265,7 +265,7 @@ pub struct Options {
     #[arg(long, help_heading = "Master options")]
     pub enable_rebalancing: bool,
 
-    /// Run as a worker of a master (not available yet).
+    /// Run as a worker of a master.
     #[arg(long, env = "LOCUST_MODE_WORKER", help_heading = "Worker options")]
     pub worker: bool,
     /// Fork this many workers (-1: one per CPU); without --worker, also act as their master (not available yet).
@@ -595,6 +595,9 @@ impl Options {
         if !self.headless && self.tls_cert.is_empty() != self.tls_key.is_empty() {
             return Err("--tls-cert and --tls-key must be given together".into());
         }
+        if self.master && self.worker {
+            return Err("--master and --worker cannot be used together".into());
+        }
         if let Some(processes) = self.processes {
             if processes < -1 {
                 return Err(format!("Invalid --processes count {processes}"));
@@ -609,8 +612,8 @@ impl Options {
     /// Options given that name a feature this build does not have yet.
     pub fn unavailable(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
-        if self.master || self.worker || self.processes.is_some() {
-            missing.push("distributed mode (--master/--worker/--processes)");
+        if self.processes.is_some() {
+            missing.push("--processes");
         }
         if self.otel {
             missing.push("--otel");

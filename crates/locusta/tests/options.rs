@@ -720,10 +720,12 @@ fn unavailable_lists_missing_features_only() {
     ])
     .unavailable()
     .is_empty());
-    assert!(parse(&["--worker"])
+    assert!(parse(&["--worker"]).unavailable().is_empty());
+    assert!(parse(&["--master"]).unavailable().is_empty());
+    assert!(parse(&["--processes", "2"])
         .unavailable()
-        .iter()
-        .any(|m| m.contains("distributed")));
+        .contains(&"--processes"));
+    assert!(parse(&["--master", "--worker"]).validate().is_err());
     // The web UI's own options are there.
     assert!(
         parse(&["--web-login", "--web-base-path", "/x", "--class-picker"])

@@ -113,12 +113,15 @@ impl RequestStats {
         }
     }
 
-    fn merge_entry(&mut self, entry: &StatsEntry) {
+    /// Adds one entry's figures to the row of the same (method, name),
+    /// creating it if needed (a worker's report, for instance).
+    pub fn merge_entry(&mut self, entry: &StatsEntry) {
         self.entry_mut(&entry.method, &entry.name, entry.start_time)
             .merge(entry);
     }
 
-    fn merge_error(&mut self, error: &ErrorEntry) {
+    /// Adds a group of failures to the group of the same (method, name, error).
+    pub fn merge_error(&mut self, error: &ErrorEntry) {
         if error.occurrences == 0 {
             return;
         }
@@ -361,16 +364,22 @@ impl SharedStats {
 
     /// Records a task exception seen on `node`, grouped by traceback text.
     pub fn log_exception(&self, msg: &str, traceback: &str, node: &str) {
+        self.log_exceptions(msg, traceback, node, 1);
+    }
+
+    /// Records `count` occurrences of a task exception seen on `node` (a
+    /// worker's report).
+    pub fn log_exceptions(&self, msg: &str, traceback: &str, node: &str, count: u64) {
         let mut exceptions = self.exceptions.lock();
         match exceptions.iter_mut().find(|e| e.traceback == traceback) {
             Some(group) => {
-                group.count += 1;
+                group.count += count;
                 if !group.nodes.contains(node) {
                     group.nodes.insert(node.to_owned());
                 }
             }
             None => exceptions.push(ExceptionEntry {
-                count: 1,
+                count,
                 msg: msg.to_owned(),
                 traceback: traceback.to_owned(),
                 nodes: [node.to_owned()].into_iter().collect(),

@@ -534,6 +534,25 @@
     } catch (e) { /* next poll */ }
   }
 
+  // ---------- workers (distributed mode) ----------
+  function fmtBytes(bytes) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let value = bytes || 0;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    return fmtNumber(value, unit === 0 ? 0 : 1) + " " + units[unit];
+  }
+  function renderWorkers(data) {
+    if (!data.workers) return;
+    $("header-workers").textContent = fmtNumber(data.worker_count || 0, 0);
+    document.querySelector("#workers-table tbody").innerHTML = data.workers
+      .map((w) => "<tr><td>" + escapeHtml(w.id) + "</td><td><span class=\"state\">" + escapeHtml(w.state) +
+        "</span></td><td class=\"num\">" + fmtNumber(w.user_count, 0) + "</td><td class=\"num\">" +
+        fmtNumber(w.cpu_usage, 1) + "%</td><td class=\"num\">" + escapeHtml(fmtBytes(w.memory_usage)) + "</td></tr>")
+      .join("");
+    $("workers-empty").hidden = data.workers.length > 0;
+  }
+
   // ---------- current ratio ----------
   function ratioTree(tasks) {
     const names = Object.keys(tasks || {});
@@ -886,6 +905,7 @@
       rows = data.stats.slice(0, -1);
       rebuildView();
       renderFailures(data.errors);
+      renderWorkers(data);
       $("offline").hidden = true;
     } catch (e) {
       // The process may have ended or be restarting: say so, keep polling.
@@ -906,6 +926,11 @@
     $("version").textContent = "locusta " + (args.version || "") + (args.locustfile ? " · " + args.locustfile : "");
     $("header-host").textContent = args.host || "–";
     $("header-users").textContent = fmtNumber(args.user_count || 0, 0);
+    if (args.is_distributed) {
+      $("header-workers-box").hidden = false;
+      $("workers-tab").hidden = false;
+      $("header-workers").textContent = fmtNumber(args.worker_count || 0, 0);
+    }
     fillStartForm();
     applyState(state);
     renderRatio(args.tasks || { per_class: {}, total: {} });

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::{OptionKind, OptionValue};
-use locusta_engine::runner::RunnerState;
+use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::timespan::parse_timespan;
 use locusta_engine::Environment;
@@ -129,7 +129,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/exceptions/csv", get(exceptions_csv))
         .route("/tasks", get(tasks))
         .route("/logs", get(logs))
-        .route("/worker-count", get(worker_count))
+        .route("/worker-count", get(worker_count_endpoint))
         .route("/user", post(update_user_class))
         .route(
             "/assets/app.js",
@@ -305,14 +305,14 @@ fn template_args(shared: &Shared) -> Value {
     json!({
         "locustfile": shared.config.locustfile,
         "state": runner.state().as_str(),
-        "is_distributed": false,
+        "is_distributed": runner.is_distributed(),
         "user_count": runner.user_count(),
         "version": env!("CARGO_PKG_VERSION"),
         "host": host,
         "missing_host_warning": missing_host,
         "num_users": users,
         "spawn_rate": spawn_rate,
-        "worker_count": 0,
+        "worker_count": worker_count(runner),
         "stats_history_enabled": shared.config.full_history_csv.is_some(),
         "tasks": current_tasks(shared),
         "extra_options": extra_options,
@@ -973,6 +973,13 @@ async fn logs(State(shared): State<AppState>) -> Response {
     Json(json!({"master": shared.context.logs.lines(), "workers": {}})).into_response()
 }
 
-async fn worker_count() -> Response {
-    Json(json!({"worker_count": 0})).into_response()
+/// Workers that can take users (0 when not a master).
+fn worker_count(runner: &Runner) -> usize {
+    runner
+        .workers()
+        .map_or(0, |workers| stats_json::active_worker_count(&workers))
+}
+
+async fn worker_count_endpoint(State(shared): State<AppState>) -> Response {
+    Json(json!({"worker_count": worker_count(&shared.context.runner)})).into_response()
 }

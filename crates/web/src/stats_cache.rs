@@ -95,11 +95,13 @@ async fn rebuild(shared: &Arc<Shared>) -> Bytes {
 fn build(shared: &Shared) -> (Bytes, Duration) {
     let started = thread_cpu_time();
     let runner = &shared.context.runner;
+    let workers = runner.workers();
     let stats = runner.environment().stats.collect();
     let body = Bytes::from(stats_json::stats_requests(
         &stats,
         runner.state(),
         runner.user_count(),
+        workers.as_deref(),
         now_epoch(),
     ));
     (body, thread_cpu_time().saturating_sub(started))

@@ -1,6 +1,7 @@
 //! `GET /stats/requests`: Locust's JSON shape (research notes §6.4), with
 //! every row (Locust truncates to 500).
 
+use locusta_engine::remote::WorkerInfo;
 use locusta_engine::runner::RunnerState;
 use locusta_stats::{RequestStats, StatsEntry, PERCENTILES_TO_CHART};
 use serde::Serialize;
@@ -66,6 +67,20 @@ struct Answer<'a> {
     stats: Vec<Row<'a>>,
     state: &'static str,
     user_count: u64,
+    /// A master's workers (absent elsewhere, as in Locust).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<&'a [WorkerInfo]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    worker_count: Option<usize>,
+}
+
+/// Workers that can take users (ready, spawning or running): Locust's
+/// `worker_count`.
+pub(crate) fn active_worker_count(workers: &[WorkerInfo]) -> usize {
+    workers
+        .iter()
+        .filter(|w| matches!(w.state.as_str(), "ready" | "spawning" | "running"))
+        .count()
 }
 
 fn row<'a>(stats: &RequestStats, entry: &'a StatsEntry) -> Row<'a> {
@@ -93,11 +108,13 @@ fn row<'a>(stats: &RequestStats, entry: &'a StatsEntry) -> Row<'a> {
 
 /// The whole answer: every row sorted by name then method, Aggregated last,
 /// the failure groups, the Aggregated rates, the current-window percentiles
-/// of [`PERCENTILES_TO_CHART`], the runner's state and user count.
+/// of [`PERCENTILES_TO_CHART`], the runner's state and user count, and a
+/// master's workers.
 pub(crate) fn stats_requests(
     stats: &RequestStats,
     state: RunnerState,
     user_count: u64,
+    workers: Option<&[WorkerInfo]>,
     now: f64,
 ) -> String {
     let entries = stats.entries();
@@ -133,6 +150,8 @@ pub(crate) fn stats_requests(
         },
         state: state.as_str(),
         user_count,
+        workers,
+        worker_count: workers.map(active_worker_count),
     };
     serde_json::to_string(&answer).unwrap_or_else(|_| "{}".into())
 }

@@ -736,3 +736,63 @@ async fn a_shape_is_picked_in_the_start_form() {
     client.close().await.expect("closed");
     runner.stop().await;
 }
+
+/// A master's page: the header counts the workers, a test started from the
+/// form spreads its users over them, and the Workers tab lists them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_tab_lists_a_masters_workers() {
+    let h = start(Setup {
+        workers: 2,
+        ..Setup::default()
+    })
+    .await;
+    common::wait_until("two workers ready", || {
+        h.runner
+            .workers()
+            .is_some_and(|w| w.iter().filter(|w| w.state == "ready").count() == 2)
+    })
+    .await;
+    let (_driver, client) = browser("workers").await;
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
+    wait_for(&client, "!document.getElementById('workers-tab').hidden").await;
+    wait_for(
+        &client,
+        "document.getElementById('header-workers').textContent === '2'",
+    )
+    .await;
+    let count = common::get(&format!("{}/worker-count", h.base))
+        .await
+        .json();
+    assert_eq!(count, json!({"worker_count": 2}));
+
+    // Start from the form: 4 users, 2 on each worker.
+    type_into(&client, "#user_count", "4").await;
+    type_into(&client, "#spawn_rate", "10").await;
+    click(&client, "#start-button").await;
+    open_tab(&client, "workers").await;
+    wait_for(
+        &client,
+        "Array.from(document.querySelectorAll('#workers-table tbody tr')).map(r => r.cells[1].textContent + ':' + r.cells[2].textContent).join(',') === 'running:2,running:2'",
+    )
+    .await;
+    wait_for(
+        &client,
+        "document.getElementById('header-users').textContent === '4'",
+    )
+    .await;
+    screenshot(&client, "20-workers").await;
+    let stats = common::get(&format!("{}/stats/requests", h.base))
+        .await
+        .json();
+    assert_eq!(stats["worker_count"], json!(2));
+    assert_eq!(stats["workers"].as_array().map(Vec::len), Some(2));
+    for worker in stats["workers"].as_array().unwrap() {
+        for key in ["id", "state", "user_count", "cpu_usage", "memory_usage"] {
+            assert!(worker.get(key).is_some(), "{worker}");
+        }
+    }
+    h.runner.stop().await;
+}

@@ -31,6 +31,8 @@ pub struct Harness {
     pub logs: LogBuffer,
     pub context: WebContext,
     _sampler: AbortOnDrop,
+    /// In-process workers of a master (`Setup::workers`).
+    _workers: Vec<AbortOnDrop>,
 }
 
 /// A background task that ends with its owner.
@@ -61,6 +63,9 @@ pub struct Setup {
     pub stop_timeout: Duration,
     /// The program's load shapes, the first in use.
     pub shapes: Vec<locusta_engine::shape::NamedShape>,
+    /// With workers: the runner is a master (on a free 127.0.0.1 port) and
+    /// this many workers, each with its own runner, join it over ZeroMQ.
+    pub workers: usize,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -99,20 +104,7 @@ pub async fn start(mut setup: Setup) -> Harness {
                 .task(1, named)
                 .boxed()]
         }
-        None => vec![
-            UserClass::<()>::new("Visitor")
-                .weight(3.0)
-                .wait(constant(0.05))
-                .task(3, visit)
-                .task(2, products)
-                .task(1, broken)
-                .boxed(),
-            UserClass::<()>::new("Buyer")
-                .wait(constant(0.1))
-                .task(1, products)
-                .task(1, oops)
-                .boxed(),
-        ],
+        None => default_classes(),
     };
     let env = Arc::new(Environment {
         host: parking_lot::RwLock::new((!setup.no_host).then(|| target.url())),
@@ -127,7 +119,32 @@ pub async fn start(mut setup: Setup) -> Harness {
         ),
         ..Environment::default()
     });
-    let runner = Runner::new(env.clone(), classes, 2).expect("runner");
+    let mut workers = Vec::new();
+    let runner = if setup.workers > 0 {
+        let master = locusta_cluster::master::Master::bind(env.clone(), "127.0.0.1", 0, false)
+            .await
+            .expect("the master listens");
+        let runner =
+            Runner::with_workers(env.clone(), classes, Arc::new(master.clone())).expect("runner");
+        master.attach(&runner);
+        for _ in 0..setup.workers {
+            let worker_env = Arc::new(Environment {
+                host: parking_lot::RwLock::new(Some(target.url())),
+                ..Environment::default()
+            });
+            let worker = Runner::new(worker_env, default_classes(), 1).expect("worker runner");
+            let options = locusta_cluster::worker::WorkerOptions {
+                master_host: "127.0.0.1".into(),
+                master_port: master.port(),
+            };
+            workers.push(AbortOnDrop(tokio::spawn(async move {
+                locusta_cluster::worker::run(worker, options).await;
+            })));
+        }
+        runner
+    } else {
+        Runner::new(env.clone(), classes, 2).expect("runner")
+    };
     let history = Arc::new(Mutex::new(StatsHistory::default()));
     let logs = LogBuffer::default();
     logs.push("[2026-01-01 00:00:00,000] test/INFO/locusta: harness ready");
@@ -196,7 +213,26 @@ pub async fn start(mut setup: Setup) -> Harness {
         logs,
         context,
         _sampler: AbortOnDrop(sampler),
+        _workers: workers,
     }
+}
+
+/// The `Visitor` and `Buyer` classes.
+fn default_classes() -> Vec<Arc<dyn UserDefinition>> {
+    vec![
+        UserClass::<()>::new("Visitor")
+            .weight(3.0)
+            .wait(constant(0.05))
+            .task(3, visit)
+            .task(2, products)
+            .task(1, broken)
+            .boxed(),
+        UserClass::<()>::new("Buyer")
+            .wait(constant(0.1))
+            .task(1, products)
+            .task(1, oops)
+            .boxed(),
+    ]
 }
 
 /// An answer: status, headers, body text.

@@ -1,0 +1,347 @@
+//! The worker: connects to a master, runs the users it is told to run with
+//! the engine's [`Runner`], and reports heartbeats, statistics and task
+//! exceptions (research notes §7.3–7.5).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use locusta_engine::runner::Runner;
+use locusta_engine::usage::UsageSampler;
+use locusta_engine::Environment;
+use parking_lot::Mutex;
+use rmpv::Value;
+
+use crate::master::HEARTBEAT_INTERVAL;
+use crate::message::{as_u64, map, MapExt};
+use crate::transport::WorkerSocket;
+use crate::{wire, Message};
+
+/// How long one attempt to reach the master waits (Locust's `CONNECT_TIMEOUT`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts before giving up (Locust's `CONNECT_RETRY_COUNT`).
+const CONNECT_RETRY_COUNT: u32 = 60;
+/// How often statistics are sent (Locust's `WORKER_REPORT_INTERVAL`).
+const REPORT_INTERVAL: Duration = Duration::from_secs(3);
+/// How long a quitting worker lets its last messages leave.
+const LINGER: Duration = Duration::from_millis(300);
+/// Silence from the master after which the worker quits (Locust's `MASTER_HEARTBEAT_TIMEOUT`).
+const MASTER_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where the master is.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// `--master-host`.
+    pub master_host: String,
+    /// `--master-port`.
+    pub master_port: u16,
+}
+
+/// What the worker shares between its tasks.
+struct Worker {
+    id: String,
+    socket: WorkerSocket,
+    runner: Arc<Runner>,
+    env: Arc<Environment>,
+    state: Mutex<&'static str>,
+    /// Exception occurrences already reported, by traceback.
+    exceptions_sent: Mutex<HashMap<String, u64>>,
+}
+
+impl Worker {
+    async fn send(&self, kind: &str, data: Value) {
+        if let Err(error) = self.socket.send(&Message::new(kind, data, &self.id)).await {
+            log::warn!("cannot send {kind} to the master: {error}");
+        }
+    }
+
+    fn set_state(&self, state: &'static str) {
+        *self.state.lock() = state;
+    }
+
+    /// Sends the statistics gathered since the last report (and resets them),
+    /// then the exceptions not reported yet.
+    async fn report(&self) {
+        let mut fields = {
+            let mut stats = self.env.stats.collect();
+            let fields = wire::stats_fields(&stats);
+            stats.reset(locusta_stats::now_epoch());
+            fields
+        };
+        let counts = self.runner.user_classes_count();
+        let user_count: u64 = counts.values().sum();
+        fields.push(("user_classes_count", counts_value(&counts)));
+        fields.push(("user_count", user_count.into()));
+        self.send("stats", map(fields)).await;
+        let news: Vec<(String, String, u64)> = {
+            let mut sent = self.exceptions_sent.lock();
+            let exceptions = self.env.stats.exceptions();
+            if exceptions.len() < sent.len() {
+                // Cleared for a new test.
+                sent.clear();
+            }
+            exceptions
+                .into_iter()
+                .filter_map(|e| {
+                    let before = sent.insert(e.traceback.clone(), e.count).unwrap_or(0);
+                    (e.count > before).then(|| (e.msg, e.traceback, e.count - before))
+                })
+                .collect()
+        };
+        for (msg, traceback, count) in news {
+            let data = map(vec![
+                ("msg", msg.into()),
+                ("traceback", traceback.into()),
+                ("locusta_count", count.into()),
+            ]);
+            self.send("exception", data).await;
+        }
+    }
+}
+
+fn counts_value(counts: &BTreeMap<String, u64>) -> Value {
+    Value::Map(
+        counts
+            .iter()
+            .map(|(class, n)| (Value::from(class.as_str()), Value::from(*n)))
+            .collect(),
+    )
+}
+
+/// Runs a worker until the master says `quit` (exit code 0), the master is
+/// unreachable or silent (-1), or Ctrl-C/SIGTERM (0, after telling the
+/// master). Must run on a tokio runtime with timers.
+pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
+    let id = crate::new_node_id();
+    let env = runner.environment().clone();
+    let endpoint = format!("{}:{}", options.master_host, options.master_port);
+    log::info!("Worker {id} connecting to master at {endpoint}");
+    let connect_budget = CONNECT_TIMEOUT * CONNECT_RETRY_COUNT;
+    let started = Instant::now();
+    let (socket, mut inbox) = match WorkerSocket::connect(
+        &options.master_host,
+        options.master_port,
+        &id,
+        connect_budget,
+    )
+    .await
+    {
+        Ok(connected) => connected,
+        Err(error) => {
+            log::error!("Failed to connect to the master at {endpoint}: {error}");
+            return -1;
+        }
+    };
+    let worker = Arc::new(Worker {
+        id: id.clone(),
+        socket,
+        runner,
+        env,
+        state: Mutex::new("ready"),
+        exceptions_sent: Mutex::new(HashMap::new()),
+    });
+
+    // client_ready until ack, within what is left of Locust's budget.
+    let mut attempts = 0;
+    let index = loop {
+        if attempts >= CONNECT_RETRY_COUNT || started.elapsed() >= connect_budget {
+            log::error!(
+                "Failed to connect to the master at {endpoint}: no answer after {} s",
+                started.elapsed().as_secs()
+            );
+            return -1;
+        }
+        attempts += 1;
+        worker
+            .send("client_ready", crate::LOCUST_VERSION.into())
+            .await;
+        match tokio::time::timeout(CONNECT_TIMEOUT, wait_for_ack(&mut inbox)).await {
+            Ok(Some(index)) => break index,
+            Ok(None) => return -1,
+            Err(_) => log::debug!("no ack from the master yet (attempt {attempts})"),
+        }
+    };
+    log::info!("Connected to the master at {endpoint} as worker {id} (index {index})");
+
+    let background = start_background(&worker);
+    let code = serve(&worker, &mut inbox).await;
+    for task in background {
+        task.abort();
+    }
+    worker.runner.quit().await;
+    code
+}
+
+/// The index in the master's `ack` (`None` if the socket closed).
+async fn wait_for_ack(inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Message>) -> Option<u64> {
+    loop {
+        let message = inbox.recv().await?;
+        if message.kind == "ack" {
+            return Some(message.data.get_u64("index").unwrap_or(0));
+        }
+        log::debug!("ignoring {} before the master's ack", message.kind);
+    }
+}
+
+/// Heartbeats every second and statistics every three.
+fn start_background(worker: &Arc<Worker>) -> Vec<tokio::task::JoinHandle<()>> {
+    let beats = {
+        let worker = worker.clone();
+        tokio::spawn(async move {
+            let mut sampler = UsageSampler::default();
+            let mut tick = tokio::time::interval(HEARTBEAT_INTERVAL);
+            loop {
+                tick.tick().await;
+                let usage = sampler.sample();
+                let state = *worker.state.lock();
+                let data = map(vec![
+                    ("state", state.into()),
+                    ("current_cpu_usage", usage.cpu_percent.into()),
+                    ("current_memory_usage", usage.memory_bytes.into()),
+                ]);
+                worker.send("heartbeat", data).await;
+            }
+        })
+    };
+    let reports = {
+        let worker = worker.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REPORT_INTERVAL);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                worker.report().await;
+            }
+        })
+    };
+    vec![beats, reports]
+}
+
+/// Handles the master's messages until the worker should exit.
+async fn serve(
+    worker: &Arc<Worker>,
+    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Message>,
+) -> i32 {
+    let mut last_spawn = f64::NEG_INFINITY;
+    let mut last_heartbeat: Option<Instant> = None;
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        let silence = async {
+            match last_heartbeat {
+                Some(at) => tokio::time::sleep_until((at + MASTER_HEARTBEAT_TIMEOUT).into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let terminated = async {
+            match sigterm.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let message = tokio::select! {
+            message = inbox.recv() => message,
+            _ = silence => {
+                log::error!("Didn't get heartbeat from master in over {} s, quitting", MASTER_HEARTBEAT_TIMEOUT.as_secs());
+                quit(worker).await;
+                return -1;
+            }
+            _ = tokio::signal::ctrl_c() => {
+                log::info!("Got SIGINT signal, telling the master and quitting");
+                quit(worker).await;
+                return 0;
+            }
+            _ = terminated => {
+                log::info!("Got SIGTERM signal, telling the master and quitting");
+                quit(worker).await;
+                return 0;
+            }
+        };
+        let Some(message) = message else {
+            log::error!("The connection to the master is gone");
+            return -1;
+        };
+        match message.kind.as_str() {
+            "spawn" => {
+                let data = &message.data;
+                let timestamp = data.get_f64("timestamp").unwrap_or(f64::INFINITY);
+                if timestamp <= last_spawn {
+                    log::debug!("dropping a stale spawn message");
+                    continue;
+                }
+                last_spawn = timestamp;
+                let counts: BTreeMap<String, u64> = data
+                    .get("user_classes_count")
+                    .and_then(Value::as_map)
+                    .map(|pairs| {
+                        pairs
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), as_u64(v)?)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                worker.set_state("spawning");
+                worker.send("spawning", Value::Nil).await;
+                if let Some(host) = data.get_str("host").filter(|h| !h.is_empty()) {
+                    *worker.env.host.write() = Some(host.to_string());
+                }
+                if let Some(seconds) = data.get_f64("stop_timeout") {
+                    if seconds.is_finite() && seconds >= 0.0 {
+                        worker
+                            .runner
+                            .set_stop_timeout(Duration::from_secs_f64(seconds.min(1e9)));
+                    }
+                }
+                worker.runner.apply_counts(&counts);
+                let total: u64 = counts.values().sum();
+                let listed: Vec<String> = counts
+                    .iter()
+                    .map(|(c, n)| format!("\"{c}\": {n}"))
+                    .collect();
+                log::info!("Running {{{}}} ({total} total users)", listed.join(", "));
+                worker.set_state("running");
+                let reply = map(vec![
+                    ("user_classes_count", counts_value(&counts)),
+                    ("user_count", total.into()),
+                ]);
+                worker.send("spawning_complete", reply).await;
+            }
+            "stop" => {
+                worker.set_state("stopped");
+                worker.runner.stop().await;
+                worker.report().await;
+                worker.send("client_stopped", Value::Nil).await;
+                worker.set_state("ready");
+                worker
+                    .send("client_ready", crate::LOCUST_VERSION.into())
+                    .await;
+            }
+            "quit" => {
+                log::info!("Got quit message from master, shutting down...");
+                quit(worker).await;
+                return 0;
+            }
+            "heartbeat" => last_heartbeat = Some(Instant::now()),
+            "ack" => {}
+            "spawning_complete" => {
+                let count = message.data.get_u64("user_count").unwrap_or(0);
+                worker.env.events.spawning_complete.fire(&count);
+            }
+            "reconnect" => log::warn!("The master asked for a reconnection; carrying on"),
+            other => log::warn!("Unknown message type received from the master: {other}"),
+        }
+    }
+}
+
+/// Stops the users, sends the last statistics and `quit`.
+async fn quit(worker: &Arc<Worker>) {
+    worker.set_state("stopped");
+    worker.runner.stop().await;
+    worker.report().await;
+    worker.send("quit", Value::Nil).await;
+    // A send only queues the message: leave the socket time to deliver it
+    // before the process ends (ZeroMQ's linger).
+    tokio::time::sleep(LINGER).await;
+}

@@ -1,0 +1,535 @@
+//! Distributed mode with real processes: a master and workers talking over
+//! ZeroMQ on 127.0.0.1 (ports chosen free here), load on the demo target
+//! started by the test. Every run is bounded by `-t` and by the time limits
+//! of `wait_for`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// A bundled example program, built once with the profile of these tests.
+fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let deps = std::env::current_exe().expect("test binary path");
+    let profile_dir = deps
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "locusta", "--example", name]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        assert!(build.status().expect("cargo runs").success());
+    });
+    let path = profile_dir.join("examples").join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A process whose stderr goes to a file (read when it matters), killed if
+/// the test ends early.
+struct Proc {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Proc {
+    fn start(program: &Path, args: &[&str], dir: &Path, name: &str) -> Proc {
+        let log = dir.join(format!("{name}.log"));
+        let stderr = std::fs::File::create(&log).unwrap();
+        let child = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("the program starts");
+        Proc { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits up to `limit` for the exit; kills the process after that.
+    fn wait_for(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+
+    fn stdout(&mut self) -> String {
+        let mut out = String::new();
+        if let Some(stdout) = self.child.stdout.as_mut() {
+            let _ = stdout.read_to_string(&mut out);
+        }
+        out
+    }
+
+    /// Waits until the log contains `text` (true) or `limit` passes (false).
+    fn wait_for_log(&self, text: &str, limit: Duration) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.log().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.kill();
+        }
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locusta-dist-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The total request count in `--json` output.
+fn json_requests(stdout: &str) -> u64 {
+    let start = stdout.find('[').expect("JSON statistics on stdout");
+    let rows: serde_json::Value = serde_json::from_str(stdout[start..].trim()).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["num_requests"].as_u64().unwrap())
+        .sum()
+}
+
+/// The user count in the last "Running {…} (N total users)" line of a worker.
+fn worker_users(log: &str) -> Option<u64> {
+    let line = log.lines().rev().find(|l| l.contains("total users)"))?;
+    let count = line.rsplit('(').next()?.split_whitespace().next()?;
+    count.parse().ok()
+}
+
+#[test]
+fn two_workers_share_the_users_and_the_master_counts_every_request() {
+    let target = spawn(TargetConfig::default());
+    let program = example("bench_sleep");
+    let dir = scratch("two");
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &program,
+        &[
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "2",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "4",
+            "-r",
+            "4",
+            "-t",
+            "4s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let worker_args = [
+        "--worker",
+        "--master-host",
+        "127.0.0.1",
+        "--master-port",
+        &port,
+    ];
+    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
+    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
+
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    // Workers leave when the master quits.
+    for worker in [&mut first, &mut second] {
+        let status = worker.wait_for(Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        assert!(worker.log().contains("Got quit message from master"));
+    }
+    assert!(
+        log.contains("All users spawned: {\"Sleeper\": 4} (4 total users)"),
+        "{log}"
+    );
+    assert_eq!(worker_users(&first.log()), Some(2), "{}", first.log());
+    assert_eq!(worker_users(&second.log()), Some(2), "{}", second.log());
+    // Users finished their requests (graceful stop): every request the
+    // target served is in the master's merged statistics.
+    let counted = json_requests(&stdout);
+    assert!(counted > 20, "{stdout}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+    assert!(log.contains("Response time percentiles"), "{log}");
+}
+
+#[test]
+fn python_locustfile_workers() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("python");
+    std::fs::write(
+        dir.join("locustfile.py"),
+        "from locust import HttpUser, task, constant\n\n\
+         class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
+    )
+    .unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        locusta,
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "3",
+            "-r",
+            "10",
+            "-t",
+            "3s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        locusta,
+        // A Python worker needs its own --host for now (the master's is not
+        // passed to Python users yet).
+        &[
+            "-f",
+            "locustfile.py",
+            "--worker",
+            "--master-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(10))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    assert_eq!(worker_users(&worker.log()), Some(3), "{}", worker.log());
+    let counted = json_requests(&stdout);
+    assert!(counted > 10, "{stdout}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
+
+#[test]
+fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
+    let target = spawn(TargetConfig::default());
+    let program = example("bench_sleep");
+    let dir = scratch("missing");
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &program,
+        &[
+            "--master",
+            "--headless",
+            "--only-summary",
+            "--expect-workers",
+            "2",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "14s",
+            "--enable-rebalancing",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let worker_args = ["--worker", "--master-port", &port];
+    let mut survivor = Proc::start(&program, &worker_args, &dir, "worker1");
+    let mut victim = Proc::start(&program, &worker_args, &dir, "worker2");
+    assert!(
+        master.wait_for_log("All users spawned", Duration::from_secs(30)),
+        "{}",
+        master.log()
+    );
+    victim.kill();
+    assert!(
+        master.wait_for_log("setting state to missing", Duration::from_secs(10)),
+        "{}",
+        master.log()
+    );
+    // The survivor takes the missing worker's user.
+    assert!(
+        survivor.wait_for_log("(2 total users)", Duration::from_secs(5)),
+        "{}",
+        survivor.log()
+    );
+    let status = master.wait_for(Duration::from_secs(30));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", master.log());
+    assert_eq!(
+        survivor
+            .wait_for(Duration::from_secs(10))
+            .and_then(|s| s.code()),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_worker_without_a_master_and_a_bad_address_fail_clearly() {
+    let program = example("bench_sleep");
+    let dir = scratch("bad");
+    let mut worker = Proc::start(
+        &program,
+        &[
+            "--worker",
+            "--master-host",
+            "not a host name",
+            "--master-port",
+            "1",
+        ],
+        &dir,
+        "worker",
+    );
+    let status = worker.wait_for(Duration::from_secs(20));
+    assert_ne!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    assert!(
+        worker.log().contains("Failed to connect to the master"),
+        "{}",
+        worker.log()
+    );
+}
+
+/// Real Locust, for the interoperability tests: `$LOCUSTA_LOCUST`, else the
+/// virtualenv `bench/python.sh` installs (`bench/.venv-locust`). Without
+/// either the tests say so and pass.
+fn real_locust() -> Option<PathBuf> {
+    let path = std::env::var_os("LOCUSTA_LOCUST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/locust")
+        });
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: no Locust at {} (run bench/python.sh or set LOCUSTA_LOCUST)",
+            path.display()
+        );
+        None
+    }
+}
+
+const SLEEPER_LOCUSTFILE: &str = "from locust import HttpUser, task, constant\n\n\
+class Sleeper(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def slow(self):\n        self.client.get(\"/sleep?ms=50\")\n";
+
+/// The request count on the Aggregated line of a summary table.
+fn aggregated_requests(log: &str) -> Option<u64> {
+    let line = log
+        .lines()
+        .find(|l| l.trim_start().starts_with("Aggregated"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_locusta_worker_joins_a_locust_master() {
+    let Some(locust) = real_locust() else { return };
+    let program = example("bench_sleep");
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-master");
+    std::fs::write(dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &locust,
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "4s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        &program,
+        &["--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(10))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    assert!(log.contains("All users spawned: {\"Sleeper\": 2}"), "{log}");
+    assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
+    let counted = aggregated_requests(&log).expect("a summary");
+    assert!(counted > 10, "{log}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
+
+#[test]
+fn a_locust_worker_joins_a_locusta_master() {
+    let Some(locust) = real_locust() else { return };
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-worker");
+    std::fs::write(dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        Path::new(env!("CARGO_BIN_EXE_locusta")),
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "4s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        &locust,
+        &["-f", "locustfile.py", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(15))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    let counted = json_requests(&stdout);
+    assert!(counted > 10, "{stdout}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
