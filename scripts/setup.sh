@@ -70,8 +70,23 @@ python_setup() {
   fi
 }
 
+# The interoperability tests (a locusta worker with a Locust master and the
+# reverse) run real Locust, from the virtualenv bench/python.sh also uses.
+locust_version=2.47.0
+locust_setup() {
+  local venv
+  venv="$(dirname "$0")/../bench/.venv-locust"
+  if [[ -x "$venv/bin/locust" ]] && "$venv/bin/locust" --version 2>/dev/null | grep -q "$locust_version"; then
+    return 0
+  fi
+  echo "setup: installing Locust $locust_version into bench/.venv-locust" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "locust==$locust_version"
+}
+
 if [[ "$group" != bench ]]; then
   python_setup
+  locust_setup
 fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
