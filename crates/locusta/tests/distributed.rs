@@ -257,17 +257,8 @@ fn python_locustfile_workers() {
     );
     let mut worker = Proc::start(
         locusta,
-        // A Python worker needs its own --host for now (the master's is not
-        // passed to Python users yet).
-        &[
-            "-f",
-            "locustfile.py",
-            "--worker",
-            "--master-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        // No --host: a worker takes its master's.
+        &["-f", "locustfile.py", "--worker", "--master-port", &port],
         &dir,
         "worker",
     );

@@ -923,6 +923,16 @@ fn runner_status() -> PyResult<(&'static str, u64, u64)> {
     })
 }
 
+/// The test's base host now (`--host`, the web form's, or a distributed
+/// worker's from its master), if any.
+#[pyfunction]
+fn environment_host() -> PyResult<Option<String>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .and_then(|runner| runner.environment().host.read().clone()))
+}
+
 /// Users per class now.
 #[pyfunction]
 fn user_classes_count() -> PyResult<Vec<(String, u64)>> {
@@ -1082,6 +1092,7 @@ pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(stats_entry, module)?)?;
     module.add_function(wrap_pyfunction!(stats_names, module)?)?;
     module.add_function(wrap_pyfunction!(stats_errors, module)?)?;
+    module.add_function(wrap_pyfunction!(environment_host, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -343,6 +343,8 @@ def _request_exit(exit_request, where):
 
 def _spawn(class_name, count, hosted):
     cls = _classes[class_name]
+    # The host may have changed since the start (the web form, a master).
+    _environment.host = _native.environment_host() or _environment.host
     if _environment.host:
         # As Locust: --host is every class's host.
         cls.host = _environment.host
