@@ -11,10 +11,10 @@ use http::header::{
     ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION,
     TRANSFER_ENCODING, USER_AGENT,
 };
-use http::{HeaderMap, HeaderValue, Method, Request};
+use http::{HeaderMap, HeaderValue, Method};
 use locusta_stats::Recorder;
 
-use crate::connection::{Conn, Exchange, ReqBody, SendFailure};
+use crate::connection::{is_request_target, Conn, Exchange, SendFailure};
 use crate::cookies;
 use crate::error::HttpError;
 use crate::request::{RequestBuilder, RequestParts};
@@ -72,8 +72,8 @@ pub struct HttpClient {
     base_headers: Option<Arc<HeaderMap>>,
     config: Arc<ClientConfig>,
     recorder: Recorder,
-    /// Idle keep-alive connections. Boxed: a hyper connection is kilobytes, and
-    /// moving it in and out of the pool (and through futures) should not copy that.
+    /// Idle keep-alive connections. Boxed, so moving one in and out of the pool
+    /// (and through futures) copies a pointer, not the connection.
     #[allow(clippy::vec_box)]
     pool: Vec<Box<Conn>>,
     jar: CookieStore,
@@ -237,14 +237,19 @@ impl HttpClient {
                     Err(e) => return failed(parts, target, history, start, start_time, e),
                 },
             };
-            // Built after connecting, so the request is not part of this future's
-            // state while it waits for a connection.
-            let request = match self.build(parts, &target, strip_auth) {
-                Ok(request) => request,
-                Err(e) => return failed(parts, target, history, start, start_time, e),
-            };
+            // Written into the connection's buffer after connecting, so the request
+            // is not part of this future's state while it waits for a connection.
+            let mut conn = conn;
+            if let Err(e) = self.write_request(&mut conn, parts, &target, strip_auth) {
+                return failed(parts, target, history, start, start_time, e);
+            }
             let (mut conn, result) = conn
-                .round_trip(request, self.config.max_body_bytes, read_timeout, now)
+                .round_trip(
+                    parts.method == Method::HEAD,
+                    self.config.max_body_bytes,
+                    read_timeout,
+                    now,
+                )
                 .await;
             now = Instant::now();
             let exchange = match result {
@@ -277,15 +282,15 @@ impl HttpClient {
             };
             fresh = false;
             let Exchange {
-                parts: head,
+                status,
+                headers,
                 body: response_body,
                 length,
                 decode_error,
             } = exchange;
-            cookies::store_response(&mut self.jar, &target.url, &head.headers);
-            let status = head.status.as_u16();
+            cookies::store_response(&mut self.jar, &target.url, &headers);
             let mut error = decode_error;
-            let location = head.headers.get(LOCATION).and_then(|v| v.to_str().ok());
+            let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
             if let (true, true, Some(location)) = (follow, is_redirect(status), location) {
                 if history.len() >= self.config.max_redirects {
                     error = Some(HttpError::TooManyRedirects(self.config.max_redirects));
@@ -322,7 +327,7 @@ impl HttpClient {
             return Response {
                 method: std::mem::replace(&mut parts.method, Method::GET),
                 status,
-                headers: head.headers,
+                headers,
                 body: response_body,
                 length,
                 path_start: target.path_start,
@@ -339,13 +344,16 @@ impl HttpClient {
         }
     }
 
-    /// The hyper request for one hop.
-    fn build(
+    /// Writes the request of one hop into `conn`: the default headers (the
+    /// shared map of the base host, or the target's own), then the user's,
+    /// which replace defaults of the same name, the cookies and the length.
+    fn write_request(
         &self,
+        conn: &mut Conn,
         parts: &RequestParts<'_>,
         target: &Target,
         strip_auth: bool,
-    ) -> Result<Request<ReqBody>, HttpError> {
+    ) -> Result<(), HttpError> {
         let RequestParts {
             method,
             headers: user_headers,
@@ -353,45 +361,58 @@ impl HttpClient {
             content_type,
             ..
         } = parts;
-        let invalid = || HttpError::InvalidUrl(format!("invalid URL '{}'", target.url));
-        let uri = http::Uri::try_from(target.path_and_query()).map_err(|_| invalid())?;
-        let mut headers = match self.base_headers.as_ref().filter(|_| target.on_base) {
-            Some(defaults) => HeaderMap::clone(defaults),
+        let path = target.path_and_query();
+        if !is_request_target(path) {
+            return Err(HttpError::InvalidUrl(format!(
+                "invalid URL '{}'",
+                target.url
+            )));
+        }
+        let own_defaults;
+        let defaults = match self.base_headers.as_deref().filter(|_| target.on_base) {
+            Some(defaults) => defaults,
             None => {
-                // Sized for what is inserted: a map that is too large would be an
-                // allocation beyond the allocator's small-size fast path.
-                let mut headers = HeaderMap::with_capacity(
-                    6 + usize::from(content_type.is_some())
-                        + usize::from(body.is_some())
-                        + user_headers.len(),
-                );
-                let host = HeaderValue::from_str(target.authority()).map_err(|_| invalid())?;
+                let host = HeaderValue::from_str(target.authority())
+                    .map_err(|_| HttpError::InvalidUrl(format!("invalid URL '{}'", target.url)))?;
+                let mut headers = HeaderMap::with_capacity(5);
                 insert_defaults(&mut headers, host, target.auth.as_ref());
-                headers
+                own_defaults = headers;
+                &own_defaults
             }
         };
+        let has_body =
+            body.is_some() || matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+        conn.start_request(method, path);
+        for (name, value) in defaults {
+            let replaced = user_headers.contains_key(name)
+                || (*name == CONTENT_TYPE && content_type.is_some());
+            if !replaced {
+                conn.header(name, value);
+            }
+        }
         if let Some(ct) = content_type.as_ref() {
-            headers.insert(CONTENT_TYPE, ct.clone());
+            if !user_headers.contains_key(CONTENT_TYPE) {
+                conn.header(&CONTENT_TYPE, ct);
+            }
         }
         for (name, value) in user_headers {
-            if !(strip_auth && name == AUTHORIZATION) {
-                headers.insert(name.clone(), value.clone());
+            let dropped =
+                (strip_auth && name == AUTHORIZATION) || (has_body && name == CONTENT_LENGTH);
+            if !dropped {
+                conn.header(name, value);
             }
         }
-        if !headers.contains_key(COOKIE) {
+        if !user_headers.contains_key(COOKIE) {
             if let Some(cookie) = cookies::request_header(&self.jar, &target.url) {
-                headers.insert(COOKIE, cookie);
+                conn.header(&COOKIE, &cookie);
             }
         }
-        if body.is_some() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        if has_body {
             let len = body.as_ref().map_or(0, Bytes::len);
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            conn.header(&CONTENT_LENGTH, &HeaderValue::from(len));
         }
-        let mut request = Request::new(ReqBody::new(body.as_ref()));
-        *request.method_mut() = method.clone();
-        *request.uri_mut() = uri;
-        *request.headers_mut() = headers;
-        Ok(request)
+        conn.finish_request(body.as_ref());
+        Ok(())
     }
 
     async fn open(&self, target: &Target) -> Result<Box<Conn>, HttpError> {

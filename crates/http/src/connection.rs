@@ -1,28 +1,25 @@
-//! One keep-alive HTTP/1.1 connection (TCP or TLS) driven by hyper.
+//! One keep-alive HTTP/1.1 connection (TCP or TLS), driven inside the request.
 //!
-//! The hyper connection task is not spawned: it is polled inside the request
-//! future ([`RoundTrip`]), so a request costs one task wake-up per event and
-//! the client runs on any tokio runtime, `LocalSet` or not.
+//! A request is written straight from the client's headers into a buffer the
+//! connection keeps, and the response head is parsed with `httparse` (the
+//! parser hyper itself uses) from a read buffer the connection also keeps; the
+//! body is framed here (length, chunked, or until close). Nothing is spawned
+//! and nothing goes through a channel: one exchange is one `async` call on the
+//! user's own task. hyper's client connection was measured to spend most of a
+//! request's user-space time in its dispatch machinery (see
+//! `docs/performance.md`), which a per-user connection does not need.
 
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::header::CONNECTION;
-use http::response::Parts;
-use http::Request;
-use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::client::conn::http1::{self, Connection, SendRequest};
-use hyper::client::conn::TrySendError;
-use hyper_util::rt::TokioIo;
-use pin_project_lite::pin_project;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
 
 use crate::body::BodyReader;
@@ -30,39 +27,19 @@ use crate::error::{self, HttpError};
 use crate::tls;
 use crate::url::Target;
 
-/// The request body sent through hyper: the whole body at once, boxed. hyper
-/// moves each request through a per-connection channel made of blocks of 32
-/// request slots, so every byte of a request costs 32 bytes of memory per
-/// connection; with a boxed body (8 bytes instead of 32) a block is 768 bytes
-/// smaller.
-pub(crate) struct ReqBody(Option<Box<Bytes>>);
-
-impl ReqBody {
-    /// A body with these bytes (none, or empty: no body).
-    pub(crate) fn new(bytes: Option<&Bytes>) -> ReqBody {
-        ReqBody(bytes.filter(|b| !b.is_empty()).map(|b| Box::new(b.clone())))
-    }
-}
-
-impl Body for ReqBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.get_mut().0.take().map(|bytes| Ok(Frame::data(*bytes))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.0.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.0.as_ref().map_or(0, |bytes| bytes.len() as u64))
-    }
-}
+/// Response heads larger than this are refused (hyper's limit too).
+const MAX_HEAD_BYTES: usize = 64 << 10;
+/// Response headers beyond this count are refused (hyper's limit too).
+const MAX_HEADERS: usize = 100;
+/// The smallest read: room for a typical response in one system call.
+const READ_CHUNK: usize = 8 << 10;
+/// The largest read, for long bodies.
+const MAX_READ_CHUNK: usize = 64 << 10;
+/// Bodies up to this size are copied behind the request head and go out in the
+/// same write; larger ones are written from where they are.
+const COPIED_BODY_BYTES: usize = 16 << 10;
+/// A request buffer that grew beyond this (a large body) is not kept idle.
+const KEPT_WRITE_BUFFER: usize = 4 << 10;
 
 /// A TCP or TLS stream.
 enum Stream {
@@ -95,24 +72,6 @@ impl AsyncWrite for Stream {
         }
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Stream::Plain(s) => s.is_write_vectored(),
-            Stream::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
@@ -141,7 +100,8 @@ pub(crate) enum SendFailure {
 
 /// A response whose body has been read.
 pub(crate) struct Exchange {
-    pub parts: Parts,
+    pub status: u16,
+    pub headers: HeaderMap,
     pub body: Bytes,
     /// Decoded body bytes, including those beyond `max_body_bytes`.
     pub length: u64,
@@ -149,16 +109,41 @@ pub(crate) struct Exchange {
     pub decode_error: Option<HttpError>,
 }
 
+/// How a response body is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    Empty,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Everything until the server closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+struct Head {
+    status: u16,
+    headers: HeaderMap,
+    framing: Framing,
+}
+
 /// One HTTP/1.1 connection to (scheme, host, port).
 pub(crate) struct Conn {
     https: bool,
     host: Box<str>,
     port: u16,
-    sender: SendRequest<ReqBody>,
-    driver: Connection<TokioIo<Stream>, ReqBody>,
-    /// `Some` once the connection task ended (with its error, if any).
-    ended: Option<Option<HttpError>>,
-    /// The last response said the connection closes after it.
+    stream: Stream,
+    /// Received bytes not consumed yet. Kept between requests: once the last
+    /// response is dropped, its allocation is reused for the next one.
+    read_buf: BytesMut,
+    /// The request being sent: its head, and its body when small.
+    write_buf: Vec<u8>,
+    /// A body too large to copy into `write_buf`, sent after it.
+    large_body: Option<Bytes>,
+    /// The connection cannot take another request (announced close, a body
+    /// delimited by the close, an error, or bytes nobody asked for).
     closing: bool,
     /// When the last exchange ended.
     idle_since: Instant,
@@ -196,17 +181,14 @@ impl Conn {
             } else {
                 Stream::Plain(tcp)
             };
-            let (sender, driver) = http1::Builder::new()
-                .handshake(TokioIo::new(stream))
-                .await
-                .map_err(|e| error::from_hyper(&e))?;
             Ok(Conn {
                 https: target.https,
                 host: host.into(),
                 port,
-                sender,
-                driver,
-                ended: None,
+                stream,
+                read_buf: BytesMut::new(),
+                write_buf: Vec::new(),
+                large_body: None,
                 closing: false,
                 idle_since: Instant::now(),
                 #[cfg(unix)]
@@ -227,14 +209,14 @@ impl Conn {
         self.https == target.https && self.port == target.port && *self.host == *target.host()
     }
 
-    /// Whether an idle connection can take another request: hyper has not
-    /// closed it, the last response did not announce a close, and the server
-    /// has not closed it or sent anything meanwhile. That last check is a system
-    /// call, made after a longer idle time or when `careful` (for requests that
-    /// must not be sent twice); otherwise a close nobody noticed yet costs one
-    /// retry of the (idempotent) request on a new connection.
+    /// Whether an idle connection can take another request: the last exchange
+    /// left it usable, and the server has not closed it or sent anything
+    /// meanwhile. That last check is a system call, made after a longer idle
+    /// time or when `careful` (for requests that must not be sent twice);
+    /// otherwise a close nobody noticed yet costs one retry of the (idempotent)
+    /// request on a new connection.
     pub(crate) fn is_reusable(&self, careful: bool, now: Instant) -> bool {
-        if self.ended.is_some() || self.closing || self.sender.is_closed() {
+        if self.closing {
             return false;
         }
         #[cfg(unix)]
@@ -251,175 +233,407 @@ impl Conn {
         self.idle_since = now;
     }
 
-    /// Starts one exchange on this connection: sends `req` and reads the whole
-    /// response body (keeping up to `max_body` bytes) within `timeout` from
-    /// `now` (the caller's clock reading, so the exchange needs none).
-    pub(crate) fn round_trip(
+    /// Starts the next request: its request line. `path` must be a valid
+    /// request target (checked by [`is_request_target`]).
+    pub(crate) fn start_request(&mut self, method: &Method, path: &str) {
+        self.write_buf.clear();
+        self.large_body = None;
+        self.write_buf.extend_from_slice(method.as_str().as_bytes());
+        self.write_buf.push(b' ');
+        self.write_buf.extend_from_slice(path.as_bytes());
+        self.write_buf.extend_from_slice(b" HTTP/1.1\r\n");
+    }
+
+    /// Adds a header to the request started (`HeaderValue`s hold no line breaks).
+    pub(crate) fn header(&mut self, name: &HeaderName, value: &HeaderValue) {
+        self.write_buf.extend_from_slice(name.as_str().as_bytes());
+        self.write_buf.extend_from_slice(b": ");
+        self.write_buf.extend_from_slice(value.as_bytes());
+        self.write_buf.extend_from_slice(b"\r\n");
+    }
+
+    /// Ends the request head; `body` follows it.
+    pub(crate) fn finish_request(&mut self, body: Option<&Bytes>) {
+        self.write_buf.extend_from_slice(b"\r\n");
+        match body {
+            Some(body) if body.len() > COPIED_BODY_BYTES => self.large_body = Some(body.clone()),
+            Some(body) => self.write_buf.extend_from_slice(body),
+            None => {}
+        }
+    }
+
+    /// Sends the request built with [`start_request`](Self::start_request) and
+    /// reads the whole response (keeping up to `max_body` bytes of its body)
+    /// within `timeout` from `now` (the caller's clock reading). The
+    /// connection comes back with the outcome, for the pool or to be dropped.
+    pub(crate) async fn round_trip(
         mut self: Box<Self>,
-        req: Request<ReqBody>,
+        head_request: bool,
         max_body: usize,
         timeout: Duration,
         now: Instant,
-    ) -> RoundTrip<impl Future<Output = HeadResult>> {
-        let head = self.sender.try_send_request(req);
-        RoundTrip {
-            conn: Some(self),
-            stage: Stage::Head { head },
-            max_body,
-            timeout,
-            deadline: match now.checked_add(timeout) {
-                Some(deadline) => tokio::time::sleep_until(deadline.into()),
-                // Beyond the clock's range: tokio's far future.
-                None => tokio::time::sleep(timeout),
-            },
+    ) -> (Box<Conn>, Result<Exchange, SendFailure>) {
+        let exchange = self.exchange(head_request, max_body);
+        let result = match now.checked_add(timeout) {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
+                .await
+                .unwrap_or(Err(SendFailure::Failed(HttpError::Timeout(timeout)))),
+            // Beyond the clock's range: no deadline.
+            None => exchange.await,
+        };
+        if result.is_err() {
+            self.closing = true;
         }
-    }
-
-    /// Polls hyper's connection task (it reads and writes the socket), noting
-    /// when it ends.
-    fn poll_driver(&mut self, cx: &mut Context<'_>) {
-        if self.ended.is_none() {
-            if let Poll::Ready(result) = Pin::new(&mut self.driver).poll(cx) {
-                self.ended = Some(result.err().map(|e| error::from_hyper(&e)));
-            }
+        if self.write_buf.capacity() > KEPT_WRITE_BUFFER {
+            self.write_buf = Vec::new();
         }
+        (self, result)
     }
 
-    /// The connection task's own error, which explains a failure best.
-    fn explain(&self, fallback: HttpError) -> HttpError {
-        self.ended.clone().flatten().unwrap_or(fallback)
-    }
-}
-
-/// What hyper answers to a sent request: the response head, or why not.
-pub(crate) type HeadResult = Result<http::Response<Incoming>, TrySendError<Request<ReqBody>>>;
-
-pin_project! {
-    /// Where an exchange is.
-    #[project = StageProj]
-    #[project_replace = StageOwned]
-    enum Stage<F> {
-        /// Waiting for the response head.
-        Head { #[pin] head: F },
-        /// Reading the body.
-        Body { parts: Parts, body: Incoming, reader: BodyReader },
-        /// The output was returned.
-        Done,
-    }
-}
-
-pin_project! {
-    /// One exchange on one connection ([`Conn::round_trip`]): sends the request,
-    /// reads the whole response, and polls the hyper connection task in the same
-    /// task, within the read timeout. Written by hand rather than as nested
-    /// `async` blocks, so a request's state is stored once, compactly: it is
-    /// part of every user's task and is moved on each new request.
-    pub(crate) struct RoundTrip<F> {
-        conn: Option<Box<Conn>>,
-        #[pin]
-        stage: Stage<F>,
+    async fn exchange(
+        &mut self,
+        head_request: bool,
         max_body: usize,
-        timeout: Duration,
-        #[pin]
-        deadline: Sleep,
+    ) -> Result<Exchange, SendFailure> {
+        self.send().await?;
+        let head = self.read_head(head_request).await?;
+        let mut reader = BodyReader::new(&head.headers, max_body);
+        self.read_body(head.framing, &mut reader)
+            .await
+            .map_err(SendFailure::Failed)?;
+        if !self.read_buf.is_empty() {
+            // Bytes beyond the response: the connection is out of step.
+            self.closing = true;
+        }
+        let (body, length, decode_error) = reader.finish();
+        Ok(Exchange {
+            status: head.status,
+            headers: head.headers,
+            body,
+            length,
+            decode_error,
+        })
+    }
+
+    /// Writes the request out.
+    async fn send(&mut self) -> Result<(), SendFailure> {
+        let mut written = 0;
+        while written < self.write_buf.len() {
+            match self.stream.write(&self.write_buf[written..]).await {
+                Ok(0) => {
+                    return Err(unanswered(
+                        written,
+                        HttpError::ConnectionClosed("connection closed while sending".into()),
+                    ))
+                }
+                Ok(n) => written += n,
+                Err(e) => return Err(unanswered(written, error::from_io(&e, None))),
+            }
+        }
+        if let Some(body) = self.large_body.take() {
+            if let Err(e) = self.stream.write_all(&body).await {
+                return Err(SendFailure::NoResponse(error::from_io(&e, None)));
+            }
+        }
+        // TLS keeps what was written until flushed; TCP flushes at once.
+        self.stream
+            .flush()
+            .await
+            .map_err(|e| SendFailure::NoResponse(error::from_io(&e, None)))
+    }
+
+    /// Reads until a final response head (skipping 1xx interim responses).
+    async fn read_head(&mut self, head_request: bool) -> Result<Head, SendFailure> {
+        let mut interim = false;
+        loop {
+            if !self.read_buf.is_empty() {
+                match self.parse_head(head_request).map_err(SendFailure::Failed)? {
+                    Some(head) if (100..200).contains(&head.status) && head.status != 101 => {
+                        interim = true;
+                        continue;
+                    }
+                    Some(head) => return Ok(head),
+                    None => {}
+                }
+            }
+            let nothing_yet = !interim && self.read_buf.is_empty();
+            let failure = |e| {
+                if nothing_yet {
+                    SendFailure::NoResponse(e)
+                } else {
+                    SendFailure::Failed(e)
+                }
+            };
+            match self.read_more(0).await {
+                Ok(0) => return Err(failure(incomplete())),
+                Ok(_) => {}
+                Err(e) => return Err(failure(e)),
+            }
+        }
+    }
+
+    /// Parses a response head at the start of the read buffer, if it is
+    /// complete, and takes it out of the buffer. The header values share the
+    /// head's bytes instead of being copied.
+    fn parse_head(&mut self, head_request: bool) -> Result<Option<Head>, HttpError> {
+        // Where each header's name and value are in the head.
+        let mut spans = [(0u32, 0u32, 0u32, 0u32); MAX_HEADERS];
+        let (len, status, version, count) = {
+            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut response = httparse::Response::new(&mut slots);
+            let len = match response.parse(&self.read_buf) {
+                Ok(httparse::Status::Complete(len)) if len <= MAX_HEAD_BYTES => len,
+                Ok(httparse::Status::Partial) if self.read_buf.len() <= MAX_HEAD_BYTES => {
+                    return Ok(None)
+                }
+                Ok(_) => {
+                    return Err(HttpError::Protocol(format!(
+                        "response head larger than {} KiB",
+                        MAX_HEAD_BYTES >> 10
+                    )))
+                }
+                Err(httparse::Error::TooManyHeaders) => {
+                    return Err(HttpError::Protocol(format!(
+                        "more than {MAX_HEADERS} response headers"
+                    )))
+                }
+                Err(e) => return Err(HttpError::Protocol(format!("invalid response: {e}"))),
+            };
+            let start = self.read_buf.as_ptr() as usize;
+            let offset = |s: &[u8]| (s.as_ptr() as usize - start) as u32;
+            for (span, h) in spans.iter_mut().zip(response.headers.iter()) {
+                *span = (
+                    offset(h.name.as_bytes()),
+                    h.name.len() as u32,
+                    offset(h.value),
+                    h.value.len() as u32,
+                );
+            }
+            let status = response.code.unwrap_or_default();
+            (
+                len,
+                status,
+                response.version.unwrap_or(1),
+                response.headers.len(),
+            )
+        };
+        let head = self.read_buf.split_to(len).freeze();
+        let mut headers = HeaderMap::with_capacity(count);
+        for &(name_at, name_len, value_at, value_len) in &spans[..count] {
+            let (name_at, value_at) = (name_at as usize, value_at as usize);
+            let name = HeaderName::from_bytes(&head[name_at..name_at + name_len as usize])
+                .map_err(|_| HttpError::Protocol("invalid response header name".into()))?;
+            let value =
+                HeaderValue::from_maybe_shared(head.slice(value_at..value_at + value_len as usize))
+                    .map_err(|_| {
+                        HttpError::Protocol(format!("invalid value of header '{name}'"))
+                    })?;
+            headers.append(name, value);
+        }
+        let framing = framing(head_request, status, &headers)?;
+        self.closing |=
+            status == 101 || framing == Framing::UntilClose || closes(version, &headers);
+        Ok(Some(Head {
+            status,
+            headers,
+            framing,
+        }))
+    }
+
+    /// Reads the body framed by `framing` into `reader`.
+    async fn read_body(
+        &mut self,
+        framing: Framing,
+        reader: &mut BodyReader,
+    ) -> Result<(), HttpError> {
+        match framing {
+            Framing::Empty => Ok(()),
+            Framing::Length(length) => self.read_exactly(length, reader).await,
+            Framing::UntilClose => loop {
+                if !self.read_buf.is_empty() {
+                    reader.push(self.read_buf.split().freeze());
+                }
+                if self.read_more(MAX_READ_CHUNK).await? == 0 {
+                    return Ok(());
+                }
+            },
+            Framing::Chunked => loop {
+                let size = self.read_chunk_size().await?;
+                if size == 0 {
+                    return self.skip_trailers().await;
+                }
+                self.read_exactly(size, reader).await?;
+                self.fill(2).await?;
+                if &self.read_buf[..2] != b"\r\n" {
+                    return Err(HttpError::Protocol("chunk not followed by CRLF".into()));
+                }
+                self.read_buf.advance(2);
+            },
+        }
+    }
+
+    /// Moves the next `length` body bytes into `reader`.
+    async fn read_exactly(
+        &mut self,
+        length: u64,
+        reader: &mut BodyReader,
+    ) -> Result<(), HttpError> {
+        let mut remaining = length;
+        loop {
+            let available = self
+                .read_buf
+                .len()
+                .min(usize::try_from(remaining).unwrap_or(usize::MAX));
+            if available > 0 {
+                reader.push(self.read_buf.split_to(available).freeze());
+                remaining -= available as u64;
+            }
+            if remaining == 0 {
+                return Ok(());
+            }
+            let hint = usize::try_from(remaining).unwrap_or(usize::MAX);
+            if self.read_more(hint).await? == 0 {
+                return Err(incomplete());
+            }
+        }
+    }
+
+    /// Reads a chunk-size line; the size.
+    async fn read_chunk_size(&mut self) -> Result<u64, HttpError> {
+        loop {
+            match httparse::parse_chunk_size(&self.read_buf) {
+                Ok(httparse::Status::Complete((used, size))) => {
+                    self.read_buf.advance(used);
+                    return Ok(size);
+                }
+                Ok(httparse::Status::Partial) if self.read_buf.len() < 4096 => {
+                    if self.read_more(0).await? == 0 {
+                        return Err(incomplete());
+                    }
+                }
+                _ => return Err(HttpError::Protocol("invalid chunk size line".into())),
+            }
+        }
+    }
+
+    /// Skips the trailer section after the last chunk, up to its empty line.
+    async fn skip_trailers(&mut self) -> Result<(), HttpError> {
+        loop {
+            match self.read_buf.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    let blank = end == 0 || (end == 1 && self.read_buf[0] == b'\r');
+                    self.read_buf.advance(end + 1);
+                    if blank {
+                        return Ok(());
+                    }
+                }
+                None if self.read_buf.len() > MAX_HEAD_BYTES => {
+                    return Err(HttpError::Protocol("trailer section too large".into()))
+                }
+                None => {
+                    if self.read_more(0).await? == 0 {
+                        return Err(incomplete());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads until at least `n` bytes are buffered.
+    async fn fill(&mut self, n: usize) -> Result<(), HttpError> {
+        while self.read_buf.len() < n {
+            if self.read_more(0).await? == 0 {
+                return Err(incomplete());
+            }
+        }
+        Ok(())
+    }
+
+    /// One read from the socket into the buffer (room for about `hint`
+    /// bytes, within limits); 0 at the end of the stream.
+    async fn read_more(&mut self, hint: usize) -> Result<usize, HttpError> {
+        if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 8 {
+            self.read_buf
+                .reserve(hint.clamp(READ_CHUNK, MAX_READ_CHUNK));
+        }
+        self.stream
+            .read_buf(&mut self.read_buf)
+            .await
+            .map_err(|e| error::from_io(&e, None))
     }
 }
 
-impl<F: Future<Output = HeadResult>> Future for RoundTrip<F> {
-    /// The connection back (for the pool, or to drop) and the outcome.
-    type Output = (Box<Conn>, Result<Exchange, SendFailure>);
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let conn = this
-            .conn
-            .as_mut()
-            .expect("RoundTrip polled after completion");
-        conn.poll_driver(cx);
-        let mut stage = this.stage;
-        let outcome = loop {
-            match stage.as_mut().project() {
-                StageProj::Head { head } => match head.poll(cx) {
-                    Poll::Pending => break None,
-                    Poll::Ready(Ok(response)) => {
-                        let (parts, body) = response.into_parts();
-                        conn.closing = announces_close(&parts);
-                        let reader = BodyReader::new(&parts.headers, *this.max_body);
-                        stage.set(Stage::Body {
-                            parts,
-                            body,
-                            reader,
-                        });
-                    }
-                    Poll::Ready(Err(mut e)) => {
-                        break Some(Err(match e.take_message() {
-                            Some(_unsent) => SendFailure::NotSent,
-                            None => {
-                                SendFailure::NoResponse(conn.explain(error::from_hyper(e.error())))
-                            }
-                        }))
-                    }
-                },
-                StageProj::Body { body, reader, .. } => match Pin::new(body).poll_frame(cx) {
-                    Poll::Pending => break None,
-                    Poll::Ready(Some(Ok(frame))) => {
-                        if let Ok(data) = frame.into_data() {
-                            reader.push(data);
-                        }
-                    }
-                    Poll::Ready(Some(Err(e))) => {
-                        break Some(Err(SendFailure::Failed(
-                            conn.explain(error::from_hyper(&e)),
-                        )))
-                    }
-                    Poll::Ready(None) => {
-                        let StageOwned::Body { parts, reader, .. } =
-                            stage.as_mut().project_replace(Stage::Done)
-                        else {
-                            unreachable!("the stage was Body")
-                        };
-                        let (body, length, decode_error) = reader.finish();
-                        break Some(Ok(Exchange {
-                            parts,
-                            body,
-                            length,
-                            decode_error,
-                        }));
-                    }
-                },
-                StageProj::Done => panic!("RoundTrip polled after completion"),
-            }
-        };
-        let outcome = match outcome {
-            Some(outcome) => outcome,
-            None => match this.deadline.poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(()) => Err(SendFailure::Failed(HttpError::Timeout(*this.timeout))),
-            },
-        };
-        stage.set(Stage::Done);
-        let conn = this.conn.take().expect("checked above");
-        Poll::Ready((conn, outcome))
+/// The failure of a request whose sending failed after `written` bytes.
+fn unanswered(written: usize, error: HttpError) -> SendFailure {
+    if written == 0 {
+        SendFailure::NotSent
+    } else {
+        SendFailure::NoResponse(error)
     }
+}
+
+fn incomplete() -> HttpError {
+    HttpError::ConnectionClosed("connection closed before the response was complete".into())
+}
+
+/// How the body of a response to a request (HEAD or not) with `status` and
+/// `headers` is delimited.
+fn framing(head_request: bool, status: u16, headers: &HeaderMap) -> Result<Framing, HttpError> {
+    if head_request || (100..200).contains(&status) || status == 204 || status == 304 {
+        return Ok(Framing::Empty);
+    }
+    if headers.contains_key(TRANSFER_ENCODING) {
+        let last = headers
+            .get_all(TRANSFER_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|t| !t.is_empty());
+        return Ok(match last {
+            Some(coding) if coding.eq_ignore_ascii_case("chunked") => Framing::Chunked,
+            _ => Framing::UntilClose,
+        });
+    }
+    let mut length = None;
+    for value in headers.get_all(CONTENT_LENGTH) {
+        for item in value.as_bytes().split(|&b| b == b',') {
+            let item = item.trim_ascii();
+            let parsed = std::str::from_utf8(item)
+                .ok()
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<u64>().ok());
+            match (parsed, length) {
+                (Some(n), None) => length = Some(n),
+                (Some(n), Some(seen)) if n == seen => {}
+                _ => return Err(HttpError::Protocol("invalid Content-Length".into())),
+            }
+        }
+    }
+    Ok(length.map_or(Framing::UntilClose, Framing::Length))
 }
 
 /// Whether a response ends its connection: `Connection: close`, or HTTP/1.0
-/// without `Connection: keep-alive`.
-fn announces_close(parts: &Parts) -> bool {
+/// without `Connection: keep-alive` (`version` is httparse's minor version).
+fn closes(version: u8, headers: &HeaderMap) -> bool {
     let has = |token: &str| {
-        parts
-            .headers
+        headers
             .get_all(CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .any(|t| t.trim().eq_ignore_ascii_case(token))
     };
-    if parts.version <= http::Version::HTTP_10 {
+    if version == 0 {
         !has("keep-alive")
     } else {
         has("close")
     }
+}
+
+/// Whether `path` can go on the request line as it is: visible ASCII only.
+pub(crate) fn is_request_target(path: &str) -> bool {
+    !path.is_empty() && path.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// TCP connect; IP literals skip name resolution, names try each address.
@@ -449,8 +663,8 @@ async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, HttpError> {
 #[cfg(unix)]
 fn peer_closed_or_sent(fd: std::os::fd::RawFd) -> bool {
     use std::os::fd::FromRawFd;
-    // SAFETY: `fd` is the socket owned by this connection's hyper driver, open for
-    // as long as the `Conn` lives; ManuallyDrop keeps this view from closing it.
+    // SAFETY: `fd` is the socket owned by this connection's stream, open for as
+    // long as the `Conn` lives; ManuallyDrop keeps this view from closing it.
     let socket = std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) });
     let mut byte = [0u8; 1];
     !matches!(socket.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
@@ -460,13 +674,60 @@ fn peer_closed_or_sent(fd: std::os::fd::RawFd) -> bool {
 mod tests {
     use super::*;
 
-    /// hyper queues requests in blocks of 32 slots per connection, so each byte
-    /// of a request is 32 bytes per connection: the body is boxed (a request
-    /// was 256 bytes with `http_body_util::Full`).
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
     #[test]
-    fn requests_stay_small() {
-        assert_eq!(std::mem::size_of::<ReqBody>(), 8);
-        let size = std::mem::size_of::<Request<ReqBody>>();
-        assert!(size <= 232, "a request is {size} bytes");
+    fn bodies_are_framed_as_rfc_9112_says() {
+        let length = headers(&[("content-length", "12")]);
+        assert_eq!(framing(false, 200, &length), Ok(Framing::Length(12)));
+        assert_eq!(framing(true, 200, &length), Ok(Framing::Empty));
+        for status in [101, 103, 204, 304] {
+            assert_eq!(framing(false, status, &length), Ok(Framing::Empty));
+        }
+        let both = headers(&[
+            ("content-length", "12"),
+            ("transfer-encoding", "gzip, chunked"),
+        ]);
+        assert_eq!(framing(false, 200, &both), Ok(Framing::Chunked));
+        let not_last = headers(&[
+            ("transfer-encoding", "chunked"),
+            ("transfer-encoding", "gzip"),
+        ]);
+        assert_eq!(framing(false, 200, &not_last), Ok(Framing::UntilClose));
+        assert_eq!(
+            framing(false, 200, &HeaderMap::new()),
+            Ok(Framing::UntilClose)
+        );
+        let repeated = headers(&[("content-length", "7, 7"), ("content-length", "7")]);
+        assert_eq!(framing(false, 200, &repeated), Ok(Framing::Length(7)));
+        for bad in ["7, 8", "-1", "+7", "0x10", "", "99999999999999999999999"] {
+            let map = headers(&[("content-length", bad)]);
+            assert!(framing(false, 200, &map).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn http_1_0_closes_unless_kept_alive() {
+        assert!(closes(0, &HeaderMap::new()));
+        assert!(!closes(0, &headers(&[("connection", "Keep-Alive")])));
+        assert!(!closes(1, &HeaderMap::new()));
+        assert!(closes(1, &headers(&[("connection", "upgrade, close")])));
+    }
+
+    #[test]
+    fn request_targets_are_visible_ascii() {
+        assert!(is_request_target("/a?b=c%20d"));
+        assert!(!is_request_target("/a b"));
+        assert!(!is_request_target("/a\r\nX: y"));
+        assert!(!is_request_target(""));
     }
 }

@@ -1,5 +1,5 @@
 //! [`HttpError`]: why a request failed below the HTTP status level, and how
-//! transport errors from hyper, rustls and the OS are classified into it.
+//! transport errors from rustls and the OS are classified into it.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -102,25 +102,5 @@ pub(crate) fn from_io(err: &io::Error, addr: Option<&str>) -> HttpError {
             HttpError::ConnectionClosed(with_addr("connection closed unexpectedly"))
         }
         kind => HttpError::Io(with_addr(&format!("{kind:?}: {err}"))),
-    }
-}
-
-/// Classifies a hyper error from sending a request or reading its response.
-pub(crate) fn from_hyper(err: &hyper::Error) -> HttpError {
-    let mut source: Option<&(dyn StdError + 'static)> = err.source();
-    while let Some(e) = source {
-        if let Some(io_err) = e.downcast_ref::<io::Error>() {
-            return from_io(io_err, None);
-        }
-        source = e.source();
-    }
-    if err.is_incomplete_message() {
-        HttpError::ConnectionClosed("connection closed before the response was complete".into())
-    } else if err.is_parse() || err.is_parse_status() {
-        HttpError::Protocol(err.to_string())
-    } else if err.is_canceled() || err.is_closed() {
-        HttpError::ConnectionClosed(err.to_string())
-    } else {
-        HttpError::Io(err.to_string())
     }
 }

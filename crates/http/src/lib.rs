@@ -1,7 +1,7 @@
 //! locusta's HTTP client: what each simulated user's `self.client` is.
 //!
 //! One [`HttpClient`] per user, like Locust's `HttpSession`: its own cookie jar
-//! and its own HTTP/1.1 keep-alive connections (hyper, rustls). Every request is
+//! and its own HTTP/1.1 keep-alive connections (httparse, rustls). Every request is
 //! reported to a [`locusta_stats::Recorder`]; failures never surface as `Err` or
 //! panics, they come back as a [`Response`] with [`Response::error`] set (status 0
 //! for connection-level errors) and are recorded as failures.

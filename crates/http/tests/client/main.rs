@@ -3,6 +3,7 @@
 mod catch_response;
 mod connections;
 mod encoding;
+mod framing;
 mod redirects;
 mod requests;
 mod support;
