@@ -103,16 +103,18 @@ pub fn run(options: Options, program: Program) -> i32 {
         eprintln!("{message}");
         return 1;
     }
-    match run_checked(options, program) {
+    let code = match run_checked(options, program) {
         Ok(code) => code,
         Err(fatal) => {
             log::error!("{}", fatal.message);
             fatal.code
         }
-    }
+    };
+    crate::processes::finish_masters_workers();
+    code
 }
 
-fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
+fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal> {
     let unavailable = options.unavailable();
     if !unavailable.is_empty() {
         return Err(Fatal::startup(format!(
@@ -151,6 +153,14 @@ fn run_checked(options: Options, mut program: Program) -> Result<i32, Fatal> {
     if options.show_task_ratio_json {
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
+    }
+    if let Some(count) = crate::processes::requested(&options) {
+        if options.worker {
+            return Ok(crate::processes::supervise(&options, count));
+        }
+        // The master of the workers it starts once it listens (`bind_master`).
+        options.master = true;
+        options.expect_workers = count as u64;
     }
     // Without a form to fill in first (headless, or started at once), the
     // command line must give everything.
@@ -921,6 +931,10 @@ async fn bind_master(options: &Options, env: &Arc<Environment>) -> Result<Option
         "Starting locusta master, listening for workers on port {}",
         master.port()
     );
+    if let Some(count) = crate::processes::requested(options) {
+        crate::processes::start_masters_workers(count, &options.master_bind_host, master.port())
+            .map_err(Fatal::startup)?;
+    }
     Ok(Some(master))
 }
 

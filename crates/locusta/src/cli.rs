@@ -268,7 +268,7 @@ pub struct Options {
     /// Run as a worker of a master.
     #[arg(long, env = "LOCUST_MODE_WORKER", help_heading = "Worker options")]
     pub worker: bool,
-    /// Fork this many workers (-1: one per CPU); without --worker, also act as their master (not available yet).
+    /// Start this many worker processes (-1: one per CPU); without --worker, also act as their master.
     #[arg(
         long,
         env = "LOCUST_PROCESSES",
@@ -612,9 +612,6 @@ impl Options {
     /// Options given that name a feature this build does not have yet.
     pub fn unavailable(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
-        if self.processes.is_some() {
-            missing.push("--processes");
-        }
         if self.otel {
             missing.push("--otel");
         }

@@ -24,6 +24,7 @@ pub mod config;
 pub mod loader;
 pub mod logging;
 pub mod outputs;
+pub mod processes;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod task_ratio;
@@ -179,6 +180,7 @@ impl Locusta {
                     return error.exit_code();
                 }
             };
+        processes::take_child_role(&mut options);
         if let Err(message) = options.validate() {
             eprintln!("{message}");
             return 1;

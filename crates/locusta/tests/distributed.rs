@@ -280,6 +280,153 @@ fn python_locustfile_workers() {
     assert_eq!(counted, target.requests_served(), "{log}");
 }
 
+/// Processes whose command line mentions `text` (a test's own scratch folder).
+fn processes_mentioning(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(text) {
+                found.push(cmdline);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn processes_start_the_masters_own_workers() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("processes");
+    let locustfile = dir.join("processes_locustfile.py");
+    std::fs::write(
+        &locustfile,
+        "from locust import HttpUser, task, constant\n\n\
+         class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
+    )
+    .unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let url = target.url();
+    let locustfile = locustfile.to_str().unwrap();
+    let mut parent = Proc::start(
+        locusta,
+        &[
+            "-f",
+            locustfile,
+            "--processes",
+            "2",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--csv",
+            "run",
+            "-u",
+            "4",
+            "-r",
+            "10",
+            "-t",
+            "3s",
+            "--stop-timeout",
+            "5",
+            // Any free port: the children are told where their master is.
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            "0",
+            "-H",
+            &url,
+        ],
+        &dir,
+        "parent",
+    );
+    let status = parent.wait_for(Duration::from_secs(40));
+    let stdout = parent.stdout();
+    let log = parent.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(log.contains("2 workers connected"), "{log}");
+    assert_eq!(
+        log.matches("Got quit message from master").count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains("Running {\"Visitor\": 2} (2 total users)"),
+        "{log}"
+    );
+    // Every request the target served is in the master's statistics.
+    let counted = json_requests(&stdout);
+    assert!(counted > 10, "{stdout}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+    // The reports are the master's alone (a child writing the same files would
+    // leave its own, empty figures), and no child outlives the parent.
+    let csv = std::fs::read_to_string(dir.join("run_stats.csv")).unwrap();
+    let aggregated = csv
+        .lines()
+        .find(|line| line.contains("Aggregated"))
+        .expect("an Aggregated row");
+    let count: u64 = aggregated.split(',').nth(2).unwrap().parse().unwrap();
+    assert_eq!(count, counted, "{csv}");
+    assert_eq!(processes_mentioning(locustfile), Vec::<String>::new());
+}
+
+#[test]
+fn a_worker_parent_supervises_its_worker_processes() {
+    let target = spawn(TargetConfig::default());
+    let program = example("bench_sleep");
+    let dir = scratch("supervisor");
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &program,
+        &[
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "2",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "4",
+            "-r",
+            "4",
+            "-t",
+            "3s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let mut supervisor = Proc::start(
+        &program,
+        &["--worker", "--processes", "2", "--master-port", &port],
+        &dir,
+        "supervisor",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    let status = supervisor.wait_for(Duration::from_secs(15));
+    let workers = supervisor.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{workers}");
+    assert_eq!(
+        workers.matches("Got quit message from master").count(),
+        2,
+        "{workers}"
+    );
+    assert!(log.contains("2 workers connected"), "{log}");
+    assert_eq!(json_requests(&stdout), target.requests_served(), "{log}");
+}
+
 #[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
