@@ -81,6 +81,10 @@ struct Node {
     user_classes_count: BTreeMap<String, u64>,
     cpu_usage: f64,
     memory_usage: u64,
+    /// The timestamp of the last `spawn` sent to this worker.
+    last_spawn: f64,
+    /// The worker said it spent its share of `--iterations` after that spawn.
+    iterations_done: bool,
 }
 
 impl Node {
@@ -102,6 +106,9 @@ struct Shared {
     last_spawn: AtomicU64,
     /// `--enable-rebalancing`: a missing worker's users go to the others.
     rebalance_missing: bool,
+    /// Each worker's share of `--iterations` in this test (see
+    /// [`Workers::set_iteration_shares`]).
+    iteration_shares: Mutex<Option<BTreeMap<String, u64>>>,
 }
 
 impl Shared {
@@ -159,6 +166,7 @@ impl Master {
             warned_cpu: Mutex::new(Vec::new()),
             last_spawn: AtomicU64::new(0),
             rebalance_missing,
+            iteration_shares: Mutex::new(None),
         });
         tokio::spawn(async move {
             while let Some((to, message)) = outgoing.recv().await {
@@ -284,6 +292,7 @@ impl Workers for Master {
             .store(timestamp.to_bits(), Ordering::Relaxed);
         let host = env.host().map_or(Value::Nil, Value::from);
         let options = parsed_options(env);
+        let shares = self.shared.iteration_shares.lock().clone();
         for (id, counts) in step {
             let counts = Value::Map(
                 counts
@@ -291,14 +300,22 @@ impl Workers for Master {
                     .map(|(class, n)| (Value::from(class.as_str()), Value::from(*n)))
                     .collect(),
             );
-            let data = map(vec![
+            let mut fields = vec![
                 ("timestamp", timestamp.into()),
                 ("user_classes_count", counts),
                 ("host", host.clone()),
                 ("stop_timeout", env.stop_timeout.as_secs_f64().into()),
                 ("parsed_options", options.clone()),
-            ]);
-            self.shared.send(id, "spawn", data);
+            ];
+            if let Some(shares) = &shares {
+                let share = shares.get(id).copied().unwrap_or(0);
+                fields.push(("locusta_iterations", share.into()));
+            }
+            if let Some(node) = self.shared.nodes.lock().get_mut(id) {
+                node.last_spawn = timestamp;
+                node.iterations_done = false;
+            }
+            self.shared.send(id, "spawn", map(fields));
         }
     }
 
@@ -313,9 +330,20 @@ impl Workers for Master {
     }
 
     fn stop(&self) {
+        *self.shared.iteration_shares.lock() = None;
         for id in self.shared.active_ids() {
             self.shared.send(&id, "stop", Value::Nil);
         }
+    }
+
+    fn set_iteration_shares(&self, shares: BTreeMap<String, u64>) {
+        *self.shared.iteration_shares.lock() = Some(shares);
+    }
+
+    fn iterations_done(&self) -> bool {
+        let nodes = self.shared.nodes.lock();
+        let mut active = nodes.values().filter(|node| node.state.active()).peekable();
+        active.peek().is_some() && active.all(|node| node.iterations_done)
     }
 
     fn user_count(&self) -> u64 {
@@ -446,6 +474,8 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                     user_classes_count: BTreeMap::new(),
                     cpu_usage: 0.0,
                     memory_usage: 0,
+                    last_spawn: 0.0,
+                    iterations_done: false,
                 },
             );
             shared.send(id, "ack", map(vec![("index", index.into())]));
@@ -472,6 +502,10 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                 }
                 if let Some(memory) = data.get_u64("current_memory_usage") {
                     node.memory_usage = memory;
+                }
+                // locusta workers: the spawn after which their share was spent.
+                if let Some(spawn) = data.get_f64("locusta_iterations_done") {
+                    node.iterations_done = spawn >= node.last_spawn;
                 }
                 if node.cpu_usage > 90.0 && !shared.warned_cpu.lock().iter().any(|w| w == id) {
                     shared.warned_cpu.lock().push(id.to_string());

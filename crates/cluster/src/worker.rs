@@ -3,6 +3,7 @@
 //! exceptions (research notes §7.3–7.5).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,8 @@ struct Worker {
     runner: Arc<Runner>,
     env: Arc<Environment>,
     state: Mutex<&'static str>,
+    /// The timestamp of the last `spawn` taken (`f64` bits).
+    last_spawn: AtomicU64,
     /// Exception occurrences already reported, by traceback.
     exceptions_sent: Mutex<HashMap<String, u64>>,
 }
@@ -138,6 +141,7 @@ pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
         runner,
         env,
         state: Mutex::new("ready"),
+        last_spawn: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
         exceptions_sent: Mutex::new(HashMap::new()),
     });
 
@@ -194,12 +198,18 @@ fn start_background(worker: &Arc<Worker>) -> Vec<tokio::task::JoinHandle<()>> {
                 tick.tick().await;
                 let usage = sampler.sample();
                 let state = *worker.state.lock();
-                let data = map(vec![
+                let mut fields = vec![
                     ("state", state.into()),
                     ("current_cpu_usage", usage.cpu_percent.into()),
                     ("current_memory_usage", usage.memory_bytes.into()),
-                ]);
-                worker.send("heartbeat", data).await;
+                ];
+                // A locusta master ends the test once every worker has spent
+                // its share of the iterations (the spawn says which test).
+                if worker.runner.iterations_done() {
+                    let spawn = f64::from_bits(worker.last_spawn.load(Ordering::Relaxed));
+                    fields.push(("locusta_iterations_done", spawn.into()));
+                }
+                worker.send("heartbeat", map(fields)).await;
             }
         })
     };
@@ -272,6 +282,9 @@ async fn serve(
                     continue;
                 }
                 last_spawn = timestamp;
+                worker
+                    .last_spawn
+                    .store(timestamp.to_bits(), Ordering::Relaxed);
                 let counts: BTreeMap<String, u64> = data
                     .get("user_classes_count")
                     .and_then(Value::as_map)
@@ -293,6 +306,11 @@ async fn serve(
                             .runner
                             .set_stop_timeout(Duration::from_secs_f64(seconds.min(1e9)));
                     }
+                }
+                // A locusta master's `--iterations` is a total: this worker
+                // runs its share (under a Locust master, its own `-i`).
+                if let Some(share) = data.get_u64("locusta_iterations") {
+                    worker.runner.set_iteration_limit(share);
                 }
                 worker.runner.apply_counts(&counts);
                 let total: u64 = counts.values().sum();

@@ -65,7 +65,7 @@ impl HostedUsers {
     /// Whether `--iterations` limits the tasks (else [`take_iteration`](Self::take_iteration)
     /// is always true and need not be called).
     pub fn iterations_limited(&self) -> bool {
-        self.shared.iterations.is_some()
+        self.shared.iteration_limit().is_some()
     }
 
     /// Asks the runner to end the whole test (a user raised `StopTest`).

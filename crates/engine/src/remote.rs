@@ -43,4 +43,82 @@ pub trait Workers: Send + Sync {
     fn user_classes_count(&self) -> BTreeMap<String, u64>;
     /// Every known worker, ordered by id.
     fn workers(&self) -> Vec<WorkerInfo>;
+    /// Each worker's share of `--iterations` for the test that starts; sent
+    /// with every dispatch step until the test stops.
+    fn set_iteration_shares(&self, shares: BTreeMap<String, u64>);
+    /// Whether every active worker has spent its share of `--iterations`
+    /// and stopped its users.
+    fn iterations_done(&self) -> bool;
+}
+
+/// `total` iterations shared over the workers of `placement` (the users each
+/// worker will have once the ramp is done) in proportion to their users, the
+/// largest remainders rounded up, so the shares add up to `total`. Without
+/// users, the workers share evenly.
+pub fn iteration_shares(total: u64, placement: &Dispatch) -> BTreeMap<String, u64> {
+    let users: Vec<(&String, u64)> = placement
+        .iter()
+        .map(|(id, counts)| (id, counts.values().sum()))
+        .collect();
+    let all: u64 = users.iter().map(|(_, n)| n).sum();
+    let (weights, weight_sum): (Vec<u128>, u128) = if all == 0 {
+        (vec![1; users.len()], users.len() as u128)
+    } else {
+        (
+            users.iter().map(|(_, n)| u128::from(*n)).collect(),
+            u128::from(all),
+        )
+    };
+    if weight_sum == 0 {
+        return BTreeMap::new();
+    }
+    let exact: Vec<(u64, u128)> = weights
+        .iter()
+        .map(|w| {
+            let scaled = u128::from(total) * w;
+            ((scaled / weight_sum) as u64, scaled % weight_sum)
+        })
+        .collect();
+    let mut left = total - exact.iter().map(|(floor, _)| floor).sum::<u64>();
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    let mut shares: Vec<u64> = exact.iter().map(|(floor, _)| *floor).collect();
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    users
+        .into_iter()
+        .zip(shares)
+        .map(|((id, _), share)| (id.clone(), share))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placement(users: &[(&str, u64)]) -> Dispatch {
+        users
+            .iter()
+            .map(|(id, n)| (id.to_string(), BTreeMap::from([("A".to_string(), *n)])))
+            .collect()
+    }
+
+    #[test]
+    fn iterations_are_shared_by_users_and_add_up() {
+        let shares = iteration_shares(10, &placement(&[("a", 2), ("b", 1), ("c", 0)]));
+        assert_eq!(shares.values().sum::<u64>(), 10);
+        assert_eq!(shares["a"], 7);
+        assert_eq!(shares["b"], 3);
+        assert_eq!(shares["c"], 0);
+        let even = iteration_shares(5, &placement(&[("a", 0), ("b", 0)]));
+        assert_eq!((even["a"], even["b"]), (3, 2));
+        let huge = iteration_shares(u64::MAX, &placement(&[("a", 3), ("b", 1)]));
+        assert_eq!(huge["a"].checked_add(huge["b"]), Some(u64::MAX));
+        assert!(iteration_shares(7, &Dispatch::new()).is_empty());
+    }
 }

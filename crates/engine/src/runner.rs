@@ -25,10 +25,10 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
 
 use crate::class_settings::{UserClassInfo, UserClassSettings};
-use crate::dispatch::{DispatchClass, UsersDispatcher};
+use crate::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
 use crate::events::{panic_message, UserError};
 use crate::host::{HostedUsers, UserHost};
-use crate::remote::{WorkerInfo, Workers};
+use crate::remote::{self, WorkerInfo, Workers};
 use crate::shape::{LoadShape, ShapeContext};
 use crate::task::LocalBoxFuture;
 use crate::user::{UserControl, UserDefinition};
@@ -66,18 +66,35 @@ impl RunnerState {
 pub(crate) struct RunShared {
     /// Live users per class index.
     pub(crate) live: Vec<AtomicU64>,
-    pub(crate) iterations: Option<u64>,
+    /// Tasks allowed in this process (`--iterations`, or a worker's share of
+    /// its master's); [`NO_ITERATION_LIMIT`] when unlimited.
+    iteration_limit: AtomicU64,
     iterations_started: AtomicU64,
     stop_test: Mutex<Option<String>>,
     pub(crate) next_user_id: AtomicU64,
 }
 
+/// The iteration limit of a run without `--iterations`.
+const NO_ITERATION_LIMIT: u64 = u64::MAX;
+
 impl RunShared {
     pub(crate) fn take_iteration(&self) -> bool {
-        match self.iterations {
+        match self.iteration_limit() {
             None => true,
             Some(limit) => self.iterations_started.fetch_add(1, Ordering::Relaxed) < limit,
         }
+    }
+
+    pub(crate) fn iteration_limit(&self) -> Option<u64> {
+        Some(self.iteration_limit.load(Ordering::Relaxed)).filter(|&n| n != NO_ITERATION_LIMIT)
+    }
+
+    /// Whether an iteration limit is spent and no user is left.
+    fn iterations_done(&self) -> bool {
+        self.iteration_limit().is_some_and(|limit| {
+            self.iterations_started.load(Ordering::Relaxed) >= limit
+                && self.live.iter().all(|n| n.load(Ordering::Relaxed) == 0)
+        })
     }
 
     pub(crate) fn request_stop_test(&self, reason: String) {
@@ -360,7 +377,7 @@ impl Runner {
         };
         let shared = Arc::new(RunShared {
             live: classes.iter().map(|_| AtomicU64::new(0)).collect(),
-            iterations: env.iterations,
+            iteration_limit: AtomicU64::new(env.iterations.unwrap_or(NO_ITERATION_LIMIT)),
             iterations_started: AtomicU64::new(0),
             stop_test: Mutex::new(None),
             next_user_id: AtomicU64::new(0),
@@ -511,14 +528,30 @@ impl Runner {
     }
 
     /// Why the test should end by itself, if it should: a user raised `StopTest`,
-    /// or the iteration budget is spent and every user has stopped.
+    /// or the iteration budget is spent and every user has stopped (on a
+    /// master: every worker says so of its share).
     pub fn finished(&self) -> Option<String> {
         if let Some(reason) = self.shared.stop_test.lock().clone() {
             return Some(reason);
         }
-        let limit = self.shared.iterations?;
-        let started = self.shared.iterations_started.load(Ordering::Relaxed);
-        (started >= limit && self.user_count() == 0).then(|| format!("{limit} iterations done"))
+        let limit = self.shared.iteration_limit()?;
+        let done = match &self.remote {
+            Some(remote) => self.state() == RunnerState::Running && remote.iterations_done(),
+            None => self.shared.iterations_done(),
+        };
+        done.then(|| format!("{limit} iterations done"))
+    }
+
+    /// Whether this process's iteration budget is spent and its users have
+    /// stopped (a worker tells its master).
+    pub fn iterations_done(&self) -> bool {
+        self.shared.iterations_done()
+    }
+
+    /// Replaces the iteration budget of this process from now on: a worker
+    /// takes its share of its master's `--iterations`.
+    pub fn set_iteration_limit(&self, limit: u64) {
+        self.shared.iteration_limit.store(limit, Ordering::Relaxed);
     }
 
     /// Starts (or changes) the test: ramps toward `user_count` users at
@@ -547,10 +580,17 @@ impl Runner {
                 .new_dispatch(user_count, spawn_rate, classes.as_deref());
             first
         };
+        if let (true, Some(remote), Some(total)) =
+            (first_start, &self.remote, self.shared.iteration_limit())
+        {
+            let placement = self.final_placement(user_count, classes.as_deref());
+            remote.set_iteration_shares(remote::iteration_shares(total, &placement));
+        }
         if first_start {
             self.env.stats.reset();
             self.env.stats.clear_exceptions();
             *self.shared.stop_test.lock() = None;
+            self.shared.iterations_started.store(0, Ordering::Relaxed);
             self.env.events.test_start.fire(&self.env);
         }
         log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
@@ -642,6 +682,18 @@ impl Runner {
         self.env.events.spawning_complete.fire(&count);
     }
 
+    /// Where `user_count` users (of `classes`) will be once the ramp that is
+    /// starting is done: the same dispatch, in one step.
+    fn final_placement(&self, user_count: u64, classes: Option<&[String]>) -> Dispatch {
+        let mut dispatcher = self.ramp.lock().dispatcher.clone();
+        dispatcher.new_dispatch(user_count, user_count.max(1) as f64, classes);
+        let mut last = Dispatch::new();
+        while let Some(step) = dispatcher.next_step() {
+            last = step;
+        }
+        last
+    }
+
     /// A worker's way to follow its master: spawns and stops users at once so
     /// that each class has `counts[name]` users (classes not named get none).
     /// The first call of a test resets the statistics and fires `test_start`.
@@ -660,6 +712,7 @@ impl Runner {
             self.env.stats.reset();
             self.env.stats.clear_exceptions();
             *self.shared.stop_test.lock() = None;
+            self.shared.iterations_started.store(0, Ordering::Relaxed);
             self.env.events.test_start.fire(&self.env);
         }
         let targets: Vec<u64> = self

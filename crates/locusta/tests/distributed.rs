@@ -428,6 +428,58 @@ fn a_worker_parent_supervises_its_worker_processes() {
 }
 
 #[test]
+fn iterations_are_a_total_over_the_workers() {
+    let target = spawn(TargetConfig::default());
+    let program = example("bench_sleep");
+    let dir = scratch("iterations");
+    let port = free_port().to_string();
+    let url = target.url();
+    // Three users over two workers: the shares follow the users (2:1).
+    let mut master = Proc::start(
+        &program,
+        &[
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--expect-workers",
+            "2",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "3",
+            "-r",
+            "1",
+            "-i",
+            "45",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let worker_args = ["--worker", "--master-port", &port];
+    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
+    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
+    // No run time: the master ends the test once the workers' shares are spent.
+    let status = master.wait_for(Duration::from_secs(60));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(log.contains("45 iterations done"), "{log}");
+    for worker in [&mut first, &mut second] {
+        let status = worker.wait_for(Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    }
+    assert_eq!(target.requests_served(), 45, "{log}");
+    assert_eq!(json_requests(&stdout), 45, "{log}");
+}
+
+#[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
