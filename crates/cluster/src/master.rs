@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use locusta_engine::dispatch::Dispatch;
+use locusta_engine::events::CustomMessage;
 use locusta_engine::options::OptionValue;
-use locusta_engine::remote::{WorkerInfo, Workers};
+use locusta_engine::remote::{Messenger, WorkerInfo, Workers};
 use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::Environment;
 use parking_lot::Mutex;
@@ -197,6 +198,7 @@ impl Master {
                 }
             });
         }
+        *shared.env.messenger.write() = Some(Arc::new(MasterMessenger(Arc::downgrade(&shared))));
         Ok(Master { shared, port })
     }
 
@@ -273,6 +275,27 @@ impl Master {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// Custom messages from the master's process to its workers. Holds the
+/// master weakly: the environment it is stored in is the master's own.
+struct MasterMessenger(Weak<Shared>);
+
+impl Messenger for MasterMessenger {
+    fn send(&self, kind: &str, data: serde_json::Value, to: Option<&str>) -> Result<(), String> {
+        let shared = self.0.upgrade().ok_or("the master has stopped")?;
+        let data = crate::message::from_json(&data);
+        match to {
+            Some(id) if shared.nodes.lock().contains_key(id) => shared.send(id, kind, data),
+            Some(id) => return Err(format!("no worker {id} is connected")),
+            None => {
+                for id in shared.active_ids() {
+                    shared.send(&id, kind, data.clone());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -572,7 +595,12 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
             shared.env.stats.log_exceptions(msg, traceback, id, count);
         }
         "logs" => {}
-        other => log::warn!("Unknown message type received from worker {id}: {other}"),
+        // Anything else is a custom message (Locust's `send_message`).
+        other => shared.env.receive_message(CustomMessage {
+            kind: other.to_string(),
+            data: crate::message::to_json(data),
+            node_id: id.to_string(),
+        }),
     }
 }
 

@@ -68,6 +68,63 @@ impl Message {
     }
 }
 
+/// A msgpack value as JSON, for custom messages: map keys that are not
+/// strings become their JSON text, binary data an array of byte values,
+/// extension values and non-finite floats null.
+pub fn to_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        Value::Nil | Value::Ext(..) => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Integer(n) => n
+            .as_i64()
+            .map(Json::from)
+            .or_else(|| n.as_u64().map(Json::from))
+            .unwrap_or(Json::Null),
+        Value::F32(x) => {
+            serde_json::Number::from_f64(f64::from(*x)).map_or(Json::Null, Json::Number)
+        }
+        Value::F64(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+        Value::String(s) => Json::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        Value::Binary(bytes) => Json::Array(bytes.iter().map(|b| Json::from(*b)).collect()),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(pairs) => Json::Object(
+            pairs
+                .iter()
+                .map(|(key, value)| {
+                    let key = match key.as_str() {
+                        Some(text) => text.to_string(),
+                        None => to_json(key).to_string(),
+                    };
+                    (key, to_json(value))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// JSON as a msgpack value, for custom messages.
+pub fn from_json(value: &serde_json::Value) -> Value {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Boolean(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(u)) => Value::from(u),
+            _ => Value::F64(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Value::from(s.as_str()),
+        Json::Array(items) => Value::Array(items.iter().map(from_json).collect()),
+        Json::Object(fields) => Value::Map(
+            fields
+                .iter()
+                .map(|(key, value)| (Value::from(key.as_str()), from_json(value)))
+                .collect(),
+        ),
+    }
+}
+
 /// A string value, or "" for nil (Locust sends `None` as the node id of some
 /// master messages).
 fn text_or_nil(value: &Value) -> Option<String> {
@@ -143,6 +200,21 @@ pub fn map(entries: Vec<(&str, Value)>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn custom_message_data_crosses_between_json_and_msgpack() {
+        let json = serde_json::json!({
+            "names": ["a", "b"], "count": 3, "big": u64::MAX, "negative": -7,
+            "ratio": 0.5, "yes": true, "nothing": null, "nested": {"x": [1, {"y": "z"}]}
+        });
+        assert_eq!(to_json(&from_json(&json)), json);
+        // What JSON has no words for, from a Python or Locust peer.
+        let odd = Value::Map(vec![
+            (Value::from(7), Value::Binary(vec![1, 2])),
+            (Value::from("nan"), Value::F64(f64::NAN)),
+        ]);
+        assert_eq!(to_json(&odd), serde_json::json!({"7": [1, 2], "nan": null}));
+    }
 
     #[test]
     fn round_trips_and_rejects_garbage() {

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use locusta_engine::events::CustomMessage;
+use locusta_engine::remote::Messenger;
 use locusta_engine::runner::Runner;
 use locusta_engine::usage::UsageSampler;
 use locusta_engine::Environment;
@@ -167,11 +169,20 @@ pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
     };
     log::info!("Connected to the master at {endpoint} as worker {id} (index {index})");
 
-    let background = start_background(&worker);
+    let (outbox, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<(String, Value)>();
+    *worker.env.messenger.write() = Some(Arc::new(WorkerMessenger { outbox }));
+    let mut background = start_background(&worker);
+    let sender = worker.clone();
+    background.push(tokio::spawn(async move {
+        while let Some((kind, data)) = outgoing.recv().await {
+            sender.send(&kind, data).await;
+        }
+    }));
     let code = serve(&worker, &mut inbox).await;
     for task in background {
         task.abort();
     }
+    *worker.env.messenger.write() = None;
     worker.runner.quit().await;
     code
 }
@@ -184,6 +195,20 @@ async fn wait_for_ack(inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Message>)
             return Some(message.data.get_u64("index").unwrap_or(0));
         }
         log::debug!("ignoring {} before the master's ack", message.kind);
+    }
+}
+
+/// Custom messages from a worker's process to its master, sent in order by
+/// a task of the worker's (the caller may be any thread).
+struct WorkerMessenger {
+    outbox: tokio::sync::mpsc::UnboundedSender<(String, Value)>,
+}
+
+impl Messenger for WorkerMessenger {
+    fn send(&self, kind: &str, data: serde_json::Value, _to: Option<&str>) -> Result<(), String> {
+        self.outbox
+            .send((kind.to_string(), crate::message::from_json(&data)))
+            .map_err(|_| "the connection to the master is closed".to_string())
     }
 }
 
@@ -348,7 +373,12 @@ async fn serve(
                 worker.env.events.spawning_complete.fire(&count);
             }
             "reconnect" => log::warn!("The master asked for a reconnection; carrying on"),
-            other => log::warn!("Unknown message type received from the master: {other}"),
+            // Anything else is a custom message (Locust's `send_message`).
+            other => worker.env.receive_message(CustomMessage {
+                kind: other.to_string(),
+                data: crate::message::to_json(&message.data),
+                node_id: message.node_id.clone(),
+            }),
         }
     }
 }

@@ -6,8 +6,11 @@ use std::time::Duration;
 use locusta_stats::SharedStats;
 use parking_lot::{Mutex, RwLock};
 
-use crate::events::Events;
+use std::sync::Arc;
+
+use crate::events::{CustomMessage, Events};
 use crate::options::{CustomOption, OptionValue};
+use crate::remote::Messenger;
 use crate::task::TagFilter;
 
 /// The settings, statistics and events of one test run (Locust's `Environment`).
@@ -36,6 +39,9 @@ pub struct Environment {
     /// Their current values (unset options are absent); the web UI's start
     /// form may change them.
     pub parsed_options: RwLock<BTreeMap<String, OptionValue>>,
+    /// Where custom messages go in a distributed test (set by the master or
+    /// worker); `None` in a local run.
+    pub messenger: RwLock<Option<Arc<dyn Messenger>>>,
 }
 
 impl Environment {
@@ -47,6 +53,44 @@ impl Environment {
     /// The current value of the custom option `name`, if it has one.
     pub fn option(&self, name: &str) -> Option<OptionValue> {
         self.parsed_options.read().get(name).cloned()
+    }
+
+    /// Sends a custom message (Locust's `runner.send_message`): from a worker
+    /// to its master, from a master to worker `to` or to every worker; in a
+    /// local run, to this process's own `custom_message` listeners at once
+    /// (node id `local`), as Locust's local runner does.
+    pub fn send_message(
+        &self,
+        kind: &str,
+        data: serde_json::Value,
+        to: Option<&str>,
+    ) -> Result<(), String> {
+        let messenger = self.messenger.read().clone();
+        match messenger {
+            Some(messenger) => messenger.send(kind, data, to),
+            None => {
+                self.receive_message(CustomMessage {
+                    kind: kind.to_string(),
+                    data,
+                    node_id: "local".to_string(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Hands a custom message to the `custom_message` listeners (a warning
+    /// when there are none).
+    pub fn receive_message(&self, message: CustomMessage) {
+        if self.events.custom_message.has_listeners() {
+            self.events.custom_message.fire(&message);
+        } else {
+            log::warn!(
+                "Unknown message type received from {}: {}",
+                message.node_id,
+                message.kind
+            );
+        }
     }
 }
 
@@ -63,6 +107,7 @@ impl Default for Environment {
             process_exit_code: Mutex::new(None),
             custom_options: Vec::new(),
             parsed_options: RwLock::new(BTreeMap::new()),
+            messenger: RwLock::new(None),
         }
     }
 }

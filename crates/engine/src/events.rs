@@ -30,6 +30,11 @@ impl<T: ?Sized> Default for Hook<T> {
 }
 
 impl<T: ?Sized> Hook<T> {
+    /// Whether any listener is registered.
+    pub fn has_listeners(&self) -> bool {
+        !self.listeners.read().is_empty()
+    }
+
     /// Adds a listener.
     pub fn add_listener(&self, listener: impl Fn(&T) + Send + Sync + 'static) {
         self.listeners.write().push(Arc::new(listener));
@@ -100,6 +105,20 @@ pub struct UserError {
     pub message: String,
 }
 
+/// A custom message from another process of a distributed test (Locust's
+/// `runner.register_message` / `send_message`), or from this process itself
+/// in a local run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomMessage {
+    /// The message type the sender chose.
+    pub kind: String,
+    /// Its data (msgpack on the wire, JSON here).
+    pub data: serde_json::Value,
+    /// The node id the message names: the sending worker's on a master, the
+    /// receiving worker's own on a worker, `local` in a local run.
+    pub node_id: String,
+}
+
 /// CPU and memory of this process (Locust's `usage_monitor` payload).
 #[derive(Debug, Clone, Copy)]
 pub struct Usage {
@@ -134,4 +153,6 @@ pub struct Events {
     pub cpu_warning: Hook<Usage>,
     /// When statistics are reset.
     pub reset_stats: Hook<()>,
+    /// A custom message arrived ([`Environment::send_message`](crate::Environment::send_message)).
+    pub custom_message: Hook<CustomMessage>,
 }

@@ -32,7 +32,7 @@ pub use environment::Environment;
 pub mod prelude {
     pub use crate::class_settings::UserClassSettings;
     pub use crate::environment::Environment;
-    pub use crate::events::{Events, Usage, UserError};
+    pub use crate::events::{CustomMessage, Events, Usage, UserError};
     pub use crate::options::{CustomOption, OptionKind, OptionValue};
     pub use crate::shape::{LoadShape, ShapeContext, ShapeTick, Stage, Stages};
     pub use crate::task::{TaskError, TaskResult, TaskSet};

@@ -51,6 +51,14 @@ pub trait Workers: Send + Sync {
     fn iterations_done(&self) -> bool;
 }
 
+/// How custom messages leave this process in a distributed test (the
+/// cluster crate's master and worker; see [`Environment::send_message`](crate::Environment::send_message)).
+pub trait Messenger: Send + Sync {
+    /// Sends `kind` with `data`: from a worker, to its master (`to` is
+    /// ignored); from a master, to worker `to`, or to every worker.
+    fn send(&self, kind: &str, data: serde_json::Value, to: Option<&str>) -> Result<(), String>;
+}
+
 /// `total` iterations shared over the workers of `placement` (the users each
 /// worker will have once the ramp is done) in proportion to their users, the
 /// largest remainders rounded up, so the shares add up to `total`. Without

@@ -122,6 +122,12 @@ fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal>
             unavailable.join(", ")
         )));
     }
+    if let (Some(count), false) = (crate::processes::requested(&options), options.worker) {
+        // The master of the workers it starts once it listens (`bind_master`);
+        // a master from the start, so a locustfile sees a MasterRunner.
+        options.master = true;
+        options.expect_workers = count as u64;
+    }
     if let Some(locustfile) = options.locustfile.as_deref() {
         let loaders = std::mem::take(&mut program.loaders);
         match loaders.iter().find(|loader| loader.handles(locustfile)) {
@@ -154,13 +160,8 @@ fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal>
         println!("{}", crate::task_ratio::render_json(&classes));
         return Ok(0);
     }
-    if let Some(count) = crate::processes::requested(&options) {
-        if options.worker {
-            return Ok(crate::processes::supervise(&options, count));
-        }
-        // The master of the workers it starts once it listens (`bind_master`).
-        options.master = true;
-        options.expect_workers = count as u64;
+    if let (Some(count), true) = (crate::processes::requested(&options), options.worker) {
+        return Ok(crate::processes::supervise(&options, count));
     }
     // Without a form to fill in first (headless, or started at once), the
     // command line must give everything.

@@ -81,7 +81,10 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         "json": options.json,
         "exit_code_on_error": options.exit_code_on_error,
         "reset_stats": options.reset_stats,
-        "expect_workers": 1,
+        "master": options.master,
+        "worker": options.worker,
+        "expect_workers": options.expect_workers,
+        "processes": options.processes,
     });
     if let serde_json::Value::Object(parsed) = &mut parsed {
         parsed.extend(locusta_python::options::attributes(&options.custom));

@@ -480,6 +480,62 @@ fn iterations_are_a_total_over_the_workers() {
 }
 
 #[test]
+fn custom_messages_go_between_the_master_and_its_workers() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("messages");
+    let locustfile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
+    let locustfile = locustfile.to_str().unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let url = target.url();
+    let mut parent = Proc::start(
+        locusta,
+        &[
+            "-f",
+            locustfile,
+            "--processes",
+            "2",
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "3s",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            "0",
+            "-H",
+            &url,
+        ],
+        &dir,
+        "parent",
+    );
+    let status = parent.wait_for(Duration::from_secs(40));
+    let log = parent.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(log.contains("MASTER SEES 2 WORKERS"), "{log}");
+    // Each worker got its own accounts, and the master heard back from both.
+    assert!(log.contains("WORKER GOT user0,user2,user4"), "{log}");
+    assert!(log.contains("WORKER GOT user1,user3,user5"), "{log}");
+    assert!(
+        log.contains("MASTER HEARD [('count', 3), ('first', 'user0')] from "),
+        "{log}"
+    );
+    assert!(
+        log.contains("MASTER HEARD [('count', 3), ('first', 'user1')] from "),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("Unknown message type received: nobody_listens")
+            .count(),
+        2,
+        "{log}"
+    );
+}
+
+#[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");

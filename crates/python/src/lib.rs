@@ -354,6 +354,17 @@ pub fn attach(runner: &Arc<Runner>) {
     events
         .reset_stats
         .add_listener(|_| fire("reset_stats", Vec::new()));
+    // Custom messages are handed over without waiting: the listener may
+    // itself send messages, which go out through the caller's thread.
+    events.custom_message.add_listener(|message| {
+        if let Some(shared) = SHARED.get() {
+            shared.mailbox.push(Message::Custom {
+                kind: message.kind.clone(),
+                data: message.data.to_string(),
+                node_id: message.node_id.clone(),
+            });
+        }
+    });
 }
 
 /// Runs `call` on the Python thread and waits for its answer.

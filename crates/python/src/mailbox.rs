@@ -75,6 +75,12 @@ pub(crate) enum Message {
     },
     /// Kill every user.
     KillAll,
+    /// A custom message arrived from another process (data as JSON).
+    Custom {
+        kind: String,
+        data: String,
+        node_id: String,
+    },
     /// Run something on the Python thread and answer.
     Call {
         call: Call,

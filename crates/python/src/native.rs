@@ -122,6 +122,11 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                 graceful,
             } => commands.append(("stop", class, count, graceful.map(|d| d.as_secs_f64())))?,
             Message::KillAll => commands.append(("kill_all",))?,
+            Message::Custom {
+                kind,
+                data,
+                node_id,
+            } => commands.append(("message", kind, data, node_id))?,
             Message::Call { call, reply } => {
                 let reply = Answer { reply: Some(reply) };
                 match call {
@@ -910,6 +915,36 @@ fn log_record(level: u32, target: &str, message: &str) {
     log::log!(target: target, level, "{message}");
 }
 
+/// Sends a custom message to the other processes of a distributed test
+/// (`data` as JSON): a worker's to its master, a master's to `client_id` or to
+/// every worker.
+#[pyfunction]
+#[pyo3(signature = (kind, data, client_id=None))]
+fn send_message(kind: &str, data: &str, client_id: Option<&str>) -> PyResult<()> {
+    let runner = shared()?
+        .runner
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("the runner is not ready yet"))?;
+    let data: serde_json::Value = serde_json::from_str(data)
+        .map_err(|e| PyValueError::new_err(format!("message data: {e}")))?;
+    runner
+        .environment()
+        .send_message(kind, data, client_id)
+        .map_err(PyRuntimeError::new_err)
+}
+
+/// A master's workers: `(id, state, user_count)` each, ordered by id (none
+/// elsewhere).
+#[pyfunction]
+fn workers() -> PyResult<Vec<(String, String, u64)>> {
+    let workers = shared()?.runner.get().and_then(|runner| runner.workers());
+    Ok(workers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| (w.id, w.state, w.user_count))
+        .collect())
+}
+
 /// The runner's numbers and state: `(state, user_count, target_user_count)`.
 #[pyfunction]
 fn runner_status() -> PyResult<(&'static str, u64, u64)> {
@@ -1085,6 +1120,8 @@ pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(log_record, module)?)?;
     module.add_function(wrap_pyfunction!(unhandled_error, module)?)?;
     module.add_function(wrap_pyfunction!(runner_status, module)?)?;
+    module.add_function(wrap_pyfunction!(send_message, module)?)?;
+    module.add_function(wrap_pyfunction!(workers, module)?)?;
     module.add_function(wrap_pyfunction!(user_classes_count, module)?)?;
     module.add_function(wrap_pyfunction!(quit, module)?)?;
     module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;

@@ -177,9 +177,17 @@ class Environment:
                 setattr(cls, key, value)
 
     def create_local_runner(self):
-        """The runner of this process."""
-        from locust.runners import LocalRunner
+        """The runner of this process (a master's or a worker's in a
+        distributed test)."""
+        from locust.runners import create_runner
 
         if self.runner is None:
-            self.runner = LocalRunner(self)
+            options = self.parsed_options
+            if getattr(options, "master", False):
+                role = "master"
+            elif getattr(options, "worker", False):
+                role = "worker"
+            else:
+                role = "local"
+            self.runner = create_runner(self, role)
         return self.runner

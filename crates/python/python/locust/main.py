@@ -492,6 +492,13 @@ def _tick(shape_name, run_time, user_count, answer):
         answer.send(result)
 
 
+def _custom_message(kind, data, node_id):
+    """A custom message from another process, to the listener registered for it."""
+    from locust.runners import Message
+
+    _environment.runner._deliver(Message(kind, json.loads(data), node_id))
+
+
 def _on_mailbox():
     completed, commands = _native.drain()
     if completed:
@@ -514,6 +521,8 @@ def _on_mailbox():
                 command[3].send(None)
             elif kind == "update_class":
                 _update_class(command[1], command[3])
+            elif kind == "message":
+                _custom_message(command[1], command[2], command[3])
         except Exception:  # noqa: BLE001
             logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
 

@@ -1,6 +1,9 @@
 """The runner as Python code sees it (`environment.runner`), and Locust's state names."""
 
+import json
 import logging
+
+import gevent
 
 import locusta as _native
 
@@ -28,11 +31,12 @@ class Message:
 class Runner:
     """A view of locusta's runner (the engine's, in Rust)."""
 
+    worker_index = 0
+    worker_count = 1
+
     def __init__(self, environment):
         self.environment = environment
         self.exceptions = {}
-        self.worker_index = 0
-        self.worker_count = 1
         # Message type -> (listener, concurrent).
         self.custom_messages = {}
 
@@ -86,21 +90,79 @@ class Runner:
     def send_message(self, msg_type, data=None, client_id=None):
         """In a local run, as in Locust, the message goes to this process's own
         listener at once (node id "local")."""
-        registered = self.custom_messages.get(msg_type)
+        self._deliver(Message(msg_type, data, "local"))
+
+    def _deliver(self, msg):
+        """Calls the listener registered for the message's type (in a new
+        greenlet when it was registered with `concurrent=True`)."""
+        registered = self.custom_messages.get(msg.type)
         if registered is None:
-            logging.warning("Unknown message type received: %s", msg_type)
+            self._unknown(msg)
             return
-        listener, _concurrent = registered
-        listener(environment=self.environment, msg=Message(msg_type, data, "local"))
+        listener, concurrent = registered
+        if concurrent:
+            gevent.spawn(listener, environment=self.environment, msg=msg)
+        else:
+            listener(environment=self.environment, msg=msg)
+
+
+    def _unknown(self, msg):
+        logging.warning("Unknown message type received: %s", msg.type)
 
 
 class LocalRunner(Runner):
     """The runner of a local (single-process) test."""
 
 
-class MasterRunner(Runner):
-    """Distributed mode is not available in this version."""
+class DistributedRunner(Runner):
+    """A runner whose messages cross processes (msgpack on the wire, so the
+    data must be what JSON can carry: dicts, lists, strings, numbers, booleans
+    and None)."""
+
+    def send_message(self, msg_type, data=None, client_id=None):
+        """Sends a custom message: a worker's to its master; a master's to the
+        worker `client_id`, or to every worker."""
+        _native.send_message(msg_type, json.dumps(data), client_id)
 
 
-class WorkerRunner(Runner):
-    """Distributed mode is not available in this version."""
+class WorkerNode:
+    """A worker as its master sees it (Locust's `WorkerNode`)."""
+
+    def __init__(self, node_id, state, user_count):
+        self.id = node_id
+        self.state = state
+        self.user_count = user_count
+
+    def __repr__(self):
+        return f"<WorkerNode {self.id} {self.state} {self.user_count} users>"
+
+
+class MasterRunner(DistributedRunner):
+    """The runner of a master (`--master`, or `--processes`)."""
+
+    @property
+    def clients(self):
+        """The workers that can take users, by id (Locust's `runner.clients`)."""
+        return {
+            node_id: WorkerNode(node_id, state, users)
+            for node_id, state, users in _native.workers()
+            if state != STATE_MISSING
+        }
+
+    @property
+    def worker_count(self):
+        """Workers that can take users."""
+        return len(self.clients)
+
+    def _unknown(self, msg):
+        logging.warning("Unknown message type received from worker %s: %s", msg.node_id, msg.type)
+
+
+class WorkerRunner(DistributedRunner):
+    """The runner of a worker (`--worker`)."""
+
+
+def create_runner(environment, role):
+    """The runner for `role`: "master", "worker" or "local"."""
+    runner_class = {"master": MasterRunner, "worker": WorkerRunner}.get(role, LocalRunner)
+    return runner_class(environment)
