@@ -423,7 +423,8 @@ fn parsed_options(env: &Environment) -> Value {
                         Value::Array(items.iter().map(|i| Value::from(i.as_str())).collect())
                     }
                 };
-                (Value::from(name.as_str()), value)
+                // Locust's keys are argparse's: `my_setting` for `--my-setting`.
+                (Value::from(name.replace('-', "_")), value)
             })
             .collect(),
     )

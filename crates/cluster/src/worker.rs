@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use locusta_engine::events::CustomMessage;
+use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::remote::Messenger;
 use locusta_engine::runner::Runner;
 use locusta_engine::usage::UsageSampler;
@@ -198,6 +199,48 @@ async fn wait_for_ack(inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Message>)
     }
 }
 
+/// Takes the master's values of this program's custom options, as Locust's
+/// workers take their master's custom arguments (keys match with `-` or `_`).
+fn adopt_custom_options(env: &Environment, options: &Value) {
+    let Some(pairs) = options.as_map() else {
+        return;
+    };
+    let key = |name: &str| name.replace('-', "_");
+    let mut parsed = env.parsed_options.write();
+    for (name, value) in pairs {
+        let Some(name) = name.as_str().map(key) else {
+            continue;
+        };
+        let Some(option) = env.custom_options.iter().find(|o| key(&o.name) == name) else {
+            continue;
+        };
+        if let Some(value) = option_value(&option.kind, value) {
+            parsed.insert(option.name.clone(), value);
+        }
+    }
+}
+
+/// A msgpack value as the value of an option of `kind`, if it is one.
+fn option_value(kind: &OptionKind, value: &Value) -> Option<OptionValue> {
+    Some(match kind {
+        OptionKind::Text | OptionKind::Choice(_) => OptionValue::Text(value.as_str()?.to_string()),
+        OptionKind::Integer => OptionValue::Integer(value.as_i64()?),
+        OptionKind::Float => OptionValue::Float(
+            value
+                .as_f64()
+                .or_else(|| value.as_i64().map(|n| n as f64))?,
+        ),
+        OptionKind::Flag => OptionValue::Flag(value.as_bool()?),
+        OptionKind::MultiChoice(_) => OptionValue::List(
+            value
+                .as_array()?
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_string))
+                .collect(),
+        ),
+    })
+}
+
 /// Custom messages from a worker's process to its master, sent in order by
 /// a task of the worker's (the caller may be any thread).
 struct WorkerMessenger {
@@ -331,6 +374,9 @@ async fn serve(
                             .runner
                             .set_stop_timeout(Duration::from_secs_f64(seconds.min(1e9)));
                     }
+                }
+                if let Some(options) = data.get("parsed_options") {
+                    adopt_custom_options(&worker.env, options);
                 }
                 // A locusta master's `--iterations` is a total: this worker
                 // runs its share (under a Locust master, its own `-i`).

@@ -536,6 +536,65 @@ fn custom_messages_go_between_the_master_and_its_workers() {
 }
 
 #[test]
+fn workers_take_the_masters_custom_options() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("options");
+    let locustfile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/relayed_options.py");
+    let locustfile = locustfile.to_str().unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        locusta,
+        &[
+            "-f",
+            locustfile,
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "--greeting",
+            "hello",
+            "--repeat",
+            "3",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "2s",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    // The worker's command line does not have the options.
+    let mut worker = Proc::start(
+        locusta,
+        &["-f", locustfile, "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(
+        worker.wait_for(Duration::from_secs(10)).is_some(),
+        "{}",
+        worker.log()
+    );
+    assert!(stdout.contains("\"name\": \"/hellox3\""), "{stdout}");
+    assert!(!stdout.contains("/unsetx1"), "{stdout}");
+}
+
+#[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
