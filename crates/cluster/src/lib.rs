@@ -7,8 +7,10 @@
 //! * [`transport`]: the sockets;
 //! * [`wire`]: statistics in Locust's `StatsEntry`/`StatsError` shapes, plus
 //!   the exact HDR histogram locusta adds;
-//! * [`master`] and [`worker`]: the two roles.
+//! * [`master`] and [`worker`]: the two roles;
+//! * [`locustfiles`]: a master's locustfiles sent to workers (`-f -`).
 
+pub mod locustfiles;
 pub mod master;
 pub mod message;
 pub mod transport;

@@ -107,6 +107,8 @@ struct Shared {
     last_spawn: AtomicU64,
     /// `--enable-rebalancing`: a missing worker's users go to the others.
     rebalance_missing: bool,
+    /// The locustfiles sent to workers started with `-f -`.
+    locustfiles: Mutex<Vec<std::path::PathBuf>>,
     /// Each worker's share of `--iterations` in this test (see
     /// [`Workers::set_iteration_shares`]).
     iteration_shares: Mutex<Option<BTreeMap<String, u64>>>,
@@ -168,6 +170,7 @@ impl Master {
             last_spawn: AtomicU64::new(0),
             rebalance_missing,
             iteration_shares: Mutex::new(None),
+            locustfiles: Mutex::new(Vec::new()),
         });
         tokio::spawn(async move {
             while let Some((to, message)) = outgoing.recv().await {
@@ -205,6 +208,12 @@ impl Master {
     /// The port workers connect to.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The locustfiles to send to workers started with `-f -` (see
+    /// [`crate::locustfiles`]).
+    pub fn serve_locustfiles(&self, files: Vec<std::path::PathBuf>) {
+        *self.shared.locustfiles.lock() = files;
     }
 
     /// Lets the master tell `runner` about workers that come and go (the
@@ -596,6 +605,11 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
             shared.env.stats.log_exceptions(msg, traceback, id, count);
         }
         "logs" => {}
+        // A worker started with `-f -` asks for the master's locustfiles.
+        "locustfile" => {
+            let answer = crate::locustfiles::answer(&shared.locustfiles.lock());
+            shared.send(id, "locustfile", answer);
+        }
         // Anything else is a custom message (Locust's `send_message`).
         other => shared.env.receive_message(CustomMessage {
             kind: other.to_string(),

@@ -932,6 +932,9 @@ async fn bind_master(options: &Options, env: &Arc<Environment>) -> Result<Option
         "Starting locusta master, listening for workers on port {}",
         master.port()
     );
+    if let Some(locustfile) = &options.locustfile {
+        master.serve_locustfiles(locusta_cluster::locustfiles::files_of(locustfile));
+    }
     if let Some(count) = crate::processes::requested(options) {
         crate::processes::start_masters_workers(count, &options.master_bind_host, master.port())
             .map_err(Fatal::startup)?;

@@ -27,6 +27,7 @@ pub mod outputs;
 pub mod processes;
 #[cfg(feature = "python")]
 pub mod python;
+mod remote_locustfile;
 pub mod task_ratio;
 
 use std::collections::HashMap;
@@ -140,13 +141,27 @@ impl Locusta {
         // As Locust: a locustfile is read before the command line is parsed,
         // so the options it declares are known to the parser (and to --help).
         let mut default_locustfile = None;
-        let locustfile = locustfile_hint(&args, &cwd, home.as_deref()).or_else(|| {
+        let mut locustfile = locustfile_hint(&args, &cwd, home.as_deref()).or_else(|| {
             // Locust's default: ./locustfile.py, when nothing else gives users.
             let usable = self.classes.is_empty() && !self.loaders.is_empty();
             let found = usable && cwd.join(DEFAULT_LOCUSTFILE).is_file();
             default_locustfile = found.then(|| DEFAULT_LOCUSTFILE.to_string());
             default_locustfile.clone()
         });
+        // Kept until the run ends: the folder of fetched files goes with it.
+        let mut fetched = None;
+        if locustfile.as_deref() == Some("-") {
+            match remote_locustfile::fetch(&args) {
+                Ok(files) => {
+                    locustfile = Some(files.locustfile.clone());
+                    fetched = Some(files);
+                }
+                Err(message) => {
+                    eprintln!("{message}");
+                    return 1;
+                }
+            }
+        }
         if let Some(file) = &locustfile {
             if let Some(loader) = self.loaders.iter().find(|loader| loader.handles(file)) {
                 match loader.declare(file) {
@@ -187,6 +202,9 @@ impl Locusta {
         }
         if options.locustfile.is_none() {
             options.locustfile = default_locustfile;
+        }
+        if let Some(files) = &fetched {
+            options.locustfile = Some(files.locustfile.clone());
         }
         app::run(
             options,

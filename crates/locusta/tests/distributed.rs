@@ -595,6 +595,132 @@ fn workers_take_the_masters_custom_options() {
 }
 
 #[test]
+fn a_worker_with_f_dash_runs_the_masters_locustfile() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("fdash");
+    let master_dir = dir.join("master");
+    std::fs::create_dir_all(&master_dir).unwrap();
+    std::fs::write(
+        master_dir.join("only_here.py"),
+        "from locust import HttpUser, task, constant\n\n\
+         class OnlyOnTheMaster(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\", name=\"fetched\")\n",
+    )
+    .unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        locusta,
+        &[
+            "-f",
+            "only_here.py",
+            "--master",
+            "--headless",
+            "--json",
+            "--only-summary",
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "2s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &master_dir,
+        "master",
+    );
+    // The worker runs elsewhere, without the file.
+    let mut worker = Proc::start(
+        locusta,
+        &["-f", "-", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    let pid = worker.child.id();
+    let status = worker.wait_for(Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    assert!(
+        worker.log().contains("Running {\"OnlyOnTheMaster\": 2}"),
+        "{}",
+        worker.log()
+    );
+    assert!(stdout.contains("\"name\": \"fetched\""), "{stdout}");
+    assert_eq!(json_requests(&stdout), target.requests_served(), "{log}");
+    // The fetched copy is gone with the worker.
+    assert!(!std::env::temp_dir()
+        .join(format!("locusta-locustfiles-{pid}"))
+        .exists());
+}
+
+#[test]
+fn f_dash_needs_a_worker_and_a_master_with_files() {
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let dir = scratch("fdash-errors");
+    let mut alone = Proc::start(locusta, &["-f", "-", "--headless"], &dir, "alone");
+    assert_eq!(
+        alone
+            .wait_for(Duration::from_secs(20))
+            .and_then(|s| s.code()),
+        Some(1)
+    );
+    assert!(
+        alone.log().contains("only works with --worker"),
+        "{}",
+        alone.log()
+    );
+    // A master of a Rust program has no locustfile to send.
+    let program = example("bench_sleep");
+    let port = free_port().to_string();
+    let _master = Proc::start(
+        &program,
+        &[
+            "--master",
+            "--headless",
+            "-u",
+            "1",
+            "-t",
+            "20s",
+            "--master-bind-port",
+            &port,
+            "-H",
+            "http://127.0.0.1:9",
+        ],
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        locusta,
+        &["-f", "-", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(20))
+            .and_then(|s| s.code()),
+        Some(1)
+    );
+    assert!(
+        worker
+            .log()
+            .contains("the master cannot send its locustfile"),
+        "{}",
+        worker.log()
+    );
+}
+
+#[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
