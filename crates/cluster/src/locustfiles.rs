@@ -166,7 +166,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("shop.py");
         std::fs::write(&file, "print('hi')\n").unwrap();
-        let answer = answer(&[file.clone()]);
+        let answer = answer(std::slice::from_ref(&file));
         assert_eq!(
             parse_answer(&answer),
             Ok(vec![Locustfile {
