@@ -904,6 +904,70 @@ fn a_locusta_worker_joins_a_locust_master() {
 }
 
 #[test]
+fn a_locusta_worker_fetches_its_locustfile_from_a_locust_master() {
+    let Some(locust) = real_locust() else { return };
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-master-fdash");
+    let master_dir = dir.join("master");
+    std::fs::create_dir_all(&master_dir).unwrap();
+    std::fs::write(master_dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &locust,
+        &[
+            "-f",
+            "locustfile.py",
+            "--master",
+            "--headless",
+            "--only-summary",
+            "--expect-workers",
+            "1",
+            "--expect-workers-max-wait",
+            "30",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "3s",
+            "--stop-timeout",
+            "5",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &master_dir,
+        "master",
+    );
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let mut worker = Proc::start(
+        locusta,
+        &["-f", "-", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(
+        worker
+            .wait_for(Duration::from_secs(10))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        worker.log()
+    );
+    assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
+    let counted = aggregated_requests(&log).expect("a summary");
+    assert!(counted > 5, "{log}");
+    assert_eq!(counted, target.requests_served(), "{log}");
+}
+
+#[test]
 fn a_locust_worker_joins_a_locusta_master() {
     let Some(locust) = real_locust() else { return };
     let target = spawn(TargetConfig::default());
