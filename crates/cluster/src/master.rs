@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::dispatch::Dispatch;
 use locusta_engine::events::CustomMessage;
 use locusta_engine::options::OptionValue;
@@ -365,6 +366,16 @@ impl Workers for Master {
         *self.shared.iteration_shares.lock() = None;
         for id in self.shared.active_ids() {
             self.shared.send(&id, "stop", Value::Nil);
+        }
+    }
+
+    fn update_user_class(&self, settings: &UserClassSettings) {
+        let Ok(json) = serde_json::to_value(settings) else {
+            return;
+        };
+        let data = crate::message::from_json(&json);
+        for id in self.shared.active_ids() {
+            self.shared.send(&id, "update_user_class", data.clone());
         }
     }
 

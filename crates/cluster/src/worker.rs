@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::events::CustomMessage;
 use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::remote::Messenger;
@@ -417,6 +418,21 @@ async fn serve(
             "spawning_complete" => {
                 let count = message.data.get_u64("user_count").unwrap_or(0);
                 worker.env.events.spawning_complete.fire(&count);
+            }
+            // The master's web UI changed a user class (`POST /user`).
+            "update_user_class" => {
+                let settings = serde_json::from_value::<UserClassSettings>(
+                    crate::message::to_json(&message.data),
+                );
+                match settings
+                    .map_err(|e| e.to_string())
+                    .and_then(|settings| worker.runner.update_user_class(&settings))
+                {
+                    Ok(()) => log::info!("User class settings updated by the master"),
+                    Err(error) => {
+                        log::error!("Cannot apply the master's user class settings: {error}")
+                    }
+                }
             }
             "reconnect" => log::warn!("The master asked for a reconnection; carrying on"),
             // Anything else is a custom message (Locust's `send_message`).

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::class_settings::UserClassSettings;
 use crate::dispatch::Dispatch;
 
 /// One worker as the master sees it (a row of the web UI's Workers tab; the
@@ -43,6 +44,9 @@ pub trait Workers: Send + Sync {
     fn user_classes_count(&self) -> BTreeMap<String, u64>;
     /// Every known worker, ordered by id.
     fn workers(&self) -> Vec<WorkerInfo>;
+    /// Passes new settings of a user class on to every worker (the web UI's
+    /// `POST /user` on a master; Locust's `update_user_class` message).
+    fn update_user_class(&self, settings: &UserClassSettings);
     /// Each worker's share of `--iterations` for the test that starts; sent
     /// with every dispatch step until the test stops.
     fn set_iteration_shares(&self, shares: BTreeMap<String, u64>);

@@ -332,13 +332,15 @@ impl Runner {
     }
 
     /// A master's runner: no users of its own, each ramp step goes to
-    /// `workers`, and user counts are what the workers report.
+    /// `workers`, and user counts are what the workers report. `host` (the
+    /// Python front) holds the classes it hosts, so their settings can change.
     pub fn with_workers(
         env: Arc<Environment>,
         classes: Vec<Arc<dyn UserDefinition>>,
+        host: Option<Arc<dyn UserHost>>,
         workers: Arc<dyn Workers>,
     ) -> Result<Arc<Runner>, String> {
-        Self::build(env, classes, 0, None, Some(workers))
+        Self::build(env, classes, 0, host, Some(workers))
     }
 
     fn build(
@@ -483,6 +485,10 @@ impl Runner {
             return Err("There are no users with weight > 0.".into());
         }
         classes[index] = updated;
+        drop(classes);
+        if let Some(remote) = &self.remote {
+            remote.update_user_class(settings);
+        }
         Ok(())
     }
 

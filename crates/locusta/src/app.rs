@@ -397,8 +397,9 @@ fn start_runner(
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
     let runner = match master {
         Some(master) => {
-            let runner = Runner::with_workers(env.clone(), classes, Arc::new(master.clone()))
-                .map_err(Fatal::startup)?;
+            let runner =
+                Runner::with_workers(env.clone(), classes, user_host, Arc::new(master.clone()))
+                    .map_err(Fatal::startup)?;
             master.attach(&runner);
             runner
         }

@@ -720,6 +720,119 @@ fn f_dash_needs_a_worker_and_a_master_with_files() {
     );
 }
 
+/// One HTTP/1.1 request to a master's web UI; the status line and the body.
+fn web_request(
+    port: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (String, String) {
+    use std::io::Write;
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port.parse().unwrap())).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        body.to_string(),
+    )
+}
+
+#[test]
+fn the_masters_class_settings_reach_its_workers() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("user-settings");
+    let locustfile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/picked_tasks.py");
+    let locustfile = locustfile.to_str().unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let web_port = free_port().to_string();
+    let url = target.url();
+    let master = Proc::start(
+        locusta,
+        &[
+            "-f",
+            locustfile,
+            "--master",
+            "--class-picker",
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            &web_port,
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            &port,
+            "-H",
+            &url,
+        ],
+        &dir,
+        "master",
+    );
+    let worker = Proc::start(
+        locusta,
+        &["-f", locustfile, "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    assert!(
+        master.wait_for_log("1 workers connected", Duration::from_secs(30)),
+        "{}",
+        master.log()
+    );
+    let settings = r#"{"user_class_name": "Visitor", "tasks": ["cart"]}"#;
+    let (status, body) = web_request(&web_port, "POST", "/user", "application/json", settings);
+    assert!(status.contains("201"), "{status} {body}");
+    assert!(
+        worker.wait_for_log(
+            "User class settings updated by the master",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        worker.log()
+    );
+    let form = "user_count=2&spawn_rate=10&user_classes=Visitor";
+    let (status, body) = web_request(
+        &web_port,
+        "POST",
+        "/swarm",
+        "application/x-www-form-urlencoded",
+        form,
+    );
+    assert!(status.contains("200"), "{status} {body}");
+    // Wait for some requests, then read the master's statistics.
+    let started = Instant::now();
+    let stats = loop {
+        let (_, stats) = web_request(&web_port, "GET", "/stats/requests", "text/plain", "");
+        if target.requests_served() >= 10 || started.elapsed() > Duration::from_secs(20) {
+            break stats;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(target.requests_served() >= 10, "{}", worker.log());
+    let (_, stats) = if stats.contains("/cart") {
+        (String::new(), stats)
+    } else {
+        std::thread::sleep(Duration::from_secs(4));
+        web_request(&web_port, "GET", "/stats/requests", "text/plain", "")
+    };
+    assert!(stats.contains("\"/cart\""), "{stats}");
+    assert!(!stats.contains("\"/products\""), "{stats}");
+    let _ = web_request(&web_port, "GET", "/quit", "text/plain", "");
+}
+
 #[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());

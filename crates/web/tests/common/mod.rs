@@ -124,8 +124,8 @@ pub async fn start(mut setup: Setup) -> Harness {
         let master = locusta_cluster::master::Master::bind(env.clone(), "127.0.0.1", 0, false)
             .await
             .expect("the master listens");
-        let runner =
-            Runner::with_workers(env.clone(), classes, Arc::new(master.clone())).expect("runner");
+        let runner = Runner::with_workers(env.clone(), classes, None, Arc::new(master.clone()))
+            .expect("runner");
         master.attach(&runner);
         for _ in 0..setup.workers {
             let worker_env = Arc::new(Environment {
