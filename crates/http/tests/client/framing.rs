@@ -240,3 +240,24 @@ async fn large_request_bodies_arrive_whole() {
     }
     assert_eq!(server.accepted(), 1);
 }
+
+#[tokio::test]
+async fn every_split_of_a_chunked_response_reads_the_same() {
+    // One keep-alive connection answers the same chunked response again and
+    // again, cut in two at every byte in turn: the client must assemble the
+    // same body whatever arrives in which read.
+    const RESPONSE: &[u8] =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n4;x=y\r\nabcd\r\n3\r\nefg\r\n0\r\nT: v\r\n\r\n";
+    let answers = (1..RESPONSE.len())
+        .map(|cut| answer(&[&RESPONSE[..cut], &RESPONSE[cut..]]))
+        .collect();
+    let (url, accepted) = scripted(answers).await;
+    let (mut c, _) = client(Some(&url), ClientConfig::default());
+    for cut in 1..RESPONSE.len() {
+        let r = c.get("/").send().await;
+        assert_eq!(r.status(), 200, "cut at {cut}: {:?}", r.error());
+        assert_eq!(r.text(), "abcdefg", "cut at {cut}");
+        assert_eq!(r.headers()["x-a"], "b", "cut at {cut}");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
