@@ -26,6 +26,9 @@ use crate::message::{as_u64, map, MapExt};
 use crate::transport::MasterSocket;
 use crate::{wire, Message};
 
+/// Log lines kept per worker for the web UI (as many as the master's own).
+const WORKER_LOG_LINES_KEPT: usize = 500;
+
 /// How often workers beat and the master checks (Locust's `HEARTBEAT_INTERVAL`).
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 /// Missed beats before a worker is marked missing (Locust's `HEARTBEAT_LIVENESS`).
@@ -108,6 +111,8 @@ struct Shared {
     last_spawn: AtomicU64,
     /// `--enable-rebalancing`: a missing worker's users go to the others.
     rebalance_missing: bool,
+    /// Each worker's recent log lines, by worker id.
+    worker_logs: Mutex<BTreeMap<String, Vec<String>>>,
     /// The locustfiles sent to workers started with `-f -`.
     locustfiles: Mutex<Vec<std::path::PathBuf>>,
     /// Each worker's share of `--iterations` in this test (see
@@ -172,6 +177,7 @@ impl Master {
             rebalance_missing,
             iteration_shares: Mutex::new(None),
             locustfiles: Mutex::new(Vec::new()),
+            worker_logs: Mutex::new(BTreeMap::new()),
         });
         tokio::spawn(async move {
             while let Some((to, message)) = outgoing.recv().await {
@@ -377,6 +383,10 @@ impl Workers for Master {
         for id in self.shared.active_ids() {
             self.shared.send(&id, "update_user_class", data.clone());
         }
+    }
+
+    fn worker_logs(&self) -> BTreeMap<String, Vec<String>> {
+        self.shared.worker_logs.lock().clone()
     }
 
     fn set_iteration_shares(&self, shares: BTreeMap<String, u64>) {
@@ -615,7 +625,25 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
             let count = data.get_u64("locusta_count").unwrap_or(1).max(1);
             shared.env.stats.log_exceptions(msg, traceback, id, count);
         }
-        "logs" => {}
+        // A worker's recent log lines, for the web UI's Logs tab.
+        "logs" => {
+            let lines: Vec<String> = data
+                .get("logs")
+                .and_then(Value::as_array)
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let worker = data.get_str("worker_id").unwrap_or(id).to_string();
+            let mut logs = shared.worker_logs.lock();
+            let kept = &mut logs.entry(worker).or_default();
+            **kept = lines;
+            let excess = kept.len().saturating_sub(WORKER_LOG_LINES_KEPT);
+            kept.drain(..excess);
+        }
         // A worker started with `-f -` asks for the master's locustfiles.
         "locustfile" => {
             let answer = crate::locustfiles::answer(&shared.locustfiles.lock());

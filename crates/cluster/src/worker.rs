@@ -34,13 +34,24 @@ const LINGER: Duration = Duration::from_millis(300);
 const MASTER_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where the master is.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WorkerOptions {
     /// `--master-host`.
     pub master_host: String,
     /// `--master-port`.
     pub master_port: u16,
+    /// This process's recent log lines, sent to the master for its web UI's
+    /// Logs tab (Locust's `logs` message); `None` sends none.
+    pub log_lines: Option<LogLines>,
+    /// How often new log lines are sent ([`LOG_INTERVAL`] as in Locust).
+    pub log_interval: Duration,
 }
+
+/// Reads a process's recent log lines, oldest first.
+pub type LogLines = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// How often a worker sends its new log lines (Locust's `WORKER_LOG_REPORT_INTERVAL`).
+pub const LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// What the worker shares between its tasks.
 struct Worker {
@@ -174,6 +185,10 @@ pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
     let (outbox, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<(String, Value)>();
     *worker.env.messenger.write() = Some(Arc::new(WorkerMessenger { outbox }));
     let mut background = start_background(&worker);
+    if let Some(lines) = options.log_lines.clone() {
+        let interval = options.log_interval.max(Duration::from_millis(10));
+        background.push(tokio::spawn(send_logs(worker.clone(), lines, interval)));
+    }
     let sender = worker.clone();
     background.push(tokio::spawn(async move {
         while let Some((kind, data)) = outgoing.recv().await {
@@ -442,6 +457,26 @@ async fn serve(
                 node_id: message.node_id.clone(),
             }),
         }
+    }
+}
+
+/// Sends the process's log lines to the master whenever new ones appeared.
+async fn send_logs(worker: Arc<Worker>, lines: LogLines, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    let mut sent: Option<String> = None;
+    loop {
+        tick.tick().await;
+        let current = lines();
+        if current.last() == sent.as_ref() {
+            continue;
+        }
+        sent = current.last().cloned();
+        let logs = Value::Array(current.iter().map(|l| Value::from(l.as_str())).collect());
+        let data = map(vec![
+            ("worker_id", worker.id.as_str().into()),
+            ("logs", logs),
+        ]);
+        worker.send("logs", data).await;
     }
 }
 

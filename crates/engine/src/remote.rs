@@ -44,6 +44,8 @@ pub trait Workers: Send + Sync {
     fn user_classes_count(&self) -> BTreeMap<String, u64>;
     /// Every known worker, ordered by id.
     fn workers(&self) -> Vec<WorkerInfo>;
+    /// Each worker's recent log lines (Locust's `logs` messages), by worker id.
+    fn worker_logs(&self) -> BTreeMap<String, Vec<String>>;
     /// Passes new settings of a user class on to every worker (the web UI's
     /// `POST /user` on a master; Locust's `update_user_class` message).
     fn update_user_class(&self, settings: &UserClassSettings);

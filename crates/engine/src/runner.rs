@@ -777,6 +777,15 @@ impl Runner {
         *self.stop_timeout.lock() = Some(timeout);
     }
 
+    /// The recent log lines of the master's workers, by worker id (empty when
+    /// not a master).
+    pub fn worker_logs(&self) -> BTreeMap<String, Vec<String>> {
+        self.remote
+            .as_ref()
+            .map(|remote| remote.worker_logs())
+            .unwrap_or_default()
+    }
+
     /// The master's workers, ordered by id; `None` when not a master.
     pub fn workers(&self) -> Option<Vec<WorkerInfo>> {
         Some(self.remote.as_ref()?.workers())

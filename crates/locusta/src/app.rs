@@ -985,6 +985,8 @@ async fn worker(run: Run) -> Result<i32, Fatal> {
         locusta_cluster::worker::WorkerOptions {
             master_host: options.master_host.clone(),
             master_port: options.master_port,
+            log_lines: Some(Arc::new(|| crate::logging::recent_lines().lines())),
+            log_interval: locusta_cluster::worker::LOG_INTERVAL,
         },
     )
     .await;

@@ -594,7 +594,12 @@
       const data = await getJson("/logs");
       const pre = $("logs");
       const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
-      pre.textContent = data.master.join("\n") || "No log lines yet.";
+      // The master's lines, then each worker's (distributed mode), as Locust shows them.
+      const sections = [data.master.join("\n") || "No log lines yet."];
+      for (const [worker, lines] of Object.entries(data.workers || {})) {
+        sections.push("── worker " + worker + " ──\n" + (lines.join("\n") || "No log lines yet."));
+      }
+      pre.textContent = sections.join("\n\n");
       if (atBottom) pre.scrollTop = pre.scrollHeight;
     } catch (e) { /* next poll */ }
   }

@@ -970,7 +970,8 @@ async fn tasks(State(shared): State<AppState>) -> Response {
 }
 
 async fn logs(State(shared): State<AppState>) -> Response {
-    Json(json!({"master": shared.context.logs.lines(), "workers": {}})).into_response()
+    let workers = shared.context.runner.worker_logs();
+    Json(json!({"master": shared.context.logs.lines(), "workers": workers})).into_response()
 }
 
 /// Workers that can take users (0 when not a master).

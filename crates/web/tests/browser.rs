@@ -784,6 +784,20 @@ async fn the_workers_tab_lists_a_masters_workers() {
     )
     .await;
     screenshot(&client, "20-workers").await;
+    // Their log lines are in the Logs tab, after the master's.
+    let logs = common::get(&format!("{}/logs", h.base)).await.json();
+    assert_eq!(
+        logs["workers"].as_object().map(|w| w.len()),
+        Some(2),
+        "{logs}"
+    );
+    open_tab(&client, "logs").await;
+    wait_for(
+        &client,
+        "['worker 0 says hello', 'worker 1 says hello'].every(l => document.getElementById('logs').textContent.includes(l))",
+    )
+    .await;
+    screenshot(&client, "21-worker-logs").await;
     let stats = common::get(&format!("{}/stats/requests", h.base))
         .await
         .json();

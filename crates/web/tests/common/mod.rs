@@ -127,7 +127,7 @@ pub async fn start(mut setup: Setup) -> Harness {
         let runner = Runner::with_workers(env.clone(), classes, None, Arc::new(master.clone()))
             .expect("runner");
         master.attach(&runner);
-        for _ in 0..setup.workers {
+        for n in 0..setup.workers {
             let worker_env = Arc::new(Environment {
                 host: parking_lot::RwLock::new(Some(target.url())),
                 ..Environment::default()
@@ -136,6 +136,8 @@ pub async fn start(mut setup: Setup) -> Harness {
             let options = locusta_cluster::worker::WorkerOptions {
                 master_host: "127.0.0.1".into(),
                 master_port: master.port(),
+                log_lines: Some(Arc::new(move || vec![format!("worker {n} says hello")])),
+                log_interval: std::time::Duration::from_millis(100),
             };
             workers.push(AbortOnDrop(tokio::spawn(async move {
                 locusta_cluster::worker::run(worker, options).await;
