@@ -466,6 +466,56 @@ struct Run {
     outputs: Outputs,
 }
 
+/// A run whose runner is up (and, on a master, listening for workers).
+struct Started {
+    options: Options,
+    env: Arc<Environment>,
+    shapes: Vec<NamedShape>,
+    hostless: Vec<String>,
+    outputs: Outputs,
+    threads: usize,
+    runner: Arc<Runner>,
+    master: Option<Master>,
+}
+
+impl Run {
+    /// Listens for workers (with `--master`), then starts the runner.
+    async fn start(self) -> Result<Started, Fatal> {
+        let Run {
+            options,
+            env,
+            classes,
+            shapes,
+            user_host,
+            on_runner,
+            hostless,
+            user_settings,
+            threads,
+            outputs,
+        } = self;
+        let master = bind_master(&options, &env).await?;
+        let runner = start_runner(
+            &env,
+            classes,
+            threads,
+            user_host,
+            on_runner,
+            &user_settings,
+            master.as_ref(),
+        )?;
+        Ok(Started {
+            options,
+            env,
+            shapes,
+            hostless,
+            outputs,
+            threads,
+            runner,
+            master,
+        })
+    }
+}
+
 /// The background tasks every run has: usage monitor, outputs, and the
 /// periodic console table when asked for.
 struct Background {
@@ -549,29 +599,17 @@ impl Background {
 }
 
 async fn headless(run: Run) -> Result<i32, Fatal> {
-    let Run {
+    let Started {
         options,
         env,
-        classes,
         shapes,
-        user_host,
-        on_runner,
-        hostless: _,
-        user_settings,
-        threads,
         outputs,
-    } = run;
-    let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let master = bind_master(&options, &env).await?;
-    let runner = start_runner(
-        &env,
-        classes,
         threads,
-        user_host,
-        on_runner,
-        &user_settings,
-        master.as_ref(),
-    )?;
+        runner,
+        master,
+        ..
+    } = run.start().await?;
+    let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     let name_width = stats_name_width();
     let periodic = !options.only_summary;
     if let Some(master) = &master {
@@ -714,18 +752,16 @@ fn web_bind_address(options: &Options) -> Result<std::net::SocketAddr, Fatal> {
 /// A run with the web UI: serve it, start at once with `--autostart`, and
 /// run tests from the browser until Ctrl-C, SIGTERM or `--autoquit`.
 async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
-    let Run {
+    let Started {
         options,
         env,
-        classes,
         shapes,
-        user_host,
-        on_runner,
         hostless,
-        user_settings,
-        threads,
         outputs,
-    } = run;
+        threads,
+        runner,
+        master,
+    } = run.start().await?;
     let history = outputs.history();
     let full_history_csv = options
         .csv_prefix
@@ -733,16 +769,6 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .filter(|_| options.csv_full_history)
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
-    let master = bind_master(&options, &env).await?;
-    let runner = start_runner(
-        &env,
-        classes,
-        threads,
-        user_host,
-        on_runner,
-        &user_settings,
-        master.as_ref(),
-    )?;
     let name_width = stats_name_width();
 
     let config = WebConfig {
@@ -961,25 +987,12 @@ async fn wait_for_workers(options: &Options, master: &Master) -> Result<(), Fata
 
 /// `--worker`: runs the users a master dispatches until the master says quit.
 async fn worker(run: Run) -> Result<i32, Fatal> {
-    let Run {
+    let Started {
         options,
         env,
-        classes,
-        user_host,
-        on_runner,
-        user_settings,
-        threads,
+        runner,
         ..
-    } = run;
-    let runner = start_runner(
-        &env,
-        classes,
-        threads,
-        user_host,
-        on_runner,
-        &user_settings,
-        None,
-    )?;
+    } = run.start().await?;
     let code = locusta_cluster::worker::run(
         runner,
         locusta_cluster::worker::WorkerOptions {
