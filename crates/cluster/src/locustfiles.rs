@@ -27,9 +27,9 @@ pub struct Locustfile {
     pub contents: String,
 }
 
-/// The files a master serves for `-f` `given`: comma-separated `.py` files,
-/// and folders standing for the `.py` files in them (not those starting with
-/// `_`), as the master itself loads them.
+/// The files `-f` `given` names: comma-separated files, and folders standing
+/// for the `.py` files in them (not those starting with `_`), in name order.
+/// What the Python loader loads, and what a master serves to `-f -` workers.
 pub fn files_of(given: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for part in given.split(',').map(str::trim).filter(|p| !p.is_empty()) {

@@ -3,9 +3,10 @@
 //! `--python FILE.py [ARGS…]` runs a script as `__main__` in that same Python.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+use locusta_cluster::locustfiles::files_of;
 use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
 
@@ -24,8 +25,7 @@ impl LocustfileLoader for PythonLoader {
     }
 
     fn declare(&self, locustfile: &str) -> Result<Vec<CustomOption>, Fatal> {
-        locusta_python::start(&locustfiles(locustfile))
-            .map_err(|message| Fatal { message, code: 1 })
+        locusta_python::start(&files_of(locustfile)).map_err(|message| Fatal { message, code: 1 })
     }
 
     /// `FILE [ARGS…]` as Python would run it, with the `locust` package.
@@ -39,7 +39,7 @@ impl LocustfileLoader for PythonLoader {
 
     fn load(&self, locustfile: &str, options: &Options) -> Result<Program, Fatal> {
         let settings = locusta_python::Settings {
-            locustfiles: locustfiles(locustfile),
+            locustfiles: files_of(locustfile),
             host: options.host.clone(),
             tags: options.tags.clone(),
             exclude_tags: options.exclude_tags.clone(),
@@ -90,33 +90,4 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         parsed.extend(locusta_python::options::attributes(&options.custom));
     }
     parsed
-}
-
-/// The files `-f` names: a comma-separated list, where a directory stands for
-/// its `.py` files (not those starting with `_`), in name order.
-fn locustfiles(given: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for part in given.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(part);
-        if !path.is_dir() {
-            files.push(path);
-            continue;
-        }
-        let mut found: Vec<PathBuf> = std::fs::read_dir(&path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|file| {
-                file.extension().is_some_and(|ext| ext == "py")
-                    && !file
-                        .file_name()
-                        .and_then(|name| name.to_str())
-                        .is_some_and(|name| name.starts_with('_'))
-            })
-            .collect();
-        found.sort();
-        files.extend(found);
-    }
-    files
 }
