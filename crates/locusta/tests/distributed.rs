@@ -42,6 +42,11 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A command line written as one line (no argument has a space).
+fn words(line: &str) -> Vec<String> {
+    line.split_whitespace().map(str::to_string).collect()
+}
+
 /// A process whose stderr goes to a file (read when it matters), killed if
 /// the test ends early.
 struct Proc {
@@ -50,7 +55,12 @@ struct Proc {
 }
 
 impl Proc {
-    fn start(program: &Path, args: &[&str], dir: &Path, name: &str) -> Proc {
+    fn start<S: AsRef<std::ffi::OsStr>>(
+        program: &Path,
+        args: &[S],
+        dir: &Path,
+        name: &str,
+    ) -> Proc {
         let log = dir.join(format!("{name}.log"));
         let stderr = std::fs::File::create(&log).unwrap();
         let child = Command::new(program)
@@ -173,30 +183,7 @@ fn two_workers_share_the_users_and_the_master_counts_every_request() {
     let url = target.url();
     let mut master = Proc::start(
         &program,
-        &[
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--expect-workers",
-            "2",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "4",
-            "-r",
-            "4",
-            "-t",
-            "4s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 4 -r 4 -t 4s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -249,32 +236,7 @@ fn python_locustfile_workers() {
     let url = target.url();
     let mut master = Proc::start(
         locusta,
-        &[
-            "-f",
-            "locustfile.py",
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--expect-workers",
-            "1",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "3",
-            "-r",
-            "10",
-            "-t",
-            "3s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f locustfile.py --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 3 -r 10 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -401,30 +363,7 @@ fn a_worker_parent_supervises_its_worker_processes() {
     let url = target.url();
     let mut master = Proc::start(
         &program,
-        &[
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--expect-workers",
-            "2",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "4",
-            "-r",
-            "4",
-            "-t",
-            "3s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 4 -r 4 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -460,28 +399,7 @@ fn iterations_are_a_total_over_the_workers() {
     // Three users over two workers: the shares follow the users (2:1).
     let mut master = Proc::start(
         &program,
-        &[
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--expect-workers",
-            "2",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "3",
-            "-r",
-            "1",
-            "-i",
-            "45",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 3 -r 1 -i 45 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -513,25 +431,7 @@ fn custom_messages_go_between_the_master_and_its_workers() {
     let url = target.url();
     let mut parent = Proc::start(
         locusta,
-        &[
-            "-f",
-            locustfile,
-            "--processes",
-            "2",
-            "--headless",
-            "-u",
-            "2",
-            "-r",
-            "10",
-            "-t",
-            "3s",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            "0",
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f {locustfile} --processes 2 --headless -u 2 -r 10 -t 3s --master-bind-host 127.0.0.1 --master-bind-port 0 -H {url}")),
         &dir,
         "parent",
     );
@@ -570,30 +470,7 @@ fn workers_take_the_masters_custom_options() {
     let url = target.url();
     let mut master = Proc::start(
         locusta,
-        &[
-            "-f",
-            locustfile,
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--greeting",
-            "hello",
-            "--repeat",
-            "3",
-            "-u",
-            "2",
-            "-r",
-            "10",
-            "-t",
-            "2s",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f {locustfile} --master --headless --json --only-summary --greeting hello --repeat 3 -u 2 -r 10 -t 2s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -634,28 +511,7 @@ fn a_worker_with_f_dash_runs_the_masters_locustfile() {
     let url = target.url();
     let mut master = Proc::start(
         locusta,
-        &[
-            "-f",
-            "only_here.py",
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "-u",
-            "2",
-            "-r",
-            "10",
-            "-t",
-            "2s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f only_here.py --master --headless --json --only-summary -u 2 -r 10 -t 2s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &master_dir,
         "master",
     );
@@ -707,18 +563,9 @@ fn f_dash_needs_a_worker_and_a_master_with_files() {
     let port = free_port().to_string();
     let _master = Proc::start(
         &program,
-        &[
-            "--master",
-            "--headless",
-            "-u",
-            "1",
-            "-t",
-            "20s",
-            "--master-bind-port",
-            &port,
-            "-H",
-            "http://127.0.0.1:9",
-        ],
+        &words(&format!(
+            "--master --headless -u 1 -t 20s --master-bind-port {port} -H http://127.0.0.1:9"
+        )),
         &dir,
         "master",
     );
@@ -785,22 +632,7 @@ fn the_masters_class_settings_reach_its_workers() {
     let url = target.url();
     let master = Proc::start(
         locusta,
-        &[
-            "-f",
-            locustfile,
-            "--master",
-            "--class-picker",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            &web_port,
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f {locustfile} --master --class-picker --web-host 127.0.0.1 --web-port {web_port} --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -865,28 +697,7 @@ fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let url = target.url();
     let mut master = Proc::start(
         &program,
-        &[
-            "--master",
-            "--headless",
-            "--only-summary",
-            "--expect-workers",
-            "2",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "2",
-            "-r",
-            "10",
-            "-t",
-            "14s",
-            "--enable-rebalancing",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 14s --enable-rebalancing --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -987,31 +798,7 @@ fn a_locusta_worker_joins_a_locust_master() {
     let url = target.url();
     let mut master = Proc::start(
         &locust,
-        &[
-            "-f",
-            "locustfile.py",
-            "--master",
-            "--headless",
-            "--only-summary",
-            "--expect-workers",
-            "1",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "4s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f locustfile.py --master --headless --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 4s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
@@ -1051,31 +838,7 @@ fn a_locusta_worker_fetches_its_locustfile_from_a_locust_master() {
     let url = target.url();
     let mut master = Proc::start(
         &locust,
-        &[
-            "-f",
-            "locustfile.py",
-            "--master",
-            "--headless",
-            "--only-summary",
-            "--expect-workers",
-            "1",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "3s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f locustfile.py --master --headless --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &master_dir,
         "master",
     );
@@ -1113,32 +876,7 @@ fn a_locust_worker_joins_a_locusta_master() {
     let url = target.url();
     let mut master = Proc::start(
         Path::new(env!("CARGO_BIN_EXE_locusta")),
-        &[
-            "-f",
-            "locustfile.py",
-            "--master",
-            "--headless",
-            "--json",
-            "--only-summary",
-            "--expect-workers",
-            "1",
-            "--expect-workers-max-wait",
-            "30",
-            "-u",
-            "2",
-            "-r",
-            "2",
-            "-t",
-            "4s",
-            "--stop-timeout",
-            "5",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            &port,
-            "-H",
-            &url,
-        ],
+        &words(&format!("-f locustfile.py --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 4s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );

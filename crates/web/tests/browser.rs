@@ -14,7 +14,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 use serde_json::{json, Value};
 
-/// chromedriver on a free loopback port, killed when dropped.
+/// chromedriver on a free loopback port, killed when dropped with the
+/// browser it started (which a test that failed never closed).
 struct Driver {
     child: Child,
     port: u16,
@@ -25,7 +26,32 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        kill_browsers_of(&self.profile);
         let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Kills the Chromium processes that use `profile` (killing chromedriver
+/// leaves them running).
+fn kill_browsers_of(profile: &std::path::Path) {
+    let marker = format!("--user-data-dir={}", profile.display());
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for process in processes.flatten() {
+        let Ok(pid) = process.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(process.path().join("cmdline")) else {
+            continue;
+        };
+        if cmdline
+            .split(|&b| b == 0)
+            .any(|arg| arg == marker.as_bytes())
+        {
+            // SAFETY: kill(2) on a process this test's browser session started.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
     }
 }
 
@@ -808,5 +834,6 @@ async fn the_workers_tab_lists_a_masters_workers() {
             assert!(worker.get(key).is_some(), "{worker}");
         }
     }
+    client.close().await.expect("closed");
     h.runner.stop().await;
 }
