@@ -449,7 +449,11 @@ async fn serve(
                     }
                 }
             }
-            "reconnect" => log::warn!("The master asked for a reconnection; carrying on"),
+            // Locust's worker recreates its socket; this DEALER reconnects by
+            // itself and keeps its identity, so the connection is kept.
+            "reconnect" => log::warn!(
+                "Received reconnect message from master; the connection re-establishes itself"
+            ),
             // Anything else is a custom message (Locust's `send_message`).
             other => worker.env.receive_message(CustomMessage {
                 kind: other.to_string(),
