@@ -437,27 +437,34 @@ impl Workers for Master {
     }
 }
 
-/// The custom options, as Locust's `parsed_options` dict.
+/// The custom options and the tag filter, as Locust's `parsed_options` dict.
 fn parsed_options(env: &Environment) -> Value {
-    Value::Map(
-        env.parsed_options
-            .read()
-            .iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    OptionValue::Text(text) => Value::from(text.as_str()),
-                    OptionValue::Integer(n) => Value::from(*n),
-                    OptionValue::Float(x) => Value::from(*x),
-                    OptionValue::Flag(b) => Value::from(*b),
-                    OptionValue::List(items) => {
-                        Value::Array(items.iter().map(|i| Value::from(i.as_str())).collect())
-                    }
-                };
-                // Locust's keys are argparse's: `my_setting` for `--my-setting`.
-                (Value::from(name.replace('-', "_")), value)
-            })
-            .collect(),
-    )
+    let texts = |list: &Option<Vec<String>>| match list {
+        Some(items) => Value::Array(items.iter().map(|t| Value::from(t.as_str())).collect()),
+        None => Value::Nil,
+    };
+    // Workers without tags of their own take these (Locust's rule).
+    let mut options = vec![
+        (Value::from("tags"), texts(&env.tag_filter.tags)),
+        (
+            Value::from("exclude_tags"),
+            texts(&env.tag_filter.exclude_tags),
+        ),
+    ];
+    options.extend(env.parsed_options.read().iter().map(|(name, value)| {
+        let value = match value {
+            OptionValue::Text(text) => Value::from(text.as_str()),
+            OptionValue::Integer(n) => Value::from(*n),
+            OptionValue::Float(x) => Value::from(*x),
+            OptionValue::Flag(b) => Value::from(*b),
+            OptionValue::List(items) => {
+                Value::Array(items.iter().map(|i| Value::from(i.as_str())).collect())
+            }
+        };
+        // Locust's keys are argparse's: `my_setting` for `--my-setting`.
+        (Value::from(name.replace('-', "_")), value)
+    }));
+    Value::Map(options)
 }
 
 /// Per-class counts from a `{class: n}` map.

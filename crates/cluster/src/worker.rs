@@ -12,6 +12,7 @@ use locusta_engine::events::CustomMessage;
 use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::remote::Messenger;
 use locusta_engine::runner::Runner;
+use locusta_engine::task::TagFilter;
 use locusta_engine::usage::UsageSampler;
 use locusta_engine::Environment;
 use parking_lot::Mutex;
@@ -236,6 +237,23 @@ fn adopt_custom_options(env: &Environment, options: &Value) {
     }
 }
 
+/// The `tags` and `exclude_tags` of a master's `parsed_options`.
+fn tag_filter(options: &Value) -> TagFilter {
+    let texts = |key: &str| {
+        let items = options.get(key)?.as_array()?;
+        Some(
+            items
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect(),
+        )
+    };
+    TagFilter {
+        tags: texts("tags"),
+        exclude_tags: texts("exclude_tags"),
+    }
+}
+
 /// A msgpack value as the value of an option of `kind`, if it is one.
 fn option_value(kind: &OptionKind, value: &Value) -> Option<OptionValue> {
     Some(match kind {
@@ -393,6 +411,7 @@ async fn serve(
                 }
                 if let Some(options) = data.get("parsed_options") {
                     adopt_custom_options(&worker.env, options);
+                    worker.runner.adopt_tag_filter(&tag_filter(options));
                 }
                 // A locusta master's `--iterations` is a total: this worker
                 // runs its share (under a Locust master, its own `-i`).

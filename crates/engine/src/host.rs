@@ -34,6 +34,9 @@ pub trait UserHost: Send + Sync {
     /// Applies new settings to a hosted class (`--config-users`, `POST /user`)
     /// and describes the class as it is now; waits for the host.
     fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String>;
+    /// Keeps only the tasks of hosted class `class` that pass `filter` (a
+    /// worker taking its master's `--tags`); waits for the host.
+    fn filter_tasks(&self, class: &str, filter: &TagFilter);
 }
 
 /// The runner's side of one hosted class: its live count, the iteration budget

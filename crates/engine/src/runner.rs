@@ -30,7 +30,7 @@ use crate::events::{panic_message, UserError};
 use crate::host::{HostedUsers, UserHost};
 use crate::remote::{self, WorkerInfo, Workers};
 use crate::shape::{LoadShape, ShapeContext};
-use crate::task::LocalBoxFuture;
+use crate::task::{LocalBoxFuture, TagFilter};
 use crate::user::{UserControl, UserDefinition};
 use crate::Environment;
 
@@ -295,6 +295,8 @@ pub struct Runner {
     env: Arc<Environment>,
     /// The user classes; settings (`POST /user`) may replace one.
     classes: RwLock<Vec<Arc<dyn UserDefinition>>>,
+    /// A master's `--tags` were applied ([`Runner::adopt_tag_filter`]).
+    tags_adopted: std::sync::atomic::AtomicBool,
     /// Per class index: the host of its users, when they do not live on the
     /// load threads.
     hosted: Vec<Option<(Arc<dyn UserHost>, HostedUsers)>>,
@@ -420,6 +422,7 @@ impl Runner {
             }),
             env,
             classes: RwLock::new(classes),
+            tags_adopted: std::sync::atomic::AtomicBool::new(false),
             hosted,
             threads: Mutex::new(threads),
             shared,
@@ -552,6 +555,27 @@ impl Runner {
     /// stopped (a worker tells its master).
     pub fn iterations_done(&self) -> bool {
         self.shared.iterations_done()
+    }
+
+    /// A worker without `--tags`/`--exclude-tags` of its own takes its
+    /// master's, once, before its first users start (as Locust's workers do).
+    pub fn adopt_tag_filter(&self, filter: &TagFilter) {
+        if self.env.tag_filter.is_active()
+            || !filter.is_active()
+            || self.tags_adopted.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        // Hosts are asked without the lock held: they wait for their own thread.
+        for (class, host) in self.hosted_classes() {
+            host.filter_tasks(&class, filter);
+        }
+        let mut classes = self.classes.write();
+        for (class, hosted) in classes.iter_mut().zip(&self.hosted) {
+            if hosted.is_none() {
+                *class = class.with_tag_filter(filter);
+            }
+        }
     }
 
     /// Replaces the iteration budget of this process from now on: a worker

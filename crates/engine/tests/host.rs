@@ -10,6 +10,7 @@ use common::{wait_until, Trace};
 use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
 use locusta_engine::prelude::*;
 use locusta_engine::runner::Runner;
+use locusta_engine::task::TagFilter;
 use parking_lot::Mutex;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -54,6 +55,10 @@ impl UserHost for FakeHost {
         let mut class = hosted(settings.weight.unwrap_or(1.0));
         class.host = settings.host.clone();
         Ok(class)
+    }
+    fn filter_tasks(&self, class: &str, filter: &TagFilter) {
+        self.log
+            .push(format!("filter {class} {:?}", filter.tags.as_deref()));
     }
 }
 
@@ -163,5 +168,63 @@ async fn settings_of_a_hosted_class_go_through_its_host() {
         (info.weight, info.host.as_deref()),
         (2.0, Some("http://127.0.0.1:9"))
     );
+    runner.quit().await;
+}
+
+#[tokio::test]
+async fn a_workers_classes_take_its_masters_tags_once_unless_it_has_its_own() {
+    async fn browse(_: &mut User<()>) {}
+    async fn cart(_: &mut User<()>) {}
+    let rust = || {
+        UserClass::<()>::new("Rust")
+            .task(1, browse)
+            .task(1, cart)
+            .tag("cart")
+            .boxed()
+    };
+    let cart_only = TagFilter {
+        tags: Some(vec!["cart".into()]),
+        exclude_tags: None,
+    };
+    let task_names = |runner: &Runner| -> Vec<String> {
+        let classes = runner.user_classes();
+        let rust = classes.iter().find(|c| c.name() == "Rust").expect("Rust");
+        rust.task_ratios().into_iter().map(|t| t.name).collect()
+    };
+
+    let host = Arc::new(FakeHost::default());
+    let runner = Runner::with_user_host(
+        Arc::new(Environment::default()),
+        vec![hosted_class(1.0), rust()],
+        1,
+        Some(host.clone() as Arc<dyn UserHost>),
+    )
+    .expect("runner starts");
+    assert_eq!(task_names(&runner).len(), 2);
+    runner.adopt_tag_filter(&cart_only);
+    assert_eq!(task_names(&runner), vec!["cart".to_string()]);
+    assert!(host
+        .log
+        .items()
+        .contains(&"filter Hosted Some([\"cart\"])".to_string()));
+    // Once only: a later spawn's tags change nothing.
+    runner.adopt_tag_filter(&TagFilter {
+        tags: Some(vec!["other".into()]),
+        exclude_tags: None,
+    });
+    assert_eq!(task_names(&runner), vec!["cart".to_string()]);
+    runner.quit().await;
+
+    // A worker with tags of its own keeps them.
+    let env = Environment {
+        tag_filter: TagFilter {
+            tags: None,
+            exclude_tags: Some(vec!["nothing".into()]),
+        },
+        ..Environment::default()
+    };
+    let runner = Runner::new(Arc::new(env), vec![rust()], 1).expect("runner starts");
+    runner.adopt_tag_filter(&cart_only);
+    assert_eq!(task_names(&runner).len(), 2);
     runner.quit().await;
 }

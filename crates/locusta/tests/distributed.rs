@@ -689,6 +689,41 @@ fn the_masters_class_settings_reach_its_workers() {
 }
 
 #[test]
+fn workers_without_tags_take_the_masters() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("tags");
+    let locustfile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/tagged_tasks.py");
+    let locustfile = locustfile.display();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        locusta,
+        &words(&format!("-f {locustfile} --master --headless --json --only-summary --tags cart -u 2 -r 10 -t 2s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        locusta,
+        &words(&format!("-f {locustfile} --worker --master-port {port}")),
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let stdout = master.stdout();
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(
+        worker.wait_for(Duration::from_secs(10)).is_some(),
+        "{}",
+        worker.log()
+    );
+    assert!(stdout.contains("\"name\": \"tagged\""), "{stdout}");
+    assert!(!stdout.contains("untagged"), "{stdout}");
+}
+
+#[test]
 fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");

@@ -26,7 +26,7 @@ use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
 use locusta_engine::options::CustomOption;
 use locusta_engine::runner::Runner;
 use locusta_engine::shape::{LoadShape, NamedShape, ShapeContext, ShapeTick};
-use locusta_engine::task::TaskRatio;
+use locusta_engine::task::{TagFilter, TaskRatio};
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_stats::SharedStats;
@@ -415,6 +415,14 @@ impl UserHost for PythonHost {
             Some(Answered::Text(Err(message))) => Err(message),
             _ => Err("the Python thread did not answer".into()),
         }
+    }
+    fn filter_tasks(&self, class: &str, filter: &TagFilter) {
+        let json = serde_json::json!({
+            "class": class,
+            "tags": filter.tags,
+            "exclude_tags": filter.exclude_tags,
+        });
+        call(Call::FilterTasks(json.to_string()));
     }
 }
 

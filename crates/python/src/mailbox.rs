@@ -40,6 +40,8 @@ pub(crate) enum Call {
     Options(String),
     /// New settings of a user class (JSON of `UserClassSettings`).
     UpdateClass(String),
+    /// Keep the tasks of a class that pass tags (JSON: class, tags, exclude_tags).
+    FilterTasks(String),
 }
 
 /// What a [`Call`] answered, if anything.

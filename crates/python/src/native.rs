@@ -144,6 +144,7 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                     } => commands.append(("shape", shape, (run_time, user_count), reply))?,
                     Call::Options(json) => commands.append(("options", json, 0, reply))?,
                     Call::UpdateClass(json) => commands.append(("update_class", json, 0, reply))?,
+                    Call::FilterTasks(json) => commands.append(("filter_tasks", json, 0, reply))?,
                 }
             }
         }

@@ -492,6 +492,17 @@ def _tick(shape_name, run_time, user_count, answer):
         answer.send(result)
 
 
+def _filter_class_tasks(settings):
+    """Applies a master's --tags/--exclude-tags to one class (a worker without its own)."""
+    settings = json.loads(settings)
+    tags = set(settings["tags"]) if settings["tags"] is not None else None
+    exclude = set(settings["exclude_tags"]) if settings["exclude_tags"] is not None else None
+    cls = _classes[settings["class"]]
+    _filter_tasks(cls, tags, exclude, {})
+    if not cls.tasks:
+        logging.warning("%s had no tasks left after filtering, instantiating it will fail!", cls.__name__)
+
+
 def _custom_message(kind, data, node_id):
     """A custom message from another process, to the listener registered for it."""
     from locust.runners import Message
@@ -521,6 +532,9 @@ def _on_mailbox():
                 command[3].send(None)
             elif kind == "update_class":
                 _update_class(command[1], command[3])
+            elif kind == "filter_tasks":
+                _filter_class_tasks(command[1])
+                command[3].send(None)
             elif kind == "message":
                 _custom_message(command[1], command[2], command[3])
         except Exception:  # noqa: BLE001
