@@ -862,13 +862,16 @@ fn a_locusta_worker_joins_a_locust_master() {
 }
 
 #[test]
-fn a_locusta_worker_fetches_its_locustfile_from_a_locust_master() {
+fn a_locusta_worker_fetches_its_locustfile_and_trades_messages_with_a_locust_master() {
     let Some(locust) = real_locust() else { return };
     let target = spawn(TargetConfig::default());
     let dir = scratch("locust-master-fdash");
     let master_dir = dir.join("master");
     std::fs::create_dir_all(&master_dir).unwrap();
-    std::fs::write(master_dir.join("locustfile.py"), SLEEPER_LOCUSTFILE).unwrap();
+    // The messages locustfile: custom messages go both ways too.
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
+    std::fs::copy(source, master_dir.join("locustfile.py")).unwrap();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -896,6 +899,17 @@ fn a_locusta_worker_fetches_its_locustfile_from_a_locust_master() {
         worker.log()
     );
     assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
+    assert!(
+        worker
+            .log()
+            .contains("WORKER GOT user0,user1,user2,user3,user4,user5"),
+        "{}",
+        worker.log()
+    );
+    assert!(
+        log.contains("MASTER HEARD [('count', 6), ('first', 'user0')] from "),
+        "{log}"
+    );
     let counted = aggregated_requests(&log).expect("a summary");
     assert!(counted > 5, "{log}");
     assert_eq!(counted, target.requests_served(), "{log}");
@@ -936,4 +950,48 @@ fn a_locust_worker_joins_a_locusta_master() {
     let counted = json_requests(&stdout);
     assert!(counted > 10, "{stdout}");
     assert_eq!(counted, target.requests_served(), "{log}");
+}
+
+#[test]
+fn a_locust_worker_fetches_the_locustfile_and_trades_messages_with_a_locusta_master() {
+    let Some(locust) = real_locust() else { return };
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("locust-worker-messages");
+    let master_dir = dir.join("master");
+    std::fs::create_dir_all(&master_dir).unwrap();
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
+    std::fs::copy(source, master_dir.join("distributed_messages.py")).unwrap();
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        Path::new(env!("CARGO_BIN_EXE_locusta")),
+        &words(&format!("-f distributed_messages.py --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 10 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+        &master_dir,
+        "master",
+    );
+    // Locust's worker, with no locustfile of its own.
+    let mut worker = Proc::start(
+        &locust,
+        &words(&format!("-f - --worker --master-port {port}")),
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert!(
+        worker.wait_for(Duration::from_secs(15)).is_some(),
+        "{}",
+        worker.log()
+    );
+    let worker_log = worker.log();
+    assert!(
+        worker_log.contains("WORKER GOT user0,user1,user2,user3,user4,user5"),
+        "{worker_log}"
+    );
+    assert!(
+        log.contains("MASTER HEARD [('count', 6), ('first', 'user0')] from "),
+        "{log}"
+    );
 }
