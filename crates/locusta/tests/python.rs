@@ -66,6 +66,12 @@ impl Run {
     }
 }
 
+/// Fails with the whole of `text` when it lacks `wanted`.
+#[track_caller]
+fn assert_contains(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "{wanted:?} is missing from:\n{text}");
+}
+
 /// Runs the binary headless; kills it (and fails) past [`LIMIT`].
 fn locusta(args: &[&str]) -> Run {
     locusta_with_env(args, &[])
@@ -161,11 +167,7 @@ fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
         assert!(*requests > 0);
     }
     assert!(rows.contains_key("/products/[id]"), "{rows:?}");
-    assert!(
-        run.stderr.contains(r#"All users spawned: {"Shopper": 6}"#),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, r#"All users spawned: {"Shopper": 6}"#);
 }
 
 #[test]
@@ -204,11 +206,7 @@ fn catch_response_naming_and_the_response_api_behave_as_in_locust() {
     .collect();
     assert_eq!(rows, expected, "{}", run.stderr);
     assert!(run.stdout.contains("RESPONSE_API_OK OK"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("GET failure_on_200: wrong content"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "GET failure_on_200: wrong content");
     assert!(
         run.stderr
             .contains("GET response_error: ResponseError('raised in the block')"),
@@ -230,11 +228,7 @@ fn catch_response_naming_and_the_response_api_behave_as_in_locust() {
     ]);
     assert_eq!(run.code, Some(1), "the task errors count: {}", run.stderr);
     assert!(!run.rows().contains_key("unreported"), "{}", run.stdout);
-    assert!(
-        run.stderr.contains("ValueError: raised in the block"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "ValueError: raised in the block");
 }
 
 #[test]
@@ -307,23 +301,11 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
     // A raising task: logged with the Python traceback, user_error fired, the user went on.
     assert!(rows["before_boom"].0 > 1, "{rows:?}");
     assert!(run.stdout.contains("USER_ERROR ValueError boom in a task"));
-    assert!(
-        run.stderr.contains("lifecycle.py\", line"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("ValueError: boom in a task"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "lifecycle.py\", line");
+    assert_contains(&run.stderr, "ValueError: boom in a task");
     assert!(!run.stderr.contains("<locusta>"), "{}", run.stderr);
     // An error in on_start ends that user: no task, no on_stop.
-    assert!(
-        run.stderr.contains("RuntimeError: cannot log in"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "RuntimeError: cannot log in");
     assert!(!rows.contains_key("never_runs"), "{rows:?}");
     assert!(!rows.contains_key("never_stops"), "{rows:?}");
 }
@@ -349,11 +331,7 @@ fn a_staged_shape_drives_the_runner_and_ends_the_test() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("Shape test completed"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "Shape test completed");
     assert!(run.stdout.contains("TICK 4 2"), "{}", run.stdout);
 }
 
@@ -379,11 +357,7 @@ fn a_custom_client_reports_with_events_request() {
     assert!(calls > 0 && calls == failures, "{rows:?}");
     let (measured, measured_failures) = rows["measured"];
     assert!(measured > 0 && measured_failures == 0, "{rows:?}");
-    assert!(
-        run.stderr.contains("xmlrpc get_time: <ProtocolError"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "xmlrpc get_time: <ProtocolError");
     assert!(run.stdout.contains("LISTENER_SAW True"), "{}", run.stdout);
 }
 
@@ -528,11 +502,7 @@ fn broken_locustfiles_get_clear_messages_and_exit_code_1() {
         "NoSuchUser",
     ]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("Unknown User(s): NoSuchUser"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "Unknown User(s): NoSuchUser");
 }
 
 #[test]
@@ -578,11 +548,7 @@ fn python_classes_are_listed_with_their_task_ratios() {
     let run = locusta(&["-f", example, "--show-task-ratio"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains(" - Shopper: 75.0%"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("     - browse: 45.5%"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "     - browse: 45.5%");
 }
 
 #[test]
@@ -701,11 +667,7 @@ fn a_greenlet_can_stop_the_test_on_a_threshold() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stderr.contains("runner.quit() called, shutting down"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "runner.quit() called, shutting down");
 }
 
 #[test]
@@ -763,11 +725,7 @@ fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
     );
     let _ = std::fs::remove_dir_all(&shadow);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("REQUEST GET /products"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "REQUEST GET /products");
 }
 
 #[test]
@@ -782,21 +740,9 @@ fn an_exception_in_an_event_listener_gives_exit_code_2() {
         "2",
     ]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("Uncaught exception in event handler"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("RuntimeError: listener broke"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("listener_error.py\", line 7"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "Uncaught exception in event handler");
+    assert_contains(&run.stderr, "RuntimeError: listener broke");
+    assert_contains(&run.stderr, "listener_error.py\", line 7");
 }
 
 #[test]
@@ -865,11 +811,7 @@ fn custom_options_from_init_command_line_parser_reach_parsed_options() {
     // Defaults.
     let run = locusta(&common);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("OPTIONS '' 2 False 'red' '' 1"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "OPTIONS '' 2 False 'red' '' 1");
     // Command line and environment variable, typed as declared.
     let mut args = common.to_vec();
     args.extend([
@@ -895,11 +837,7 @@ fn custom_options_from_init_command_line_parser_reach_parsed_options() {
     args.extend(["--my-count", "many"]);
     let run = locusta(&args);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("'many' is not a whole number"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "'many' is not a whole number");
     let mut args = common.to_vec();
     args.extend(["--my-choice", "green"]);
     assert_eq!(locusta(&args).code, Some(2));
@@ -973,11 +911,7 @@ fn config_users_sets_tasks_counts_hosts_and_attributes_of_classes() {
         rows.contains_key(&format!("buyer at {}", target.url())),
         "{rows:?}"
     );
-    assert!(
-        run.stderr.contains(r#""Browser": 3, "Buyer": 1"#),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, r#""Browser": 3, "Buyer": 1"#);
 }
 
 #[test]
@@ -1050,11 +984,7 @@ fn with_two_shapes_a_headless_run_uses_the_first() {
         rows.contains_key("OneUser") && !rows.contains_key("ThreeUsers"),
         "{rows:?}"
     );
-    assert!(
-        run.stderr.contains(r#"All users spawned: {"Visitor": 1}"#),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, r#"All users spawned: {"Visitor": 1}"#);
 }
 
 /// `locusta --python debugging.py MODE…` with the target in `TARGET`.
@@ -1129,25 +1059,13 @@ fn run_single_user_takes_the_host_from_the_script_arguments() {
     let url = target.url();
     let run = run_binary(&["--python", &file, "plain", "-H", &url], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        run.stdout.contains("ARGV ['plain', '-H', "),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "ARGV ['plain', '-H', ");
     assert_eq!(target.requests_served(), 2);
 
     let run = run_binary(&["--python", &file, "no-host"], &[]);
     assert_eq!(run.code, Some(1), "{}", run.stdout);
-    assert!(
-        run.stderr.contains("You must specify the base host"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("debugging.py\", line"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "You must specify the base host");
+    assert_contains(&run.stderr, "debugging.py\", line");
 }
 
 #[test]
@@ -1170,20 +1088,12 @@ fn a_script_gets_pythons_exit_codes_and_error_messages() {
 
     let run = run_binary(&["--python", &locustfile("syntax_error.py")], &[]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("syntax_error.py\", line"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "syntax_error.py\", line");
     assert!(run.stderr.contains("SyntaxError"), "{}", run.stderr);
 
     let run = run_binary(&["--python"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("--python needs a script"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "--python needs a script");
     let run = run_binary(&["--python", "no/such/script.py"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
@@ -1203,11 +1113,7 @@ fn a_script_gets_pythons_exit_codes_and_error_messages() {
         &[("TARGET", &target.url()), ("CALL_AT_IMPORT", "1")],
     );
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("locusta --python FILE.py"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "locusta --python FILE.py");
 }
 
 #[test]
