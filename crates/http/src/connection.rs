@@ -245,7 +245,11 @@ impl Conn {
     }
 
     /// Adds a header to the request started (`HeaderValue`s hold no line breaks).
+    /// A request that says `Connection: close` ends its connection.
     pub(crate) fn header(&mut self, name: &HeaderName, value: &HeaderValue) {
+        if name == CONNECTION && has_token(value, "close") {
+            self.closing = true;
+        }
         self.write_buf.extend_from_slice(name.as_str().as_bytes());
         self.write_buf.extend_from_slice(b": ");
         self.write_buf.extend_from_slice(value.as_bytes());
@@ -613,6 +617,13 @@ fn framing(head_request: bool, status: u16, headers: &HeaderMap) -> Result<Frami
     Ok(length.map_or(Framing::UntilClose, Framing::Length))
 }
 
+/// Whether a `Connection` header value lists `token`.
+fn has_token(value: &HeaderValue, token: &str) -> bool {
+    value
+        .to_str()
+        .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
 /// Whether a response ends its connection: `Connection: close`, or HTTP/1.0
 /// without `Connection: keep-alive` (`version` is httparse's minor version).
 fn closes(version: u8, headers: &HeaderMap) -> bool {
@@ -620,9 +631,7 @@ fn closes(version: u8, headers: &HeaderMap) -> bool {
         headers
             .get_all(CONNECTION)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
+            .any(|value| has_token(value, token))
     };
     if version == 0 {
         !has("keep-alive")

@@ -261,3 +261,30 @@ async fn every_split_of_a_chunked_response_reads_the_same() {
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_request_that_says_connection_close_does_not_reuse_its_connection() {
+    // Each connection answers its first request, then holds the socket open
+    // and answers nothing more (its client said close): a request sent on it
+    // again would wait for the timeout.
+    let (addr, accepted) = raw_server(|mut tcp| async move {
+        if read_head(&mut tcp).await.is_some() {
+            let _ = tcp
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    })
+    .await;
+    let config = ClientConfig {
+        timeout: Duration::from_secs(5),
+        ..ClientConfig::default()
+    };
+    let (mut c, records) = client(Some(&format!("http://{addr}")), config);
+    let r = c.get("/").header("Connection", "close").send().await;
+    assert_eq!(r.text(), "ok", "{:?}", r.error());
+    let r = c.get("/").send().await;
+    assert_eq!(r.text(), "ok", "{:?}", r.error());
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    assert!(records.lock().unwrap().iter().all(|r| r.error.is_none()));
+}
