@@ -1,18 +1,24 @@
 //! Python locustfiles for locusta.
 //!
-//! [`load`] starts the Python thread: an embedded CPython with gevent, where a
-//! `locust` compatibility package (written for locusta, placed in
-//! `sys.modules` before the locustfile is imported) and the native module
-//! `locusta` live. Users run as greenlets on that thread; the engine's runner
+//! [`load`] starts the Python thread: CPython with gevent (the user's own
+//! interpreter when locusta runs from the wheel, else one embedded here; see
+//! [`home`]), where a `locust` compatibility package (written for locusta,
+//! placed in `sys.modules` before the locustfile is imported, see [`package`])
+//! and the native module `locusta._native` live. Users run as greenlets on that thread; the engine's runner
 //! decides how many of each class run, through the [`UserHost`] seam, exactly
 //! as for Rust users. Requests go to an I/O thread that runs locusta's Rust
 //! HTTP client; completions come back in batches through one eventfd the
 //! gevent hub watches, so Rust threads never take the GIL.
 
+mod home;
 mod io;
 mod mailbox;
 mod native;
 pub mod options;
+mod package;
+
+pub use home::{exit, serve_here};
+pub use native::populate;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -32,94 +38,12 @@ use locusta_engine::Environment;
 use locusta_stats::SharedStats;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 use crate::io::IoThread;
 use crate::mailbox::{Answered, Call, Mailbox, Message, Reply};
-use crate::native::{locusta_module as locusta_native, Shared, SHARED};
-
-/// How one module of the `locust` package is made.
-enum Source {
-    /// A package (`__path__` set) with this `__init__` source.
-    Package(&'static str),
-    /// A module with this source.
-    Module(&'static str),
-    /// Another name for an already loaded module.
-    Alias(&'static str),
-}
-
-/// The `locust` package, in dependency order (the package's own `__init__`,
-/// listed first, runs last: it re-exports the others).
-const PACKAGE: &[(&str, Source)] = &[
-    (
-        "locust",
-        Source::Package(include_str!("../python/locust/__init__.py")),
-    ),
-    (
-        "locust.exception",
-        Source::Module(include_str!("../python/locust/exception.py")),
-    ),
-    (
-        "locust.event",
-        Source::Module(include_str!("../python/locust/event.py")),
-    ),
-    (
-        "locust.wait_time",
-        Source::Module(include_str!("../python/locust/wait_time.py")),
-    ),
-    (
-        "locust.clients",
-        Source::Module(include_str!("../python/locust/clients.py")),
-    ),
-    (
-        "locust.task",
-        Source::Module(include_str!("../python/locust/task.py")),
-    ),
-    (
-        "locust.users",
-        Source::Module(include_str!("../python/locust/users.py")),
-    ),
-    (
-        "locust.shape",
-        Source::Module(include_str!("../python/locust/shape.py")),
-    ),
-    (
-        "locust.env",
-        Source::Module(include_str!("../python/locust/env.py")),
-    ),
-    (
-        "locust.runners",
-        Source::Module(include_str!("../python/locust/runners.py")),
-    ),
-    ("locust.contrib", Source::Package("")),
-    (
-        "locust.contrib.fasthttp",
-        Source::Module(include_str!("../python/locust/fasthttp.py")),
-    ),
-    (
-        "locust.user",
-        Source::Package(include_str!("../python/locust/user.py")),
-    ),
-    ("locust.user.task", Source::Alias("locust.task")),
-    ("locust.user.users", Source::Alias("locust.users")),
-    ("locust.user.wait_time", Source::Alias("locust.wait_time")),
-    (
-        "locust.main",
-        Source::Module(include_str!("../python/locust/main.py")),
-    ),
-    (
-        "locust.debug",
-        Source::Module(include_str!("../python/locust/debug.py")),
-    ),
-    (
-        "locust.stats",
-        Source::Module(include_str!("../python/locust/stats.py")),
-    ),
-];
-
-/// Applied before anything else is imported, as Locust does (gevent's
-/// monkey-patching, unless LOCUST_SKIP_MONKEY_PATCH is set).
-const PRELUDE: &str = "import os\nif not os.environ.get('LOCUST_SKIP_MONKEY_PATCH'):\n    from gevent import monkey\n    monkey.patch_all()\n";
+use crate::native::{Shared, SHARED};
+use crate::package::install_package;
 
 /// What a locustfile run needs from the command line.
 #[derive(Debug, Clone, Default)]
@@ -181,10 +105,9 @@ pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
     let (settings, settings_rx) = sync_channel::<Settings>(1);
     let (found_tx, found) = sync_channel::<Result<Discovery, String>>(1);
     let files = locustfiles.to_vec();
-    std::thread::Builder::new()
-        .name("locusta-python".into())
-        .spawn(move || python_thread(files, declared_tx, settings_rx, found_tx))
-        .map_err(|e| format!("cannot start the Python thread: {e}"))?;
+    home::run_on_python_thread(Box::new(move || {
+        python_thread(files, declared_tx, settings_rx, found_tx)
+    }))?;
     let declared = declared
         .recv()
         .map_err(|_| "the Python thread ended while loading the locustfile".to_string())??;
@@ -240,8 +163,25 @@ pub fn run_script(file: &Path, args: &[OsString]) -> i32 {
         // Requests of a script are not counted anywhere but their own events.
         let _ = shared.recorder.set(SharedStats::new().recorder());
     }
-    pyo3::append_to_inittab!(locusta_native);
-    pyo3::prepare_freethreaded_python();
+    let file = file.to_path_buf();
+    let args = args.to_vec();
+    if !home::hosted() {
+        return script_on_this_thread(&file, &args);
+    }
+    let (done, code) = sync_channel(1);
+    let job = Box::new(move || {
+        let _ = done.send(script_on_this_thread(&file, &args));
+    });
+    if let Err(message) = home::run_on_python_thread(job) {
+        eprintln!("{message}");
+        return 1;
+    }
+    code.recv().unwrap_or(1)
+}
+
+/// [`run_script`]'s work, on the thread Python's main thread is.
+fn script_on_this_thread(file: &Path, args: &[OsString]) -> i32 {
+    home::ensure_interpreter();
     Python::with_gil(|py| {
         let main = match install_package(py) {
             Ok(main) => main,
@@ -461,8 +401,7 @@ fn python_thread(
     settings: Receiver<Settings>,
     found: SyncSender<Result<Discovery, String>>,
 ) {
-    pyo3::append_to_inittab!(locusta_native);
-    pyo3::prepare_freethreaded_python();
+    home::ensure_interpreter();
     Python::with_gil(|py| {
         let main = match import_locustfiles(py, &files) {
             Ok((main, options)) => {
@@ -495,7 +434,7 @@ fn python_thread(
             Err(error) => describe(py, &error),
         };
         log::error!("the Python thread stopped unexpectedly, exiting: {why}");
-        std::process::exit(2);
+        home::exit(2);
     });
 }
 
@@ -533,64 +472,6 @@ fn import_locustfiles<'py>(
         return Err(text);
     }
     Ok((main, text))
-}
-
-/// Applies the prelude (gevent's monkey-patching) and installs the `locust`
-/// package in `sys.modules`; returns `locust.main`.
-fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String> {
-    let install = || -> PyResult<()> {
-        let builtins = py.import("builtins")?;
-        builtins.call_method1("exec", (PRELUDE, PyDict::new(py)))?;
-        let sys = py.import("sys")?;
-        let modules = sys.getattr("modules")?;
-        let module_type = py.import("types")?.getattr("ModuleType")?;
-        let mut pending = Vec::new();
-        for (name, source) in PACKAGE {
-            let module = match source {
-                Source::Alias(target) => modules.get_item(*target)?,
-                Source::Package(_) | Source::Module(_) => {
-                    let module = module_type.call1((*name,))?;
-                    let file = format!("<locusta>/{}.py", name.replace('.', "/"));
-                    module.setattr("__file__", &file)?;
-                    let package = match source {
-                        Source::Package(_) => {
-                            module.setattr("__path__", PyList::empty(py))?;
-                            *name
-                        }
-                        _ => name.rsplit_once('.').map_or("", |(parent, _)| parent),
-                    };
-                    module.setattr("__package__", package)?;
-                    module
-                }
-            };
-            modules.set_item(*name, &module)?;
-            if let Some((parent, child)) = name.rsplit_once('.') {
-                modules.get_item(parent)?.setattr(child, &module)?;
-            }
-            if let Source::Package(code) | Source::Module(code) = source {
-                pending.push((module, *name, *code));
-            }
-        }
-        // Every module exists before any runs, so `import locust.x` never looks
-        // on sys.path (where a real Locust may be installed).
-        for (module, name, code) in pending.iter().skip(1).chain(pending.iter().take(1)) {
-            let file = format!("<locusta>/{}.py", name.replace('.', "/"));
-            let code = builtins.call_method1("compile", (*code, file.as_str(), "exec"))?;
-            builtins.call_method1("exec", (code, module.getattr("__dict__")?))?;
-        }
-        Ok(())
-    };
-    if let Err(error) = py.import("gevent") {
-        let python = option_env!("LOCUSTA_PYTHON").unwrap_or("python3");
-        return Err(format!(
-            "Python locustfiles need gevent in the Python locusta was built with: \
-             install it with `{python} -m pip install gevent` (or run scripts/setup.sh). {}",
-            describe(py, &error).lines().last().unwrap_or_default()
-        ));
-    }
-    install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
-    let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
-    Ok(main.into_any())
 }
 
 /// Finds the classes and shape of the imported locustfiles, with the parsed

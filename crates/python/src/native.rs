@@ -1,4 +1,4 @@
-//! The native module `locusta`: what the Python side (`locust` compatibility
+//! The native module `locusta._native`: what the Python side (`locust` compatibility
 //! package) calls into. HTTP clients and responses, the mailbox the hub
 //! drains, statistics, the runner's controls.
 
@@ -1102,10 +1102,9 @@ fn stats_names() -> PyResult<Vec<(String, String)>> {
         .collect())
 }
 
-/// The native module.
-#[pymodule]
-#[pyo3(name = "locusta")]
-pub(crate) fn locusta_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
+/// Fills `locusta._native`: the wheel's extension module calls this from its
+/// module initialisation, the embedding binary on a module it creates.
+pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Client>()?;
     module.add_class::<Response>()?;
     module.add_class::<Headers>()?;

@@ -1,7 +1,7 @@
 """locusta's `locust` package: Locust's API for locustfiles, run by locusta's
 Rust engine (HTTP, scheduling and statistics in Rust)."""
 
-import locusta as _native
+from locusta import _native
 
 from locust import wait_time  # noqa: F401
 from locust.clients import HTTPError as _HTTPError

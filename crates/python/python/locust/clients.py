@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from gevent.hub import Waiter, get_hub
 
-import locusta as _native
+from locusta import _native
 
 from locust.event import events as _events
 from locust.exception import CatchResponseError

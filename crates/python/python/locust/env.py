@@ -2,7 +2,7 @@
 
 import hashlib
 
-import locusta as _native
+from locusta import _native
 
 from locust.event import events as _global_events
 

@@ -10,7 +10,7 @@ import time
 import traceback
 from contextlib import contextmanager
 
-import locusta as _native
+from locusta import _native
 
 from locust.exception import (
     InterruptTaskSet,

@@ -13,7 +13,7 @@ import gevent
 import gevent.event
 from gevent import GreenletExit
 
-import locusta as _native
+from locusta import _native
 
 from locust import clients
 from locust.env import Environment

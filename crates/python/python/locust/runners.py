@@ -5,7 +5,7 @@ import logging
 
 import gevent
 
-import locusta as _native
+from locusta import _native
 
 STATE_INIT = "ready"
 STATE_SPAWNING = "spawning"

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from gevent import GreenletExit
 
-import locusta as _native
+from locusta import _native
 
 from locust.clients import HttpSession, rest as _rest
 from locust.event import format_user_traceback

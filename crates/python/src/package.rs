@@ -1,0 +1,178 @@
+//! The `locust` compatibility package, as Python modules compiled into
+//! locusta: [`install_package`] places every module in `sys.modules` before
+//! a locustfile runs, so `import locust` resolves to locusta's package even
+//! where a real Locust is installed, and it never looks on `sys.path`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::describe;
+
+/// How one module of the `locust` package is made.
+enum Source {
+    /// A package (`__path__` set) with this `__init__` source.
+    Package(&'static str),
+    /// A module with this source.
+    Module(&'static str),
+    /// Another name for an already loaded module.
+    Alias(&'static str),
+}
+
+/// The `locust` package, in dependency order (the package's own `__init__`,
+/// listed first, runs last: it re-exports the others).
+const PACKAGE: &[(&str, Source)] = &[
+    (
+        "locust",
+        Source::Package(include_str!("../python/locust/__init__.py")),
+    ),
+    (
+        "locust.exception",
+        Source::Module(include_str!("../python/locust/exception.py")),
+    ),
+    (
+        "locust.event",
+        Source::Module(include_str!("../python/locust/event.py")),
+    ),
+    (
+        "locust.wait_time",
+        Source::Module(include_str!("../python/locust/wait_time.py")),
+    ),
+    (
+        "locust.clients",
+        Source::Module(include_str!("../python/locust/clients.py")),
+    ),
+    (
+        "locust.task",
+        Source::Module(include_str!("../python/locust/task.py")),
+    ),
+    (
+        "locust.users",
+        Source::Module(include_str!("../python/locust/users.py")),
+    ),
+    (
+        "locust.shape",
+        Source::Module(include_str!("../python/locust/shape.py")),
+    ),
+    (
+        "locust.env",
+        Source::Module(include_str!("../python/locust/env.py")),
+    ),
+    (
+        "locust.runners",
+        Source::Module(include_str!("../python/locust/runners.py")),
+    ),
+    ("locust.contrib", Source::Package("")),
+    (
+        "locust.contrib.fasthttp",
+        Source::Module(include_str!("../python/locust/fasthttp.py")),
+    ),
+    (
+        "locust.user",
+        Source::Package(include_str!("../python/locust/user.py")),
+    ),
+    ("locust.user.task", Source::Alias("locust.task")),
+    ("locust.user.users", Source::Alias("locust.users")),
+    ("locust.user.wait_time", Source::Alias("locust.wait_time")),
+    (
+        "locust.main",
+        Source::Module(include_str!("../python/locust/main.py")),
+    ),
+    (
+        "locust.debug",
+        Source::Module(include_str!("../python/locust/debug.py")),
+    ),
+    (
+        "locust.stats",
+        Source::Module(include_str!("../python/locust/stats.py")),
+    ),
+];
+
+/// Applied before anything else is imported, as Locust does (gevent's
+/// monkey-patching, unless LOCUST_SKIP_MONKEY_PATCH is set).
+const PRELUDE: &str = "import os\nif not os.environ.get('LOCUST_SKIP_MONKEY_PATCH'):\n    from gevent import monkey\n    monkey.patch_all()\n";
+
+/// Makes `locusta._native` importable. In the wheel, the user's interpreter
+/// imported it already (it is the extension module that started the run);
+/// in the `locusta` binary, which embeds the interpreter, a `locusta`
+/// package holding the native module is placed in `sys.modules`, whatever a
+/// `locusta` on `sys.path` may be, so the statics the Rust side uses are the
+/// ones Python sees.
+fn native_module(py: Python<'_>) -> PyResult<()> {
+    let modules = py.import("sys")?.getattr("modules")?;
+    if modules.contains("locusta._native")? {
+        return Ok(());
+    }
+    let native = PyModule::new(py, "locusta._native")?;
+    crate::native::populate(&native)?;
+    let package = PyModule::new(py, "locusta")?;
+    package.setattr("__path__", PyList::empty(py))?;
+    package.setattr("_native", &native)?;
+    package.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
+    modules.set_item("locusta", package)?;
+    modules.set_item("locusta._native", native)?;
+    Ok(())
+}
+
+/// Applies the prelude (gevent's monkey-patching) and installs the `locust`
+/// package in `sys.modules`; returns `locust.main`.
+pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String> {
+    let install = || -> PyResult<()> {
+        let builtins = py.import("builtins")?;
+        builtins.call_method1("exec", (PRELUDE, PyDict::new(py)))?;
+        let sys = py.import("sys")?;
+        let modules = sys.getattr("modules")?;
+        let module_type = py.import("types")?.getattr("ModuleType")?;
+        let mut pending = Vec::new();
+        for (name, source) in PACKAGE {
+            let module = match source {
+                Source::Alias(target) => modules.get_item(*target)?,
+                Source::Package(_) | Source::Module(_) => {
+                    let module = module_type.call1((*name,))?;
+                    let file = format!("<locusta>/{}.py", name.replace('.', "/"));
+                    module.setattr("__file__", &file)?;
+                    let package = match source {
+                        Source::Package(_) => {
+                            module.setattr("__path__", PyList::empty(py))?;
+                            *name
+                        }
+                        _ => name.rsplit_once('.').map_or("", |(parent, _)| parent),
+                    };
+                    module.setattr("__package__", package)?;
+                    module
+                }
+            };
+            modules.set_item(*name, &module)?;
+            if let Some((parent, child)) = name.rsplit_once('.') {
+                modules.get_item(parent)?.setattr(child, &module)?;
+            }
+            if let Source::Package(code) | Source::Module(code) = source {
+                pending.push((module, *name, *code));
+            }
+        }
+        // Every module exists before any runs, so `import locust.x` never looks
+        // on sys.path (where a real Locust may be installed).
+        for (module, name, code) in pending.iter().skip(1).chain(pending.iter().take(1)) {
+            let file = format!("<locusta>/{}.py", name.replace('.', "/"));
+            let code = builtins.call_method1("compile", (*code, file.as_str(), "exec"))?;
+            builtins.call_method1("exec", (code, module.getattr("__dict__")?))?;
+        }
+        Ok(())
+    };
+    if let Err(error) = py.import("gevent") {
+        let python = py
+            .import("sys")
+            .and_then(|sys| sys.getattr("executable"))
+            .and_then(|exe| exe.extract::<String>())
+            .unwrap_or_else(|_| "python3".into());
+        return Err(format!(
+            "Python locustfiles need gevent, and this Python ({python}) cannot import it: \
+             install it with `{python} -m pip install gevent`. {}",
+            describe(py, &error).lines().last().unwrap_or_default()
+        ));
+    }
+    native_module(py)
+        .map_err(|e| format!("cannot set up the locusta module: {}", describe(py, &e)))?;
+    install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
+    let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
+    Ok(main.into_any())
+}
