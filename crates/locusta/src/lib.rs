@@ -60,6 +60,7 @@ pub struct Locusta {
     setup: Vec<app::Setup>,
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
     custom_options: Vec<CustomOption>,
+    relaunch: Option<processes::Relaunch>,
 }
 
 impl Locusta {
@@ -104,6 +105,13 @@ impl Locusta {
         self
     }
 
+    /// How `--processes` starts copies of this program, when not by running
+    /// this executable again (the wheel: `python -m locusta`).
+    pub fn relaunch(mut self, relaunch: processes::Relaunch) -> Self {
+        self.relaunch = Some(relaunch);
+        self
+    }
+
     /// Parses this process's command line, runs the test, and returns the exit code.
     pub fn main(self) -> ExitCode {
         let code = self.run_with_args(std::env::args_os());
@@ -122,6 +130,7 @@ impl Locusta {
         T: Into<OsString> + Clone,
     {
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        processes::remember(self.relaunch.take(), &args);
         if let Some(script) = script_arguments(&args) {
             // Only the `locusta` binary's loader runs scripts: a Rust program
             // never links the Python interpreter through this.

@@ -8,6 +8,8 @@
 //! find a master bound to `--master-bind-port 0`, or to another port than
 //! `--master-port`, which Locust's children cannot).
 
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,46 @@ const MASTER_OF_CHILD: &str = "LOCUSTA_PROCESSES_MASTER";
 /// How long children get to leave by themselves once the master is done
 /// (Locust: 3 s), before they are told to stop with SIGINT.
 const CHILDREN_GRACE: Duration = Duration::from_secs(5);
+
+/// How to start this program again. By default the running executable; the
+/// wheel runs inside a Python interpreter, whose copies are
+/// `python -m locusta`.
+#[derive(Debug, Clone)]
+pub struct Relaunch {
+    /// The program to execute.
+    pub program: PathBuf,
+    /// Arguments that come before the command line's own (`["-m", "locusta"]`).
+    pub prefix: Vec<OsString>,
+}
+
+/// How copies start, and the command line this run was given (without the
+/// program name), set once the command line is known.
+static COMMAND: Mutex<Option<(Option<Relaunch>, Vec<OsString>)>> = Mutex::new(None);
+
+/// Remembers how to start copies of this program with `args` (the command
+/// line, the program name first).
+pub(crate) fn remember(relaunch: Option<Relaunch>, args: &[OsString]) {
+    let args = args.iter().skip(1).cloned().collect();
+    *COMMAND.lock().unwrap_or_else(|e| e.into_inner()) = Some((relaunch, args));
+}
+
+/// The program, and the arguments that start a copy of this run.
+fn copy_command() -> Result<(PathBuf, Vec<OsString>), String> {
+    let remembered = COMMAND.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let (relaunch, args) =
+        remembered.unwrap_or_else(|| (None, std::env::args_os().skip(1).collect()));
+    let relaunch = match relaunch {
+        Some(relaunch) => relaunch,
+        None => Relaunch {
+            program: std::env::current_exe()
+                .map_err(|e| format!("--processes: cannot find this program: {e}"))?,
+            prefix: Vec::new(),
+        },
+    };
+    let mut command = relaunch.prefix;
+    command.extend(args);
+    Ok((relaunch.program, command))
+}
 
 /// The number of workers `--processes` asks for (`-1`: one per CPU); `None`
 /// when no worker processes are wanted (not given, or 0 as in Locust).
@@ -69,14 +111,13 @@ impl WorkerProcesses {
     /// Starts `count` copies of this program as workers of the master at
     /// `host:port`; their output goes where this process's goes.
     pub fn start(count: usize, host: &str, port: u16) -> Result<WorkerProcesses, String> {
-        let program = std::env::current_exe()
-            .map_err(|e| format!("--processes: cannot find this program: {e}"))?;
+        let (program, args) = copy_command()?;
         let mut started = WorkerProcesses {
             children: Vec::with_capacity(count),
         };
         for _ in 0..count {
             let child = Command::new(&program)
-                .args(std::env::args_os().skip(1))
+                .args(&args)
                 .env(MASTER_OF_CHILD, format!("{host}:{port}"))
                 .stdin(Stdio::null())
                 .spawn()

@@ -315,7 +315,7 @@ fn body_of(
         return Ok(Body::Raw(Bytes::copy_from_slice(bytes.as_bytes()), None));
     }
     if let Ok(text) = data.downcast::<PyString>() {
-        return Ok(Body::Raw(Bytes::from(text.to_str()?.to_owned()), None));
+        return Ok(Body::Raw(Bytes::from(text.to_cow()?.into_owned()), None));
     }
     if data.hasattr("read")? {
         let content = data.call_method0("read")?;
