@@ -89,6 +89,12 @@ if [[ "$group" != bench ]]; then
   locust_setup
 fi
 
+# The container tests: Docker Engine, Compose and the local base image.
+if [[ "$group" != bench ]]; then
+  "$(dirname "$0")/docker.sh" >/dev/null ||
+    echo "setup: Docker is not usable here (target/docker-unavailable says why when dockerd cannot start)" >&2
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
