@@ -1,24 +1,42 @@
 #!/usr/bin/env bash
-# Quickstart: builds locusta, starts the demo shop on 127.0.0.1 and load-tests
-# it headless with the bundled Rust example `shop` for 15 seconds.
+# Quickstart, as a Locust user would meet locusta: builds the Python wheel,
+# installs it with pip into a fresh virtual environment (target/demo-venv),
+# starts the demo shop on 127.0.0.1 and load-tests it headless for 15 seconds
+# with the bundled locustfile examples/locustfile.py, run by that venv's
+# `locusta` command.
 #
-# Usage: scripts/demo.sh [--web] [locusta options]
+# Usage: scripts/demo.sh [--web] [--rust] [locusta options]
 # Options given here replace the defaults (-u 20 -r 10 -t 15s -H <demo target>),
-# e.g. `scripts/demo.sh -u 100 -t 30s`. Exits with the example's exit code.
+# e.g. `scripts/demo.sh -u 100 -t 30s`. Exits with locusta's exit code.
 # With --web, the web UI is served on 127.0.0.1 instead (its URL is logged;
-# start the test from the browser, stop with Ctrl-C).
+# start the test from the browser, stop with Ctrl-C). With --rust, the same
+# shop is tested by the Rust example `shop` instead of the locustfile.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-echo "demo: building release binaries..." >&2
-cargo build --release --quiet -p locusta-demo-target -p locusta --examples --bins
+rust=false
+for arg in "$@"; do
+  [[ "$arg" == "--rust" ]] && rust=true
+done
 
+echo "demo: building the demo target..." >&2
+cargo build --release --quiet -p locusta-demo-target
 target_bin=target/release/locusta-demo-target
-example=target/release/examples/shop
-if [[ ! -x "$example" ]]; then
-  echo "demo: $example was not built (crates/locusta/examples/shop.rs missing?)" >&2
-  exit 1
+
+if $rust; then
+  echo "demo: building the Rust example..." >&2
+  cargo build --release --quiet -p locusta --example shop
+  command=(target/release/examples/shop)
+else
+  echo "demo: building the wheel..." >&2
+  scripts/build-wheel.sh --quiet >/dev/null
+  venv=target/demo-venv
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  echo "demo: pip install $(ls dist/locusta-*.whl) into $venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check dist/locusta-*.whl
+  command=("$venv/bin/locusta" -f examples/locustfile.py)
 fi
 
 workdir="$(mktemp -d)"
@@ -79,6 +97,8 @@ web=false
 for arg in "$@"; do
   if [[ "$arg" == "--web" ]]; then
     web=true
+  elif [[ "$arg" == "--rust" ]]; then
+    :
   else
     user_args+=("$arg")
   fi
@@ -96,5 +116,5 @@ given -r --spawn-rate || defaults+=(-r 10)
 given -H --host || defaults+=(-H "$url")
 
 status=0
-"$example" "${defaults[@]}" "${user_args[@]}" || status=$?
+"${command[@]}" "${defaults[@]}" "${user_args[@]}" || status=$?
 exit "$status"

@@ -5,5 +5,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+# The wheel's tests (crates/wheel/tests) install it into fresh venvs.
+scripts/build-wheel.sh --quiet
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
