@@ -11,7 +11,7 @@ use locusta_engine::events::UserError;
 use locusta_engine::host::HostedUsers;
 use locusta_engine::runner::Runner;
 use locusta_http::{Bytes, ClientConfig, HeaderMap, Method, Multipart, Response as HttpResponse};
-use locusta_stats::{Recorder, RequestRecord};
+use locusta_stats::{Recorder, RequestRecord, SharedStats};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
@@ -39,10 +39,41 @@ fn shared() -> PyResult<&'static Shared> {
 }
 
 fn recorder() -> PyResult<&'static Recorder> {
-    shared()?
+    let shared = shared()?;
+    if shared.runner.get().is_none() && SCRIPT.get().is_some() {
+        return Ok(&script_stats().1);
+    }
+    shared
         .recorder
         .get()
         .ok_or_else(|| PyRuntimeError::new_err("no test is running yet"))
+}
+
+/// Set once a script runs (`locusta --python FILE`): its requests and
+/// `events.request.fire` are counted in statistics of its own, which
+/// `environment.stats` reads.
+static SCRIPT: OnceLock<(SharedStats, Recorder)> = OnceLock::new();
+
+fn script_stats() -> &'static (SharedStats, Recorder) {
+    SCRIPT.get_or_init(|| {
+        let stats = SharedStats::new();
+        let recorder = stats.recorder();
+        (stats, recorder)
+    })
+}
+
+/// Marks this process as running a script: statistics of its own from now on.
+#[pyfunction]
+fn script_mode() {
+    script_stats();
+}
+
+/// The statistics Python reads: the runner's, else a script's, else none.
+fn stats() -> PyResult<Option<&'static SharedStats>> {
+    if let Some(runner) = shared()?.runner.get() {
+        return Ok(Some(&runner.environment().stats));
+    }
+    Ok(SCRIPT.get().map(|(stats, _)| stats))
 }
 
 /// Python classes the native code raises or builds, registered by the
@@ -883,6 +914,9 @@ fn log_exception(
     user_class: Option<String>,
     location: Option<String>,
 ) -> PyResult<()> {
+    if SCRIPT.get().is_some() && shared()?.runner.get().is_none() {
+        script_stats().0.log_exception(message, traceback, "local");
+    }
     if let Some(runner) = shared()?.runner.get() {
         let env = runner.environment();
         env.stats.log_exception(message, traceback, "local");
@@ -979,6 +1013,43 @@ fn user_classes_count() -> PyResult<Vec<(String, u64)>> {
         .unwrap_or_default())
 }
 
+/// A runtime for the runner's ramps started from Python (`runner.start()`):
+/// the engine's ramp runs as a tokio task.
+static CONTROL: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// Starts (or changes) the test of a `locusta -f` run from Python: ramps to
+/// `user_count` users at `spawn_rate` per second (only `user_classes`, if given).
+#[pyfunction]
+#[pyo3(signature = (user_count, spawn_rate, user_classes=None))]
+fn runner_start(
+    user_count: u64,
+    spawn_rate: f64,
+    user_classes: Option<Vec<String>>,
+) -> PyResult<()> {
+    let runner = shared()?
+        .runner
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("the runner is not ready yet"))?
+        .clone();
+    if spawn_rate.is_nan() || spawn_rate <= 0.0 {
+        return Err(PyValueError::new_err("spawn_rate must be above 0"));
+    }
+    let runtime = match CONTROL.get() {
+        Some(runtime) => runtime,
+        None => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("locusta-python-control")
+                .enable_all()
+                .build()
+                .map_err(|e| PyRuntimeError::new_err(format!("cannot start a runtime: {e}")))?;
+            CONTROL.get_or_init(|| runtime)
+        }
+    };
+    runtime.spawn(async move { runner.start(user_count, spawn_rate, user_classes) });
+    Ok(())
+}
+
 /// Ends the test (as a user's `StopTest` or `runner.quit()`).
 #[pyfunction]
 fn quit(reason: String) -> PyResult<()> {
@@ -1018,10 +1089,10 @@ fn stats_entry<'py>(
     name: Option<&str>,
     percentiles: Vec<f64>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let Some(runner) = shared()?.runner.get() else {
+    let Some(stats) = stats()? else {
         return Ok(None);
     };
-    let stats = runner.environment().stats.collect();
+    let stats = stats.collect();
     let entry = match name {
         None => &stats.total,
         Some(name) => match stats.get(method.unwrap_or("GET"), name) {
@@ -1057,6 +1128,13 @@ fn stats_entry<'py>(
         quantiles.set_item(q, entry.percentile(q))?;
     }
     dict.set_item("percentiles", quantiles)?;
+    dict.set_item("start_time", entry.start_time)?;
+    dict.set_item("last_request_timestamp", entry.last_request_timestamp)?;
+    let per_second = PyDict::new(py);
+    for (second, requests, failures) in entry.per_second() {
+        per_second.set_item(second, (requests, failures))?;
+    }
+    dict.set_item("per_second", per_second)?;
     Ok(Some(dict))
 }
 
@@ -1067,10 +1145,10 @@ type ErrorGroup = (String, String, String, u64, f64, f64);
 /// Every failure group.
 #[pyfunction]
 fn stats_errors() -> PyResult<Vec<ErrorGroup>> {
-    let Some(runner) = shared()?.runner.get() else {
+    let Some(stats) = stats()? else {
         return Ok(Vec::new());
     };
-    let stats = runner.environment().stats.collect();
+    let stats = stats.collect();
     Ok(stats
         .errors()
         .into_iter()
@@ -1091,15 +1169,181 @@ fn stats_errors() -> PyResult<Vec<ErrorGroup>> {
 /// Every row's `(method, name)`.
 #[pyfunction]
 fn stats_names() -> PyResult<Vec<(String, String)>> {
-    let Some(runner) = shared()?.runner.get() else {
+    let Some(stats) = stats()? else {
         return Ok(Vec::new());
     };
-    let stats = runner.environment().stats.collect();
+    let stats = stats.collect();
     Ok(stats
         .entries()
         .iter()
         .map(|entry| (entry.method.clone(), entry.name.clone()))
         .collect())
+}
+
+/// The statistics tables as locusta prints them: `"stats"` (current rates
+/// when `current`), `"percentiles"` or `"errors"`, `name_width` wide.
+#[pyfunction]
+#[pyo3(signature = (table, current=true, name_width=80))]
+fn stats_text(table: &str, current: bool, name_width: usize) -> PyResult<String> {
+    let Some(stats) = stats()? else {
+        return Ok(String::new());
+    };
+    let stats = stats.collect();
+    Ok(match table {
+        "stats" => locusta_stats::console::stats_table(&stats, current, name_width),
+        "percentiles" => locusta_stats::console::percentiles_table(&stats, name_width),
+        "errors" => locusta_stats::console::error_report_with_width(&stats, name_width),
+        other => return Err(PyValueError::new_err(format!("no table {other:?}"))),
+    })
+}
+
+/// Every row (not the Aggregated one) in Locust's JSON schema (`--json`).
+#[pyfunction]
+fn stats_json() -> PyResult<String> {
+    let Some(stats) = stats()? else {
+        return Ok("[]".into());
+    };
+    Ok(locusta_stats::json::stats_json(&stats.collect()))
+}
+
+/// Resets the statistics: `clear` removes the rows (Locust's `clear_all`),
+/// else they stay with zeros (`reset_all`).
+#[pyfunction]
+#[pyo3(signature = (clear=false))]
+fn stats_reset(clear: bool) -> PyResult<()> {
+    if let Some(stats) = stats()? {
+        if clear {
+            stats.clear();
+        } else {
+            stats.reset();
+        }
+        stats.clear_exceptions();
+    }
+    Ok(())
+}
+
+/// When the statistics started (epoch seconds), and the last request's time.
+#[pyfunction]
+fn stats_times() -> PyResult<(f64, Option<f64>)> {
+    let Some(stats) = stats()? else {
+        return Ok((locusta_stats::now_epoch(), None));
+    };
+    let collected = stats.collect();
+    Ok((collected.start_time(), collected.last_request_timestamp()))
+}
+
+/// One row of the exceptions table: `(message, traceback, count, nodes)`.
+type ExceptionRow = (String, String, u64, Vec<String>);
+
+/// Every exception of the exceptions table.
+#[pyfunction]
+fn stats_exceptions() -> PyResult<Vec<ExceptionRow>> {
+    let Some(stats) = stats()? else {
+        return Ok(Vec::new());
+    };
+    Ok(stats
+        .exceptions()
+        .into_iter()
+        .map(|e| (e.msg, e.traceback, e.count, e.nodes.into_iter().collect()))
+        .collect())
+}
+
+/// Locust's CSV texts (header included): `"requests"`, `"failures"`,
+/// `"exceptions"`, or `"history"` (the rows of now, `full_history` adding a
+/// row per request name; `"history_header"` is its header).
+#[pyfunction]
+#[pyo3(signature = (kind, user_count=0, full_history=false))]
+fn stats_csv(kind: &str, user_count: u64, full_history: bool) -> PyResult<String> {
+    use locusta_stats::csv;
+    if kind == "history_header" {
+        return Ok(format!("{}\r\n", csv::HISTORY_HEADER));
+    }
+    let Some(stats) = stats()? else {
+        return Ok(String::new());
+    };
+    Ok(match kind {
+        "requests" => csv::stats_csv(&stats.collect()),
+        "failures" => csv::failures_csv(&stats.collect()),
+        "exceptions" => csv::exceptions_csv(&stats.exceptions()),
+        "history" => csv::history_rows(
+            &stats.collect(),
+            user_count,
+            locusta_stats::now_epoch(),
+            full_history,
+        ),
+        other => return Err(PyValueError::new_err(format!("no CSV {other:?}"))),
+    })
+}
+
+/// Takes the once-a-second snapshot current percentiles are computed from
+/// (a script's runner calls it every second; the engine does it in a run).
+#[pyfunction]
+fn stats_tick() -> PyResult<()> {
+    if let Some(stats) = stats()? {
+        stats
+            .collect()
+            .snapshot_response_times(locusta_stats::now_epoch(), true);
+    }
+    Ok(())
+}
+
+/// Logs into the statistics directly (Locust's `RequestStats.log_request`
+/// and `log_error`, which count a request and a failure separately): a
+/// request when `response_time` is given or `error` is None, a failure when
+/// `error` is given.
+#[pyfunction]
+#[pyo3(signature = (method, name, response_time=None, content_length=0, error=None, request=true))]
+fn stats_log(
+    method: &str,
+    name: &str,
+    response_time: Option<f64>,
+    content_length: u64,
+    error: Option<&str>,
+    request: bool,
+) -> PyResult<()> {
+    let Some(stats) = stats()? else {
+        return Err(PyRuntimeError::new_err("no statistics yet"));
+    };
+    let now = locusta_stats::now_epoch();
+    let mut collected = stats.collect();
+    if request {
+        let micros = response_time.map(|ms| (ms.max(0.0) * 1000.0).round() as u64);
+        collected.log_request(method, name, micros, content_length, now);
+    }
+    if let Some(error) = error {
+        collected.log_error(method, name, error, now);
+    }
+    Ok(())
+}
+
+/// The HTML report of the statistics so far (what `--html` writes).
+#[pyfunction]
+#[pyo3(signature = (locustfile, host, start_time, end_time))]
+fn html_report(
+    locustfile: String,
+    host: String,
+    start_time: f64,
+    end_time: f64,
+) -> PyResult<String> {
+    let Some(stats) = stats()? else {
+        return Err(PyRuntimeError::new_err("no statistics yet"));
+    };
+    let meta = locusta_stats::html::ReportMeta {
+        profile: None,
+        start_time,
+        end_time,
+        host,
+        locustfile,
+        user_classes: Vec::new(),
+    };
+    let exceptions = stats.exceptions();
+    let history = locusta_stats::StatsHistory::default();
+    Ok(locusta_stats::html::render_report(
+        &stats.collect(),
+        &exceptions,
+        &history,
+        &meta,
+    ))
 }
 
 /// Fills `locusta._native`: the wheel's extension module calls this from its
@@ -1130,6 +1374,17 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(stats_names, module)?)?;
     module.add_function(wrap_pyfunction!(stats_errors, module)?)?;
     module.add_function(wrap_pyfunction!(environment_host, module)?)?;
+    module.add_function(wrap_pyfunction!(script_mode, module)?)?;
+    module.add_function(wrap_pyfunction!(runner_start, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_text, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_json, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_reset, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_times, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_exceptions, module)?)?;
+    module.add_function(wrap_pyfunction!(html_report, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_csv, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_tick, module)?)?;
+    module.add_function(wrap_pyfunction!(stats_log, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

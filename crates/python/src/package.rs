@@ -16,6 +16,10 @@ enum Source {
     Module(&'static str),
     /// Another name for an already loaded module.
     Alias(&'static str),
+    /// A module with this source, run when first imported (modules that need
+    /// an optional package, or are rarely used): an ImportError then names
+    /// the missing package, as in Locust.
+    Lazy(&'static str),
 }
 
 /// The `locust` package, in dependency order (the package's own `__init__`,
@@ -28,6 +32,42 @@ const PACKAGE: &[(&str, Source)] = &[
     (
         "locust.exception",
         Source::Module(include_str!("../python/locust/exception.py")),
+    ),
+    (
+        "locust.util",
+        Source::Package(include_str!("../python/locust/util/__init__.py")),
+    ),
+    (
+        "locust.util.cache",
+        Source::Module(include_str!("../python/locust/util/cache.py")),
+    ),
+    (
+        "locust.util.date",
+        Source::Module(include_str!("../python/locust/util/date.py")),
+    ),
+    (
+        "locust.util.deprecation",
+        Source::Module(include_str!("../python/locust/util/deprecation.py")),
+    ),
+    (
+        "locust.util.directory",
+        Source::Module(include_str!("../python/locust/util/directory.py")),
+    ),
+    (
+        "locust.util.exception_handler",
+        Source::Module(include_str!("../python/locust/util/exception_handler.py")),
+    ),
+    (
+        "locust.util.rounding",
+        Source::Module(include_str!("../python/locust/util/rounding.py")),
+    ),
+    (
+        "locust.util.timespan",
+        Source::Module(include_str!("../python/locust/util/timespan.py")),
+    ),
+    (
+        "locust.util.url",
+        Source::Module(include_str!("../python/locust/util/url.py")),
     ),
     (
         "locust.event",
@@ -50,6 +90,22 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Module(include_str!("../python/locust/users.py")),
     ),
     (
+        "locust.log",
+        Source::Module(include_str!("../python/locust/log.py")),
+    ),
+    (
+        "locust.dispatch",
+        Source::Module(include_str!("../python/locust/dispatch.py")),
+    ),
+    (
+        "locust.stats",
+        Source::Module(include_str!("../python/locust/stats.py")),
+    ),
+    (
+        "locust.runners",
+        Source::Module(include_str!("../python/locust/runners.py")),
+    ),
+    (
         "locust.shape",
         Source::Module(include_str!("../python/locust/shape.py")),
     ),
@@ -58,10 +114,9 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Module(include_str!("../python/locust/env.py")),
     ),
     (
-        "locust.runners",
-        Source::Module(include_str!("../python/locust/runners.py")),
+        "locust.contrib",
+        Source::Package(include_str!("../python/locust/contrib/__init__.py")),
     ),
-    ("locust.contrib", Source::Package("")),
     (
         "locust.contrib.fasthttp",
         Source::Module(include_str!("../python/locust/fasthttp.py")),
@@ -74,6 +129,54 @@ const PACKAGE: &[(&str, Source)] = &[
     ("locust.user.users", Source::Alias("locust.users")),
     ("locust.user.wait_time", Source::Alias("locust.wait_time")),
     (
+        "locust.user.sequential_taskset",
+        Source::Module(include_str!("../python/locust/user_sequential_taskset.py")),
+    ),
+    (
+        "locust.user.markov_taskset",
+        Source::Module(include_str!("../python/locust/user_markov_taskset.py")),
+    ),
+    (
+        "locust.user.inspectuser",
+        Source::Lazy(include_str!("../python/locust/user_inspectuser.py")),
+    ),
+    (
+        "locust.util.load_locustfile",
+        Source::Lazy(include_str!("../python/locust/util/load_locustfile.py")),
+    ),
+    (
+        "locust.argument_parser",
+        Source::Module(include_str!("../python/locust/argument_parser.py")),
+    ),
+    (
+        "locust.html",
+        Source::Lazy(include_str!("../python/locust/html.py")),
+    ),
+    (
+        "locust.input_events",
+        Source::Lazy(include_str!("../python/locust/input_events.py")),
+    ),
+    (
+        "locust.rpc",
+        Source::Lazy(include_str!("../python/locust/rpc/__init__.py")),
+    ),
+    (
+        "locust.rpc.protocol",
+        Source::Lazy(include_str!("../python/locust/rpc/protocol.py")),
+    ),
+    (
+        "locust.rpc.zmqrpc",
+        Source::Lazy(include_str!("../python/locust/rpc/zmqrpc.py")),
+    ),
+    (
+        "locust.web",
+        Source::Lazy(include_str!("../python/locust/web.py")),
+    ),
+    (
+        "locust.opentelemetry",
+        Source::Lazy(include_str!("../python/locust/opentelemetry.py")),
+    ),
+    (
         "locust.main",
         Source::Module(include_str!("../python/locust/main.py")),
     ),
@@ -82,10 +185,75 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Module(include_str!("../python/locust/debug.py")),
     ),
     (
-        "locust.stats",
-        Source::Module(include_str!("../python/locust/stats.py")),
+        "locust.contrib.csv_request_logger",
+        Source::Lazy(include_str!(
+            "../python/locust/contrib/csv_request_logger.py"
+        )),
+    ),
+    (
+        "locust.contrib.socketio",
+        Source::Lazy(include_str!("../python/locust/contrib/socketio.py")),
+    ),
+    (
+        "locust.contrib.dns",
+        Source::Lazy(include_str!("../python/locust/contrib/dns.py")),
+    ),
+    (
+        "locust.contrib.mongodb",
+        Source::Lazy(include_str!("../python/locust/contrib/mongodb.py")),
+    ),
+    (
+        "locust.contrib.postgres",
+        Source::Lazy(include_str!("../python/locust/contrib/postgres.py")),
+    ),
+    (
+        "locust.contrib.mqtt",
+        Source::Lazy(include_str!("../python/locust/contrib/mqtt.py")),
+    ),
+    (
+        "locust.contrib.oai",
+        Source::Lazy(include_str!("../python/locust/contrib/oai.py")),
+    ),
+    (
+        "locust.contrib.milvus",
+        Source::Lazy(include_str!("../python/locust/contrib/milvus.py")),
+    ),
+    (
+        "locust.contrib.qdrant",
+        Source::Lazy(include_str!("../python/locust/contrib/qdrant.py")),
     ),
 ];
+
+/// Finds the lazy modules of the package (`SOURCES`: name -> (code, is
+/// package)); first on `sys.meta_path`, so that a Locust on `sys.path` never
+/// answers for them.
+const LAZY_FINDER: &str = r#"
+import importlib.abc, importlib.util, sys
+
+class LocustaFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the lazy modules of locusta's locust package."""
+
+    def __init__(self, sources):
+        self.sources = sources
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.sources:
+            return None
+        origin = "<locusta>/" + fullname.replace(".", "/") + ".py"
+        return importlib.util.spec_from_loader(fullname, self, origin=origin, is_package=self.sources[fullname][1])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        code, is_package = self.sources[module.__name__]
+        module.__file__ = "<locusta>/" + module.__name__.replace(".", "/") + ".py"
+        if is_package:
+            module.__path__ = []
+        exec(compile(code, module.__file__, "exec"), module.__dict__)
+
+sys.meta_path.insert(0, LocustaFinder(SOURCES))
+"#;
 
 /// Applied before anything else is imported, as Locust does (gevent's
 /// monkey-patching, unless LOCUST_SKIP_MONKEY_PATCH is set).
@@ -123,8 +291,13 @@ pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String
         let modules = sys.getattr("modules")?;
         let module_type = py.import("types")?.getattr("ModuleType")?;
         let mut pending = Vec::new();
+        let lazy = PyDict::new(py);
         for (name, source) in PACKAGE {
             let module = match source {
+                Source::Lazy(code) => {
+                    lazy.set_item(*name, (*code, name.ends_with(".rpc")))?;
+                    continue;
+                }
                 Source::Alias(target) => modules.get_item(*target)?,
                 Source::Package(_) | Source::Module(_) => {
                     let module = module_type.call1((*name,))?;
@@ -149,6 +322,9 @@ pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String
                 pending.push((module, *name, *code));
             }
         }
+        let globals = PyDict::new(py);
+        globals.set_item("SOURCES", lazy)?;
+        builtins.call_method1("exec", (LAZY_FINDER, globals))?;
         // Every module exists before any runs, so `import locust.x` never looks
         // on sys.path (where a real Locust may be installed).
         for (module, name, code) in pending.iter().skip(1).chain(pending.iter().take(1)) {

@@ -22,6 +22,8 @@ from locust.task import (  # noqa: F401
     transitions,
 )
 from locust.users import HttpUser, User  # noqa: F401
+from locust.util.deprecation import DeprecatedHttpLocustClass as HttpLocust  # noqa: F401
+from locust.util.deprecation import DeprecatedLocustClass as Locust  # noqa: F401
 from locust.wait_time import between, constant, constant_pacing, constant_throughput, poisson  # noqa: F401
 
 __version__ = _native.__version__

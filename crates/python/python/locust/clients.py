@@ -14,12 +14,34 @@ from gevent.hub import Waiter, get_hub
 
 from locusta import _native
 
+from locust.event import EventHook  # noqa: F401
 from locust.event import events as _events
-from locust.exception import CatchResponseError
+from locust.exception import CatchResponseError, LocustError, ResponseError  # noqa: F401
+
+import re as _re
+
+absolute_http_url_regexp = _re.compile(r"^https?://", _re.IGNORECASE)
+basestring = (bytes, str)
+
+try:
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+except ImportError:  # requests is optional; locusta's client uses the system's roots
+    DEFAULT_CA_BUNDLE_PATH = None
 
 # Locust has a response class for plain and for caught requests; here one
 # class serves both (names kept for isinstance checks and type hints).
-LocustResponse = ResponseContextManager = _native.Response
+LocustResponse = ResponseContextManager = RestResponseContextManager = _native.Response
+
+
+class LocustHttpAdapter:
+    """requests' transport adapter with a shared pool manager: locusta's
+    HttpSession is not built on requests, so it has no adapters to mount."""
+
+    def __init__(self, pool_manager=None, *args, **kwargs):
+        raise NotImplementedError(
+            "locusta: HttpSession sends requests with locusta's Rust client, not requests' adapters "
+            "(set pool_manager/adapters has no counterpart)"
+        )
 
 try:
     from requests.exceptions import HTTPError as _HTTPErrorBase
@@ -229,7 +251,8 @@ class HttpSession:
     _name_is_url = False
     _fast_rule = False
 
-    def __init__(self, base_url, request_event=None, user=None, *args, verify=True, **kwargs):
+    def __init__(self, base_url, request_event=None, user=None, *args, verify=True, pool_manager=None,
+                 network_timeout=60.0, connection_timeout=60.0, max_redirects=30, **kwargs):
         self.base_url = base_url
         self.request_event = request_event or _events.request
         self.user = user
@@ -237,7 +260,12 @@ class HttpSession:
         self.headers = {}
         self.auth = None
         self._verify = verify
-        self._native = _native.Client(base_url, verify, fast=self._fast_rule)
+        self._limits = (float(network_timeout), float(connection_timeout), int(max_redirects))
+        self._native = self._new_client()
+
+    def _new_client(self):
+        timeout, connect_timeout, max_redirects = self._limits
+        return _native.Client(self.base_url, self._verify, timeout, connect_timeout, max_redirects, fast=self._fast_rule)
 
     @property
     def verify(self):
@@ -249,7 +277,7 @@ class HttpSession:
         # A new client: set it before the first request (e.g. in on_start).
         if bool(verify) != self._verify:
             self._verify = bool(verify)
-            self._native = _native.Client(self.base_url, self._verify, fast=self._fast_rule)
+            self._native = self._new_client()
 
     @property
     def cookies(self):

@@ -13,7 +13,9 @@ from locust import clients
 from locust import main as _main
 from locust.env import Environment
 from locust.event import events
-from locust.exception import CatchResponseError
+from locust.exception import CatchResponseError, RescheduleTask, StopTest  # noqa: F401
+
+UTC = timezone.utc
 
 # The environment of every run_single_user call of the script: made, and
 # `init` fired, by the first call.
@@ -78,6 +80,16 @@ class _RequestPrinter:
         if self.payload:
             columns.append(str(getattr(response, "_payload", None)))
         print("\t".join(columns) + "\t")
+
+
+class PrintListener(_RequestPrinter):
+    """Prints each request of `env` as a tab-separated line (what
+    run_single_user shows), after a header line."""
+
+    def __init__(self, env, include_length=False, include_time=False, include_context=False, include_payload=False):
+        super().__init__(include_length, include_time, include_context, include_payload)
+        print(self.header())
+        env.events.request.add_listener(self.on_request)
 
 
 def _exception_text(exception):
@@ -162,4 +174,7 @@ def run_single_user(
         user_class.host = _environment.host
     user = user_class(_environment)
     _environment.single_user_instance = user
-    user.run()
+    try:
+        user.run()
+    except StopTest:
+        pass

@@ -1,113 +1,25 @@
-"""Environment: what every part of a test shares."""
+"""Environment: what every part of a test shares (user classes, events,
+statistics, the runner, the options)."""
 
-import hashlib
+import logging
 
 from locusta import _native
 
+from locust.dispatch import UsersDispatcher  # noqa: F401
+from locust.event import Events
 from locust.event import events as _global_events
+from locust.exception import RunnerAlreadyExistsError
+from locust.runners import LocalRunner, MasterRunner, Runner, WorkerRunner, create_runner  # noqa: F401
+from locust.shape import LoadTestShape  # noqa: F401
+from locust.stats import RequestStats, StatsCSV  # noqa: F401
+from locust.task import TaskHolder, TaskSet, filter_tasks_by_tags
+from locust.users import User  # noqa: F401
+from locust.web import WebUI  # noqa: F401
 
+# The statistics classes lived here before locust.stats had them.
+from locust.stats import StatsEntry, StatsError  # noqa: F401,E402
 
-class StatsEntry:
-    """One row of the statistics (read when created), with Locust's attributes."""
-
-    def __init__(self, method, name):
-        self._method = method
-        self._name = name
-        values = _native.stats_entry(method, name) or {}
-        self.name = values.get("name", name or "Aggregated")
-        self.method = values.get("method", method or "")
-        for key in (
-            "num_requests", "num_none_requests", "num_failures", "total_response_time",
-            "avg_response_time", "min_response_time", "max_response_time",
-            "median_response_time", "total_content_length", "avg_content_length",
-            "fail_ratio", "total_rps", "total_fail_per_sec", "current_rps",
-            "current_fail_per_sec",
-        ):
-            setattr(self, key, values.get(key, 0))
-
-    def get_response_time_percentile(self, percent):
-        """The response time (ms) below which `percent` (0..1) of the requests fall."""
-        values = _native.stats_entry(self._method, self._name, [float(percent)]) or {}
-        return values.get("percentiles", {}).get(float(percent), 0)
-
-    def get_current_response_time_percentile(self, percent):
-        """As get_response_time_percentile (locusta's percentiles are exact over the run)."""
-        return self.get_response_time_percentile(percent)
-
-    def __repr__(self):
-        return f"<StatsEntry {self.method} {self.name}: {self.num_requests} requests>"
-
-
-class StatsError:
-    """One group of failed requests (Locust's StatsError): method, name, the
-    error text, occurrences, and when it was first and last seen."""
-
-    def __init__(self, method, name, error, occurrences, first_seen, last_seen):
-        self.method = method
-        self.name = name
-        self.error = error
-        self.occurrences = occurrences
-        self.first_seen = first_seen
-        self.last_seen = last_seen
-
-    @staticmethod
-    def create_key(method, name, error):
-        """Locust's key of a failure group."""
-        return hashlib.sha256(f"{method}.{name}.{error!r}".encode()).hexdigest()
-
-    def to_name(self):
-        """The error report's text: `METHOD name: error`."""
-        return f"{self.method} {self.name}: {self.error}"
-
-    def to_dict(self):
-        """Locust's dict of a failure group."""
-        return {
-            "method": self.method,
-            "name": self.name,
-            "error": self.error,
-            "occurrences": self.occurrences,
-        }
-
-    def __repr__(self):
-        return f"<StatsError {self.to_name()}: {self.occurrences}>"
-
-
-class Stats:
-    """The statistics as Python sees them (kept in Rust; read on access)."""
-
-    @property
-    def errors(self):
-        """Every failure group, by Locust's key."""
-        groups = (StatsError(*values) for values in _native.stats_errors())
-        return {StatsError.create_key(e.method, e.name, e.error): e for e in groups}
-
-    @property
-    def total(self):
-        """The Aggregated row."""
-        return StatsEntry(None, None)
-
-    @property
-    def entries(self):
-        """Every row, by (name, method) as Locust keys them."""
-        return {(name, method): StatsEntry(method, name) for method, name in _native.stats_names()}
-
-    def get(self, name, method):
-        """The row of a request name and method."""
-        return StatsEntry(method, name)
-
-    @property
-    def num_requests(self):
-        """Requests so far."""
-        return self.total.num_requests
-
-    @property
-    def num_failures(self):
-        """Failures so far."""
-        return self.total.num_failures
-
-    def log_exception(self, message, traceback_text, node="local"):
-        """Adds an entry to the exceptions table."""
-        _native.log_exception(str(message), str(traceback_text))
+Stats = RequestStats
 
 
 class Environment:
@@ -119,6 +31,7 @@ class Environment:
         user_classes=None,
         shape_class=None,
         tags=None,
+        locustfile=None,
         exclude_tags=None,
         events=None,
         host=None,
@@ -126,32 +39,95 @@ class Environment:
         stop_timeout=None,
         catch_exceptions=True,
         parsed_options=None,
+        parsed_locustfiles=None,
+        available_user_classes=None,
+        available_shape_classes=None,
+        available_user_tasks=None,
+        dispatcher_class=UsersDispatcher,
+        profile=None,
         **_ignored,
     ):
-        self.user_classes = user_classes or []
-        self.available_user_classes = {cls.__name__: cls for cls in self.user_classes}
-        self.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in self.user_classes}
+        self.runner = None
+        self.web_ui = None
+        self.process_exit_code_set = False
+        self.user_classes = list(user_classes or [])
         self.shape_class = shape_class
         self.tags = tags
         self.exclude_tags = exclude_tags
         self.events = events or _global_events
+        self.locustfile = locustfile
         self.host = host
         self.reset_stats = reset_stats
         self.stop_timeout = stop_timeout
         self.catch_exceptions = catch_exceptions
         self.parsed_options = parsed_options
-        self.runner = None
-        self.web_ui = None
-        self.stats = Stats()
+        self.parsed_locustfiles = parsed_locustfiles
+        self.available_user_classes = available_user_classes or {cls.__name__: cls for cls in self.user_classes}
+        self.available_shape_classes = available_shape_classes or {}
+        self.available_user_tasks = available_user_tasks or {
+            cls.__name__: list(cls.tasks) for cls in self.user_classes
+        }
+        self.dispatcher_class = dispatcher_class
+        self.profile = profile
+        self.stats = RequestStats()
         self.worker_logs = {}
+        self._remove_user_classes_with_weight_zero()
+        self._validate_user_class_name_uniqueness()
+        self._validate_shape_class_instance()
+        if self.tags is not None or self.exclude_tags is not None:
+            self._filter_tasks_by_tags()
+
+    def _filter_tasks_by_tags(self):
+        for cls in self.user_classes:
+            filter_tasks_by_tags(cls, self.tags, self.exclude_tags)
+
+    def _remove_user_classes_with_weight_zero(self):
+        """User classes of weight 0 (and no fixed count) never run: they are dropped."""
+        if not self.user_classes:
+            return
+        kept = [cls for cls in self.user_classes if cls.weight != 0 or getattr(cls, "fixed_count", 0)]
+        if not kept:
+            raise ValueError("There are no users with weight > 0.")
+        self.user_classes = kept
+
+    def _validate_user_class_name_uniqueness(self):
+        seen = {}
+        for cls in self.user_classes:
+            other = seen.setdefault(cls.__name__, cls)
+            if other is not cls:
+                raise ValueError(
+                    f"The following user classes have the same class name: {cls.fullname()}, {other.fullname()}"
+                )
+
+    def _validate_shape_class_instance(self):
+        if self.shape_class is not None and not isinstance(self.shape_class, LoadTestShape):
+            raise ValueError(
+                "shape_class should be instance of LoadTestShape or subclass LoadTestShape, "
+                f"but got: {self.shape_class!r}"
+            )
+
+    @property
+    def user_classes_by_name(self):
+        """The user classes, by class name."""
+        return {cls.__name__: cls for cls in self.user_classes}
 
     @property
     def process_exit_code(self):
         """The exit code user code set (wins over every other rule), or None."""
+        from locust import main as _main
+
+        if _main.script_mode:
+            return getattr(self, "_script_exit_code", None)
         return _native.exit_code()
 
     @process_exit_code.setter
     def process_exit_code(self, code):
+        from locust import main as _main
+
+        self.process_exit_code_set = code is not None
+        if _main.script_mode:
+            self._script_exit_code = code
+            return
         _native.set_exit_code(None if code is None else int(code))
 
     def update_user_class(self, user_settings):
@@ -176,18 +152,70 @@ class Environment:
             else:
                 setattr(cls, key, value)
 
-    def create_local_runner(self):
-        """The runner of this process (a master's or a worker's in a
-        distributed test)."""
-        from locust.runners import create_runner
-
-        if self.runner is None:
-            options = self.parsed_options
-            if getattr(options, "master", False):
-                role = "master"
-            elif getattr(options, "worker", False):
-                role = "worker"
-            else:
-                role = "local"
-            self.runner = create_runner(self, role)
+    def _create_runner(self, role):
+        if self.runner is not None:
+            raise RunnerAlreadyExistsError(f"Environment.runner already exists ({self.runner})")
+        self.runner = create_runner(self, role)
         return self.runner
+
+    def create_local_runner(self):
+        """The runner of this process: in a `locusta -f` run, locusta's own
+        (a master's or a worker's in a distributed test); in a script
+        (`locusta --python`), a LocalRunner that runs the user classes here."""
+        from locust import main as _main
+
+        if self.runner is not None and not _main.script_mode:
+            return self.runner
+        options = self.parsed_options
+        if _main.script_mode:
+            role = "local"
+        elif getattr(options, "master", False):
+            role = "master"
+        elif getattr(options, "worker", False):
+            role = "worker"
+        else:
+            role = "local"
+        return self._create_runner(role)
+
+    def create_master_runner(self, master_bind_host="*", master_bind_port=5557):
+        """A master's runner: in a `locusta --master` run, that run's; a script
+        cannot become a master (the master is locusta's, in Rust)."""
+        from locust import main as _main
+
+        if _main.script_mode:
+            raise NotImplementedError(
+                "locusta: a master runs as `locusta --master -f FILE` (its ZeroMQ side is in Rust); "
+                "a script cannot create one with create_master_runner()"
+            )
+        return self._create_runner("master")
+
+    def create_worker_runner(self, master_host, master_port):
+        """A worker's runner: in a `locusta --worker` run, that run's; a script
+        cannot become a worker."""
+        from locust import main as _main
+
+        if _main.script_mode:
+            raise NotImplementedError(
+                "locusta: a worker runs as `locusta --worker -f FILE --master-host HOST` (its ZeroMQ side "
+                "is in Rust); a script cannot create one with create_worker_runner()"
+            )
+        return self._create_runner("worker")
+
+    def create_web_ui(self, host="", port=8089, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
+                      stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None):
+        """Locust's Flask web UI cannot be created from Python under locusta."""
+        self.web_ui = WebUI(self, host, port)
+        return self.web_ui
+
+    def assign_equal_weights(self):
+        """Gives every user class (and task) the same weight."""
+        for cls in self.user_classes:
+            cls.weight = 1
+            seen = []
+            for task in cls.tasks:
+                if task not in seen:
+                    seen.append(task)
+            cls.tasks = seen
+
+    def _log(self):
+        return logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """locusta's side of the Python thread: loads the locustfile, then runs the
 gevent hub, where users live as greenlets and the mailbox is drained."""
 
+import argparse
 import importlib.util
 import json
 import logging
@@ -16,11 +17,12 @@ from gevent import GreenletExit
 from locusta import _native
 
 from locust import clients
+from locust.argument_parser import BUILTIN_OPTIONS, LocustArgumentParser
 from locust.env import Environment
 from locust.event import format_user_traceback
 from locust.exception import StopTest
 from locust.shape import LoadTestShape
-from locust.task import STOPPING, WAITING, TaskSet
+from locust.task import STOPPING, WAITING, TaskSet, filter_tasks_by_tags
 from locust.contrib.fasthttp import FastHttpUser
 from locust.users import HttpUser, User
 
@@ -72,27 +74,7 @@ def _import_error(path, error):
 
 def _filter_tasks(holder, tags, exclude_tags, seen):
     """Keeps the tasks that pass --tags/--exclude-tags, recursively."""
-    kept = []
-    for entry in holder.tasks:
-        if entry in seen:
-            if seen[entry]:
-                kept.append(entry)
-            continue
-        if isinstance(entry, type) and issubclass(entry, TaskSet):
-            _filter_tasks(entry, tags, exclude_tags, seen)
-            passing = len(entry.tasks) > 0
-        else:
-            entry_tags = getattr(entry, "locust_tag_set", set())
-            passing = True
-            if tags is not None:
-                passing = passing and bool(entry_tags & tags)
-            if exclude_tags is not None:
-                passing = passing and not (entry_tags & exclude_tags)
-        seen[entry] = passing
-        if passing:
-            kept.append(entry)
-    holder.tasks = kept
-    holder._tags_filtered = True
+    filter_tasks_by_tags(holder, tags, exclude_tags, seen)
 
 
 def _task_name(entry):
@@ -130,58 +112,73 @@ def _import_locustfile(given):
     return module
 
 
-class _ArgumentParser:
-    """What `init_command_line_parser` listeners get: records the custom
-    options they add (argparse's add_argument, plus Locust's include_in_web_ui,
-    is_secret, is_required and env_var) for locusta's own command line."""
+class _ArgumentParser(LocustArgumentParser):
+    """What `init_command_line_parser` listeners get: a LocustArgumentParser
+    that also records the custom options added (with Locust's
+    include_in_web_ui, is_secret, is_required and env_var) for locusta's own
+    command line. An option locusta already has (e.g. locust-plugins'
+    --iterations) is not declared again: locusta's value is used."""
 
     def __init__(self):
-        self.declared = []
+        super().__init__(prog="locust", add_help=False)
+        self._custom = []
 
-    def add_argument_group(self, *args, **kwargs):
-        return self
+    def _add_action(self, action):
+        action = super()._add_action(action)
+        self._custom.append(action)
+        return action
 
-    add_mutually_exclusive_group = add_argument_group
+    @property
+    def declared(self):
+        """The custom options, as locusta's command line takes them."""
+        found = []
+        for action in self._custom:
+            self._declare(action, found)
+        return found
 
-    def add_argument(self, *names, **kwargs):
+    def _declare(self, action, found):
+        names = action.option_strings
         longs = [n for n in names if n.startswith("--")]
         if not longs:
             raise ValueError(
                 f"locusta: custom options need a long name (--name), got {', '.join(names) or 'none'}"
             )
         name = longs[0][2:]
-        action = kwargs.get("action")
-        choices = [str(c) for c in kwargs.get("choices") or []]
-        kind = {int: "integer", float: "float"}.get(kwargs.get("type"), "text")
-        default = kwargs.get("default")
-        if action in ("store_true", "store_false"):
+        if name in BUILTIN_OPTIONS:
+            return
+        choices = [str(c) for c in action.choices or []]
+        kind = {int: "integer", float: "float"}.get(action.type, "text")
+        default = action.default
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
             kind = "flag"
             if default is None:
-                default = action == "store_false"
-        elif choices and (kwargs.get("nargs") in ("*", "+") or action == "append"):
+                default = isinstance(action, argparse._StoreFalseAction)
+        elif choices and (action.nargs in ("*", "+") or isinstance(action, argparse._AppendAction)):
             kind = "multichoice"
         elif choices:
             kind = "choice"
-        elif action is not None and action != "store":
-            raise ValueError(f"locusta: custom option --{name}: action={action!r} is not supported")
+        elif type(action) is not argparse._StoreAction:
+            raise ValueError(f"locusta: custom option --{name}: action {type(action).__name__} is not supported")
         if isinstance(default, (list, tuple)):
             default = [str(d) for d in default]
         elif default is not None and not isinstance(default, (bool, int, float, str)):
             default = str(default)
-        self.declared.append(
+        # Locust checks is_required in the web UI's form; `required` is argparse's.
+        required = bool(getattr(action, "is_required", False) or action.required)
+        action.required = False
+        found.append(
             {
                 "name": name,
-                "help": kwargs.get("help") or "",
+                "help": action.help or "",
                 "kind": kind,
                 "choices": choices,
                 "default": default,
-                "required": bool(kwargs.get("is_required") or kwargs.get("required")),
-                "secret": bool(kwargs.get("is_secret")),
-                "include_in_web_ui": bool(kwargs.get("include_in_web_ui", True)),
-                "env": kwargs.get("env_var"),
+                "required": required,
+                "secret": bool(getattr(action, "is_secret", False)),
+                "include_in_web_ui": bool(getattr(action, "include_in_web_ui", True)),
+                "env": getattr(action, "env_var", None),
             }
         )
-        return None
 
 
 _modules = []
@@ -202,9 +199,10 @@ def import_files(files):
         # Called directly, not through fire(): an error here stops the start.
         for listener in list(events.init_command_line_parser._handlers):
             listener(parser=parser)
+        declared = parser.declared
     except Exception as error:  # noqa: BLE001 - a message for the user, not a crash
         return "Error in an init_command_line_parser listener:\n" + format_user_traceback(error).rstrip()
-    return json.dumps(parser.declared)
+    return json.dumps(declared)
 
 
 def set_options(encoded):
@@ -438,6 +436,8 @@ def _fire(name, kwargs, answer):
             hook.fire(environment=env)
         elif name == "quitting":
             hook.fire(reverse=True, environment=env)
+            if env.runner is not None:
+                env.runner._quit_event.set()
         elif name == "spawning_complete":
             hook.fire(user_count=int(kwargs["user_count"]))
         elif name == "quit":
@@ -579,6 +579,10 @@ def run_script(argv):
     import tokenize
 
     script_mode = True
+    # The script's requests and events.request.fire count in statistics of
+    # its own (environment.stats), and responses arrive through the mailbox.
+    _native.script_mode()
+    watch_mailbox()
     path = os.path.abspath(argv[0])
     sys.argv = list(argv)
     sys.path.insert(0, os.path.dirname(path))
@@ -617,3 +621,70 @@ def _script_exit_code(code):
         return code
     print(code, file=sys.stderr)
     return 1
+
+
+# --- Locust's public names of locust.main, for scripts and tools ---
+
+from locust.argument_parser import get_locustfiles_locally, get_parser, parse_locustfile_option  # noqa: E402,F401
+from locust.html import get_html_report, process_html_filename  # noqa: E402,F401
+from locust.input_events import input_listener  # noqa: E402,F401
+from locust.log import greenlet_exception_logger, setup_logging  # noqa: E402,F401
+from locust.opentelemetry import setup_opentelemetry  # noqa: E402,F401
+from locust.user.inspectuser import print_task_ratio, print_task_ratio_json  # noqa: E402,F401
+from locust.util.load_locustfile import load_locustfile, load_locustfile_pytest  # noqa: E402,F401
+
+version = _native.__version__
+
+COMMON_OPTIONS = {
+    "num_users": "users",
+    "spawn_rate": "spawn-rate",
+    "run_time": "run-time",
+}
+
+
+def create_environment(user_classes, options, events=None, shape_class=None, locustfile=None,
+                       parsed_locustfiles=None, available_user_classes=None, available_shape_classes=None,
+                       available_user_tasks=None):
+    """An Environment from parsed options (host, reset_stats, profile)."""
+    return Environment(
+        locustfile=locustfile,
+        user_classes=user_classes,
+        shape_class=shape_class,
+        events=events,
+        host=getattr(options, "host", None),
+        reset_stats=getattr(options, "reset_stats", False),
+        parsed_options=options,
+        parsed_locustfiles=parsed_locustfiles,
+        available_user_classes=available_user_classes,
+        available_shape_classes=available_shape_classes,
+        available_user_tasks=available_user_tasks,
+        profile=getattr(options, "profile", None),
+    )
+
+
+def merge_locustfiles_content(locustfiles):
+    """Imports the locustfiles and merges what they define: ({name: user
+    class}, {name: shape}, {name: tasks}, the shape to use or None); a class
+    name defined twice (in different files) stops with an error."""
+    users, shapes, tasks = {}, {}, {}
+    for path in locustfiles:
+        found_users, found_shapes = load_locustfile(path)
+        for name, cls in found_users.items():
+            if name in users and users[name] is not cls:
+                sys.stderr.write(f"Duplicate user class names: {name} is defined in {path} and elsewhere\n")
+                sys.exit(1)
+            users[name] = cls
+            tasks[name] = list(cls.tasks)
+        for shape in found_shapes:
+            shapes[type(shape).__name__] = shape
+    shape = next(iter(shapes.values())) if len(shapes) == 1 else None
+    return users, shapes, tasks, shape
+
+
+def main():
+    """Locust's command-line entry point. locusta's command line is the
+    `locusta` program itself (in Rust)."""
+    raise NotImplementedError(
+        "locusta: locust.main.main() is Locust's command line; run `locusta -f FILE …` "
+        "(the same options) instead of calling it from Python"
+    )

@@ -1,11 +1,30 @@
-"""The runner as Python code sees it (`environment.runner`), and Locust's state names."""
+"""Runners: what starts and stops users (`environment.runner`), and Locust's
+state names.
+
+In a `locusta -f` run the runner is locusta's own, in Rust: the classes here
+are views of it (state, counts, start, quit, custom messages). In a script
+(`locusta --python FILE`, Locust's library use), `environment.create_local_runner()`
+gives a LocalRunner that spawns the users as greenlets of the script itself,
+ramping as Locust's dispatcher does; the statistics are still kept in Rust."""
 
 import json
 import logging
+import time
 
 import gevent
+from gevent.event import Event
+from gevent.pool import Group
 
 from locusta import _native
+
+from locust.dispatch import UsersDispatcher
+from locust.exception import RPCError, RPCReceiveError, RPCSendError, StopTest  # noqa: F401
+from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
+from locust.stats import RequestStats, StatsError, setup_distributed_stats_event_listeners  # noqa: F401
+from locust.util.directory import get_abspaths_in  # noqa: F401
+from locust.util.url import is_url  # noqa: F401
+
+logger = logging.getLogger(__name__)
 
 STATE_INIT = "ready"
 STATE_SPAWNING = "spawning"
@@ -14,6 +33,33 @@ STATE_CLEANUP = "cleanup"
 STATE_STOPPING = "stopping"
 STATE_STOPPED = "stopped"
 STATE_MISSING = "missing"
+LOCUST_STATE_STOPPING = "stopping"
+
+WORKER_REPORT_INTERVAL = 3.0
+WORKER_LOG_REPORT_INTERVAL = 10
+CPU_MONITOR_INTERVAL = 5.0
+CPU_WARNING_THRESHOLD = 90
+HEARTBEAT_INTERVAL = 1
+HEARTBEAT_LIVENESS = 3
+HEARTBEAT_DEAD_INTERNAL = -60
+MASTER_HEARTBEAT_TIMEOUT = 60
+FALLBACK_INTERVAL = 5
+CONNECT_TIMEOUT = 5
+CONNECT_RETRY_COUNT = 60
+
+greenlet_exception_handler = greenlet_exception_logger(logger)
+
+
+class ExceptionDict(dict):
+    """{key: {"count", "msg", "traceback", "nodes"}}: the exceptions table."""
+
+
+def locust_exception_handler(exception_dict, msg, traceback_text, node_id):
+    """Adds one occurrence of an exception to an ExceptionDict."""
+    key = hash(traceback_text)
+    row = exception_dict.setdefault(key, {"count": 0, "msg": msg, "traceback": traceback_text, "nodes": set()})
+    row["count"] += 1
+    row["nodes"].add(node_id)
 
 
 class Message:
@@ -28,57 +74,109 @@ class Message:
         return f"<Message {self.type}:{self.node_id}>"
 
 
-class Runner:
-    """A view of locusta's runner (the engine's, in Rust)."""
+def _script_mode():
+    from locust import main as _main
 
-    worker_index = 0
-    worker_count = 1
+    return _main.script_mode
+
+
+class Runner:
+    """A runner: the users of the test, their counts, the test's state."""
 
     def __init__(self, environment):
         self.environment = environment
-        self.exceptions = {}
-        # Message type -> (listener, concurrent).
+        self.user_greenlets = Group()
+        self.greenlet = Group()
+        self.spawning_greenlet = None
+        self.shape_greenlet = None
+        self.shape_last_tick = None
+        self.current_cpu_usage = 0
+        self.current_memory_usage = 0
+        self.cpu_warning_emitted = False
+        self.worker_cpu_warning_emitted = False
+        self.exceptions = ExceptionDict()
         self.custom_messages = {}
+        self.target_user_classes_count = {}
+        self.connection_broken = False
+        self.final_user_classes_count = {}
+        self._users_dispatcher = None
+        self._local = _script_mode()
+        self._state = STATE_INIT
+        self._users = {}
+        self._quit_event = Event()
+        self.greenlet.spawn(self._quit_event.wait)
+        if self._local:
+            self.greenlet.spawn(self._tick_stats)
+
+    # --- what both kinds share ---
+
+    @property
+    def user_classes(self):
+        """The environment's user classes."""
+        return self.environment.user_classes
+
+    @property
+    def user_classes_by_name(self):
+        """The user classes, by class name."""
+        return {cls.__name__: cls for cls in self.user_classes}
+
+    @property
+    def stats(self):
+        """The statistics (environment.stats)."""
+        return self.environment.stats
+
+    @property
+    def errors(self):
+        """The failure groups."""
+        return self.stats.errors
 
     @property
     def state(self):
         """ready, spawning, running, stopping or stopped."""
+        if self._local:
+            return self._state
         return _native.runner_status()[0]
+
+    @state.setter
+    def state(self, value):
+        self._state = value
+
+    def update_state(self, new_state):
+        """Sets the state (a script's runner)."""
+        logger.debug("Updating state to '%s', old state was '%s'", new_state, self._state)
+        self._state = new_state
 
     @property
     def user_count(self):
         """Users alive now."""
+        if self._local:
+            return sum(len(users) for users in self._users.values())
         return _native.runner_status()[1]
 
     @property
     def target_user_count(self):
         """The user count of the current ramp."""
+        if self._local:
+            return sum(self.target_user_classes_count.values())
         return _native.runner_status()[2]
 
     @property
     def user_classes_count(self):
         """Users alive now, per class name."""
+        if self._local:
+            return {cls.__name__: len(self._users.get(cls.__name__, [])) for cls in self.user_classes}
         return dict(_native.user_classes_count())
 
-    @property
-    def stats(self):
-        """The statistics."""
-        return self.environment.stats
+    def cpu_log_warning(self):
+        """Whether a CPU warning was given (logged again at the end)."""
+        if self.cpu_warning_emitted:
+            logger.warning("CPU usage was too high at some point during the test!")
+        return self.cpu_warning_emitted
 
-    @property
-    def user_greenlets(self):
-        """The users' greenlets."""
-        from locust import main
-
-        return [user._greenlet for users in main._users.values() for user in users]
-
-    def quit(self):
-        """Ends the test (the reports are still written)."""
-        _native.quit("runner.quit() called")
-
-    def stop(self):
-        """Ends the test."""
-        _native.quit("runner.stop() called")
+    def log_exception(self, node_id, msg, formatted_tb):
+        """Adds an exception to the exceptions table."""
+        locust_exception_handler(self.exceptions, msg, formatted_tb, node_id)
+        self.stats.log_exception(msg, formatted_tb, node_id)
 
     def register_message(self, msg_type, listener, concurrent=False):
         """Calls `listener(environment=…, msg=Message)` for each message of
@@ -93,8 +191,6 @@ class Runner:
         self._deliver(Message(msg_type, data, "local"))
 
     def _deliver(self, msg):
-        """Calls the listener registered for the message's type (in a new
-        greenlet when it was registered with `concurrent=True`)."""
         registered = self.custom_messages.get(msg.type)
         if registered is None:
             self._unknown(msg)
@@ -105,9 +201,196 @@ class Runner:
         else:
             listener(environment=self.environment, msg=msg)
 
-
     def _unknown(self, msg):
         logging.warning("Unknown message type received: %s", msg.type)
+
+    # --- start, stop, quit ---
+
+    def start(self, user_count, spawn_rate, wait=False, user_classes=None):
+        """Ramps toward `user_count` users at `spawn_rate` users per second
+        (only `user_classes` if given, class objects or names); fires
+        test_start first when the test was not running."""
+        names = None if user_classes is None else [c if isinstance(c, str) else c.__name__ for c in user_classes]
+        if not self._local:
+            _native.runner_start(int(user_count), float(spawn_rate), names)
+            return
+        if spawn_rate > 100:
+            logger.warning(
+                "Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. "
+                "Do you really need to ramp up that fast?"
+            )
+        if self._state not in (STATE_RUNNING, STATE_SPAWNING):
+            self.stats.clear_all()
+            self.exceptions = ExceptionDict()
+            self.cpu_warning_emitted = False
+            self.environment.events.test_start.fire(environment=self.environment)
+        if wait and user_count - self.user_count > spawn_rate:
+            raise ValueError("wait is True but the amount of users to add is greater than the spawn rate")
+        for cls in self.user_classes:
+            if self.environment.host:
+                cls.host = self.environment.host
+        if self._users_dispatcher is None:
+            self._users_dispatcher = self.environment.dispatcher_class(
+                worker_nodes=[WorkerNode("local")], user_classes=self.user_classes
+            )
+            for cls in self.user_classes:
+                self._users_dispatcher._current[cls.__name__] = len(self._users.get(cls.__name__, []))
+        if self.spawning_greenlet is not None:
+            self.spawning_greenlet.kill(block=True)
+        self.update_state(STATE_SPAWNING)
+        self._users_dispatcher.new_dispatch(user_count, spawn_rate, names)
+        self.target_user_classes_count = {
+            name: count for name, count in self._users_dispatcher._steps[-1].items()
+        } if self._users_dispatcher._steps else self.user_classes_count
+        self.spawning_greenlet = self.greenlet.spawn(self._ramp, wait)
+        self.spawning_greenlet.link_exception(greenlet_exception_handler)
+
+    def _ramp(self, wait):
+        for dispatch in self._users_dispatcher:
+            wanted = dispatch["local"]
+            current = self.user_classes_count
+            more = {name: count - current.get(name, 0) for name, count in wanted.items() if count > current.get(name, 0)}
+            fewer = {name: current.get(name, 0) - count for name, count in wanted.items() if count < current.get(name, 0)}
+            if fewer:
+                self.stop_users(fewer)
+            if more:
+                self.spawn_users(more, wait)
+        counts = self.user_classes_count
+        logger.info("All users spawned: %s (%i total users)", ", ".join(f'"{k}": {v}' for k, v in counts.items()), self.user_count)
+        self.update_state(STATE_RUNNING)
+        if self.environment.reset_stats:
+            logger.info("Resetting stats\n")
+            self.stats.reset_all()
+        self.environment.events.spawning_complete.fire(user_count=self.user_count)
+
+    def spawn_users(self, user_classes_spawn_count, wait=False):
+        """Starts `{class name: n}` more users now; with `wait`, waits for them to end."""
+        if not self._local:
+            raise NotImplementedError(
+                "locusta: in a `locusta -f` run, users are started by locusta's runner: use runner.start(count, rate)"
+            )
+        if self._state == STATE_INIT or self._state == STATE_STOPPED:
+            self.update_state(STATE_SPAWNING)
+        started = []
+        by_name = self.user_classes_by_name
+        for name, count in user_classes_spawn_count.items():
+            cls = by_name[name]
+            for _ in range(count):
+                user = cls(self.environment)
+                user._local_runner = self
+                self._users.setdefault(name, []).append(user)
+                user.start(self.user_greenlets)
+                started.append(user)
+        if wait:
+            self.user_greenlets.join()
+        return started
+
+    def stop_users(self, user_classes_stop_count):
+        """Stops `{class name: n}` users, newest first: at once, or (with
+        environment.stop_timeout) after their current task, killed past it."""
+        if not self._local:
+            raise NotImplementedError(
+                "locusta: in a `locusta -f` run, users are stopped by locusta's runner: use runner.start(count, rate)"
+            )
+        chosen = []
+        for name, count in user_classes_stop_count.items():
+            users = self._users.get(name, [])
+            take = users[max(0, len(users) - count):]
+            del users[len(users) - len(take):]
+            chosen.extend(take)
+        if not chosen:
+            return
+        timeout = self.environment.stop_timeout
+        stopping = Group()
+        for user in chosen:
+            stopping.spawn(user.stop, force=not timeout)
+        stopping.join()
+        survivors = [u for u in chosen if u.greenlet is not None and not u.greenlet.dead]
+        if survivors:
+            deadline = time.monotonic() + (timeout or 0)
+            while survivors and time.monotonic() < deadline:
+                gevent.sleep(0.05)
+                survivors = [u for u in survivors if not u.greenlet.dead]
+            for user in survivors:
+                user.greenlet.kill(block=True)
+
+    def _user_ended(self, user):
+        users = self._users.get(type(user).__name__)
+        if users is not None and user in users:
+            users.remove(user)
+
+    def stop(self):
+        """Stops every user (firing test_stopping, then test_stop)."""
+        if not self._local:
+            _native.quit("runner.stop() called")
+            return
+        if self._state == STATE_STOPPED:
+            return
+        self.environment.events.test_stopping.fire(environment=self.environment)
+        self.update_state(STATE_STOPPING)
+        if self.spawning_greenlet is not None:
+            self.spawning_greenlet.kill(block=True)
+            self.spawning_greenlet = None
+        if self.shape_greenlet is not None:
+            self.shape_greenlet.kill(block=True)
+            self.shape_greenlet = None
+        self.stop_users(self.user_classes_count)
+        self._users_dispatcher = None
+        self.target_user_classes_count = {}
+        self.update_state(STATE_STOPPED)
+        self.cpu_log_warning()
+        self.environment.events.test_stop.fire(environment=self.environment)
+
+    def quit(self):
+        """Stops the test and ends the runner: `runner.greenlet.join()` returns."""
+        if not self._local:
+            _native.quit("runner.quit() called")
+            return
+        self.stop()
+        self._quit_event.set()
+        self.greenlet.kill(block=True)
+
+    def _tick_stats(self):
+        # Current percentiles are computed from once-a-second snapshots.
+        while True:
+            try:
+                _native.stats_tick()
+            except Exception:  # noqa: BLE001 - statistics must not end the runner
+                pass
+            gevent.sleep(1)
+
+    def start_shape(self):
+        """Runs the environment's shape (a script's runner): ticks every second."""
+        if not self._local:
+            raise NotImplementedError("locusta: in a `locusta -f` run, locusta runs the shape itself")
+        shape = self.environment.shape_class
+        if shape is None:
+            raise ValueError("the environment has no shape_class")
+        shape.reset_time()
+        self.update_state(STATE_SPAWNING)
+        self.shape_greenlet = self.greenlet.spawn(self.shape_worker)
+
+    def shape_worker(self):
+        """Applies the shape's ticks until it returns None, then stops."""
+        shape = self.environment.shape_class
+        while self._state != STATE_STOPPED:
+            tick = shape.tick()
+            if tick is None:
+                self.shape_greenlet = None
+                gevent.spawn(self.stop)
+                return
+            if tick != self.shape_last_tick:
+                users, rate = tick[0], tick[1]
+                classes = tick[2] if len(tick) > 2 else None
+                self.start(users, rate, user_classes=classes)
+                self.shape_last_tick = tick
+            gevent.sleep(1)
+
+    def stop_shape(self):
+        """Stops the shape's greenlet."""
+        if self.shape_greenlet is not None:
+            self.shape_greenlet.kill(block=True)
+            self.shape_greenlet = None
 
 
 class LocalRunner(Runner):
@@ -126,15 +409,90 @@ class DistributedRunner(Runner):
 
 
 class WorkerNode:
-    """A worker as its master sees it (Locust's `WorkerNode`)."""
+    """A worker as its master sees it (Locust's WorkerNode)."""
 
-    def __init__(self, node_id, state, user_count):
-        self.id = node_id
+    def __init__(self, id, state=STATE_INIT, heartbeat_liveness=HEARTBEAT_LIVENESS, user_count=0):
+        self.id = id
         self.state = state
+        self.heartbeat = heartbeat_liveness
+        self.cpu_usage = 0
+        self.cpu_warning_emitted = False
+        self.memory_usage = 0
+        self.user_classes_count = {}
         self.user_count = user_count
 
     def __repr__(self):
-        return f"<WorkerNode {self.id} {self.state} {self.user_count} users>"
+        return f"<WorkerNode id={self.id} state={self.state} user_count={self.user_count} heartbeat={self.heartbeat}>"
+
+
+class WorkerNodes:
+    """A master's workers by id, with views by state."""
+
+    def __init__(self):
+        self._worker_nodes = {}
+
+    def get_by_state(self, state):
+        """The workers in `state`."""
+        return [w for w in self._worker_nodes.values() if w.state == state]
+
+    @property
+    def all(self):
+        """Every worker."""
+        return list(self._worker_nodes.values())
+
+    @property
+    def ready(self):
+        """Workers waiting for a test."""
+        return self.get_by_state(STATE_INIT)
+
+    @property
+    def spawning(self):
+        """Workers starting users."""
+        return self.get_by_state(STATE_SPAWNING)
+
+    @property
+    def running(self):
+        """Workers running users."""
+        return self.get_by_state(STATE_RUNNING)
+
+    @property
+    def missing(self):
+        """Workers that stopped answering."""
+        return self.get_by_state(STATE_MISSING)
+
+    def __getitem__(self, key):
+        return self._worker_nodes[key]
+
+    def __setitem__(self, key, value):
+        self._worker_nodes[key] = value
+
+    def __delitem__(self, key):
+        del self._worker_nodes[key]
+
+    def __contains__(self, key):
+        return key in self._worker_nodes
+
+    def __len__(self):
+        return len(self._worker_nodes)
+
+    def __iter__(self):
+        return iter(self._worker_nodes)
+
+    def get(self, key, default=None):
+        """A worker by id, or default."""
+        return self._worker_nodes.get(key, default)
+
+    def values(self):
+        """The workers."""
+        return self._worker_nodes.values()
+
+    def keys(self):
+        """The worker ids."""
+        return self._worker_nodes.keys()
+
+    def items(self):
+        """(id, worker) pairs."""
+        return self._worker_nodes.items()
 
 
 class MasterRunner(DistributedRunner):
@@ -143,11 +501,11 @@ class MasterRunner(DistributedRunner):
     @property
     def clients(self):
         """The workers that can take users, by id (Locust's `runner.clients`)."""
-        return {
-            node_id: WorkerNode(node_id, state, users)
-            for node_id, state, users in _native.workers()
-            if state != STATE_MISSING
-        }
+        nodes = WorkerNodes()
+        for node_id, state, users in _native.workers():
+            if state != STATE_MISSING:
+                nodes[node_id] = WorkerNode(node_id, state, user_count=users)
+        return nodes
 
     @property
     def worker_count(self):
@@ -160,6 +518,9 @@ class MasterRunner(DistributedRunner):
 
 class WorkerRunner(DistributedRunner):
     """The runner of a worker (`--worker`)."""
+
+    worker_index = 0
+    worker_count = 1
 
 
 def create_runner(environment, role):

@@ -2,6 +2,8 @@
 
 import time
 
+from locust.runners import Runner  # noqa: F401
+
 
 class LoadTestShapeMeta(type):
     """Classes that do not set `abstract` are concrete."""

@@ -31,6 +31,52 @@ from locust.exception import (
 RUNNING = "running"
 WAITING = "waiting"
 STOPPING = "stopping"
+LOCUST_STATE_RUNNING = RUNNING
+LOCUST_STATE_WAITING = WAITING
+LOCUST_STATE_STOPPING = STOPPING
+
+logger = logging.getLogger(__name__)
+
+
+def get_tasks_from_base_classes(bases, class_dict):
+    """The weighted task list of a class being defined: its bases' tasks,
+    its `tasks` attribute, then its @task methods."""
+    return _collect_tasks(bases, class_dict)
+
+
+def is_markov_taskset(task):
+    """Whether `task` is a MarkovTaskSet subclass."""
+    return isinstance(task, type) and issubclass(task, MarkovTaskSet)
+
+
+def filter_tasks_by_tags(task_holder, tags=None, exclude_tags=None, checked=None):
+    """Keeps the tasks of a User or TaskSet class (recursively) that have one
+    of `tags` (when given) and none of `exclude_tags`; a nested TaskSet left
+    without tasks is removed."""
+    tags = set(tags) if tags is not None else None
+    exclude_tags = set(exclude_tags) if exclude_tags is not None else None
+    seen = {} if checked is None else checked
+    kept = []
+    for entry in task_holder.tasks:
+        if entry in seen:
+            if seen[entry]:
+                kept.append(entry)
+            continue
+        if isinstance(entry, type) and issubclass(entry, TaskSet):
+            filter_tasks_by_tags(entry, tags, exclude_tags, seen)
+            passing = len(entry.tasks) > 0
+        else:
+            entry_tags = getattr(entry, "locust_tag_set", set())
+            passing = True
+            if tags is not None:
+                passing = passing and bool(entry_tags & tags)
+            if exclude_tags is not None:
+                passing = passing and not (entry_tags & exclude_tags)
+        seen[entry] = passing
+        if passing:
+            kept.append(entry)
+    task_holder.tasks = kept
+    task_holder._tags_filtered = True
 
 
 def task(weight=1):
@@ -130,6 +176,15 @@ class TaskHolderMeta(type):
         if "abstract" not in namespace:
             namespace["abstract"] = False
         return super().__new__(mcs, name, bases, namespace)
+
+
+TaskSetMeta = TaskHolderMeta
+
+
+class TaskHolder:
+    """What has a `tasks` list (User and TaskSet classes)."""
+
+    tasks = []
 
 
 def _task_name(entry):

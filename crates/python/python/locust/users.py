@@ -3,15 +3,29 @@
 import logging
 from contextlib import contextmanager
 
+import gevent
 from gevent import GreenletExit
 
 from locusta import _native
 
-from locust.clients import HttpSession, rest as _rest
+from locust.clients import HttpSession, RestResponseContextManager, rest as _rest  # noqa: F401
 from locust.event import format_user_traceback
-from locust.exception import LocustError, StopTest, StopUser
-from locust.task import RUNNING, STOPPING, WAITING, DefaultTaskSet, TaskHolderMeta
+from locust.exception import CatchResponseError, LocustError, StopTest, StopUser  # noqa: F401
+from locust.task import (  # noqa: F401
+    LOCUST_STATE_RUNNING,
+    LOCUST_STATE_STOPPING,
+    LOCUST_STATE_WAITING,
+    RUNNING,
+    STOPPING,
+    WAITING,
+    DefaultTaskSet,
+    TaskHolderMeta,
+    TaskSet,
+    get_tasks_from_base_classes,
+)
 from locust.wait_time import constant
+
+logger = logging.getLogger(__name__)
 
 
 class UserMeta(TaskHolderMeta):
@@ -39,6 +53,18 @@ class User(metaclass=UserMeta):
         self._limited = False
         self._taskset_instance = None
         self._user_id = None
+        self._group = None
+        self._local_runner = None
+
+    @property
+    def greenlet(self):
+        """The greenlet this user runs in (None before it starts)."""
+        return self._greenlet
+
+    @property
+    def group(self):
+        """The gevent Group the user was started in (`start(group)`), or None."""
+        return self._group
 
     def on_start(self):
         """Runs when the user starts."""
@@ -77,6 +103,9 @@ class User(metaclass=UserMeta):
             self._stop_handler()
             if self._hosted is not None:
                 self._hosted.stop_test(f"StopTest raised by a {type(self).__name__} user")
+            elif self._local_runner is not None:
+                # A script's runner: the whole test stops, as in Locust.
+                gevent.spawn(self._local_runner.quit)
 
     def _stop_handler(self):
         self._state = STOPPING
@@ -103,11 +132,23 @@ class User(metaclass=UserMeta):
         self.environment.events.user_error.fire(user_instance=instance, exception=error, tb=tb)
 
     def start(self, group=None):
-        """Starts this user in a greenlet (run_single_user and tests)."""
-        import gevent
-
-        self._greenlet = gevent.spawn(self.run)
+        """Starts this user in a greenlet, in `group` (a gevent Group) if given;
+        returns the greenlet."""
+        self._group = group
+        spawn = group.spawn if group is not None else gevent.spawn
+        self._greenlet = spawn(self._run_and_end)
         return self._greenlet
+
+    def _run_and_end(self):
+        try:
+            self.run()
+        except GreenletExit:
+            pass
+        except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
+            self._task_error(self, error)
+        finally:
+            if self._local_runner is not None:
+                self._local_runner._user_ended(self)
 
     def stop(self, force=False):
         """Stops the user: kills it (force, or when waiting) or lets it finish its task."""
@@ -134,6 +175,36 @@ class User(metaclass=UserMeta):
         }
 
 
+class PytestUser(User):
+    """Locust's user made from pytest-style test functions (not in locusta)."""
+
+    abstract = True
+
+    def __init__(self, environment):
+        raise NotImplementedError("locusta does not run pytest-style locustfiles (PytestUser); write User classes")
+
+
+class RestMixin:
+    """Gives a user with an HTTP `client` the `rest()` JSON helper."""
+
+    @contextmanager
+    def rest(self, method, url, headers=None, **kwargs):
+        """A JSON request with `response.js`; failed assertions in the block
+        become the request's failure."""
+        with _rest(self.client, method, url, headers=headers, **kwargs) as response:
+            yield response
+
+    @contextmanager
+    def rest_(self, method, url, name=None, **kwargs):
+        """As rest(), with a cache-busting `_=<ms>` query and that name."""
+        import time
+
+        separator = "&" if "?" in url else "?"
+        busted = f"{url}{separator}_={int(time.time() * 1000)}"
+        with self.rest(method, busted, name=name or f"{url}{separator}_=...", **kwargs) as response:
+            yield response
+
+
 class HttpUser(User):
     """A user with `self.client`, an HttpSession for the class's host."""
 
@@ -149,8 +220,5 @@ class HttpUser(User):
             )
         self.client = HttpSession(base_url=host, request_event=environment.events.request, user=self)
 
-    @contextmanager
-    def rest(self, method, url, headers=None, **kwargs):
-        """A JSON request with `response.js` and failures from assertions."""
-        with _rest(self.client, method, url, headers=headers, **kwargs) as response:
-            yield response
+    rest = RestMixin.rest
+    rest_ = RestMixin.rest_

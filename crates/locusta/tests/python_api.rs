@@ -1,0 +1,197 @@
+//! Locust's Python API beyond the locustfile: every public module and name
+//! of Locust 2.47 compared with real Locust's (from `bench/.venv-locust`),
+//! Locust's documented library use (`locusta --python script.py`),
+//! locust-plugins, and the attributes tools reach into on live objects. Each
+//! runs the real `locusta` binary against servers started here on 127.0.0.1.
+#![cfg(feature = "python")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{assert_contains, locustfile, run_binary, Run};
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// The Python of the real Locust 2.47.0 that `scripts/setup.sh test` installs.
+fn reference_python() -> PathBuf {
+    let python =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/setup.sh test (it installs Locust 2.47.0 there)",
+        python.display()
+    );
+    python
+}
+
+/// A file in a fresh temporary directory of this test.
+fn scratch(test: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locusta-api-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir.join(name)
+}
+
+/// The line of `text` that starts with `prefix`, without it.
+#[track_caller]
+fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"))
+}
+
+/// `key=value` of a line of `key=value` words.
+#[track_caller]
+fn field<'a>(words: &'a str, key: &str) -> &'a str {
+    words
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(key).and_then(|w| w.strip_prefix('=')))
+        .unwrap_or_else(|| panic!("no {key}= in {words:?}"))
+}
+
+#[track_caller]
+fn number(words: &str, key: &str) -> u64 {
+    field(words, key)
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} in {words:?}: {e}"))
+}
+
+/// `locusta --python FILE ARGS…`.
+fn script(file: &str, args: &[&str]) -> Run {
+    let mut all = vec!["--python", file];
+    all.extend_from_slice(args);
+    run_binary(&all, &[])
+}
+
+#[test]
+fn every_public_module_and_name_of_locust_exists_under_locusta() {
+    let lister = locustfile("api_names.py");
+    let reference = scratch("names", "locust_api.json");
+    let listed = Command::new(reference_python())
+        .args([lister.as_str(), "reference"])
+        .output()
+        .expect("the reference Python runs");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    std::fs::write(&reference, &listed.stdout).expect("the reference list is written");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&listed.stdout).expect("the reference list is JSON");
+    let run = script(
+        &lister,
+        &["check", reference.to_str().expect("a UTF-8 path")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(line(&run.stdout, "API-REPORT ")).expect("the report is JSON");
+
+    let modules = expected.as_object().expect("modules by name");
+    let names_total: u64 = modules
+        .values()
+        .map(|m| m["names"].as_array().map_or(0, |n| n.len() as u64))
+        .sum();
+    let imported = report["modules"].as_object().expect("imported modules");
+    let names_found: u64 = imported
+        .values()
+        .map(|pair| pair[0].as_u64().unwrap_or(0))
+        .sum();
+    let optional = report["optional"].as_object().expect("optional modules");
+    eprintln!(
+        "locust modules: {} of {} import ({} more need a package this Python lacks: {:?}); \
+         public names: {names_found} of {names_total} ({:.1} %)",
+        imported.len(),
+        modules.len(),
+        optional.len(),
+        optional,
+        100.0 * names_found as f64 / names_total as f64,
+    );
+    // Every module imports, but those whose third-party package is not
+    // installed, and those fail as Locust's do: with an ImportError naming it.
+    assert_eq!(
+        report["missing_modules"],
+        serde_json::json!({}),
+        "modules that do not import"
+    );
+    for (module, package) in optional {
+        assert!(
+            module.starts_with("locust.contrib."),
+            "{module} needs {package}"
+        );
+    }
+    // Every public name of every module that imports.
+    assert_eq!(
+        report["missing_names"],
+        serde_json::json!({}),
+        "names missing"
+    );
+    for wanted in [
+        "locust.argument_parser",
+        "locust.log",
+        "locust.dispatch",
+        "locust.web",
+        "locust.html",
+        "locust.input_events",
+        "locust.rpc",
+        "locust.util",
+        "locust.util.timespan",
+        "locust.user.sequential_taskset",
+        "locust.user.markov_taskset",
+        "locust.user.inspectuser",
+        "locust.contrib.csv_request_logger",
+    ] {
+        assert!(imported.contains_key(wanted), "{wanted} does not import");
+    }
+    let _ = std::fs::remove_dir_all(reference.parent().expect("a directory"));
+}
+
+#[test]
+fn locusts_library_example_runs_as_a_script_and_counts_every_request() {
+    let target = spawn(TargetConfig::default());
+    let run = script(&locustfile("library_use.py"), &[&target.url()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out = &run.stdout;
+    // While running: spawned and counted; after quit: stopped with no users.
+    let sample = line(out, "SAMPLE ");
+    assert_eq!(field(sample, "state"), "running", "{out}");
+    assert_eq!(number(sample, "users"), 5, "{out}");
+    let after = line(out, "AFTER ");
+    assert_eq!(field(after, "stopped"), "True", "{out}");
+    assert_eq!(number(after, "users"), 0, "{out}");
+    // The statistics count what the server served, and what the listener saw.
+    let totals = line(out, "TOTALS ");
+    let requests = number(totals, "requests");
+    let failures = number(totals, "failures");
+    assert!(requests > 10, "{out}");
+    // A request in flight when quit() kills its user is served but not
+    // counted (as in Locust): at most one per user.
+    let served = target.requests_served();
+    assert!(
+        requests <= served && served <= requests + 5,
+        "served {served}, counted {requests}: {out}"
+    );
+    let heard = line(out, "LISTENER ");
+    assert_eq!(number(heard, "requests"), requests, "{out}");
+    assert_eq!(number(heard, "failures"), failures, "{out}");
+    // Every request to the missing page failed (404), and only those.
+    let rows = line(out, "ROWS ");
+    assert!(rows.contains("('GET', 'missing', "), "{rows}");
+    assert!(failures > 0 && failures < requests, "{out}");
+    let events = line(out, "EVENTS ");
+    assert_eq!(number(events, "test_start"), 1, "{out}");
+    assert_eq!(number(events, "test_stop"), 1, "{out}");
+    assert_eq!(number(events, "spawning_complete"), 5, "{out}");
+    // stats_history appended a point; stats_printer printed the table.
+    assert!(number(line(out, "HISTORY "), "points") >= 1, "{out}");
+    assert_contains(&run.stderr, "Aggregated");
+    assert_contains(
+        &run.stderr,
+        "All users spawned: \"Visitor\": 5 (5 total users)",
+    );
+    // events.request.fire counts in env.stats (a success and a failure).
+    let fired = line(out, "FIRED ");
+    assert_eq!(field(fired, "total_delta"), "2", "{out}");
+    assert_eq!(field(fired, "row"), "2/1", "{out}");
+    assert_eq!(field(fired, "avg"), "10.0", "{out}");
+}

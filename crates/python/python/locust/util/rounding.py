@@ -1,0 +1,10 @@
+"""locust.util.rounding: rounding half away from zero (not Python's banker's rounding)."""
+
+import decimal
+
+
+def proper_round(val, digits=0):
+    """`val` rounded to `digits` decimals, halves away from zero."""
+    quantum = decimal.Decimal(1).scaleb(-digits)
+    rounded = decimal.Decimal(str(val)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return float(rounded) if digits else int(rounded)
