@@ -27,6 +27,65 @@ const RUN_TIME_S: u64 = 15;
 /// `dist/`: containers here may not reach a package index.
 const DEPS: &str = "dist/deps";
 
+/// Compose projects of this test are named `locustatest<unix time>x<pid>x<ns>`.
+const PROJECT_PREFIX: &str = "locustatest";
+
+/// Removes what runs of this test older than an hour left behind (a run
+/// killed before its guard could clean up): their containers, networks,
+/// volumes and images.
+fn remove_stale_runs(now: u64) {
+    let ran = run(
+        Command::new("docker").args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={PROJECT_PREFIX}"),
+            "--format",
+            "{{.Label \"com.docker.compose.project\"}} {{.Names}}",
+        ]),
+        Duration::from_secs(60),
+    );
+    let mut stale = std::collections::BTreeSet::new();
+    for line in ran.stdout.lines() {
+        for word in line.split_whitespace() {
+            let Some(rest) = word.strip_prefix(PROJECT_PREFIX) else {
+                continue;
+            };
+            let project: String = word
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let started = rest.split('x').next().and_then(|t| t.parse::<u64>().ok());
+            if started.is_some_and(|t| t + 3600 < now) {
+                stale.insert(project);
+            }
+        }
+    }
+    for project in stale {
+        eprintln!("removing {project}, left behind by an earlier run");
+        let ids = run(
+            Command::new("docker").args(["ps", "-aq", "--filter", &format!("name={project}")]),
+            Duration::from_secs(60),
+        );
+        for id in ids.stdout.split_whitespace() {
+            let _ = run(
+                Command::new("docker").args(["rm", "-f", "-v", id]),
+                Duration::from_secs(60),
+            );
+        }
+        for leftover in [
+            vec!["network", "rm", &format!("{project}_default")],
+            vec!["rmi", "-f", &format!("locusta-test:{project}")],
+            vec!["rmi", "-f", &format!("locusta-test-build:{project}")],
+        ] {
+            let _ = run(
+                Command::new("docker").args(leftover),
+                Duration::from_secs(60),
+            );
+        }
+    }
+}
+
 /// Where a step's time goes, for the log.
 fn step(start: Instant, what: &str) {
     eprintln!("[compose test {:>6.1?}] {what}", start.elapsed());
@@ -138,6 +197,28 @@ fn base_python(base: &str) -> String {
     ran.stdout.trim().to_owned()
 }
 
+/// A Python of the host's with pip: `python3`, else a virtual environment
+/// made from it (Debian's own python3 may come without pip).
+fn host_python(root: &Path) -> PathBuf {
+    let has_pip = run(
+        Command::new("python3").args(["-m", "pip", "--version"]),
+        Duration::from_secs(60),
+    );
+    if has_pip.ok() {
+        return PathBuf::from("python3");
+    }
+    let venv = root.join("target/deploy-tests/pip-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        must(
+            "making a virtual environment for pip",
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            Duration::from_secs(300),
+        );
+    }
+    python
+}
+
 /// Downloads (on the host, which reaches the package index) the wheel's
 /// dependencies for the base image's Python into `dist/deps`, unless they are
 /// there already, so that the image builds with `PIP_OFFLINE=1`.
@@ -153,7 +234,7 @@ fn dependency_wheels(root: &Path, wheel: &Path, python: &str) {
         })
         .unwrap_or(false);
     if !have_gevent {
-        let mut cmd = Command::new("python3");
+        let mut cmd = Command::new(host_python(root));
         cmd.args([
             "-m",
             "pip",
@@ -191,6 +272,8 @@ struct Deployment {
     project: String,
     files: Vec<PathBuf>,
     images: Vec<String>,
+    /// Containers started with `docker run`, outside the Compose project.
+    containers: Vec<String>,
     env: Vec<(&'static str, String)>,
     scratch: PathBuf,
 }
@@ -250,6 +333,12 @@ impl Drop for Deployment {
         if !down.ok() {
             eprintln!("compose down failed:\n{}", down.describe());
         }
+        for container in &self.containers {
+            let _ = run(
+                Command::new("docker").args(["rm", "-f", "-v", container]),
+                Duration::from_secs(60),
+            );
+        }
         for image in &self.images {
             let _ = run(
                 Command::new("docker").args(["rmi", "-f", image]),
@@ -286,24 +375,69 @@ fn exit_code(container: &str, timeout: Duration) -> i64 {
     }
 }
 
-/// `GET path` on `addr` (a port the test published on 127.0.0.1): the body.
-fn http_get(addr: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+/// The image's configuration, as Locust's image has it (with locusta's names).
+fn image_is_like_locusts(image: &str) {
+    let ran = must(
+        "docker image inspect",
+        Command::new("docker").args([
+            "image",
+            "inspect",
+            "-f",
+            "{{json .Config}}|{{.Size}}",
+            image,
+        ]),
+        Duration::from_secs(60),
+    );
+    let (config, size) = ran.stdout.trim().rsplit_once('|').expect("config|size");
+    let config: serde_json::Value = serde_json::from_str(config).expect("the image's config");
+    assert_eq!(config["User"], "locusta", "not root");
+    assert_eq!(config["WorkingDir"], "/home/locusta");
+    assert_eq!(config["Entrypoint"], serde_json::json!(["locusta"]));
+    for port in ["8089/tcp", "5557/tcp"] {
+        assert!(config["ExposedPorts"].get(port).is_some(), "EXPOSE {port}");
+    }
+    let size: f64 = size.parse().expect("a size");
+    eprintln!("image {image}: {:.0} MB", size / 1e6);
+}
+
+/// `GET /` on `addr` until it answers 200 (the master needs a moment).
+fn wait_for_page(addr: &str, timeout: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        match try_http_get(addr, "/") {
+            Ok(body) => return body,
+            Err(e) if start.elapsed() > timeout => panic!("{addr} never answered: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(250)),
+        }
+    }
+}
+
+/// `GET path` on `addr`: the body of a 200 answer, else why not.
+fn try_http_get(addr: &str, path: &str) -> Result<String, String> {
+    let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+        .map_err(|e| e.to_string())?;
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
     )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    .map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    let response = String::from_utf8_lossy(&bytes);
     let (head, body) = response
         .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {response}"));
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    body.to_owned()
+        .ok_or_else(|| format!("not an HTTP response: {response}"))?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(head.to_owned());
+    }
+    Ok(body.to_owned())
+}
+
+/// `GET path` on `addr` (a port the test published on 127.0.0.1): the body.
+fn http_get(addr: &str, path: &str) -> String {
+    try_http_get(addr, path).unwrap_or_else(|e| panic!("GET {path} on {addr}: {e}"))
 }
 
 /// The aggregated row's request and failure counts in a `_stats.csv`.
@@ -358,11 +492,14 @@ fn compose_master_two_workers_and_the_target_agree_on_the_totals() {
     let target_exe = demo_target(&root);
     step(start, "demo target built");
 
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let project = format!("locustatest{}x{nanos}", std::process::id());
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    remove_stale_runs(now.as_secs());
+    let project = format!(
+        "{PROJECT_PREFIX}{}x{}x{}",
+        now.as_secs(),
+        std::process::id(),
+        now.subsec_nanos()
+    );
     let image = format!("locusta-test:{project}");
     let build_stage = format!("locusta-test-build:{project}");
     let scratch = root.join("target/deploy-tests").join(&project);
@@ -408,11 +545,12 @@ fn compose_master_two_workers_and_the_target_agree_on_the_totals() {
     )
     .unwrap();
 
-    let deployment = Deployment {
+    let mut deployment = Deployment {
         compose: compose_program(),
         project,
         files: vec![root.join("docker-compose.yml"), override_file],
         images: vec![image.clone(), build_stage.clone()],
+        containers: Vec::new(),
         env: vec![
             ("LOCUSTA_IMAGE", image.clone()),
             // Published on 127.0.0.1 at a port Docker picks.
@@ -434,6 +572,48 @@ fn compose_master_two_workers_and_the_target_agree_on_the_totals() {
         must("docker build", &mut cmd, Duration::from_secs(300));
     }
     step(start, &format!("image {image} built"));
+    image_is_like_locusts(&image);
+
+    // The web UI, as the shipped Compose file's master serves it, published
+    // on 127.0.0.1 at a port Docker picks.
+    let ui = format!("{}-ui", deployment.project);
+    deployment.containers.push(ui.clone());
+    let mut run_ui = Command::new("docker");
+    run_ui
+        .args(["run", "-d", "--name", &ui, "-p", "127.0.0.1::8089", "-v"])
+        .arg(format!(
+            "{}:/mnt/locust:ro",
+            root.join("examples").display()
+        ))
+        .arg(&image)
+        .args(&master_args);
+    must("docker run (web UI)", &mut run_ui, Duration::from_secs(120));
+    let published = must(
+        "docker port",
+        Command::new("docker").args(["port", &ui, "8089"]),
+        Duration::from_secs(60),
+    );
+    let ui_addr = published
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    assert!(
+        ui_addr.starts_with("127.0.0.1:"),
+        "web UI published on {ui_addr}"
+    );
+    let page = wait_for_page(&ui_addr, Duration::from_secs(60));
+    assert!(
+        page.contains("<html") || page.contains("<!DOCTYPE"),
+        "the web UI's page: {page:.200}"
+    );
+    let _ = run(
+        Command::new("docker").args(["rm", "-f", &ui]),
+        Duration::from_secs(60),
+    );
+    step(start, &format!("web UI answered on {ui_addr}"));
 
     let config = must(
         "docker-compose config",
