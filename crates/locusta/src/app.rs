@@ -145,19 +145,21 @@ fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal>
     }
     let classes = select_classes(&options, program.classes)?;
     let user_settings = config_users(&options, &classes)?;
-    if options.list {
-        println!("Available Users:");
-        for class in &classes {
-            println!("    {}", class.name());
-        }
-        return Ok(0);
-    }
-    if options.show_task_ratio {
-        print!("{}", crate::task_ratio::render(&classes));
-        return Ok(0);
-    }
-    if options.show_task_ratio_json {
-        println!("{}", crate::task_ratio::render_json(&classes));
+    let listing = if options.list {
+        let names: String = classes
+            .iter()
+            .map(|class| format!("    {}\n", class.name()))
+            .collect();
+        Some(format!("Available Users:\n{names}"))
+    } else if options.show_task_ratio {
+        Some(crate::task_ratio::render(&classes))
+    } else if options.show_task_ratio_json {
+        Some(format!("{}\n", crate::task_ratio::render_json(&classes)))
+    } else {
+        None
+    };
+    if let Some(text) = listing {
+        crate::stdout::write(&text).map_err(Fatal::startup)?;
         return Ok(0);
     }
     if let (Some(count), true) = (crate::processes::requested(&options), options.worker) {

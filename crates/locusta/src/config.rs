@@ -92,13 +92,20 @@ impl Error {
     }
 
     /// Prints the error as the command line shows it (help and version to
-    /// stdout, errors to stderr).
-    pub fn print(&self) {
+    /// stdout, errors to stderr). Fails, with a message, when `--help` or `--version` could not be
+    /// written to standard output (a full device; a closed pipe is fine).
+    pub fn print(&self) -> Result<(), String> {
         match self {
-            Error::Args(error) => {
-                let _ = error.print();
+            Error::Args(error) => match error.print() {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write to standard output: {e}"))
+                }
+                _ => Ok(()),
+            },
+            Error::Config(message) => {
+                eprintln!("error: {message}");
+                Ok(())
             }
-            Error::Config(message) => eprintln!("error: {message}"),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod processes;
 #[cfg(feature = "python")]
 pub mod python;
 mod remote_locustfile;
+pub mod stdout;
 pub mod task_ratio;
 
 use std::collections::HashMap;
@@ -200,7 +201,10 @@ impl Locusta {
             match config::parse_with(args, &env, &cwd, home.as_deref(), &self.custom_options) {
                 Ok(options) => options,
                 Err(error) => {
-                    error.print();
+                    if let Err(message) = error.print() {
+                        eprintln!("{message}");
+                        return 1;
+                    }
                     return error.exit_code();
                 }
             };

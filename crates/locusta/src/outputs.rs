@@ -40,6 +40,20 @@ fn check_writable(path: &str, what: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {what} {}: {e}", path.display()))
 }
 
+/// Writes a report at the end of the run; its folder is created again if it
+/// was removed during the run. Errors name the file and the reason.
+fn write_file(path: &str, what: &str, content: &[u8]) -> Result<(), String> {
+    let file = Path::new(path);
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            log::warn!("the folder of {what} {path} was removed during the run: creating it again");
+        }
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the folder of {what} {path}: {e}"))?;
+    }
+    std::fs::write(file, content).map_err(|e| format!("cannot write {what} {path}: {e}"))
+}
+
 impl Outputs {
     /// Opens the CSV files and checks the other paths; errors name the file.
     pub fn prepare(options: &Options) -> Result<Outputs, String> {
@@ -122,17 +136,15 @@ impl Outputs {
         if self.json_stdout || self.json_file.is_some() {
             let text = json::stats_json(&stats);
             if self.json_stdout {
-                println!("{text}");
+                report(crate::stdout::line(&text));
             }
             if let Some(path) = &self.json_file {
-                report(
-                    std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}")),
-                );
+                report(write_file(path, "the --json-file", text.as_bytes()));
             }
         }
         if let Some(path) = &self.html {
             let page = render_report(&stats, &exceptions, &self.history.lock(), meta);
-            report(std::fs::write(path, page).map_err(|e| format!("cannot write {path}: {e}")));
+            report(write_file(path, "the --html report", page.as_bytes()));
         }
         ok
     }

@@ -12,7 +12,7 @@
 //! which every CSV reader still parses as a number.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::{ExceptionEntry, RequestStats, StatsEntry, PERCENTILES_TO_REPORT};
@@ -314,12 +314,7 @@ struct CsvFile {
 impl CsvFile {
     /// Creates (truncates) the file and writes `header_line`.
     fn create(path: PathBuf, header_line: &str) -> Result<CsvFile, String> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .map_err(|e| write_error(&path, &e))?;
+        let mut file = open(&path).map_err(|e| write_error(&path, &e))?;
         file.write_all(header_line.as_bytes())
             .map_err(|e| write_error(&path, &e))?;
         Ok(CsvFile {
@@ -329,9 +324,50 @@ impl CsvFile {
         })
     }
 
+    /// Puts the file back at its path when it was removed or replaced during
+    /// the run (its folder deleted, say): writes to the open handle would
+    /// otherwise go to a file nobody can see. The folder is created again and
+    /// the content so far, still readable through the handle, copied over.
+    fn relink(&mut self) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let ours = self
+            .file
+            .metadata()
+            .map_err(|e| write_error(&self.path, &e))?;
+        let linked = std::fs::metadata(&self.path)
+            .is_ok_and(|there| there.dev() == ours.dev() && there.ino() == ours.ino());
+        if linked {
+            return Ok(());
+        }
+        log::warn!(
+            "CSV file '{}' was removed during the run: writing it again",
+            self.path.display()
+        );
+        let mut content = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.read_to_end(&mut content))
+            .map_err(|e| write_error(&self.path, &e))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create folder '{}' again for CSV file '{}': {e}",
+                    dir.display(),
+                    self.path.display()
+                )
+            })?;
+        }
+        let mut file = open(&self.path).map_err(|e| write_error(&self.path, &e))?;
+        file.write_all(&content)
+            .map_err(|e| write_error(&self.path, &e))?;
+        self.file = file;
+        Ok(())
+    }
+
     /// Replaces everything after the header with the data of `content` (a whole
     /// file's text, header included).
     fn rewrite(&mut self, content: &str) -> Result<(), String> {
+        self.relink()?;
         let data = content.get(self.data_start as usize..).unwrap_or("");
         let result = self
             .file
@@ -343,6 +379,7 @@ impl CsvFile {
 
     /// Appends `rows` at the end.
     fn append(&mut self, rows: &str) -> Result<(), String> {
+        self.relink()?;
         let result = self
             .file
             .seek(SeekFrom::End(0))
@@ -357,6 +394,16 @@ impl CsvFile {
             .and_then(|()| self.file.sync_all())
             .map_err(|e| write_error(&self.path, &e))
     }
+}
+
+/// Opens `path` for reading and writing, created or truncated.
+fn open(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
 }
 
 fn write_error(path: &Path, error: &std::io::Error) -> String {

@@ -1,0 +1,185 @@
+//! Faults a careless or hostile user causes, through the real binary:
+//! standard output closed or full, the output folder removed during the run.
+//! None of them may panic or lose a report.
+#![cfg(feature = "python")]
+
+mod common;
+
+use std::fs::File;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{assert_contains, example, LIMIT};
+use locusta_demo_target::{spawn, TargetConfig};
+
+/// The write end of a pipe whose read end is already closed: a reader that
+/// went away, as `| head -1` does.
+fn closed_pipe() -> Stdio {
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills the two descriptors of the array we own.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe(2)");
+    // SAFETY: fds[0] is ours and closed once; fds[1] is handed to OwnedFd once.
+    unsafe {
+        libc::close(fds[0]);
+        Stdio::from(OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+/// `/dev/full`: every write fails with "No space left on device".
+fn full_device() -> Stdio {
+    Stdio::from(
+        File::options()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full"),
+    )
+}
+
+struct Ended {
+    code: Option<i32>,
+    stderr: String,
+}
+
+/// Runs the binary with `stdout` as its standard output; fails past [`LIMIT`].
+fn locusta(args: &[&str], stdout: Stdio, dir: &Path) -> Ended {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("locusta starts");
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("still running after {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("its output");
+    let ended = Ended {
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!ended.stderr.contains("panicked"), "{}", ended.stderr);
+    ended
+}
+
+/// A fresh folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("locusta-faults-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+#[test]
+fn listings_end_quietly_on_a_closed_pipe_and_say_so_on_a_full_device() {
+    let dir = scratch("listings");
+    let file = example("locustfile.py");
+    for listing in [
+        "--list",
+        "--show-task-ratio",
+        "--show-task-ratio-json",
+        "--help",
+    ] {
+        let closed = locusta(&["-f", &file, listing], closed_pipe(), &dir);
+        assert_eq!(closed.code, Some(0), "{listing}: {}", closed.stderr);
+        let full = locusta(&["-f", &file, listing], full_device(), &dir);
+        assert_eq!(full.code, Some(1), "{listing}: {}", full.stderr);
+        assert_contains(
+            &full.stderr,
+            "cannot write to standard output: No space left on device",
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_whose_standard_output_is_gone_still_writes_its_files() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("run-stdout");
+    let file = example("locustfile.py");
+    let url = target.url();
+    let run = |prefix: &str, stdout: Stdio| {
+        let args = ["-f", &file, "--headless", "-u", "2", "-r", "2", "-t", "2s"];
+        let mut args = args.to_vec();
+        args.extend(["-H", &url, "--json", "--csv", prefix]);
+        locusta(&args, stdout, &dir)
+    };
+    let closed = run("closed", closed_pipe());
+    assert_eq!(closed.code, Some(0), "{}", closed.stderr);
+    assert_contains(
+        &std::fs::read_to_string(dir.join("closed_stats.csv")).expect("the stats CSV"),
+        "Aggregated",
+    );
+    let full = run("full", full_device());
+    // An output that could not be written is an internal error: exit code 2.
+    assert_eq!(full.code, Some(2), "{}", full.stderr);
+    assert_contains(
+        &full.stderr,
+        "cannot write to standard output: No space left on device",
+    );
+    assert_contains(
+        &std::fs::read_to_string(dir.join("full_stats.csv")).expect("the stats CSV"),
+        "Aggregated",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_output_folder_removed_during_the_run_is_written_again() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("removed-folder");
+    let file = example("locustfile.py");
+    let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(["-f", &file, "--headless", "-u", "2", "-r", "2", "-t", "4s"])
+        .args(["-H", &target.url(), "--only-summary"])
+        .args([
+            "--csv",
+            "out/run",
+            "--html",
+            "out/report.html",
+            "--json-file",
+            "out/run",
+        ])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("locusta starts");
+    // Wait for the first CSV rewrite, then remove the whole folder.
+    let history = dir.join("out/run_stats_history.csv");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&history).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(Instant::now() < deadline, "no CSV history row");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::remove_dir_all(dir.join("out")).expect("remove the output folder");
+    let output = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_contains(&stderr, "was removed during the run: writing it again");
+    for name in [
+        "run_stats.csv",
+        "run_stats_history.csv",
+        "run_failures.csv",
+        "run_exceptions.csv",
+        "report.html",
+        "run.json",
+    ] {
+        assert!(
+            dir.join("out").join(name).is_file(),
+            "{name} is missing\n{stderr}"
+        );
+    }
+    // The history written before the folder went is kept.
+    let rows = std::fs::read_to_string(&history).expect("the history");
+    assert!(rows.lines().count() >= 3, "{rows}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
