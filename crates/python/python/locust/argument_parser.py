@@ -76,9 +76,12 @@ def _add(add, args, kwargs):
 
 
 class _Group(argparse._ArgumentGroup):
-    """An argument group that takes Locust's extra keywords."""
+    """An argument group that takes Locust's extra keywords. As in Locust,
+    an option added to a group is left out of the web UI's form unless it
+    says `include_in_web_ui=True`."""
 
     def add_argument(self, *args, **kwargs):
+        kwargs.setdefault("include_in_web_ui", False)
         return _add(super().add_argument, args, kwargs)
 
 

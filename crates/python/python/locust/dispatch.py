@@ -32,16 +32,30 @@ def _class_targets(user_classes, total):
     return targets
 
 
+def _weighted_cycle(user_classes):
+    """One round of the weighted order users are added in: each class (by
+    name) as many times as its weight relative to the others."""
+    weighted = [cls for cls in user_classes if not getattr(cls, "fixed_count", 0) and cls.weight > 0]
+    if not weighted:
+        return []
+    smallest = min(cls.weight for cls in weighted)
+    order = []
+    for cls in weighted:
+        order.extend([cls.__name__] * max(1, round(cls.weight / smallest)))
+    return order
+
+
 class UsersDispatcher:
     """Iterates the steps of a ramp: each `next()` (after pacing itself to
     the spawn rate) is `{worker id: {class name: users}}`; StopIteration once
-    the target is reached. Workers are objects with an `id` (WorkerNode)."""
+    the target is reached. Users are added in a weighted round-robin order
+    of the classes (fixed_count classes first) and handed to the workers in
+    turn; a ramp down removes the newest first."""
 
     def __init__(self, worker_nodes, user_classes):
         self._worker_nodes = sorted(worker_nodes, key=lambda w: w.id)
         self._user_classes = sorted(user_classes, key=lambda c: c.__name__)
-        self._current = {cls.__name__: 0 for cls in self._user_classes}
-        self._target = 0
+        self._sequence = []
         self._steps = []
         self._wait = 0.0
         self._last_step = None
@@ -60,29 +74,41 @@ class UsersDispatcher:
             if delay > 0:
                 gevent.sleep(delay)
         started = time.perf_counter()
-        self._current = self._steps.pop(0)
+        self._sequence = self._steps.pop(0)
         self._last_step = time.perf_counter()
         self._durations.append(self._last_step - started)
         if not self._steps:
             self._in_progress = False
         return self._distribution()
 
+    def _counts(self, sequence):
+        counts = {cls.__name__: 0 for cls in self._user_classes}
+        for name in sequence:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
     def _distribution(self):
-        """The current users per class spread over the workers, round-robin."""
+        """The current users spread over the workers in turn."""
         result = {w.id: {cls.__name__: 0 for cls in self._user_classes} for w in self._worker_nodes}
-        if not self._worker_nodes:
-            return result
-        index = 0
-        for cls in self._user_classes:
-            for _ in range(self._current.get(cls.__name__, 0)):
+        for index, name in enumerate(self._sequence):
+            if self._worker_nodes:
                 worker = self._worker_nodes[index % len(self._worker_nodes)]
-                result[worker.id][cls.__name__] += 1
-                index += 1
+                result[worker.id][name] += 1
         return result
+
+    @property
+    def current_user_classes_count(self):
+        """Users placed so far, per class name."""
+        return self._counts(self._sequence)
+
+    @property
+    def target_user_classes_count(self):
+        """Users per class once the current ramp is done."""
+        return self._counts(self._steps[-1] if self._steps else self._sequence)
 
     def get_current_user_count(self):
         """Users placed so far."""
-        return sum(self._current.values())
+        return len(self._sequence)
 
     @property
     def dispatch_in_progress(self):
@@ -104,32 +130,57 @@ class UsersDispatcher:
             wanted = {c if isinstance(c, str) else c.__name__ for c in user_classes}
             classes = [cls for cls in classes if cls.__name__ in wanted]
         target = _class_targets(classes, target_user_count)
-        target = {cls.__name__: target.get(cls.__name__, 0) for cls in self._user_classes}
+        # Keep the oldest users that still fit, then add in the weighted order.
+        kept, have = [], {}
+        for name in self._sequence:
+            if have.get(name, 0) < target.get(name, 0):
+                kept.append(name)
+                have[name] = have.get(name, 0) + 1
+        plan = list(kept)
+        for cls in classes:
+            if getattr(cls, "fixed_count", 0):
+                plan.extend([cls.__name__] * (target[cls.__name__] - have.get(cls.__name__, 0)))
+                have[cls.__name__] = target[cls.__name__]
+        cycle = _weighted_cycle(classes)
+        position = 0
+        while cycle and len(plan) < target_user_count:
+            name = cycle[position % len(cycle)]
+            position += 1
+            if have.get(name, 0) < target.get(name, 0):
+                plan.append(name)
+                have[name] = have.get(name, 0) + 1
         per_step = max(1, math.floor(spawn_rate))
         self._wait = per_step / spawn_rate
-        self._target = target_user_count
         steps = []
-        current = dict(self._current)
-        while current != target:
-            changed = 0
-            while changed < per_step and current != target:
-                # Move the class furthest from its target (as a share) one user closer.
-                name = max(
-                    target,
-                    key=lambda n: (abs(target[n] - current[n]) / max(target[n], current[n], 1), -list(target).index(n)),
-                )
-                current[name] += 1 if target[name] > current[name] else -1
-                changed += 1
-            steps.append(dict(current))
+        current = list(self._sequence)
+        # Removals first (newest first), then additions, per_step at a time.
+        while current != kept and len(current) > len(kept):
+            removed = 0
+            while removed < per_step and current != kept:
+                for index in range(len(current) - 1, -1, -1):
+                    trimmed = current[:index] + current[index + 1:]
+                    if _is_subsequence(kept, trimmed):
+                        current = trimmed
+                        break
+                removed += 1
+            steps.append(list(current))
+        while len(current) < len(plan):
+            current = plan[: min(len(plan), len(current) + per_step)]
+            steps.append(list(current))
         self._steps = steps
         self._in_progress = bool(steps)
         self._last_step = None
         self._durations = []
 
     def add_worker(self, worker_node):
-        """A new worker: later steps spread users over it too."""
+        """A new worker: the users are spread over it too from the next step."""
         self._worker_nodes = sorted(self._worker_nodes + [worker_node], key=lambda w: w.id)
 
     def remove_worker(self, worker_node):
-        """A worker gone: its users go to the others in later steps."""
+        """A worker gone: its users go to the others from the next step."""
         self._worker_nodes = [w for w in self._worker_nodes if w.id != worker_node.id]
+
+
+def _is_subsequence(short, long):
+    iterator = iter(long)
+    return all(any(item == other for other in iterator) for item in short)

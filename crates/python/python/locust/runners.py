@@ -234,14 +234,12 @@ class Runner:
                 worker_nodes=[WorkerNode("local")], user_classes=self.user_classes
             )
             for cls in self.user_classes:
-                self._users_dispatcher._current[cls.__name__] = len(self._users.get(cls.__name__, []))
+                self._users_dispatcher._sequence.extend([cls.__name__] * len(self._users.get(cls.__name__, [])))
         if self.spawning_greenlet is not None:
             self.spawning_greenlet.kill(block=True)
         self.update_state(STATE_SPAWNING)
         self._users_dispatcher.new_dispatch(user_count, spawn_rate, names)
-        self.target_user_classes_count = {
-            name: count for name, count in self._users_dispatcher._steps[-1].items()
-        } if self._users_dispatcher._steps else self.user_classes_count
+        self.target_user_classes_count = self._users_dispatcher.target_user_classes_count
         self.spawning_greenlet = self.greenlet.spawn(self._ramp, wait)
         self.spawning_greenlet.link_exception(greenlet_exception_handler)
 

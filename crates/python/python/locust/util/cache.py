@@ -1,33 +1,31 @@
-"""locust.util.cache: a time-bounded memoizing decorator."""
+"""locust.util.cache: a time-bounded memoizing decorator (one cached result
+per function, whatever the arguments, as the web UI's report endpoints use it)."""
 
 import functools
 import time
 
 
 def memoize(timeout, dynamic_timeout=False):
-    """Caches a function's result per arguments for `timeout` seconds; with
-    `dynamic_timeout`, the timeout grows to the time the call itself took."""
+    """Keeps the function's last result for `timeout` seconds (arguments are
+    not part of the key); with `dynamic_timeout`, a call that took longer than
+    the timeout doubles it. `wrapper.clear_cache()` forgets the result."""
+    state = {"timeout": timeout}
 
     def decorator(func):
-        cache = {}
-        limit = {"seconds": timeout}
-
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            key = (args, tuple(sorted(kwargs.items())))
-            now = time.time()
-            hit = cache.get(key)
-            if hit is not None and now - hit[0] < limit["seconds"]:
-                return hit[1]
             started = time.time()
-            value = func(*args, **kwargs)
-            if dynamic_timeout:
-                limit["seconds"] = max(timeout, time.time() - started)
-            cache[key] = (now, value)
-            return value
+            fresh = "at" in state and started - state["at"] <= state["timeout"]
+            if not fresh:
+                state["value"] = func(*args, **kwargs)
+                state["at"] = time.time()
+                if dynamic_timeout and state["at"] - started > state["timeout"]:
+                    state["timeout"] *= 2
+            return state["value"]
 
         def clear_cache():
-            cache.clear()
+            state.pop("at", None)
+            state.pop("value", None)
 
         wrapper.clear_cache = clear_cache
         return wrapper

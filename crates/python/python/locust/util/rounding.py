@@ -4,7 +4,6 @@ import decimal
 
 
 def proper_round(val, digits=0):
-    """`val` rounded to `digits` decimals, halves away from zero."""
+    """`val` rounded to `digits` decimals, halves away from zero, as a float."""
     quantum = decimal.Decimal(1).scaleb(-digits)
-    rounded = decimal.Decimal(str(val)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
-    return float(rounded) if digits else int(rounded)
+    return float(decimal.Decimal(repr(float(val))).quantize(quantum, rounding=decimal.ROUND_HALF_UP))
