@@ -176,7 +176,10 @@ fn locusts_library_example_runs_as_a_script_and_counts_every_request() {
     let heard = line(out, "LISTENER ");
     let (heard, heard_failures) = (number(heard, "requests"), number(heard, "failures"));
     assert!(heard <= requests && requests <= heard + 5, "{out}");
-    assert!(heard_failures <= failures && failures <= heard_failures + 5, "{out}");
+    assert!(
+        heard_failures <= failures && failures <= heard_failures + 5,
+        "{out}"
+    );
     // Every request to the missing page failed (404), and only those.
     let rows = line(out, "ROWS ");
     assert!(rows.contains("('GET', 'missing', "), "{rows}");
