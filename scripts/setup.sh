@@ -66,6 +66,15 @@ python_setup() {
     fi
     rm -f "$log"
   fi
+  # locust-plugins, for the tests of it under locusta. --no-deps: its one
+  # real dependency is Locust, which locusta's own `locust` package replaces.
+  if ! "$python" -c 'import importlib.util, sys; sys.exit(0 if importlib.util.find_spec("locust_plugins") else 1)' >/dev/null 2>&1; then
+    echo "setup: installing locust-plugins for $python" >&2
+    local plugins=(-m pip install --quiet --disable-pip-version-check --no-deps locust-plugins==5.0.3 typing-extensions)
+    # Debian's own python3 refuses pip installs unless told otherwise.
+    "$python" "${plugins[@]}" 2>/dev/null || "$python" "${plugins[@]}" --break-system-packages ||
+      { echo "setup: could not install locust-plugins" >&2; return 1; }
+  fi
   # pyo3 links libpython: Debian's python3 needs its development package.
   if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&
     [[ "$(command -v "$python")" == /usr/bin/* ]]; then
