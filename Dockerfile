@@ -3,7 +3,7 @@
 #
 #   scripts/build-wheel.sh          # makes dist/locusta-*.whl
 #   docker build -t locusta .
-#   docker run --rm -p 8089:8089 -v "$PWD/examples:/mnt/locust" locusta \
+#   docker run --rm -p 127.0.0.1:8089:8089 -v "$PWD/examples:/mnt/locust:ro" locusta \
 #       -f /mnt/locust/locustfile.py -H http://host-under-test:8080
 #
 # Build arguments:
