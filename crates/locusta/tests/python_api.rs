@@ -10,7 +10,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_contains, locustfile, run_binary, Run};
+use common::{assert_contains, locusta_with_env, locustfile, run_binary, Run};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The Python of the real Locust 2.47.0 that `scripts/setup.sh test` installs.
@@ -230,4 +230,97 @@ fn locusts_helpers_give_the_same_results_under_locusta_as_in_locust() {
         assert_eq!(have, want, "locusta's line differs from Locust's");
     }
     assert_eq!(got.len(), expected.len(), "{got:#?}");
+}
+
+/// A run of `plugins.py` (locust-plugins) against `url` with `extra` options;
+/// its output directory.
+fn plugins_run(test: &str, url: &str, extra: &[&str]) -> (Run, PathBuf) {
+    let data = scratch(test, "paths.csv");
+    std::fs::write(&data, "/\n/no-such-page\n").expect("the CSV is written");
+    let dir = data.parent().expect("a directory").to_path_buf();
+    let prefix = dir.join("run").to_string_lossy().into_owned();
+    let file = locustfile("plugins.py");
+    let mut args = vec![
+        "-f", &file, "-H", url, "-u", "2", "-r", "2", "-t", "20", "-i", "20", "--json", "--csv",
+        &prefix,
+    ];
+    args.extend_from_slice(extra);
+    let run = locusta_with_env(
+        &args,
+        &[
+            ("PLUGINS_DATA", data.to_str().expect("UTF-8")),
+            ("PLUGINS_OUT", dir.to_str().expect("UTF-8")),
+        ],
+    );
+    (run, dir)
+}
+
+#[test]
+fn locust_plugins_options_checks_listeners_and_readers_work() {
+    let target = spawn(TargetConfig::default());
+    let (run, dir) = plugins_run(
+        "plugins-pass",
+        &target.url(),
+        &[
+            "--check-fail-ratio",
+            "0.9",
+            "--check-rps",
+            "1",
+            "--log-transactions-in-file",
+            "--console-stats-interval",
+            "5",
+        ],
+    );
+    let file = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let (jmeter, transactions, summary) = (
+        file("jmeter.csv"),
+        file("run_transactions.csv"),
+        file("run_transactions_summary.csv"),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // Failures, but the plugin's checks passed and set exit_code_on_error=0.
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let options = line(&run.stdout, "PLUGIN OPTIONS ");
+    assert_eq!(field(options, "iterations"), "20", "{options}");
+    assert_eq!(field(options, "check_rps"), "1.0", "{options}");
+    assert_eq!(field(options, "console_stats_interval"), "5", "{options}");
+    assert_eq!(
+        field(options, "log_transactions_in_file"),
+        "True",
+        "{options}"
+    );
+    // -i 20: twenty task runs, alternating between the sequential tasks; the
+    // CSV reader alternates between a good and a missing path, and
+    // RescheduleTaskOnFail ends a task whose request failed.
+    let rows = run.rows();
+    assert_eq!(rows.get("from-csv"), Some(&(10, 5)), "{rows:?}");
+    assert_eq!(rows.get("home"), Some(&(10, 0)), "{rows:?}");
+    assert_eq!(rows.get("after-success"), Some(&(5, 0)), "{rows:?}");
+    // JmeterListener: a header and a row per request.
+    assert!(jmeter.starts_with("timeStamp,elapsed,label,"), "{jmeter}");
+    assert_eq!(
+        jmeter.lines().filter(|l| !l.is_empty()).count(),
+        26,
+        "{jmeter}"
+    );
+    assert_eq!(jmeter.matches(",KO,").count(), 5, "{jmeter}");
+    // TransactionManager: one row per journey, and its summary.
+    assert_eq!(
+        transactions.matches(",journey,").count(),
+        10,
+        "{transactions}"
+    );
+    assert_contains(&summary, "Transaction,journey,10,0,");
+
+    let (run, dir) = plugins_run(
+        "plugins-fail",
+        &target.url(),
+        &["--check-fail-ratio", "0.01"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert_contains(
+        &run.stderr,
+        "CHECK FAILED: fail ratio was 20.00% (threshold 1.00%)",
+    );
 }

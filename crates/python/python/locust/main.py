@@ -121,18 +121,13 @@ class _ArgumentParser(LocustArgumentParser):
 
     def __init__(self):
         super().__init__(prog="locust", add_help=False)
-        self._custom = []
-
-    def _add_action(self, action):
-        action = super()._add_action(action)
-        self._custom.append(action)
-        return action
 
     @property
     def declared(self):
-        """The custom options, as locusta's command line takes them."""
+        """The custom options (every option added here, groups' too), as
+        locusta's command line takes them."""
         found = []
-        for action in self._custom:
+        for action in self._actions:
             self._declare(action, found)
         return found
 
@@ -182,6 +177,24 @@ class _ArgumentParser(LocustArgumentParser):
 
 
 _modules = []
+# The parser init_command_line_parser listeners added their options to.
+_declared_parser = None
+# parsed_options.exit_code_on_error as locusta was started with it.
+_exit_code_on_error = None
+
+
+def _complete_options(parsed):
+    """Every option Locust has and every custom option, with its default
+    when the command line left it out (as argparse gives them)."""
+    from locust.argument_parser import default_args_dict
+
+    for key, value in default_args_dict().items():
+        parsed.setdefault(key, value)
+    if _declared_parser is not None:
+        for action in _declared_parser._actions:
+            if action.dest and action.dest != "help":
+                parsed.setdefault(action.dest, action.default)
+    return parsed
 
 
 def import_files(files):
@@ -194,7 +207,8 @@ def import_files(files):
         _modules.append(module)
     from locust import events
 
-    parser = _ArgumentParser()
+    global _declared_parser
+    parser = _declared_parser = _ArgumentParser()
     try:
         # Called directly, not through fire(): an error here stops the start.
         for listener in list(events.init_command_line_parser._handlers):
@@ -217,7 +231,9 @@ def load(options):
     """Finds the imported locustfiles' classes and shape; returns
     (classes, shape names), or an error text."""
     global _environment
-    parsed = json.loads(options["parsed_options"] or "{}")
+    global _exit_code_on_error
+    parsed = _complete_options(json.loads(options["parsed_options"] or "{}"))
+    _exit_code_on_error = parsed.get("exit_code_on_error")
     loglevel = str(parsed.get("loglevel") or "INFO").upper()
     levels = {"OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG}
     _install_logging(levels.get(loglevel) or getattr(logging, loglevel, logging.INFO))
@@ -436,6 +452,7 @@ def _fire(name, kwargs, answer):
             hook.fire(environment=env)
         elif name == "quitting":
             hook.fire(reverse=True, environment=env)
+            _apply_exit_code_on_error(env)
             if env.runner is not None:
                 env.runner._quit_event.set()
         elif name == "spawning_complete":
@@ -459,6 +476,17 @@ def _fire(name, kwargs, answer):
         # The process may end right after the last event: nothing printed is lost.
         _flush_output()
         answer.send()
+
+
+def _apply_exit_code_on_error(env):
+    """A quitting listener that changed parsed_options.exit_code_on_error
+    (as locust-plugins' checks do) decides the exit code after failures,
+    unless user code set one."""
+    wanted = getattr(env.parsed_options, "exit_code_on_error", _exit_code_on_error)
+    if wanted == _exit_code_on_error or _native.exit_code() is not None:
+        return
+    if env.stats.total.num_failures > 0:
+        _native.set_exit_code(int(wanted))
 
 
 def _flush_output():
