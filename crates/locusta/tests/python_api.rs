@@ -324,3 +324,49 @@ fn locust_plugins_options_checks_listeners_and_readers_work() {
         "CHECK FAILED: fail ratio was 20.00% (threshold 1.00%)",
     );
 }
+
+#[test]
+fn live_objects_have_the_attributes_tools_reach_for() {
+    let target = spawn(TargetConfig::default());
+    let run = script(&locustfile("live_objects.py"), &[&target.url()]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    for what in [
+        "Environment.create_*",
+        "Runner start/spawn_users/stop_users/stop/state/counts/greenlet",
+        "RequestStats and StatsEntry",
+        "stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter",
+        "Response.request/raw/iter_content/iter_lines",
+        "FastHttpSession(base_url, request_event, user), network_timeout, FastResponse.status/read",
+        "User.greenlet/group, HttpUser.rest_",
+        "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
+        "Runner.quit ends runner.greenlet.join()",
+    ] {
+        assert_contains(&run.stdout, &format!("CHECKED {what}\n"));
+    }
+}
+
+#[test]
+fn a_locustfile_can_ramp_locustas_runner_from_python() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("runner_control.py"),
+            "-H",
+            &target.url(),
+            "-u",
+            "1",
+            "-r",
+            "10",
+            "-t",
+            "2",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_contains(
+        &run.stderr,
+        r#"All users spawned: {"Walker": 3} (3 total users)"#,
+    );
+    assert_contains(&run.stdout, "RAMPED users=3 target=3 state=running");
+}

@@ -495,6 +495,8 @@ pub(crate) struct Response {
     meta: Option<Py<PyDict>>,
     /// What success()/failure() decided: `Some(None)` success, `Some(Some(m))` failure.
     decided: Option<Option<String>>,
+    /// How much of the body `read()` has handed out.
+    read_at: usize,
 }
 
 impl Response {
@@ -506,6 +508,7 @@ impl Response {
             headers: None,
             meta: None,
             decided: None,
+            read_at: 0,
         }
     }
 
@@ -601,6 +604,118 @@ impl Response {
             return None;
         }
         Some(PyBytes::new(py, response.bytes()))
+    }
+
+    /// The body in pieces of `chunk_size` bytes (text with `decode_unicode`).
+    /// The body has been read whole when the request returns: `stream=True`
+    /// changes nothing.
+    #[pyo3(signature = (chunk_size=1, decode_unicode=false))]
+    fn iter_content<'py>(
+        &mut self,
+        py: Python<'py>,
+        chunk_size: Option<usize>,
+        decode_unicode: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let chunks = PyList::empty(py);
+        if decode_unicode {
+            let text = self.text(py).bind(py).to_str()?.to_owned();
+            let chars: Vec<char> = text.chars().collect();
+            for piece in chars.chunks(chunk_size.unwrap_or(chars.len().max(1)).max(1)) {
+                chunks.append(piece.iter().collect::<String>())?;
+            }
+        } else {
+            let body = self.response().bytes();
+            for piece in body.chunks(chunk_size.unwrap_or(body.len().max(1)).max(1)) {
+                chunks.append(PyBytes::new(py, piece))?;
+            }
+        }
+        Ok(chunks.try_iter()?.into_any())
+    }
+
+    /// The body's lines, without their line ends (text with `decode_unicode`),
+    /// split at `delimiter` when given.
+    #[pyo3(signature = (chunk_size=512, decode_unicode=false, delimiter=None))]
+    fn iter_lines<'py>(
+        &mut self,
+        py: Python<'py>,
+        chunk_size: usize,
+        decode_unicode: bool,
+        delimiter: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = chunk_size;
+        let body = PyBytes::new(py, self.response().bytes()).into_any();
+        let body = if decode_unicode {
+            self.text(py).into_bound(py).into_any()
+        } else {
+            body
+        };
+        let lines = match delimiter {
+            Some(delimiter) => body.call_method1("split", (delimiter,))?,
+            None => body.call_method0("splitlines")?,
+        };
+        Ok(lines.try_iter()?.into_any())
+    }
+
+    /// The body as a file object (requests' `response.raw`).
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("io")?
+            .getattr("BytesIO")?
+            .call1((PyBytes::new(py, self.response().bytes()),))
+    }
+
+    /// FastResponse's `read(n)`: the next `n` bytes of the body (the rest without `n`).
+    #[pyo3(signature = (n=None))]
+    fn read<'py>(&mut self, py: Python<'py>, n: Option<usize>) -> Bound<'py, PyBytes> {
+        let body = self.outcome.response.bytes();
+        let start = self.read_at.min(body.len());
+        let end = n.map_or(body.len(), |n| (start + n).min(body.len()));
+        let piece = PyBytes::new(py, &body[start..end]);
+        self.read_at = end;
+        piece
+    }
+
+    /// FastResponse's `readline()`: the next line of the body, with its `\n`.
+    fn readline<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let body = self.outcome.response.bytes();
+        let start = self.read_at.min(body.len());
+        let end = body[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body.len(), |i| start + i + 1);
+        let line = PyBytes::new(py, &body[start..end]);
+        self.read_at = end;
+        line
+    }
+
+    /// FastResponse's `status`: the status code as text.
+    #[getter]
+    fn status(&self) -> String {
+        self.response().status().to_string()
+    }
+
+    /// The request that was sent: `method`, `url`, `headers`, `body`,
+    /// `path_url` (requests' PreparedRequest attributes).
+    #[getter]
+    fn request(slf: &Bound<'_, Self>) -> PyResult<SentRequest> {
+        let py = slf.py();
+        let (headers, body) = match slf.getattr("_sent") {
+            Ok(sent) => sent.extract::<(PyObject, PyObject)>()?,
+            Err(_) => (PyDict::new(py).into_any().unbind(), py.None()),
+        };
+        let this = slf.borrow();
+        let url = this.outcome.response.url().to_string();
+        let path_url = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+            .unwrap_or_else(|| "/".into());
+        Ok(SentRequest {
+            method: this.outcome.response.method().as_str().to_string(),
+            url,
+            path_url,
+            headers,
+            body,
+        })
     }
 
     /// The body parsed as JSON.
@@ -805,6 +920,23 @@ impl Response {
 
     fn __bool__(&self) -> bool {
         self.response().ok()
+    }
+}
+
+/// The request a response answers (requests' PreparedRequest, as tools read it).
+#[pyclass(module = "locusta", get_all)]
+struct SentRequest {
+    method: String,
+    url: String,
+    path_url: String,
+    headers: PyObject,
+    body: PyObject,
+}
+
+#[pymethods]
+impl SentRequest {
+    fn __repr__(&self) -> String {
+        format!("<PreparedRequest [{}]>", self.method)
     }
 }
 
@@ -1353,6 +1485,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Response>()?;
     module.add_class::<Headers>()?;
     module.add_class::<Hop>()?;
+    module.add_class::<SentRequest>()?;
     module.add_class::<Hosted>()?;
     module.add_class::<Answer>()?;
     module.add_function(wrap_pyfunction!(_register, module)?)?;

@@ -352,6 +352,8 @@ class HttpSession:
             allow_redirects,
         )
         response = _await(request_id, first)
+        # For response.request (headers and body as sent).
+        response._sent = (headers if headers is not None else {}, data if data is not None else body_json)
         if keep_payload:
             response._payload = data if data is not None else body_json
         if catch_response:
