@@ -339,6 +339,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "FastHttpSession(base_url, request_event, user), network_timeout, FastResponse.status/read",
         "User.greenlet/group, HttpUser.rest_",
         "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
+        "catch_response with a custom Environment's events",
         "Runner.quit ends runner.greenlet.join()",
     ] {
         assert_contains(&run.stdout, &format!("CHECKED {what}\n"));

@@ -210,6 +210,64 @@ with open(path, newline="") as file:
     show("csv rows", list(csv.reader(file)))
 show("csv columns", CSV_COLUMNS)
 
+# SequentialTaskSet: @task methods and a `tasks` list run in declaration order
+from locust import SequentialTaskSet  # noqa: E402
+
+
+def numbered(n):
+    def step(self):
+        pass
+
+    step.__name__ = f"t{n}"
+    return step
+
+
+class Mixed(SequentialTaskSet):
+    @task
+    def t1(self):
+        pass
+
+    @task
+    def t2(self):
+        pass
+
+    tasks = [numbered(101), numbered(102)]
+
+    @task
+    def t3(self):
+        pass
+
+
+show("sequential order", [t.__name__ for t in Mixed.tasks])
+
+
+# catch_exceptions=False: an error in a task set ends the user
+class Empty(TaskSet):
+    pass
+
+
+class Strict(User):
+    wait_time = constant(0)
+    tasks = [Empty]
+
+
+strict_user = Strict(Environment(user_classes=[Strict], catch_exceptions=False))
+strict = gevent.spawn(strict_user.run)
+strict.join(timeout=2)
+show("catch_exceptions=False", [strict.dead, type(strict.exception).__name__ if strict.exception else None])
+
+
+def make_local_class():
+    class Inner(User):
+        @task
+        def nothing(self):
+            pass
+
+    return Inner
+
+
+show("fullname", make_local_class().fullname())
+
 # contrib modules whose package is missing name it in their ImportError
 for module in ("dns", "mongodb", "postgres", "mqtt", "qdrant", "oai"):
     try:

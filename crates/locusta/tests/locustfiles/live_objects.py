@@ -199,6 +199,21 @@ node = WorkerNode("w1")
 assert (node.id, node.state, node.user_count, node.heartbeat, node.cpu_usage) == ("w1", "ready", 0, 3, 0)
 checked("filter_tasks_by_tags, create_environment, main.main, WorkerNode")
 
+# --- a custom Environment's events hear its users' requests, caught ones too ---
+from locust.event import Events  # noqa: E402
+
+own = Events()
+heard = []
+own.request.add_listener(
+    lambda **kw: heard.append((kw["name"], type(kw["exception"]).__name__ if kw["exception"] else None))
+)
+own_user = Browser(Environment(user_classes=[Browser], events=own))
+with own_user.client.get("/", catch_response=True, name="caught") as caught:
+    caught.failure("nope")
+own_user.client.get("/", name="plain")
+assert heard == [("caught", "CatchResponseError"), ("plain", None)], heard
+checked("catch_response with a custom Environment's events")
+
 # --- quit ends runner.greenlet ---
 runner.start(1, spawn_rate=10)
 gevent.spawn_later(0.3, runner.quit)

@@ -137,7 +137,8 @@ def _caught(response, name, failure, decided):
     """After a catch_response block: tells the Python request listeners. A
     failure the block decided is a CatchResponseError; one it left to the
     default rule is that rule's exception (as Locust)."""
-    if _events.request._handlers:
+    request_event = getattr(response, "_request_event", _events.request)
+    if request_event._handlers:
         meta = response.request_meta
         if failure is None:
             exception = None
@@ -145,7 +146,7 @@ def _caught(response, name, failure, decided):
             exception = CatchResponseError(failure)
         else:
             exception = _failure_exception(failure, meta["url"])
-        _events.request._notify(
+        request_event._notify(
             request_type=meta["request_type"],
             name=name,
             response_time=meta["response_time"],
@@ -357,6 +358,8 @@ class HttpSession:
         if keep_payload:
             response._payload = data if data is not None else body_json
         if catch_response:
+            # The listeners of this session's event (a custom Environment's too).
+            response._request_event = self.request_event
             if self.request_event._handlers:
                 response._context = self._context(context)
             return response

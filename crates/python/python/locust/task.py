@@ -261,6 +261,12 @@ class TaskSet(metaclass=TaskHolderMeta):
                 self._run_on_stop()
                 raise
             except Exception as error:
+                if not getattr(self.user.environment, "catch_exceptions", True):
+                    # As Locust: user_error, then the exception ends the user.
+                    self.user.environment.events.user_error.fire(
+                        user_instance=self, exception=error, tb=error.__traceback__
+                    )
+                    raise
                 self.user._task_error(self, error)
                 self.wait()
 
@@ -304,10 +310,10 @@ class TaskSet(metaclass=TaskHolderMeta):
         """A uniform pick from the weighted task list."""
         if not self.tasks:
             if getattr(self, "_tags_filtered", False):
-                raise LocustError(
+                raise Exception(
                     f"No tasks defined on {type(self).__name__}. Check your --tags/--exclude-tags or the tasks of this class"
                 )
-            raise LocustError(
+            raise Exception(
                 f"No tasks defined on {type(self).__name__}. Use the @task decorator or set the 'tasks' attribute"
             )
         return random.choice(self.tasks)
@@ -347,7 +353,7 @@ class DefaultTaskSet(TaskSet):
 
     def get_next_task(self):
         if not self.user.tasks:
-            raise LocustError(
+            raise Exception(
                 f"No tasks defined on {type(self.user).__name__}. Use the @task decorator or set the 'tasks' attribute of the User (or check --tags/--exclude-tags)"
             )
         return random.choice(self.user.tasks)
@@ -368,7 +374,35 @@ class DefaultTaskSet(TaskSet):
             raise RescheduleTask() from interrupt
 
 
-class SequentialTaskSet(TaskSet):
+class SequentialTaskSetMeta(TaskHolderMeta):
+    """Builds a SequentialTaskSet's task list in declaration order: its
+    bases' tasks, then its `tasks` list and @task methods where each is
+    declared in the class body."""
+
+    def __new__(mcs, name, bases, namespace):
+        ordered = []
+        for base in bases:
+            inherited = getattr(base, "tasks", None)
+            if inherited:
+                ordered.extend(inherited)
+        for key, value in namespace.items():
+            if key == "tasks":
+                if isinstance(value, dict):
+                    for entry, count in value.items():
+                        ordered.extend([entry] * count)
+                elif isinstance(value, (list, tuple)):
+                    ordered.extend(value)
+                else:
+                    raise ValueError("The 'tasks' attribute can only be set to list or dict")
+            weight = getattr(value, "locust_task_weight", None)
+            if weight is not None:
+                ordered.extend([value] * weight)
+        cls = super().__new__(mcs, name, bases, namespace)
+        cls.tasks = ordered
+        return cls
+
+
+class SequentialTaskSet(TaskSet, metaclass=SequentialTaskSetMeta):
     """Runs its tasks in declaration order, over and over."""
 
     abstract = True

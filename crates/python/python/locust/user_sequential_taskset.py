@@ -2,7 +2,6 @@
 order they are declared."""
 
 from locust.exception import LocustError  # noqa: F401
-from locust.task import SequentialTaskSet, TaskHolderMeta, TaskSet  # noqa: F401
+from locust.task import SequentialTaskSet, SequentialTaskSetMeta, TaskHolderMeta, TaskSet  # noqa: F401
 
 TaskSetMeta = TaskHolderMeta
-SequentialTaskSetMeta = TaskHolderMeta

@@ -145,6 +145,8 @@ class User(metaclass=UserMeta):
         except GreenletExit:
             pass
         except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
+            if not getattr(self.environment, "catch_exceptions", True):
+                raise
             self._task_error(self, error)
         finally:
             if self._local_runner is not None:
@@ -161,8 +163,9 @@ class User(metaclass=UserMeta):
 
     @classmethod
     def fullname(cls):
-        """The module-qualified class name."""
-        return f"{cls.__module__}.{cls.__qualname__}"
+        """The module-qualified class name (without `<locals>` parts)."""
+        parts = f"{cls.__module__}.{cls.__qualname__}".split(".")
+        return ".".join(part for part in parts if part != "<locals>")
 
     @classmethod
     def json(cls):
