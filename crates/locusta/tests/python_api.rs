@@ -334,7 +334,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "Environment.create_*",
         "Runner start/spawn_users/stop_users/stop/state/counts/greenlet",
         "RequestStats and StatsEntry",
-        "stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter",
+        "stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter, get_html_report",
         "Response.request/raw/iter_content/iter_lines",
         "FastHttpSession(base_url, request_event, user), network_timeout, FastResponse.status/read",
         "User.greenlet/group, HttpUser.rest_",

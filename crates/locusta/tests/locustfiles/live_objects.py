@@ -151,7 +151,11 @@ with open(prefix + "_stats.csv") as file:
 assert written.startswith("Type,Name,Request Count") and "GET,/p,1,0" in written, written
 with open(prefix + "_stats_history.csv") as file:
     assert file.read().startswith("Timestamp,User Count"), "history header"
-checked("stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter")
+from locust.html import get_html_report  # noqa: E402
+
+page = get_html_report(env)
+assert page.lstrip().lower().startswith("<!doctype html") and "/p" in page, page[:200]
+checked("stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter, get_html_report")
 
 # --- responses ---
 session = Browser(env).client

@@ -35,6 +35,11 @@ def render_template_from(file, build_path=DEFAULT_BUILD_PATH, **kwargs):
 
 def get_html_report(environment, show_download_link=True, theme=""):
     """The HTML report of the test so far, as a string."""
+    import time
+
     from locusta import _native
 
-    return _native.html_report(os.path.basename(getattr(environment, "locustfile", None) or "locustfile.py"))
+    locustfile = os.path.basename(getattr(environment, "locustfile", None) or "locustfile.py")
+    start_time = environment.stats.start_time
+    end_time = environment.stats.last_request_timestamp or time.time()
+    return _native.html_report(locustfile, environment.host or "", start_time, max(end_time, start_time))

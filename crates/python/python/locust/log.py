@@ -33,8 +33,9 @@ def setup_logging(loglevel, logfile=None):
     from locust import main as _main
 
     level = str(loglevel).upper()
-    if not _main.script_mode and _main._environment is not None:
-        # locusta's own logger writes (and filters) the records of a -f run.
+    if not _main.script_mode:
+        # In a `locusta -f` run, locusta's own logger writes the records
+        # (--loglevel, --logfile): only the level changes.
         logging.getLogger().setLevel(level)
         return
     default = {"format": f"[%(asctime)s] {HOSTNAME}/%(levelname)s/%(name)s: %(message)s"}
