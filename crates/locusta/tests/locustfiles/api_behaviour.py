@@ -268,6 +268,47 @@ def make_local_class():
 
 show("fullname", make_local_class().fullname())
 
+# config file parsers, locustfile loading, task ratios
+import io  # noqa: E402
+
+from locust.argument_parser import (  # noqa: E402
+    LocustConfigParser,
+    LocustTomlConfigParser,
+    get_locustfiles_locally,
+    parse_locustfile_option,
+)
+from locust.main import merge_locustfiles_content  # noqa: E402
+from locust.user.inspectuser import print_task_ratio, print_task_ratio_json  # noqa: E402
+from locust.util.load_locustfile import is_shape_class, is_user_class, load_locustfile  # noqa: E402
+
+toml = LocustTomlConfigParser(["tool.locust"]).parse(io.StringIO('[tool.locust]\nusers = 5\nheadless = true\ntags = ["a", "b"]\n'))
+show("toml", sorted(dict(toml).items()))
+folder = tempfile.mkdtemp()
+with open(os.path.join(folder, "locust.conf"), "w") as file:
+    file.write("# comment\nusers = 7\nhost = http://x\n")
+with open(os.path.join(folder, "locust.conf")) as file:
+    conf = LocustConfigParser().parse(file)
+show("conf", sorted(dict(conf).items()))
+small = os.path.join(folder, "small_locustfile.py")
+with open(small, "w") as file:
+    file.write(
+        "from locust import User, LoadTestShape, task, constant\n"
+        "class Walker(User):\n    wait_time = constant(1)\n    @task\n    def walk(self):\n        pass\n"
+        "class Abstract(User):\n    abstract = True\n"
+        "class Steps(LoadTestShape):\n    def tick(self):\n        return None\n"
+    )
+users, shapes = load_locustfile(small)
+show("load_locustfile", [sorted(users), [type(s).__name__ for s in shapes]])
+show("is_user_class", [is_user_class(users["Walker"]), is_user_class(User), is_shape_class(type(shapes[0]))])
+merged = merge_locustfiles_content([small])
+show("merge", [sorted(merged[0]), sorted(merged[1]), sorted(merged[2]), type(merged[3]).__name__])
+chosen = parse_locustfile_option(["-f", small, "--headless"])
+files = get_locustfiles_locally(chosen)
+show("parse_locustfile_option", [chosen.locustfile == small, [os.path.basename(f) for f in files]])
+print_task_ratio([Buyer, Idle], 4, False)
+print_task_ratio([Buyer, Idle], 4, True)
+print_task_ratio_json([Buyer, Idle], 4)
+
 # contrib modules whose package is missing name it in their ImportError
 for module in ("dns", "mongodb", "postgres", "mqtt", "qdrant", "oai"):
     try:

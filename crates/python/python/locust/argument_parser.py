@@ -177,8 +177,6 @@ class LocustTomlConfigParser:
             for key, value in data.items():
                 if isinstance(value, list):
                     result[key] = [str(v) for v in value]
-                elif isinstance(value, bool):
-                    result[key] = "true" if value else "false"
                 else:
                     result[key] = str(value)
         return result
@@ -266,14 +264,20 @@ def download_locustfile_from_master(master_host, master_port):
 
 
 def parse_locustfile_option(args=None):
-    """The locustfile paths of `-f` (with --config and the environment), as
-    Locust reads them before loading the locustfiles."""
+    """The options Locust reads before loading the locustfiles (-f, --config,
+    --help, --version, --worker, --master, --master-host/-port); with
+    --help or --version, the full parser prints and exits."""
     parser = get_empty_argument_parser(add_help=False)
     parser.add_argument("-h", "--help", action="store_true", default=False)
     parser.add_argument("--version", "-V", action="store_true", default=False)
-    parser.add_argument("--worker", action="store_true", default=False)
+    parser.add_argument("--worker", action="store_true", env_var="LOCUST_MODE_WORKER")
+    parser.add_argument("--master", action="store_true", env_var="LOCUST_MODE_MASTER")
+    parser.add_argument("--master-host", default="127.0.0.1", env_var="LOCUST_MASTER_NODE_HOST")
+    parser.add_argument("--master-port", type=int, default=5557, env_var="LOCUST_MASTER_NODE_PORT")
     options, _ = parser.parse_known_args(args=args)
-    return options, parse_locustfile_paths([p.strip() for p in options.locustfile.split(",") if p.strip()])
+    if options.help or options.version:
+        get_parser().parse_args(args=args)
+    return options
 
 
 def get_locustfiles_locally(options):
