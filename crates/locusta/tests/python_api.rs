@@ -340,6 +340,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "User.greenlet/group, HttpUser.rest_",
         "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
         "catch_response with a custom Environment's events",
+        "Runner.start_shape follows the shape and stops",
         "Runner.quit ends runner.greenlet.join()",
     ] {
         assert_contains(&run.stdout, &format!("CHECKED {what}\n"));

@@ -218,6 +218,37 @@ own_user.client.get("/", name="plain")
 assert heard == [("caught", "CatchResponseError"), ("plain", None)], heard
 checked("catch_response with a custom Environment's events")
 
+# --- a script's runner follows a LoadTestShape ---
+from locust import LoadTestShape  # noqa: E402
+
+
+class Steps(LoadTestShape):
+    def tick(self):
+        run_time = self.get_run_time()
+        if run_time < 1:
+            return (2, 10)
+        if run_time < 2:
+            return (1, 10)
+        return None
+
+
+shape_runner = Environment(user_classes=[Idle], shape_class=Steps(), events=events).create_local_runner()
+shape_runner.start_shape()
+
+
+def wait_for(condition, seconds=5):
+    deadline = gevent.get_hub().loop.now() + seconds
+    while not condition() and gevent.get_hub().loop.now() < deadline:
+        gevent.sleep(0.05)
+    return condition()
+
+
+assert wait_for(lambda: shape_runner.user_count == 2), shape_runner.user_count
+assert wait_for(lambda: shape_runner.user_count == 1), shape_runner.user_count
+assert wait_for(lambda: shape_runner.state == STATE_STOPPED), shape_runner.state
+assert shape_runner.user_count == 0
+checked("Runner.start_shape follows the shape and stops")
+
 # --- quit ends runner.greenlet ---
 runner.start(1, spawn_rate=10)
 gevent.spawn_later(0.3, runner.quit)
