@@ -372,3 +372,110 @@ fn a_locustfile_can_ramp_locustas_runner_from_python() {
     );
     assert_contains(&run.stdout, "RAMPED users=3 target=3 state=running");
 }
+
+/// A child process killed when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn socketio_users_talk_to_a_local_socketio_server() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let python = reference_python();
+    // python-socketio and its dependencies, taken from the reference
+    // environment (and nothing else of it: not its Locust).
+    let found = Command::new(&python)
+        .args([
+            "-c",
+            "import os, socketio; print(os.path.dirname(os.path.dirname(socketio.__file__)))",
+        ])
+        .output()
+        .expect("the reference Python runs");
+    let site = String::from_utf8_lossy(&found.stdout).trim().to_string();
+    let packages = scratch("socketio", "packages");
+    std::fs::create_dir_all(&packages).expect("a package directory");
+    for name in [
+        "socketio",
+        "engineio",
+        "bidict",
+        "simple_websocket",
+        "wsproto",
+        "websocket",
+        "h11",
+    ] {
+        let link = packages.join(name);
+        if !link.exists() {
+            std::os::unix::fs::symlink(PathBuf::from(&site).join(name), &link).expect("a link");
+        }
+    }
+    let mut server = Killed(
+        Command::new(&python)
+            .arg(locustfile("socketio_server.py"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the Socket.IO server starts"),
+    );
+    let mut port = String::new();
+    BufReader::new(server.0.stdout.take().expect("stdout"))
+        .read_line(&mut port)
+        .expect("the server prints its port");
+    let url = format!("http://127.0.0.1:{}", port.trim());
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("socketio_chat.py"),
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "3",
+            "--json",
+        ],
+        &[
+            ("SIO_URL", url.as_str()),
+            ("PYTHONPATH", packages.to_str().expect("UTF-8")),
+        ],
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(packages.parent().expect("a directory"));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let start = run.stdout.find("\n[").map_or(0, |i| i + 1);
+    let end = run.stdout.rfind(']').map_or(run.stdout.len(), |i| i + 1);
+    let rows: serde_json::Value =
+        serde_json::from_str(&run.stdout[start..end]).expect("--json rows");
+    let count = |method: &str, name: &str| -> (u64, u64) {
+        rows.as_array()
+            .expect("rows")
+            .iter()
+            .find(|row| row["method"] == method && row["name"] == name)
+            .map(|row| {
+                (
+                    row["num_requests"].as_u64().unwrap_or(0),
+                    row["num_failures"].as_u64().unwrap_or(0),
+                )
+            })
+            .unwrap_or_else(|| panic!("no {method} {name} row: {}", run.stdout))
+    };
+    assert_eq!(count("WS", "connect"), (2, 0));
+    let (chats, chat_failures) = count("WSE", "chat");
+    let (calls, call_failures) = count("WSC", "ask");
+    let (replies, _) = count("WSR", "reply");
+    assert!(
+        chats > 2 && chat_failures == 0 && call_failures == 0,
+        "{}",
+        run.stdout
+    );
+    // Every talk emits once, then calls once (the call's answer is checked):
+    // a user stopped between the two leaves one call out.
+    assert!(calls <= chats && chats <= calls + 2, "{}", run.stdout);
+    assert!(replies > 0 && replies <= chats, "{}", run.stdout);
+}
