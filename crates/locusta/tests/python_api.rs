@@ -370,7 +370,7 @@ fn a_locustfile_can_ramp_locustas_runner_from_python() {
         &run.stderr,
         r#"All users spawned: {"Walker": 3} (3 total users)"#,
     );
-    assert_contains(&run.stdout, "RAMPED users=3 target=3 state=running");
+    assert_contains(&run.stdout, "RAMPED users=3 target=3 state=running greenlets=3");
 }
 
 /// A child process killed when dropped.

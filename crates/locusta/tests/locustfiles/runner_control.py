@@ -24,4 +24,8 @@ def more(user_count, **_kwargs):
         started_again.append(user_count)
         runner.start(3, spawn_rate=100)
     else:
-        print(f"RAMPED users={runner.user_count} target={runner.target_user_count} state={runner.state}", flush=True)
+        print(
+            f"RAMPED users={runner.user_count} target={runner.target_user_count} state={runner.state} "
+            f"greenlets={len(runner.user_greenlets)}",
+            flush=True,
+        )

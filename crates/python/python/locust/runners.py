@@ -85,7 +85,7 @@ class Runner:
 
     def __init__(self, environment):
         self.environment = environment
-        self.user_greenlets = Group()
+        self._user_group = Group()
         self.greenlet = Group()
         self.spawning_greenlet = None
         self.shape_greenlet = None
@@ -109,6 +109,16 @@ class Runner:
             self.greenlet.spawn(self._tick_stats)
 
     # --- what both kinds share ---
+
+    @property
+    def user_greenlets(self):
+        """The users' greenlets: a gevent Group in a script; in a `locusta -f`
+        run, a list of the live users' greenlets."""
+        if self._local:
+            return self._user_group
+        from locust import main as _main
+
+        return [user._greenlet for users in _main._users.values() for user in users if user._greenlet is not None]
 
     @property
     def user_classes(self):
@@ -277,10 +287,10 @@ class Runner:
                 user = cls(self.environment)
                 user._local_runner = self
                 self._users.setdefault(name, []).append(user)
-                user.start(self.user_greenlets)
+                user.start(self._user_group)
                 started.append(user)
         if wait:
-            self.user_greenlets.join()
+            self._user_group.join()
         return started
 
     def stop_users(self, user_classes_stop_count):
