@@ -353,8 +353,9 @@ class HttpSession:
             allow_redirects,
         )
         response = _await(request_id, first)
-        # For response.request (headers and body as sent).
-        response._sent = (headers if headers is not None else {}, data if data is not None else body_json)
+        # For response.request (headers and body as sent; none by default).
+        if headers is not None or data is not None or body_json is not None:
+            response._sent = (headers if headers is not None else {}, data if data is not None else body_json)
         if keep_payload:
             response._payload = data if data is not None else body_json
         if catch_response:
