@@ -4,7 +4,7 @@
 //! `[type, data, node_id]` messages; see `docs/distributed.md`).
 //!
 //! * [`message`]: the envelope and helpers to read Locust's dicts;
-//! * [`transport`]: the sockets;
+//! * [`transport`]: the sockets, on [`zmtp`], locusta's own ZMTP 3 framing;
 //! * [`wire`]: statistics in Locust's `StatsEntry`/`StatsError` shapes, plus
 //!   the exact HDR histogram locusta adds;
 //! * [`master`] and [`worker`]: the two roles;
@@ -16,6 +16,7 @@ pub mod message;
 pub mod transport;
 pub mod wire;
 pub mod worker;
+pub mod zmtp;
 
 pub use message::Message;
 

@@ -41,8 +41,10 @@ impl Message {
         bytes
     }
 
-    /// Decodes an envelope; a message that is not `[str, any, str]` is an error.
+    /// Decodes an envelope; a message that is not `[str, any, str]` is an
+    /// error, and so is one beyond the limits of [`check_shape`].
     pub fn decode(mut bytes: &[u8]) -> Result<Message, String> {
+        check_shape(bytes)?;
         let value = rmpv::decode::read_value(&mut bytes)
             .map_err(|e| format!("not a msgpack value: {e}"))?;
         let Value::Array(mut items) = value else {
@@ -66,6 +68,107 @@ impl Message {
             node_id,
         })
     }
+}
+
+/// The deepest nesting of arrays and maps a message may have (Locust's
+/// deepest, a statistics report, has five levels).
+pub const MAX_DEPTH: usize = 64;
+
+/// The most values (of any kind, nested ones included) in one message. A
+/// decoded value takes 32 bytes or more however few bytes it took on the
+/// wire; this bounds what one message can cost (a report of 20,000 request
+/// names has about 4 million).
+pub const MAX_VALUES: u64 = 16_000_000;
+
+/// Walks the msgpack value at the head of `bytes` without allocating and
+/// checks it before it is decoded: every length within the bytes that are
+/// there, nesting at most [`MAX_DEPTH`], at most [`MAX_VALUES`] values.
+pub fn check_shape(bytes: &[u8]) -> Result<(), String> {
+    fn be(bytes: &[u8], at: usize, n: usize) -> Result<u64, String> {
+        let field = bytes
+            .get(at..at + n)
+            .ok_or("a msgpack length past the end of the message")?;
+        Ok(field.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    }
+    // Items still to read at each open level, innermost last.
+    let mut open: Vec<u64> = vec![1];
+    let mut at = 0usize;
+    let mut values = 0u64;
+    while let Some(left) = open.last_mut() {
+        if *left == 0 {
+            open.pop();
+            continue;
+        }
+        *left -= 1;
+        values += 1;
+        if values > MAX_VALUES {
+            return Err(format!("more than {MAX_VALUES} msgpack values"));
+        }
+        let marker = *bytes.get(at).ok_or("the msgpack value ends early")?;
+        at += 1;
+        // (bytes to skip, items of a new level)
+        let (skip, items): (u64, u64) = match marker {
+            0x00..=0x7f | 0xe0..=0xff | 0xc0 | 0xc2 | 0xc3 => (0, 0),
+            0x80..=0x8f => (0, 2 * u64::from(marker & 0x0f)),
+            0x90..=0x9f => (0, u64::from(marker & 0x0f)),
+            0xa0..=0xbf => (u64::from(marker & 0x1f), 0),
+            0xc1 => return Err("the reserved msgpack marker 0xc1".into()),
+            0xc4 | 0xd9 => (1 + be(bytes, at, 1)?, 0),
+            0xc5 | 0xda => (2 + be(bytes, at, 2)?, 0),
+            0xc6 | 0xdb => (4 + be(bytes, at, 4)?, 0),
+            0xc7 => (2 + be(bytes, at, 1)?, 0),
+            0xc8 => (3 + be(bytes, at, 2)?, 0),
+            0xc9 => (5 + be(bytes, at, 4)?, 0),
+            0xca => (4, 0),
+            0xcb => (8, 0),
+            0xcc | 0xd0 => (1, 0),
+            0xcd | 0xd1 => (2, 0),
+            0xce | 0xd2 => (4, 0),
+            0xcf | 0xd3 => (8, 0),
+            0xd4 => (2, 0),
+            0xd5 => (3, 0),
+            0xd6 => (5, 0),
+            0xd7 => (9, 0),
+            0xd8 => (17, 0),
+            0xdc => {
+                at += 2;
+                (0, be(bytes, at - 2, 2)?)
+            }
+            0xdd => {
+                at += 4;
+                (0, be(bytes, at - 4, 4)?)
+            }
+            0xde => {
+                at += 2;
+                (0, 2 * be(bytes, at - 2, 2)?)
+            }
+            0xdf => {
+                at += 4;
+                (0, 2 * be(bytes, at - 4, 4)?)
+            }
+        };
+        let remaining = (bytes.len() - at.min(bytes.len())) as u64;
+        if skip > remaining || at > bytes.len() {
+            return Err(format!(
+                "a msgpack field claiming {skip} bytes, with {remaining} left"
+            ));
+        }
+        at += skip as usize;
+        if items > 0 {
+            // Each item takes at least a byte: a count beyond what is left
+            // is a lie, caught before anything is read for it.
+            if items > remaining {
+                return Err(format!(
+                    "a msgpack container claiming {items} items, with {remaining} bytes left"
+                ));
+            }
+            if open.len() >= MAX_DEPTH {
+                return Err(format!("msgpack nested deeper than {MAX_DEPTH} levels"));
+            }
+            open.push(items);
+        }
+    }
+    Ok(())
 }
 
 /// A msgpack value as JSON, for custom messages: map keys that are not
@@ -240,5 +343,27 @@ mod tests {
         let mut two = Vec::new();
         rmpv::encode::write_value(&mut two, &Value::Array(vec![1.into(), 2.into()])).unwrap();
         assert!(Message::decode(&two).is_err());
+    }
+
+    #[test]
+    fn shapes_beyond_the_limits_are_refused() {
+        // An array claiming 2^32 - 1 items, a string claiming 4 GiB, a
+        // binary claiming 64 KiB: all in a few bytes.
+        for lie in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0][..],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'],
+            &[0xc5, 0xff, 0xff, 0],
+            &[0xdf, 0x40, 0, 0, 0, 1, 2],
+            &[0xc9, 0x7f, 0xff, 0xff, 0xff, 1],
+        ] {
+            assert!(check_shape(lie).is_err(), "{lie:?}");
+            assert!(Message::decode(lie).is_err());
+        }
+        let deep = [vec![0x91u8; MAX_DEPTH + 1], vec![0xc0]].concat();
+        assert!(check_shape(&deep).is_err());
+        let fine = [vec![0x91u8; MAX_DEPTH - 1], vec![0xc0]].concat();
+        assert_eq!(check_shape(&fine), Ok(()));
+        let message = Message::new("x", Value::Array(vec![Value::Nil; 1000]), "id");
+        assert_eq!(check_shape(&message.encode()), Ok(()));
     }
 }

@@ -1,29 +1,190 @@
-//! The sockets: the master binds a ZeroMQ ROUTER, each worker connects a
-//! DEALER whose identity is its node id. Frames carry [`Message`]s.
+//! The sockets: the master listens with a ZeroMQ ROUTER, each worker
+//! connects a DEALER whose identity is its node id. Frames carry
+//! [`Message`]s. Both speak ZMTP 3 over TCP through [`crate::zmtp`], which
+//! bounds every length a peer sends before anything is allocated for it.
 //!
-//! Each socket is split: a task owns the receiving half and forwards decoded
-//! messages over a channel (a corrupt frame is logged and skipped), and sends
-//! go through the cloneable sending half with a time limit, so a peer that
-//! stopped reading cannot block the caller.
+//! * A connection that breaks the protocol (a frame or command claiming more
+//!   than the limits, a bad greeting, a handshake that does not finish in
+//!   [`HANDSHAKE_TIMEOUT`]) is dropped with a warning naming the peer; the
+//!   other connections and the run go on. A frame that is not a msgpack
+//!   message is logged and skipped, and the connection goes on.
+//! * The ROUTER hands a worker's identity over to its newest connection (a
+//!   worker that reconnects replaces its old connection). A message for an
+//!   identity without a connection is an error for the caller to log.
+//! * The DEALER reconnects by itself when its connection breaks, as
+//!   libzmq's does; messages sent meanwhile wait in its queue.
+//! * Each connection has a queue of [`QUEUE_LEN`] messages; a send waits at
+//!   most [`SEND_TIMEOUT`] for room, so a peer that stopped reading cannot
+//!   block the caller.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use zeromq::util::PeerIdentity;
-use zeromq::{
-    DealerSendHalf, RouterSendHalf, Socket, SocketOptions, SocketRecv, SocketSend, ZmqMessage,
-};
 
 use crate::message::Message;
+use crate::zmtp::{self, Assembler, Command, Event, SocketType};
 
 /// How long one send may wait for room in the peer's queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// How long a new connection has to finish the ZMTP handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Messages queued per connection.
+pub const QUEUE_LEN: usize = 1000;
+
+/// How long a DEALER waits between reconnection attempts.
+const RECONNECT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// An established connection: the stream, the peer's identity, and bytes
+/// that arrived after the handshake.
+struct Connection {
+    stream: TcpStream,
+    identity: Bytes,
+    buffered: BytesMut,
+}
+
+/// The error of a connection that the peer closed (or reset).
+const CLOSED: &str = "the connection closed";
+
+/// Reads until `assembler` has the next event; an error names what the
+/// peer did wrong, or that it closed the connection.
+async fn read_event(
+    reader: &mut (impl AsyncReadExt + Unpin),
+    buffer: &mut BytesMut,
+    assembler: &mut Assembler,
+) -> Result<Event, String> {
+    loop {
+        if let Some(event) = assembler.next(buffer).map_err(|e| e.to_string())? {
+            return Ok(event);
+        }
+        buffer.reserve(assembler.wanted(buffer));
+        match reader.read_buf(buffer).await {
+            Ok(0) => return Err(CLOSED.into()),
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                return Err(CLOSED.into())
+            }
+            Err(error) => return Err(format!("reading failed: {error}")),
+        }
+    }
+}
+
+/// The ZMTP handshake on a new stream: greetings, then READY both ways.
+async fn handshake(
+    mut stream: TcpStream,
+    kind: SocketType,
+    identity: &[u8],
+) -> Result<Connection, String> {
+    let _ = stream.set_nodelay(true);
+    stream
+        .write_all(&zmtp::greeting())
+        .await
+        .map_err(|e| format!("writing the greeting failed: {e}"))?;
+    let mut greeting = [0u8; zmtp::GREETING_LEN];
+    stream
+        .read_exact(&mut greeting)
+        .await
+        .map_err(|e| format!("reading the greeting failed: {e}"))?;
+    zmtp::parse_greeting(&greeting).map_err(|e| e.to_string())?;
+    stream
+        .write_all(&zmtp::ready(kind, identity))
+        .await
+        .map_err(|e| format!("writing READY failed: {e}"))?;
+    let mut buffered = BytesMut::new();
+    let mut assembler = Assembler::new(zmtp::MAX_COMMAND_BYTES);
+    match read_event(&mut stream, &mut buffered, &mut assembler).await? {
+        Event::Command(Command::Ready {
+            socket_type,
+            identity,
+        }) => {
+            if !kind.accepts(&socket_type) {
+                return Err(format!(
+                    "a {} socket cannot talk to a {}",
+                    String::from_utf8_lossy(&socket_type),
+                    kind.name()
+                ));
+            }
+            Ok(Connection {
+                stream,
+                identity,
+                buffered,
+            })
+        }
+        other => Err(format!("expected READY, got {other:?}")),
+    }
+}
+
+/// The handshake within [`HANDSHAKE_TIMEOUT`].
+async fn handshake_in_time(
+    stream: TcpStream,
+    kind: SocketType,
+    identity: &[u8],
+) -> Result<Connection, String> {
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(stream, kind, identity)).await {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "no ZMTP handshake within {} s",
+            HANDSHAKE_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Writes queued bytes (messages, and PONGs from `pongs`) until the queue
+/// closes (`Ok`) or writing fails.
+async fn write_queue(
+    mut writer: impl AsyncWriteExt + Unpin,
+    queue: &mut mpsc::Receiver<Vec<u8>>,
+    pongs: &mut mpsc::Receiver<Vec<u8>>,
+) -> Result<(), String> {
+    loop {
+        let bytes = tokio::select! {
+            bytes = queue.recv() => match bytes {
+                Some(bytes) => bytes,
+                None => return Ok(()),
+            },
+            Some(pong) = pongs.recv() => pong,
+        };
+        writer
+            .write_all(&bytes)
+            .await
+            .map_err(|e| format!("writing failed: {e}"))?;
+    }
+}
+
+/// A worker's connection as the master keeps it.
+struct Peer {
+    generation: u64,
+    queue: mpsc::Sender<Vec<u8>>,
+}
+
+type Peers = Arc<Mutex<HashMap<Bytes, Peer>>>;
+
 /// The master's ROUTER socket.
 pub struct MasterSocket {
-    send: RouterSendHalf,
+    peers: Peers,
     port: u16,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MasterSocket {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
 }
 
 impl MasterSocket {
@@ -34,59 +195,49 @@ impl MasterSocket {
         host: &str,
         port: u16,
     ) -> Result<(MasterSocket, mpsc::UnboundedReceiver<(String, Message)>), String> {
-        let host = match host {
+        let host = match host.trim_start_matches('[').trim_end_matches(']') {
             "" | "*" => "0.0.0.0",
             host => host,
         };
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host.to_string()
-        };
-        let endpoint = format!("tcp://{host}:{port}");
-        let mut socket = zeromq::RouterSocket::new();
-        let bound = socket
-            .bind(&endpoint)
+        let listener = TcpListener::bind((host, port))
             .await
-            .map_err(|e| format!("cannot listen for workers on {endpoint}: {e}"))?;
-        let port = match bound {
-            zeromq::Endpoint::Tcp(_, port) => port,
-            _ => port,
-        };
-        let (send, mut recv) = socket.split();
+            .map_err(|e| format!("cannot listen for workers on {host}:{port}: {e}"))?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+        let peers: Peers = Arc::default();
         let (inbox, messages) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            loop {
-                match recv.recv().await {
-                    Ok(frames) => {
-                        let frames = frames.into_vec();
-                        let [identity, payload] = frames.as_slice() else {
-                            log::warn!(
-                                "ignoring a message of {} frames from a worker",
-                                frames.len()
-                            );
-                            continue;
-                        };
-                        let identity = String::from_utf8_lossy(identity).into_owned();
-                        match Message::decode(payload) {
-                            Ok(message) => {
-                                if inbox.send((identity, message)).is_err() {
-                                    return;
-                                }
-                            }
-                            Err(error) => {
-                                log::error!("corrupt message from worker {identity}: {error}")
-                            }
+        let accept = {
+            let peers = peers.clone();
+            tokio::spawn(async move {
+                let generations = AtomicU64::new(0);
+                loop {
+                    match listener.accept().await {
+                        Ok((stream, address)) => {
+                            let generation = generations.fetch_add(1, Ordering::Relaxed);
+                            tokio::spawn(serve_worker(
+                                stream,
+                                address,
+                                generation,
+                                peers.clone(),
+                                inbox.clone(),
+                            ));
+                        }
+                        Err(error) => {
+                            // Out of file descriptors, for instance: wait, go on.
+                            log::warn!("accepting a worker's connection failed: {error}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                     }
-                    Err(error) => {
-                        log::error!("receiving from workers failed: {error}");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
                 }
-            }
-        });
-        Ok((MasterSocket { send, port }, messages))
+            })
+        };
+        Ok((
+            MasterSocket {
+                peers,
+                port,
+                accept,
+            },
+            messages,
+        ))
     }
 
     /// The port the socket listens on.
@@ -96,20 +247,145 @@ impl MasterSocket {
 
     /// Sends `message` to the worker whose identity is `to`.
     pub async fn send(&self, to: &str, message: &Message) -> Result<(), String> {
-        let identity = PeerIdentity::try_from(to.as_bytes()).map_err(|e| e.to_string())?;
-        let mut frames = ZmqMessage::from(Bytes::from(message.encode()));
-        frames.push_front(Bytes::copy_from_slice(&identity));
-        let mut send = self.send.clone();
-        match tokio::time::timeout(SEND_TIMEOUT, send.send(frames)).await {
-            Ok(result) => result.map_err(|e| e.to_string()),
+        let queue = match self.peers.lock().get(to.as_bytes()) {
+            Some(peer) => peer.queue.clone(),
+            None => return Err("no connection with that identity".into()),
+        };
+        let bytes = zmtp::encode_message(&[&message.encode()]);
+        match tokio::time::timeout(SEND_TIMEOUT, queue.send(bytes)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err("the connection closed".into()),
             Err(_) => Err("timed out".into()),
+        }
+    }
+}
+
+/// One worker's connection to the master: handshake, then messages to
+/// `inbox` until it closes or breaks the protocol.
+async fn serve_worker(
+    stream: TcpStream,
+    address: SocketAddr,
+    generation: u64,
+    peers: Peers,
+    inbox: mpsc::UnboundedSender<(String, Message)>,
+) {
+    let connection = match handshake_in_time(stream, SocketType::Router, b"").await {
+        Ok(connection) => connection,
+        Err(error) => {
+            log::warn!("dropped the connection from {address}: {error}");
+            return;
+        }
+    };
+    let identity = if connection.identity.is_empty() {
+        // libzmq's way: a zero byte, then four of its own.
+        let mut id = vec![0u8];
+        id.extend_from_slice(&rand::random::<u32>().to_be_bytes());
+        Bytes::from(id)
+    } else {
+        connection.identity.clone()
+    };
+    let name = String::from_utf8_lossy(&identity).into_owned();
+    let (queue, mut queued) = mpsc::channel(QUEUE_LEN);
+    let (pong, mut pongs) = mpsc::channel(4);
+    peers
+        .lock()
+        .insert(identity.clone(), Peer { generation, queue });
+    let (mut reader, writer) = connection.stream.into_split();
+    let mut writing =
+        tokio::spawn(async move { write_queue(writer, &mut queued, &mut pongs).await });
+    let mut buffer = connection.buffered;
+    let reading = read_messages(
+        &mut reader,
+        &mut buffer,
+        |parts| {
+            let [payload] = parts.as_slice() else {
+                log::warn!(
+                    "ignoring a message of {} frames from worker {name}",
+                    parts.len()
+                );
+                return true;
+            };
+            match Message::decode(payload) {
+                Ok(message) => inbox.send((name.clone(), message)).is_ok(),
+                Err(error) => {
+                    log::error!("corrupt message from worker {name}: {error}");
+                    true
+                }
+            }
+        },
+        &pong,
+    );
+    let outcome = tokio::select! {
+        outcome = reading => outcome,
+        written = &mut writing => match written {
+            Ok(Err(error)) => Err(error),
+            _ => Ok(()),
+        },
+    };
+    writing.abort();
+    {
+        let mut peers = peers.lock();
+        if peers.get(&identity).map(|p| p.generation) == Some(generation) {
+            peers.remove(&identity);
+        }
+    }
+    match outcome {
+        Err(error) if error != CLOSED => log::warn!(
+            "dropped the connection of worker {} from {address}: {error}",
+            String::from_utf8_lossy(&identity)
+        ),
+        _ => log::debug!("worker {} disconnected", String::from_utf8_lossy(&identity)),
+    }
+}
+
+/// Reads messages and commands until the connection ends; each message's
+/// frames go to `deliver`, which returns false to stop. PINGs are answered
+/// through `pong`.
+async fn read_messages(
+    reader: &mut OwnedReadHalf,
+    buffer: &mut BytesMut,
+    mut deliver: impl FnMut(Vec<Bytes>) -> bool,
+    pong: &mpsc::Sender<Vec<u8>>,
+) -> Result<(), String> {
+    let mut assembler = Assembler::new(zmtp::max_message_bytes());
+    loop {
+        match read_event(reader, buffer, &mut assembler).await? {
+            Event::Message(parts) => {
+                if !deliver(parts) {
+                    return Ok(());
+                }
+            }
+            Event::Command(Command::Ping(context)) => {
+                let _ = pong.try_send(zmtp::pong(&context));
+            }
+            Event::Command(Command::Ready { .. }) => {
+                return Err("a second READY".into());
+            }
+            Event::Command(Command::Other(name)) => {
+                log::debug!("ignoring command {}", String::from_utf8_lossy(&name));
+            }
         }
     }
 }
 
 /// A worker's DEALER socket.
 pub struct WorkerSocket {
-    send: tokio::sync::Mutex<DealerSendHalf>,
+    queue: mpsc::Sender<Vec<u8>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WorkerSocket {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Connects and shakes hands with the master once.
+async fn dial(host: &str, port: u16, identity: &[u8]) -> Result<Connection, String> {
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| e.to_string())?;
+    handshake_in_time(stream, SocketType::Dealer, identity).await
 }
 
 impl WorkerSocket {
@@ -122,68 +398,106 @@ impl WorkerSocket {
         node_id: &str,
         timeout: Duration,
     ) -> Result<(WorkerSocket, mpsc::UnboundedReceiver<Message>), String> {
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host.to_string()
-        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let endpoint = format!("tcp://{host}:{port}");
-        let mut options = SocketOptions::default();
-        options.peer_identity(
-            PeerIdentity::try_from(node_id.as_bytes()).map_err(|e| format!("bad node id: {e}"))?,
-        );
-        options.connect_timeout(timeout);
-        let mut socket = zeromq::DealerSocket::with_options(options);
-        match tokio::time::timeout(timeout, socket.connect(&endpoint)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(format!("cannot connect to {endpoint}: {error}")),
-            Err(_) => {
-                return Err(format!(
-                    "cannot connect to {endpoint}: no answer in {} s",
-                    timeout.as_secs()
-                ))
-            }
+        if node_id.is_empty() || node_id.len() > 255 {
+            return Err("bad node id: 1 to 255 bytes".into());
         }
-        let (send, mut recv) = socket.split();
+        let identity = node_id.as_bytes().to_vec();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let connection = loop {
+            match tokio::time::timeout_at(deadline, dial(&host, port, &identity)).await {
+                Ok(Ok(connection)) => break connection,
+                Ok(Err(error)) => {
+                    if tokio::time::Instant::now() + RECONNECT_INTERVAL >= deadline {
+                        return Err(format!("cannot connect to {endpoint}: {error}"));
+                    }
+                    log::debug!("cannot connect to {endpoint} yet: {error}");
+                    tokio::time::sleep(RECONNECT_INTERVAL).await;
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "cannot connect to {endpoint}: no answer in {} s",
+                        timeout.as_secs()
+                    ))
+                }
+            }
+        };
+        let (queue, mut queued) = mpsc::channel(QUEUE_LEN);
         let (inbox, messages) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
+            let mut connection = Some(connection);
             loop {
-                match recv.recv().await {
-                    Ok(frames) => {
-                        let Some(payload) = frames.into_vec().pop() else {
-                            continue;
-                        };
-                        match Message::decode(&payload) {
-                            Ok(message) => {
-                                if inbox.send(message).is_err() {
-                                    return;
-                                }
-                            }
-                            Err(error) => log::error!("corrupt message from the master: {error}"),
-                        }
+                if let Some(connection) = connection.take() {
+                    match run_dealer(connection, &mut queued, &inbox).await {
+                        Ok(()) => return,
+                        Err(error) => log::debug!("the connection to {endpoint} ended: {error}"),
                     }
-                    Err(error) => {
-                        log::debug!("receiving from the master failed: {error}");
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
+                }
+                if inbox.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(RECONNECT_INTERVAL).await;
+                match dial(&host, port, &identity).await {
+                    Ok(new) => connection = Some(new),
+                    Err(error) => log::debug!("reconnecting to {endpoint}: {error}"),
                 }
             }
         });
-        Ok((
-            WorkerSocket {
-                send: tokio::sync::Mutex::new(send),
-            },
-            messages,
-        ))
+        Ok((WorkerSocket { queue, task }, messages))
     }
 
     /// Sends `message` to the master.
     pub async fn send(&self, message: &Message) -> Result<(), String> {
-        let frames = ZmqMessage::from(Bytes::from(message.encode()));
-        let send = async { self.send.lock().await.send(frames).await };
-        match tokio::time::timeout(SEND_TIMEOUT, send).await {
-            Ok(result) => result.map_err(|e| e.to_string()),
+        let bytes = zmtp::encode_message(&[&message.encode()]);
+        match tokio::time::timeout(SEND_TIMEOUT, self.queue.send(bytes)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err("the socket is closed".into()),
             Err(_) => Err("timed out".into()),
+        }
+    }
+}
+
+/// Runs one connection of a DEALER: `Ok` when the socket or its receiver was
+/// dropped, an error when the connection broke (then it reconnects).
+async fn run_dealer(
+    connection: Connection,
+    queued: &mut mpsc::Receiver<Vec<u8>>,
+    inbox: &mpsc::UnboundedSender<Message>,
+) -> Result<(), String> {
+    let (mut reader, writer) = connection.stream.into_split();
+    let mut buffer = connection.buffered;
+    let (pong, mut pongs) = mpsc::channel(4);
+    let reading = read_messages(
+        &mut reader,
+        &mut buffer,
+        |mut parts| {
+            let Some(payload) = parts.pop() else {
+                return true;
+            };
+            match Message::decode(&payload) {
+                Ok(message) => inbox.send(message).is_ok(),
+                Err(error) => {
+                    log::error!("corrupt message from the master: {error}");
+                    true
+                }
+            }
+        },
+        &pong,
+    );
+    let outcome = tokio::select! {
+        outcome = reading => outcome,
+        written = write_queue(writer, queued, &mut pongs) => written,
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(error) if error == CLOSED => Err(error),
+        Err(error) => {
+            log::warn!("dropped the connection to the master: {error}");
+            Err(error)
         }
     }
 }
