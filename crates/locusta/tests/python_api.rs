@@ -315,10 +315,11 @@ fn locust_plugins_options_checks_listeners_and_readers_work() {
     let (run, dir) = plugins_run(
         "plugins-fail",
         &target.url(),
-        &["--check-fail-ratio", "0.01"],
+        &["--check-fail-ratio", "0.01", "--ips", "40"],
     );
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert_eq!(field(line(&run.stdout, "PLUGIN OPTIONS "), "ips"), "40.0");
     assert_contains(
         &run.stderr,
         "CHECK FAILED: fail ratio was 20.00% (threshold 1.00%)",
@@ -341,6 +342,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
         "catch_response with a custom Environment's events",
         "Runner.start_shape follows the shape and stops",
+        "stop_timeout lets a running task finish",
         "Runner.quit ends runner.greenlet.join()",
     ] {
         assert_contains(&run.stdout, &format!("CHECKED {what}\n"));
@@ -370,7 +372,10 @@ fn a_locustfile_can_ramp_locustas_runner_from_python() {
         &run.stderr,
         r#"All users spawned: {"Walker": 3} (3 total users)"#,
     );
-    assert_contains(&run.stdout, "RAMPED users=3 target=3 state=running greenlets=3");
+    assert_contains(
+        &run.stdout,
+        "RAMPED users=3 target=3 state=running greenlets=3",
+    );
 }
 
 /// A child process killed when dropped.

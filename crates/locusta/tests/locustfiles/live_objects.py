@@ -249,6 +249,29 @@ assert wait_for(lambda: shape_runner.state == STATE_STOPPED), shape_runner.state
 assert shape_runner.user_count == 0
 checked("Runner.start_shape follows the shape and stops")
 
+# --- stop_timeout lets a running task finish; without it, users are killed ---
+finished = []
+
+
+class Worker(User):
+    wait_time = constant(0)
+
+    @task
+    def work(self):
+        started_work.append(1)
+        gevent.sleep(0.3)
+        finished.append(1)
+
+
+for timeout, expected in ((2, True), (None, False)):
+    started_work, finished = [], []
+    stop_runner = Environment(user_classes=[Worker], events=events, stop_timeout=timeout).create_local_runner()
+    stop_runner.start(1, spawn_rate=10)
+    assert wait_for(lambda: started_work), "the task started"
+    stop_runner.stop()
+    assert bool(finished) is expected, (timeout, finished)
+checked("stop_timeout lets a running task finish")
+
 # --- quit ends runner.greenlet ---
 runner.start(1, spawn_rate=10)
 gevent.spawn_later(0.3, runner.quit)
