@@ -11,6 +11,7 @@
 //! let quick = UserClass::<()>::new("Quick").wait(between(0.5, 1.0)).task(1, index);
 //! ```
 
+pub mod budget;
 pub mod class_settings;
 pub mod dispatch;
 pub mod environment;

@@ -24,6 +24,7 @@ use locusta_stats::Recorder;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
 
+use crate::budget;
 use crate::class_settings::{UserClassInfo, UserClassSettings};
 use crate::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
 use crate::events::{panic_message, UserError};
@@ -309,6 +310,9 @@ pub struct Runner {
     /// A stop timeout that replaces `--stop-timeout` (a worker takes its
     /// master's).
     stop_timeout: Mutex<Option<Duration>>,
+    /// The last user count refused for want of memory (said once, not at
+    /// every tick of a shape that keeps asking).
+    refused: Mutex<Option<u64>>,
 }
 
 impl Runner {
@@ -429,6 +433,7 @@ impl Runner {
             ramp_task: Mutex::new(None),
             remote,
             stop_timeout: Mutex::new(None),
+            refused: Mutex::new(None),
         }))
     }
 
@@ -588,6 +593,7 @@ impl Runner {
     /// `spawn_rate` per second, optionally only with `classes`. Returns at once;
     /// the ramp runs on the current tokio runtime and a new start replaces it.
     pub fn start(self: &Arc<Self>, user_count: u64, spawn_rate: f64, classes: Option<Vec<String>>) {
+        let user_count = self.affordable(user_count);
         let ids = worker_ids(self.remote.as_deref());
         if ids.is_empty() {
             log::error!("You can't start a distributed test before at least one worker process has connected");
@@ -712,6 +718,48 @@ impl Runner {
         self.env.events.spawning_complete.fire(&count);
     }
 
+    /// What one user of this runner costs in this process's memory.
+    fn bytes_per_user(&self) -> u64 {
+        if self.remote.is_some() {
+            budget::DISPATCHED_USER_BYTES
+        } else if self.hosted.iter().any(Option::is_some) {
+            budget::PYTHON_USER_BYTES
+        } else {
+            budget::RUST_USER_BYTES
+        }
+    }
+
+    /// Whether `user_count` users fit in the memory this process may use
+    /// (see [`budget`]); the message says how many do. For a count asked once
+    /// (`-u`, the web UI's form), refused before anything starts.
+    pub fn check_user_count(&self, user_count: u64) -> Result<(), String> {
+        let per_user = self.bytes_per_user();
+        match budget::max_users(per_user) {
+            Some(most) if user_count > most => Err(budget::too_many(user_count, most, per_user)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `asked`, or the most users this process can hold when that is fewer
+    /// (a shape's tick, a master's dispatch): said once per count refused.
+    fn affordable(&self, asked: u64) -> u64 {
+        let per_user = self.bytes_per_user();
+        match budget::max_users(per_user) {
+            Some(most) if asked > most => {
+                let mut refused = self.refused.lock();
+                if *refused != Some(asked) {
+                    *refused = Some(asked);
+                    log::error!(
+                        "{}. Ramping to {most} users instead.",
+                        budget::too_many(asked, most, per_user)
+                    );
+                }
+                most
+            }
+            _ => asked,
+        }
+    }
+
     /// Where `user_count` users (of `classes`) will be once the ramp that is
     /// starting is done: the same dispatch, in one step.
     fn final_placement(&self, user_count: u64, classes: Option<&[String]>) -> Dispatch {
@@ -728,6 +776,24 @@ impl Runner {
     /// that each class has `counts[name]` users (classes not named get none).
     /// The first call of a test resets the statistics and fires `test_start`.
     pub fn apply_counts(&self, counts: &BTreeMap<String, u64>) {
+        let asked: u64 = counts.values().sum();
+        let allowed = self.affordable(asked);
+        let scaled: BTreeMap<String, u64>;
+        let counts = if allowed < asked {
+            // Every class shrinks in proportion.
+            scaled = counts
+                .iter()
+                .map(|(name, &n)| {
+                    (
+                        name.clone(),
+                        (n as u128 * allowed as u128 / asked as u128) as u64,
+                    )
+                })
+                .collect();
+            &scaled
+        } else {
+            counts
+        };
         if let Some(task) = self.ramp_task.lock().take() {
             task.abort();
         }

@@ -635,11 +635,11 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
             Some(tokio::spawn(async move { runner.run_shape(shape).await }))
         }
         None => {
-            runner.start(
-                options.users.unwrap_or(1),
-                options.spawn_rate.unwrap_or(1.0),
-                None,
-            );
+            let users = options.users.unwrap_or(1);
+            runner
+                .check_user_count(users)
+                .map_err(|why| Fatal::startup(format!("Refusing -u {users}: {why}")))?;
+            runner.start(users, options.spawn_rate.unwrap_or(1.0), None);
             None
         }
     };

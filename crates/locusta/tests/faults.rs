@@ -1,6 +1,7 @@
 //! Faults a careless or hostile user causes, through the real binary:
-//! standard output closed or full, the output folder removed during the run.
-//! None of them may panic or lose a report.
+//! standard output closed or full, the output folder removed during the run,
+//! absurd user counts. None of them may panic, lose a report or take the
+//! machine down.
 #![cfg(feature = "python")]
 
 mod common;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_contains, example, LIMIT};
+use common::{assert_contains, example, locustfile, LIMIT};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The write end of a pipe whose read end is already closed: a reader that
@@ -181,5 +182,84 @@ fn an_output_folder_removed_during_the_run_is_written_again() {
     // The history written before the folder went is kept.
     let rows = std::fs::read_to_string(&history).expect("the history");
     assert!(rows.lines().count() >= 3, "{rows}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_billion_users_on_the_command_line_are_refused_with_the_numbers() {
+    let dir = scratch("billion");
+    let file = example("locustfile.py");
+    let ended = locusta(
+        &[
+            "-f",
+            &file,
+            "--headless",
+            "-u",
+            "1000000000",
+            "-r",
+            "1000000000",
+            "-H",
+            "http://127.0.0.1:9",
+        ],
+        Stdio::null(),
+        &dir,
+    );
+    assert_eq!(ended.code, Some(1), "{}", ended.stderr);
+    assert_contains(
+        &ended.stderr,
+        "Refusing -u 1000000000: 1000000000 users at about 32 KiB each would need 29.8 TiB",
+    );
+    assert_contains(&ended.stderr, "of memory available: at most ");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
+    use std::os::unix::process::CommandExt;
+    let dir = scratch("billion-shape");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_locusta"));
+    command
+        .args([
+            "-f",
+            &locustfile("huge_shape.py"),
+            "--headless",
+            "--only-summary",
+        ])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; the child only limits itself.
+    unsafe {
+        command.pre_exec(|| {
+            // 3 GiB of address space: room for a few tens of thousands of users.
+            let limit = libc::rlimit {
+                rlim_cur: 3 << 30,
+                rlim_max: 3 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let output = command.output().expect("locusta runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("Ramping to") && line.contains("users instead"))
+        .unwrap_or_else(|| panic!("no message about the users that fit:\n{stderr}"));
+    let ramped: u64 = line
+        .split("Ramping to ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a user count");
+    assert!((1000..200_000).contains(&ramped), "{line}");
+    // Said once, not at every tick of the shape.
+    assert_eq!(stderr.matches("users instead").count(), 1, "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

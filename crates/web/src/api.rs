@@ -544,6 +544,9 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
     if runner.state() == RunnerState::Stopping {
         return Err("the test is stopping: start again once it has stopped".into());
     }
+    if shared.shape().is_none() {
+        runner.check_user_count(request.user_count)?;
+    }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
     if !new_test && shared.shape().is_some() {
         return Err("the load shape sets the users of this test: stop it to start again".into());
