@@ -350,7 +350,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
 }
 
 #[test]
-fn a_locustfile_can_ramp_locustas_runner_from_python() {
+fn a_locustfile_can_ramp_spawn_and_stop_users_of_locustas_runner() {
     let target = spawn(TargetConfig::default());
     let run = locusta_with_env(
         &[
@@ -363,7 +363,7 @@ fn a_locustfile_can_ramp_locustas_runner_from_python() {
             "-r",
             "10",
             "-t",
-            "2",
+            "4",
         ],
         &[],
     );
@@ -376,6 +376,9 @@ fn a_locustfile_can_ramp_locustas_runner_from_python() {
         &run.stdout,
         "RAMPED users=3 target=3 state=running greenlets=3",
     );
+    // spawn_users and stop_users change locusta's counts directly.
+    assert_contains(&run.stdout, "SPAWNED users=5 classes={'Walker': 5}");
+    assert_contains(&run.stdout, "STOPPED users=1 greenlets=1");
 }
 
 /// A child process killed when dropped.

@@ -1166,19 +1166,35 @@ fn runner_start(
     if spawn_rate.is_nan() || spawn_rate <= 0.0 {
         return Err(PyValueError::new_err("spawn_rate must be above 0"));
     }
-    let runtime = match CONTROL.get() {
-        Some(runtime) => runtime,
-        None => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("locusta-python-control")
-                .enable_all()
-                .build()
-                .map_err(|e| PyRuntimeError::new_err(format!("cannot start a runtime: {e}")))?;
-            CONTROL.get_or_init(|| runtime)
-        }
-    };
-    runtime.spawn(async move { runner.start(user_count, spawn_rate, user_classes) });
+    control_runtime()?.spawn(async move { runner.start(user_count, spawn_rate, user_classes) });
+    Ok(())
+}
+
+/// The runtime of [`CONTROL`], started on first use.
+fn control_runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+    if let Some(runtime) = CONTROL.get() {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("locusta-python-control")
+        .enable_all()
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start a runtime: {e}")))?;
+    Ok(CONTROL.get_or_init(|| runtime))
+}
+
+/// Sets the users of each class of a `locusta -f` run at once
+/// (`runner.spawn_users` / `stop_users`): `{class name: users}`, classes
+/// not named keep none.
+#[pyfunction]
+fn runner_apply_counts(counts: std::collections::BTreeMap<String, u64>) -> PyResult<()> {
+    let runner = shared()?
+        .runner
+        .get()
+        .ok_or_else(|| PyRuntimeError::new_err("the runner is not ready yet"))?
+        .clone();
+    control_runtime()?.spawn(async move { runner.apply_counts(&counts) });
     Ok(())
 }
 
@@ -1509,6 +1525,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(environment_host, module)?)?;
     module.add_function(wrap_pyfunction!(script_mode, module)?)?;
     module.add_function(wrap_pyfunction!(runner_start, module)?)?;
+    module.add_function(wrap_pyfunction!(runner_apply_counts, module)?)?;
     module.add_function(wrap_pyfunction!(stats_text, module)?)?;
     module.add_function(wrap_pyfunction!(stats_json, module)?)?;
     module.add_function(wrap_pyfunction!(stats_reset, module)?)?;

@@ -1,6 +1,9 @@
 """A locustfile that drives locusta's runner from Python: once the first
-ramp is done, `environment.runner.start(3, 100)` ramps further; at test_stop
-it prints the runner's numbers."""
+ramp is done, `environment.runner.start(3, 100)` ramps further; then
+`spawn_users` and `stop_users` change the counts directly. Prints what the
+runner reports after each step."""
+
+import gevent
 
 from locust import HttpUser, constant, events, task
 
@@ -13,6 +16,21 @@ class Walker(HttpUser):
     @task
     def home(self):
         self.client.get("/")
+
+
+def wait_for(condition, seconds=5):
+    deadline = gevent.get_hub().loop.now() + seconds
+    while not condition() and gevent.get_hub().loop.now() < deadline:
+        gevent.sleep(0.05)
+
+
+def spawn_and_stop(runner):
+    runner.spawn_users({"Walker": 2})
+    wait_for(lambda: runner.user_count == 5)
+    print(f"SPAWNED users={runner.user_count} classes={runner.user_classes_count}", flush=True)
+    runner.stop_users({"Walker": 4})
+    wait_for(lambda: runner.user_count == 1)
+    print(f"STOPPED users={runner.user_count} greenlets={len(runner.user_greenlets)}", flush=True)
 
 
 @events.spawning_complete.add_listener
@@ -29,3 +47,4 @@ def more(user_count, **_kwargs):
             f"greenlets={len(runner.user_greenlets)}",
             flush=True,
         )
+        gevent.spawn(spawn_and_stop, runner)

@@ -272,11 +272,15 @@ class Runner:
         self.environment.events.spawning_complete.fire(user_count=self.user_count)
 
     def spawn_users(self, user_classes_spawn_count, wait=False):
-        """Starts `{class name: n}` more users now; with `wait`, waits for them to end."""
+        """Starts `{class name: n}` more users now; with `wait`, waits for
+        them to end (a script's runner; locusta's runner starts them a moment
+        later and does not wait)."""
         if not self._local:
-            raise NotImplementedError(
-                "locusta: in a `locusta -f` run, users are started by locusta's runner: use runner.start(count, rate)"
-            )
+            counts = self.user_classes_count
+            for name, count in user_classes_spawn_count.items():
+                counts[name] = counts.get(name, 0) + count
+            _native.runner_apply_counts(counts)
+            return []
         if self._state == STATE_INIT or self._state == STATE_STOPPED:
             self.update_state(STATE_SPAWNING)
         started = []
@@ -297,9 +301,11 @@ class Runner:
         """Stops `{class name: n}` users, newest first: at once, or (with
         environment.stop_timeout) after their current task, killed past it."""
         if not self._local:
-            raise NotImplementedError(
-                "locusta: in a `locusta -f` run, users are stopped by locusta's runner: use runner.start(count, rate)"
-            )
+            counts = self.user_classes_count
+            for name, count in user_classes_stop_count.items():
+                counts[name] = max(0, counts.get(name, 0) - count)
+            _native.runner_apply_counts(counts)
+            return
         chosen = []
         for name, count in user_classes_stop_count.items():
             users = self._users.get(name, [])
