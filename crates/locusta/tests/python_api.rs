@@ -337,7 +337,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "RequestStats and StatsEntry",
         "stats functions, PERCENTILES_TO_REPORT, StatsCSVFileWriter, get_html_report",
         "Response.request/raw/iter_content/iter_lines",
-        "FastHttpSession(base_url, request_event, user), network_timeout, FastResponse.status/read",
+        "FastHttpSession(base_url, request_event, user), network_timeout, iter_lines, FastResponse.status/read",
         "User.greenlet/group, HttpUser.rest_",
         "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
         "catch_response with a custom Environment's events",

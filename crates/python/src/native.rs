@@ -609,13 +609,16 @@ impl Response {
     /// The body in pieces of `chunk_size` bytes (text with `decode_unicode`).
     /// The body has been read whole when the request returns: `stream=True`
     /// changes nothing.
-    #[pyo3(signature = (chunk_size=1, decode_unicode=false))]
+    /// (FastResponse's `decode_content=True` also gives text.)
+    #[pyo3(signature = (chunk_size=1, decode_unicode=false, decode_content=false))]
     fn iter_content<'py>(
         &mut self,
         py: Python<'py>,
         chunk_size: Option<usize>,
         decode_unicode: bool,
+        decode_content: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let decode_unicode = decode_unicode || decode_content;
         let chunks = PyList::empty(py);
         if decode_unicode {
             let text = self.text(py).bind(py).to_str()?.to_owned();

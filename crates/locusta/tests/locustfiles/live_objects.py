@@ -177,7 +177,9 @@ assert answer.status == "200" and answer.read(3) == body[:3] and answer.read() =
 slow = fast.get("/sleep?ms=2000")
 assert slow.status_code == 0 and slow.error, (slow.status_code, slow.error)
 assert fast.get("/sleep?ms=50").status_code == 200
-checked("FastHttpSession(base_url, request_event, user), network_timeout, FastResponse.status/read")
+assert list(fast.iter_lines("/")) == body.decode().splitlines()
+assert "".join(fast.get("/").iter_content(10, decode_content=True)) == body.decode()
+checked("FastHttpSession(base_url, request_event, user), network_timeout, iter_lines, FastResponse.status/read")
 
 # --- users ---
 group = Group()

@@ -80,6 +80,14 @@ class FastHttpSession(HttpSession):
         )
 
 
+    def iter_lines(self, url, method="GET", **kwargs):
+        """The lines of a response's body, as text, one at a time (the body
+        is read whole first: locusta's client does not stream)."""
+        response = self.request(method, url, stream=True, **kwargs)
+        response.raise_for_status()
+        yield from response.text.splitlines()
+
+
 class FastHttpUser(User):
     """A user whose `self.client` is a FastHttpSession."""
 
