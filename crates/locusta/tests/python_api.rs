@@ -343,6 +343,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "catch_response with a custom Environment's events",
         "Runner.start_shape follows the shape and stops",
         "stop_timeout lets a running task finish",
+        "runner.exceptions",
         "Runner.quit ends runner.greenlet.join()",
     ] {
         assert_contains(&run.stdout, &format!("CHECKED {what}\n"));

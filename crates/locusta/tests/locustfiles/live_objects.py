@@ -274,6 +274,23 @@ for timeout, expected in ((2, True), (None, False)):
     assert bool(finished) is expected, (timeout, finished)
 checked("stop_timeout lets a running task finish")
 
+# --- errors in tasks reach runner.exceptions ---
+class Faulty(User):
+    wait_time = constant(0.05)
+
+    @task
+    def boom(self):
+        raise ValueError("boom in a task")
+
+
+faulty_runner = Environment(user_classes=[Faulty], events=events).create_local_runner()
+faulty_runner.start(1, spawn_rate=10)
+assert wait_for(lambda: faulty_runner.exceptions), "an exception is recorded"
+row = next(iter(faulty_runner.exceptions.values()))
+assert "boom in a task" in row["msg"] and row["count"] >= 1 and "ValueError" in row["traceback"], row
+faulty_runner.quit()
+checked("runner.exceptions")
+
 # --- quit ends runner.greenlet ---
 runner.start(1, spawn_rate=10)
 gevent.spawn_later(0.3, runner.quit)

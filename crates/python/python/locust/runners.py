@@ -94,7 +94,7 @@ class Runner:
         self.current_memory_usage = 0
         self.cpu_warning_emitted = False
         self.worker_cpu_warning_emitted = False
-        self.exceptions = ExceptionDict()
+        self._exceptions = ExceptionDict()
         self.custom_messages = {}
         self.target_user_classes_count = {}
         self.connection_broken = False
@@ -109,6 +109,20 @@ class Runner:
             self.greenlet.spawn(self._tick_stats)
 
     # --- what both kinds share ---
+
+    @property
+    def exceptions(self):
+        """The exceptions table: {key: {"count", "msg", "traceback", "nodes"}},
+        read from locusta's statistics (errors in tasks, log_exception)."""
+        table = ExceptionDict()
+        for msg, traceback_text, count, nodes in _native.stats_exceptions():
+            table[hash(traceback_text)] = {"count": count, "msg": msg, "traceback": traceback_text, "nodes": set(nodes)}
+        return table
+
+    @exceptions.setter
+    def exceptions(self, value):
+        # Locust empties it for a new test; locusta's statistics do that themselves.
+        self._exceptions = value
 
     @property
     def user_greenlets(self):
@@ -185,7 +199,6 @@ class Runner:
 
     def log_exception(self, node_id, msg, formatted_tb):
         """Adds an exception to the exceptions table."""
-        locust_exception_handler(self.exceptions, msg, formatted_tb, node_id)
         self.stats.log_exception(msg, formatted_tb, node_id)
 
     def register_message(self, msg_type, listener, concurrent=False):
@@ -231,7 +244,7 @@ class Runner:
             )
         if self._state not in (STATE_RUNNING, STATE_SPAWNING):
             self.stats.clear_all()
-            self.exceptions = ExceptionDict()
+            self._exceptions = ExceptionDict()
             self.cpu_warning_emitted = False
             self.environment.events.test_start.fire(environment=self.environment)
         if wait and user_count - self.user_count > spawn_rate:
