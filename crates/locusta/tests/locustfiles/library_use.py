@@ -54,22 +54,16 @@ def stopped(environment, **_kwargs):
 @events.spawning_complete.add_listener
 def spawned(user_count, **_kwargs):
     seen["spawning_complete"] = user_count
+    counts.append((runner.state, runner.user_count))
 
 
+counts = []
 env = Environment(user_classes=[Visitor], events=events)
 runner = env.create_local_runner()
 env.events.init.fire(environment=env, runner=runner, web_ui=None)
 gevent.spawn(stats_printer(env.stats))
 gevent.spawn(stats_history, env.runner)
 runner.start(5, spawn_rate=5)
-counts = []
-
-
-def sample():
-    counts.append((runner.state, runner.user_count))
-
-
-gevent.spawn_later(1.5, sample)
 gevent.spawn_later(3, runner.quit)
 started_at = time.monotonic()
 runner.greenlet.join()
