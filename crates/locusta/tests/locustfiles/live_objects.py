@@ -35,6 +35,14 @@ def checked(what):
     print(f"CHECKED {what}", flush=True)
 
 
+def wait_for(condition, seconds=5):
+    """Waits (at most `seconds`) until condition() is true; returns it."""
+    deadline = gevent.get_hub().loop.now() + seconds
+    while not condition() and gevent.get_hub().loop.now() < deadline:
+        gevent.sleep(0.05)
+    return condition()
+
+
 def raises(call, kind, text):
     try:
         call()
@@ -78,8 +86,7 @@ checked("Environment.create_*")
 assert runner.user_classes == [Browser, Idle]
 assert isinstance(runner.greenlet, Group)
 runner.start(4, spawn_rate=100)
-gevent.sleep(0.5)
-assert runner.state == STATE_RUNNING, runner.state
+assert wait_for(lambda: runner.state == STATE_RUNNING), runner.state
 assert runner.user_count == 4 and runner.target_user_count == 4, (runner.user_count, runner.target_user_count)
 assert runner.user_classes_count == {"Browser": 2, "Idle": 2}, runner.user_classes_count
 runner.spawn_users({"Browser": 1})
@@ -237,12 +244,6 @@ class Steps(LoadTestShape):
 shape_runner = Environment(user_classes=[Idle], shape_class=Steps(), events=events).create_local_runner()
 shape_runner.start_shape()
 
-
-def wait_for(condition, seconds=5):
-    deadline = gevent.get_hub().loop.now() + seconds
-    while not condition() and gevent.get_hub().loop.now() < deadline:
-        gevent.sleep(0.05)
-    return condition()
 
 
 assert wait_for(lambda: shape_runner.user_count == 2), shape_runner.user_count
