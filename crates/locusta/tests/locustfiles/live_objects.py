@@ -184,6 +184,19 @@ assert answer.status == "200" and answer.read(3) == body[:3] and answer.read() =
 slow = fast.get("/sleep?ms=2000")
 assert slow.status_code == 0 and slow.error, (slow.status_code, slow.error)
 assert fast.get("/sleep?ms=50").status_code == 200
+
+
+class Slowpoke(FastHttpUser):
+    host = URL
+    network_timeout = 0.3
+
+    @task
+    def nothing(self):
+        pass
+
+
+late = Slowpoke(env).client.get("/sleep?ms=2000")
+assert late.status_code == 0 and "within 0.300 s" in (late.error or ""), (late.status_code, late.error)
 assert list(fast.iter_lines("/")) == body.decode().splitlines()
 assert "".join(fast.get("/").iter_content(10, decode_content=True)) == body.decode()
 checked("FastHttpSession(base_url, request_event, user), network_timeout, iter_lines, FastResponse.status/read")
