@@ -41,9 +41,7 @@ fn optional_f64(value: Option<f64>) -> Value {
 pub fn entry_to_value(entry: &StatsEntry) -> Value {
     let mut buckets: BTreeMap<i64, u64> = BTreeMap::new();
     let mut exact = Vec::new();
-    for value in entry.histogram().iter_recorded() {
-        let us = value.value_iterated_to();
-        let count = value.count_at_value();
+    for (us, count) in entry.histogram().buckets() {
         *buckets
             .entry(locust_bucket(us as f64 / 1000.0))
             .or_default() += count;
@@ -172,12 +170,10 @@ pub fn entry_from_value(value: &Value) -> Result<StatsEntry, String> {
     Ok(entry)
 }
 
-/// Records `count` samples of `us`; the histogram grows as needed (a value
-/// beyond its largest possible range is clamped).
-fn record(histogram: &mut hdrhistogram::Histogram<u64>, us: u64, count: u64) {
-    if histogram.record_n(us, count).is_err() {
-        histogram.saturating_record_n(us, count);
-    }
+/// Records `count` samples of `us` (a value beyond the largest kept is
+/// clamped).
+fn record(histogram: &mut locusta_stats::ResponseTimes, us: u64, count: u64) {
+    histogram.record_n(us, count);
 }
 
 /// A failure group as Locust's `StatsError.to_dict()`.

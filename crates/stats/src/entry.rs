@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use hdrhistogram::Histogram;
+use crate::times::ResponseTimes;
 
 /// The percentiles of the console and CSV tables (Locust's `PERCENTILES_TO_REPORT`).
 pub const PERCENTILES_TO_REPORT: [f64; 11] = [
@@ -12,9 +12,6 @@ pub const PERCENTILES_TO_REPORT: [f64; 11] = [
 /// How many seconds of per-second request and failure counts an entry keeps.
 /// Locust's current rates look at most 12 s back from the latest request.
 pub const PER_SECOND_WINDOW: usize = 64;
-
-/// Significant digits of the response-time histograms: ≤ 1 % relative error.
-const SIGNIFICANT_DIGITS: u8 = 2;
 
 /// Locust's `CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW`: current percentiles look
 /// at about the last 10 seconds.
@@ -70,64 +67,64 @@ struct SecondSlot {
     fails: u32,
 }
 
-const EMPTY_SLOT: SecondSlot = SecondSlot {
-    sec: i64::MIN,
-    reqs: 0,
-    fails: 0,
-};
-
 /// Per-second request and failure counts of the last [`PER_SECOND_WINDOW`]
-/// seconds, in a ring indexed by the second modulo the window.
-#[derive(Debug, Clone)]
+/// seconds: only the seconds that had any, ascending (a name seen once keeps
+/// one slot, not the whole window).
+#[derive(Debug, Clone, Default)]
 struct PerSecond {
-    slots: Box<[SecondSlot; PER_SECOND_WINDOW]>,
+    slots: VecDeque<SecondSlot>,
 }
 
 impl PerSecond {
     fn new() -> Self {
-        Self {
-            slots: Box::new([EMPTY_SLOT; PER_SECOND_WINDOW]),
-        }
+        Self::default()
     }
 
-    fn index(sec: i64) -> usize {
-        sec.rem_euclid(PER_SECOND_WINDOW as i64) as usize
-    }
-
-    /// Adds counts to `sec`; counts older than the window are dropped.
+    /// Adds counts to `sec`; counts older than the window (behind the newest
+    /// second kept) are dropped.
     fn add(&mut self, sec: i64, reqs: u32, fails: u32) {
-        let slot = &mut self.slots[Self::index(sec)];
-        if slot.sec < sec {
-            *slot = SecondSlot {
-                sec,
-                reqs: 0,
-                fails: 0,
-            };
+        let newest = self.slots.back().map_or(i64::MIN, |s| s.sec);
+        if sec > newest {
+            self.slots.push_back(SecondSlot { sec, reqs, fails });
+            while self
+                .slots
+                .front()
+                .is_some_and(|s| s.sec <= sec - PER_SECOND_WINDOW as i64)
+            {
+                self.slots.pop_front();
+            }
+            return;
         }
-        if slot.sec == sec {
-            slot.reqs = slot.reqs.saturating_add(reqs);
-            slot.fails = slot.fails.saturating_add(fails);
+        if sec <= newest - PER_SECOND_WINDOW as i64 {
+            return;
+        }
+        let at = self.slots.partition_point(|s| s.sec < sec);
+        match self.slots.get_mut(at) {
+            Some(slot) if slot.sec == sec => {
+                slot.reqs = slot.reqs.saturating_add(reqs);
+                slot.fails = slot.fails.saturating_add(fails);
+            }
+            _ => self.slots.insert(at, SecondSlot { sec, reqs, fails }),
         }
     }
 
     /// (requests, failures) of `sec`, 0 when unknown.
     fn get(&self, sec: i64) -> (u32, u32) {
-        let slot = &self.slots[Self::index(sec)];
-        if slot.sec == sec {
-            (slot.reqs, slot.fails)
-        } else {
-            (0, 0)
+        let at = self.slots.partition_point(|s| s.sec < sec);
+        match self.slots.get(at) {
+            Some(slot) if slot.sec == sec => (slot.reqs, slot.fails),
+            _ => (0, 0),
         }
     }
 
     fn merge(&mut self, other: &PerSecond) {
-        for slot in other.slots.iter().filter(|s| s.sec != i64::MIN) {
+        for slot in &other.slots {
             self.add(slot.sec, slot.reqs, slot.fails);
         }
     }
 
     fn clear(&mut self) {
-        self.slots.fill(EMPTY_SLOT);
+        self.slots.clear();
     }
 }
 
@@ -162,7 +159,7 @@ pub struct StatsEntry {
     /// When the last request was logged, epoch seconds.
     pub last_request_timestamp: Option<f64>,
     /// Response times in microseconds.
-    histogram: Histogram<u64>,
+    histogram: ResponseTimes,
     per_second: PerSecond,
     /// Per-second snapshots of the histogram for current percentiles, oldest
     /// first, at most [`SNAPSHOTS_KEPT`].
@@ -184,8 +181,7 @@ impl StatsEntry {
             total_content_length: 0,
             start_time,
             last_request_timestamp: None,
-            histogram: Histogram::new(SIGNIFICANT_DIGITS)
-                .expect("2 significant digits is a valid histogram precision"),
+            histogram: ResponseTimes::new(),
             per_second: PerSecond::new(),
             snapshots: VecDeque::new(),
         }
@@ -204,9 +200,7 @@ impl StatsEntry {
         self.total_response_time_us = self.total_response_time_us.saturating_add(us);
         self.min_response_time_us = Some(self.min_response_time_us.map_or(us, |m| m.min(us)));
         self.max_response_time_us = self.max_response_time_us.max(us);
-        if self.histogram.record(us).is_err() {
-            self.histogram.saturating_record(us);
-        }
+        self.histogram.record(us);
     }
 
     /// Logs one failure at `now`.
@@ -242,11 +236,7 @@ impl StatsEntry {
         self.total_content_length = self
             .total_content_length
             .saturating_add(other.total_content_length);
-        if !other.histogram.is_empty() {
-            self.histogram
-                .add(&other.histogram)
-                .expect("auto-resizing histograms of equal precision always add");
-        }
+        self.histogram.add(&other.histogram);
         self.per_second.merge(&other.per_second);
     }
 
@@ -324,10 +314,10 @@ impl StatsEntry {
         }
         let mut seen = 0u64;
         let mut value = max;
-        for bucket in self.histogram.iter_recorded() {
-            seen += bucket.count_since_last_iteration();
+        for (bucket, count) in self.histogram.buckets() {
+            seen += count;
             if seen >= rank {
-                value = self.histogram.median_equivalent(bucket.value_iterated_to());
+                value = ResponseTimes::median_equivalent(bucket);
                 break;
             }
         }
@@ -354,11 +344,7 @@ impl StatsEntry {
         snapshot.sec = sec;
         snapshot.samples = self.histogram.len();
         snapshot.buckets.clear();
-        snapshot.buckets.extend(
-            self.histogram
-                .iter_recorded()
-                .map(|b| (b.value_iterated_to(), b.count_at_value())),
-        );
+        snapshot.buckets.extend(self.histogram.buckets());
         self.snapshots.push_back(snapshot);
     }
 
@@ -391,9 +377,8 @@ impl StatsEntry {
         let max = self.max_response_time_us.max(min);
         let mut old = snapshot.buckets.iter().peekable();
         let mut seen = 0u64;
-        for bucket in self.histogram.iter_recorded() {
-            let value = bucket.value_iterated_to();
-            let mut count = bucket.count_at_value();
+        for (value, count) in self.histogram.buckets() {
+            let mut count = count;
             while old.next_if(|(v, _)| *v < value).is_some() {}
             if let Some((_, before)) = old.next_if(|(v, _)| *v == value) {
                 count = count.saturating_sub(*before);
@@ -402,12 +387,12 @@ impl StatsEntry {
             if count == 0 || seen < rank {
                 continue;
             }
-            let us = if rank == n && self.histogram.equivalent(value, max) {
+            let us = if rank == n && ResponseTimes::equivalent(value, max) {
                 max
-            } else if rank == 1 && self.histogram.equivalent(value, min) {
+            } else if rank == 1 && ResponseTimes::equivalent(value, min) {
                 min
             } else {
-                self.histogram.median_equivalent(value).clamp(min, max)
+                ResponseTimes::median_equivalent(value).clamp(min, max)
             };
             return Some(us as f64 / 1000.0);
         }
@@ -471,28 +456,25 @@ impl StatsEntry {
     }
 
     /// The response-time histogram (microseconds, 2 significant digits).
-    pub fn histogram(&self) -> &Histogram<u64> {
+    pub fn histogram(&self) -> &ResponseTimes {
         &self.histogram
     }
 
     /// The response-time histogram, mutably: for rebuilding an entry received from
     /// another process. Keep it consistent with the exact fields.
-    pub fn histogram_mut(&mut self) -> &mut Histogram<u64> {
+    pub fn histogram_mut(&mut self) -> &mut ResponseTimes {
         &mut self.histogram
     }
 
     /// The per-second (epoch second, requests, failures) counts still kept (the last
     /// [`PER_SECOND_WINDOW`] seconds at most), in ascending order of seconds.
     pub fn per_second(&self) -> Vec<(i64, u64, u64)> {
-        let mut out: Vec<(i64, u64, u64)> = self
-            .per_second
+        self.per_second
             .slots
             .iter()
-            .filter(|s| s.sec != i64::MIN && (s.reqs > 0 || s.fails > 0))
+            .filter(|s| s.reqs > 0 || s.fails > 0)
             .map(|s| (s.sec, u64::from(s.reqs), u64::from(s.fails)))
-            .collect();
-        out.sort_unstable_by_key(|s| s.0);
-        out
+            .collect()
     }
 
     /// Adds per-second counts (e.g. from another process's report).

@@ -73,12 +73,9 @@ fn response_time_buckets(entry: &StatsEntry) -> Vec<(i64, u64)> {
     let min = entry.min_response_time_us.unwrap_or(0);
     let max = entry.max_response_time_us.max(min);
     let mut out: Vec<(i64, u64)> = Vec::new();
-    for bucket in histogram.iter_recorded() {
-        let us = histogram
-            .median_equivalent(bucket.value_iterated_to())
-            .clamp(min, max);
+    for (bucket, count) in histogram.buckets() {
+        let us = crate::ResponseTimes::median_equivalent(bucket).clamp(min, max);
         let key = locust_bucket(us as f64 / 1000.0);
-        let count = bucket.count_at_value();
         match out.last_mut() {
             Some((last, total)) if *last == key => *total += count,
             _ => out.push((key, count)),

@@ -1,8 +1,10 @@
 //! Request statistics for locusta.
 //!
 //! * [`StatsEntry`]: one row of the statistics table, per (method, name), plus
-//!   the "Aggregated" row. Response times go into an HDR histogram in microseconds
-//!   (≤ 1 % relative error); count, min, max, sum and content size are exact.
+//!   the "Aggregated" row. Response times go into a [`ResponseTimes`]
+//!   histogram in microseconds (the buckets of an HDR histogram, ≤ 1 % relative
+//!   error; a short list until a row has many distinct times, so that a name
+//!   costs little); count, min, max, sum and content size are exact.
 //! * [`RequestStats`]: the entries, the Aggregated total and the failures.
 //! * [`SharedStats`]: the process-wide statistics. Each load thread records into
 //!   its own shard (a mutex only that thread and the collector ever take), so the
@@ -17,14 +19,17 @@ mod errors;
 pub mod history;
 pub mod html;
 pub mod json;
+pub mod names;
 mod recorder;
 mod shared;
+mod times;
 
 pub use entry::{readable_percentile, StatsEntry, PERCENTILES_TO_REPORT, PER_SECOND_WINDOW};
 pub use errors::{normalize_error, ErrorEntry, ExceptionEntry};
 pub use history::{HistoryPoint, StatsHistory, PERCENTILES_RECORDED, PERCENTILES_TO_CHART};
 pub use recorder::{Recorder, RequestListener, RequestRecord};
 pub use shared::{RequestStats, SharedStats};
+pub use times::{ResponseTimes, MAX_US, SIGNIFICANT_DIGITS, SPARSE_MAX};
 
 /// Seconds since the Unix epoch, as a float (Locust's `time.time()`).
 pub fn now_epoch() -> f64 {

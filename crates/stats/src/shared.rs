@@ -131,9 +131,22 @@ impl RequestStats {
 
     /// Moves everything logged here into `dst` and zeroes this side in place:
     /// rows and failure groups stay allocated, so logging them again allocates
-    /// nothing. Untouched rows are skipped.
+    /// nothing. Rows and groups untouched since the previous drain are
+    /// dropped instead (a name seen once, an id in a URL, is not kept twice),
+    /// and the tables shrink when they are mostly empty.
     pub(crate) fn drain_into(&mut self, dst: &mut RequestStats) {
-        for entry in self.entries.iter_mut().filter(|e| !e.is_empty()) {
+        self.entries.retain(|e| !e.is_empty());
+        self.errors.retain(|e| e.occurrences > 0);
+        let hasher = &self.hasher;
+        if self.entries.len() * 4 < self.entries.capacity() {
+            self.entries
+                .shrink_to_fit(|e| entry_hash(hasher, &e.method, &e.name));
+        }
+        if self.errors.len() * 4 < self.errors.capacity() {
+            self.errors
+                .shrink_to_fit(|e| error_hash(hasher, &e.method, &e.name, &e.error));
+        }
+        for entry in self.entries.iter_mut() {
             dst.merge_entry(entry);
             entry.reset(entry.start_time);
         }
@@ -141,7 +154,7 @@ impl RequestStats {
             dst.total.merge(&self.total);
             self.total.reset(self.total.start_time);
         }
-        for error in self.errors.iter_mut().filter(|e| e.occurrences > 0) {
+        for error in self.errors.iter_mut() {
             dst.merge_error(error);
             error.occurrences = 0;
         }
@@ -332,6 +345,9 @@ impl SharedStats {
         }
         shards.retain(|shard| Arc::strong_count(shard) > 1);
         drop(shards);
+        crate::names::check(merged.entries.len(), || {
+            merged.entries.iter().map(|e| e.name.as_str()).collect()
+        });
         merged
     }
 
@@ -434,8 +450,11 @@ mod tests {
             ),
             (2, 11.0, 12.0)
         );
-        // Untouched rows are skipped by later drains.
+        // Untouched rows are skipped by later drains, and dropped.
         shard.drain_into(&mut merged);
         assert_eq!(merged.num_requests(), 2);
+        assert_eq!(shard.entries.len(), 0);
+        assert_eq!(shard.errors.len(), 0);
+        assert_eq!(merged.get("GET", "/").unwrap().num_requests, 2);
     }
 }
