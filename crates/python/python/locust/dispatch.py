@@ -151,22 +151,28 @@ class UsersDispatcher:
                 have[name] = have.get(name, 0) + 1
         per_step = max(1, math.floor(spawn_rate))
         self._wait = per_step / spawn_rate
-        steps = []
+        # One change per user (removals, newest first, then additions); a
+        # step takes per_step of them.
+        changes = []
         current = list(self._sequence)
-        # Removals first (newest first), then additions, per_step at a time.
-        while current != kept and len(current) > len(kept):
-            removed = 0
-            while removed < per_step and current != kept:
-                for index in range(len(current) - 1, -1, -1):
-                    trimmed = current[:index] + current[index + 1:]
-                    if _is_subsequence(kept, trimmed):
-                        current = trimmed
-                        break
-                removed += 1
-            steps.append(list(current))
-        while len(current) < len(plan):
-            current = plan[: min(len(plan), len(current) + per_step)]
-            steps.append(list(current))
+        while len(current) > len(kept) or current[: len(kept)] != kept:
+            for index in range(len(current) - 1, -1, -1):
+                trimmed = current[:index] + current[index + 1:]
+                if _is_subsequence(kept, trimmed):
+                    current = trimmed
+                    changes.append(list(current))
+                    break
+            else:
+                break
+        for length in range(len(current) + 1, len(plan) + 1):
+            changes.append(plan[:length])
+        steps = [changes[i] for i in range(per_step - 1, len(changes), per_step)]
+        if changes and (not steps or steps[-1] is not changes[-1]):
+            steps.append(changes[-1])
+        if not steps:
+            # Nothing to change: one step with the users where they are now
+            # (spread over the workers as they are now).
+            steps = [list(current)]
         self._steps = steps
         self._in_progress = bool(steps)
         self._last_step = None

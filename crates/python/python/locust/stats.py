@@ -527,7 +527,7 @@ def get_percentile_stats_summary(stats):
         + f" {'# reqs':>6}"
     )
     separator = "-" * len(header)
-    lines = ["Response time percentiles (approximated)", header, separator]
+    lines = ["Response time percentiles (exact)", header, separator]
     for entry in sort_stats(stats.entries):
         lines.append(_percentile_line(entry))
     lines.append(separator)
