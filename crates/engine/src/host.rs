@@ -10,7 +10,7 @@
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::class_settings::UserClassSettings;
 use crate::runner::{RunShared, ThreadContext};
@@ -37,6 +37,9 @@ pub trait UserHost: Send + Sync {
     /// Keeps only the tasks of hosted class `class` that pass `filter` (a
     /// worker taking its master's `--tags`); waits for the host.
     fn filter_tasks(&self, class: &str, filter: &TagFilter);
+    /// After `deadline`, a host whose own thread is stuck (user code that
+    /// never yields) is no longer waited for: the run ends without it.
+    fn stop_waiting_at(&self, _deadline: Instant) {}
 }
 
 /// The runner's side of one hosted class: its live count, the iteration budget

@@ -291,6 +291,10 @@ struct RampState {
     spawn_rate: f64,
 }
 
+/// How long killed users get to run their `on_stop` handlers past the
+/// deadline before the stop goes on without them.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
 pub struct Runner {
     env: Arc<Environment>,
@@ -313,6 +317,8 @@ pub struct Runner {
     /// The last user count refused for want of memory (said once, not at
     /// every tick of a shape that keeps asking).
     refused: Mutex<Option<u64>>,
+    /// When the test must be over, users stopped or not (see [`Runner::set_deadline`]).
+    deadline: Mutex<Option<Instant>>,
 }
 
 impl Runner {
@@ -434,6 +440,7 @@ impl Runner {
             remote,
             stop_timeout: Mutex::new(None),
             refused: Mutex::new(None),
+            deadline: Mutex::new(None),
         }))
     }
 
@@ -716,6 +723,18 @@ impl Runner {
             remote.spawning_complete(count);
         }
         self.env.events.spawning_complete.fire(&count);
+    }
+
+    /// Sets when the current phase of the test must be over: the end of
+    /// `--run-time` while it runs, `--stop-timeout` from now once it stops.
+    /// Past it, stopping no longer waits (beyond [`KILL_GRACE`]) for users
+    /// that do not end, nor for hosts whose thread user code holds
+    /// ([`UserHost::stop_waiting_at`]).
+    pub fn set_deadline(&self, deadline: Instant) {
+        *self.deadline.lock() = Some(deadline);
+        for (_, host) in self.hosted_classes() {
+            host.stop_waiting_at(deadline);
+        }
     }
 
     /// What one user of this runner costs in this process's memory.
@@ -1006,7 +1025,15 @@ impl Runner {
             }
         }
         if self.remote.is_none() {
-            self.wait_for_users(Duration::MAX).await;
+            let limit = self.deadline.lock().map_or(Duration::MAX, |deadline| {
+                deadline.saturating_duration_since(Instant::now()) + KILL_GRACE
+            });
+            if !self.wait_for_users(limit).await {
+                log::error!(
+                    "{} users did not stop by the end of the run: leaving them",
+                    self.user_count()
+                );
+            }
         }
         {
             let mut ramp = self.ramp.lock();

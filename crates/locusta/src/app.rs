@@ -613,6 +613,8 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
     } = run.start().await?;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     let name_width = stats_name_width();
+    let finish = Finish::new(&options, &env, &runner, &outputs, name_width);
+    finish.watch();
     let periodic = !options.only_summary;
     if let Some(master) = &master {
         wait_for_workers(&options, master).await?;
@@ -645,6 +647,9 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
     };
     if let Some(run_time) = options.run_time {
         log::info!("Run time limit set to {} seconds", run_time.as_secs());
+        // At the end of the run time the run ends, even if user code holds
+        // the Python thread; the stop's own deadline follows.
+        runner.set_deadline(std::time::Instant::now() + run_time);
     }
 
     let background = Background::start(
@@ -665,36 +670,21 @@ async fn headless(run: Run) -> Result<i32, Fatal> {
     if let Some(task) = shape_task.take() {
         task.abort();
     }
-    Ok(shut_down(
-        &options,
-        &env,
-        &runner,
-        &outputs,
-        background,
-        name_width,
-        master.as_ref(),
-    )
-    .await)
+    Ok(shut_down(&env, &runner, background, master.as_ref(), &finish).await)
 }
 
 /// The end of every run: `quitting`, users stopped, outputs written, the
 /// final tables, and the exit code.
 async fn shut_down(
-    options: &Options,
     env: &Arc<Environment>,
     runner: &Arc<Runner>,
-    outputs: &Arc<parking_lot::Mutex<Outputs>>,
     background: Background,
-    name_width: usize,
     master: Option<&Master>,
+    finish: &Finish,
 ) -> i32 {
-    // A second Ctrl-C while shutting down ends the process at once.
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("Second interrupt: exiting without waiting for users to stop");
-            std::process::exit(1);
-        }
-    });
+    // Nothing waits for stuck user code past the stop timeout (the
+    // watchdog ends the process on a second signal).
+    runner.set_deadline(std::time::Instant::now() + runner.stop_timeout());
     background.stop();
     // As Locust: the test stops (test_stopping, test_stop), then `quitting`
     // fires, where a listener may still read the results and set the exit code.
@@ -705,35 +695,83 @@ async fn shut_down(
     }
     env.events.quitting.fire_reversed(env);
     runner.quit().await;
-    let meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
-    let (outputs_written, console_summary) = {
-        let mut outputs = outputs.lock();
-        (
-            outputs.finish(env, runner.user_count(), &meta),
-            outputs.console_summary(),
-        )
-    };
+    let exit_code = finish.report();
+    env.events.quit.fire(&exit_code);
+    exit_code
+}
 
-    let exit_code = {
+/// Writes the run's outputs, prints the final tables and decides the exit
+/// code: once, for the run's own end or for the watchdog's
+/// ([`crate::watchdog`]), whichever comes first.
+pub struct Finish {
+    options: Options,
+    env: Arc<Environment>,
+    runner: Arc<Runner>,
+    outputs: Arc<parking_lot::Mutex<Outputs>>,
+    name_width: usize,
+    code: parking_lot::Mutex<Option<i32>>,
+}
+
+impl Finish {
+    fn new(
+        options: &Options,
+        env: &Arc<Environment>,
+        runner: &Arc<Runner>,
+        outputs: &Arc<parking_lot::Mutex<Outputs>>,
+        name_width: usize,
+    ) -> Arc<Finish> {
+        Arc::new(Finish {
+            options: options.clone(),
+            env: env.clone(),
+            runner: runner.clone(),
+            outputs: outputs.clone(),
+            name_width,
+            code: parking_lot::Mutex::new(None),
+        })
+    }
+
+    /// Starts the watchdog with this as its way to end the run.
+    fn watch(self: &Arc<Self>) {
+        let finish = self.clone();
+        let report = Box::new(move || finish.report());
+        if let Err(message) = crate::watchdog::start(self.runner.clone(), report) {
+            log::warn!("{message}");
+        }
+    }
+
+    fn report(&self) -> i32 {
+        let mut code = self.code.lock();
+        if let Some(code) = *code {
+            return code;
+        }
+        let (options, env, runner) = (&self.options, &self.env, &self.runner);
+        let meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
+        let (outputs_written, console_summary) = {
+            let mut outputs = self.outputs.lock();
+            (
+                outputs.finish(env, runner.user_count(), &meta),
+                outputs.console_summary(),
+            )
+        };
         let stats = env.stats.collect();
         if console_summary {
-            print_stderr(&console::stats_table(&stats, false, name_width));
-            print_stderr(&console::percentiles_table(&stats, name_width));
-            print_stderr(&console::error_report_with_width(&stats, name_width));
+            print_stderr(&console::stats_table(&stats, false, self.name_width));
+            print_stderr(&console::percentiles_table(&stats, self.name_width));
+            print_stderr(&console::error_report_with_width(&stats, self.name_width));
         }
         let failed = !stats.errors().is_empty() || !env.stats.exceptions().is_empty();
-        match *env.process_exit_code.lock() {
+        let exit_code = match *env.process_exit_code.lock() {
             Some(code) => code,
             None if failed => options.exit_code_on_error,
             // An output that could not be written, or a panicking event listener,
             // is an internal error.
             None if !outputs_written || events::unhandled_errors() > 0 => 2,
             None => 0,
-        }
-    };
-    log::info!("Shutting down (exit code {exit_code})");
-    env.events.quit.fire(&exit_code);
-    exit_code
+        };
+        log::info!("Shutting down (exit code {exit_code})");
+        *code = Some(exit_code);
+        exit_code
+    }
 }
 
 /// The address the web UI listens on: `--web-host` (empty or `*`: every
@@ -772,6 +810,8 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     let name_width = stats_name_width();
+    let finish = Finish::new(&options, &env, &runner, &outputs, name_width);
+    finish.watch();
 
     let config = WebConfig {
         bind: web_bind_address(&options)?,
@@ -880,16 +920,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
     }
     // The shape and run-time timer end with the test.
     server.stop_test().await;
-    let code = shut_down(
-        &options,
-        &env,
-        &runner,
-        &outputs,
-        background,
-        name_width,
-        master.as_ref(),
-    )
-    .await;
+    let code = shut_down(&env, &runner, background, master.as_ref(), &finish).await;
     server.shutdown();
     Ok(code)
 }

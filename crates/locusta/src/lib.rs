@@ -30,6 +30,7 @@ pub mod python;
 mod remote_locustfile;
 pub mod stdout;
 pub mod task_ratio;
+pub mod watchdog;
 
 use std::collections::HashMap;
 use std::ffi::OsString;

@@ -1,7 +1,7 @@
 //! Faults a careless or hostile user causes, through the real binary:
 //! standard output closed or full, the output folder removed during the run,
-//! absurd user counts. None of them may panic, lose a report or take the
-//! machine down.
+//! absurd user counts, user code that holds the Python thread. None of them
+//! may panic, hang, lose a report or take the machine down.
 #![cfg(feature = "python")]
 
 mod common;
@@ -261,5 +261,116 @@ fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
     assert!((1000..200_000).contains(&ramped), "{line}");
     // Said once, not at every tick of the shape.
     assert_eq!(stderr.matches("users instead").count(), 1, "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts the binary on `held_hub.py` (class `class`) with `extra`
+/// arguments, `--csv run` in `dir`, and LOCUST_SKIP_MONKEY_PATCH set.
+fn held(dir: &Path, class: &str, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args([
+            "-f",
+            &locustfile("held_hub.py"),
+            "--headless",
+            "-u",
+            "1",
+            "--csv",
+            "run",
+        ])
+        .args(["--only-summary", class])
+        .args(extra)
+        .env("LOCUST_SKIP_MONKEY_PATCH", "1")
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("locusta starts")
+}
+
+/// Waits for `child` to end within `bound`; its stderr.
+fn ended_within(child: std::process::Child, bound: Duration) -> (Option<i32>, String) {
+    let pid = child.id();
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(bound);
+        // SAFETY: kill(2) on the test's own child; harmless if it has ended.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    });
+    let output = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.code().is_some(),
+        "still running after {bound:?} (killed):\n{stderr}"
+    );
+    drop(killer);
+    (output.status.code(), stderr)
+}
+
+/// The Aggregated request count of `dir/run_stats.csv`.
+fn counted(dir: &Path) -> u64 {
+    let text = std::fs::read_to_string(dir.join("run_stats.csv")).expect("the stats CSV");
+    let row = text.lines().last().expect("a row");
+    row.split(',')
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+#[test]
+fn the_run_time_ends_a_run_whose_task_holds_the_python_thread() {
+    let dir = scratch("held-run-time");
+    // The task sleeps a minute without yielding; the run lasts 2 s.
+    let child = held(&dir, "Sleeper", &["-t", "2s"]);
+    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_contains(&stderr, "--run-time limit reached");
+    assert_contains(&stderr, "The Python thread has been held for");
+    assert_contains(&stderr, "by Sleeper.nap (");
+    assert_contains(&stderr, "held_hub.py:22)");
+    assert_eq!(counted(&dir), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_ends_a_run_whose_task_loops_on_the_cpu() {
+    let dir = scratch("held-sigterm");
+    let child = held(&dir, "Spinner", &["-t", "10m"]);
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: kill(2) on the test's own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_contains(&stderr, "Got SIGTERM signal");
+    assert_contains(&stderr, "by Spinner.spin (");
+    assert_eq!(counted(&dir), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_second_signal_ends_the_stop_at_once_with_every_output() {
+    let dir = scratch("held-second-signal");
+    // A stop timeout of ten minutes: only the second signal can end this soon.
+    let child = held(
+        &dir,
+        "Sleeper",
+        &["-t", "10m", "-s", "600", "--html", "report.html"],
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    for _ in 0..2 {
+        // SAFETY: kill(2) on the test's own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_contains(
+        &stderr,
+        "Second SIGTERM: writing the outputs and exiting now",
+    );
+    assert_eq!(counted(&dir), 1);
+    assert_contains(
+        &std::fs::read_to_string(dir.join("report.html")).expect("the HTML report"),
+        "Aggregated",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

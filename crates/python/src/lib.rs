@@ -16,14 +16,16 @@ mod mailbox;
 mod native;
 pub mod options;
 mod package;
+mod stall;
 
 pub use home::{exit, serve_here};
 pub use native::populate;
+pub use stall::stop_waiting_at;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -307,12 +309,37 @@ pub fn attach(runner: &Arc<Runner>) {
     });
 }
 
-/// Runs `call` on the Python thread and waits for its answer.
+/// Runs `call` on the Python thread and waits for its answer: for as long
+/// as the hub is alive, but past the run's deadline
+/// ([`stall::stop_waiting_at`]) not for a hub held by code that does not
+/// yield (said once, with the code that holds it).
 fn call(call: Call) -> Reply {
     let shared = SHARED.get()?;
     let (reply, answer) = sync_channel(1);
+    let what = call.describe();
     shared.mailbox.push(Message::Call { call, reply });
-    answer.recv().ok().flatten()
+    loop {
+        match answer.recv_timeout(Duration::from_millis(200)) {
+            Ok(answered) => return answered,
+            Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {
+                // A live hub drains even an empty mailbox when woken.
+                shared.mailbox.wake();
+                let idle = shared.mailbox.idle_for();
+                if stall::past_deadline() && idle >= stall::HELD {
+                    static SAID: std::sync::Once = std::sync::Once::new();
+                    SAID.call_once(|| {
+                        log::error!(
+                            "The Python thread has been held for {:.1} s by {}: the run ends without waiting for it ({what} not delivered)",
+                            idle.as_secs_f64(),
+                            stall::holder()
+                        );
+                    });
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 fn fire(name: &'static str, arguments: Vec<(&'static str, f64)>) {
@@ -355,6 +382,9 @@ impl UserHost for PythonHost {
             Some(Answered::Text(Err(message))) => Err(message),
             _ => Err("the Python thread did not answer".into()),
         }
+    }
+    fn stop_waiting_at(&self, deadline: std::time::Instant) {
+        stall::stop_waiting_at(deadline);
     }
     fn filter_tasks(&self, class: &str, filter: &TagFilter) {
         let json = serde_json::json!({
@@ -403,6 +433,7 @@ fn python_thread(
 ) {
     home::ensure_interpreter();
     Python::with_gil(|py| {
+        stall::remember_python_thread(py);
         let main = match import_locustfiles(py, &files) {
             Ok((main, options)) => {
                 let _ = declared.send(Ok(options));

@@ -3,8 +3,9 @@
 //! taking the GIL; the hub wakes once per batch and drains everything at once.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use locusta_engine::host::HostedUsers;
 use locusta_http::Response;
@@ -42,6 +43,19 @@ pub(crate) enum Call {
     UpdateClass(String),
     /// Keep the tasks of a class that pass tags (JSON: class, tags, exclude_tags).
     FilterTasks(String),
+}
+
+impl Call {
+    /// What the call is, for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Call::Event { name, .. } => format!("the {name} event"),
+            Call::ShapeTick { shape, .. } => format!("{shape}.tick()"),
+            Call::Options(_) => "the custom options".into(),
+            Call::UpdateClass(_) => "the user class settings".into(),
+            Call::FilterTasks(_) => "the task filter".into(),
+        }
+    }
 }
 
 /// What a [`Call`] answered, if anything.
@@ -94,6 +108,10 @@ pub(crate) enum Message {
 pub(crate) struct Mailbox {
     queue: Mutex<Vec<Message>>,
     fd: OwnedFd,
+    /// When the hub last drained, in milliseconds since `epoch`: a hub that
+    /// does not drain while woken is held by code that does not yield.
+    last_drain: AtomicU64,
+    epoch: Instant,
 }
 
 impl Mailbox {
@@ -108,6 +126,8 @@ impl Mailbox {
             queue: Mutex::new(Vec::new()),
             // SAFETY: `raw` is a valid descriptor nobody else owns.
             fd: unsafe { OwnedFd::from_raw_fd(raw) },
+            last_drain: AtomicU64::new(0),
+            epoch: Instant::now(),
         })
     }
 
@@ -139,7 +159,23 @@ impl Mailbox {
         let mut counter: u64 = 0;
         // SAFETY: reads 8 bytes into a live u64; EAGAIN when already reset.
         unsafe { libc::read(self.fd(), (&mut counter as *mut u64).cast(), 8) };
+        self.last_drain
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         std::mem::take(&mut *self.queue.lock())
+    }
+
+    /// Wakes the hub without a message (it drains nothing, but shows it is
+    /// alive: see [`Mailbox::idle_for`]).
+    pub(crate) fn wake(&self) {
+        let one: u64 = 1;
+        // SAFETY: as in push.
+        unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// How long since the hub last drained.
+    pub(crate) fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_drain.load(Ordering::Relaxed));
+        self.epoch.elapsed().saturating_sub(last)
     }
 }
 
