@@ -8,8 +8,11 @@
 //! * [`wire`]: statistics in Locust's `StatsEntry`/`StatsError` shapes, plus
 //!   the exact HDR histogram locusta adds;
 //! * [`master`] and [`worker`]: the two roles;
-//! * [`locustfiles`]: a master's locustfiles sent to workers (`-f -`).
+//! * [`locustfiles`]: a master's locustfiles sent to workers (`-f -`);
+//! * `fuzzing`: the fuzz targets' entry points (`fuzz/`).
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod locustfiles;
 pub mod master;
 pub mod message;

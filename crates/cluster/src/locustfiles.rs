@@ -126,7 +126,7 @@ pub async fn download(host: &str, port: u16, timeout: Duration) -> Result<Vec<Lo
 }
 
 /// The files in a master's answer, or its error.
-fn parse_answer(data: &Value) -> Result<Vec<Locustfile>, String> {
+pub(crate) fn parse_answer(data: &Value) -> Result<Vec<Locustfile>, String> {
     if let Some(error) = data.get_str("error") {
         return Err(format!("the master cannot send its locustfile: {error}"));
     }

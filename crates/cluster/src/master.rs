@@ -40,7 +40,7 @@ const QUIT_WAIT: Duration = Duration::from_secs(5);
 
 /// A worker's state as the master tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NodeState {
+pub(crate) enum NodeState {
     Ready,
     Spawning,
     Running,
@@ -500,6 +500,73 @@ fn worker_lost(shared: &Shared, id: &str, redistribute: bool) {
     }
 }
 
+/// What the master reads of a worker's message, by type, before acting on
+/// it (also run by the fuzz targets: no side effects).
+#[derive(Debug)]
+pub(crate) enum WorkerMessage<'a> {
+    ClientReady {
+        version: String,
+    },
+    Heartbeat {
+        state: Option<NodeState>,
+        cpu: Option<f64>,
+        memory: Option<u64>,
+        iterations_done: Option<f64>,
+    },
+    Counts(Option<BTreeMap<String, u64>>),
+    Exception {
+        msg: &'a str,
+        traceback: &'a str,
+        count: u64,
+    },
+    Logs {
+        lines: Vec<String>,
+        worker: Option<&'a str>,
+    },
+    Other,
+}
+
+/// Reads the fields of a worker's message of `kind`.
+pub(crate) fn read_worker_message<'a>(kind: &str, data: &'a Value) -> WorkerMessage<'a> {
+    match kind {
+        "client_ready" => WorkerMessage::ClientReady {
+            version: match data {
+                Value::String(text) => text.as_str().unwrap_or("").to_string(),
+                Value::Integer(n) => n.to_string(),
+                _ => String::new(),
+            },
+        },
+        "heartbeat" => WorkerMessage::Heartbeat {
+            state: data.get_str("state").and_then(NodeState::from_heartbeat),
+            cpu: data.get_f64("current_cpu_usage"),
+            memory: data.get_u64("current_memory_usage"),
+            iterations_done: data.get_f64("locusta_iterations_done"),
+        },
+        "stats" | "spawning_complete" => {
+            WorkerMessage::Counts(class_counts(data.get("user_classes_count")))
+        }
+        "exception" => WorkerMessage::Exception {
+            msg: data.get_str("msg").unwrap_or(""),
+            traceback: data.get_str("traceback").unwrap_or(""),
+            count: data.get_u64("locusta_count").unwrap_or(1).max(1),
+        },
+        "logs" => WorkerMessage::Logs {
+            lines: data
+                .get("logs")
+                .and_then(Value::as_array)
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            worker: data.get_str("worker_id"),
+        },
+        _ => WorkerMessage::Other,
+    }
+}
+
 fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
     // Locust sends the sender's id in the envelope; the socket identity is
     // the same for well-behaved workers and is what replies go to.
@@ -507,10 +574,9 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
     let data = &message.data;
     match message.kind.as_str() {
         "client_ready" => {
-            let version = match data {
-                Value::String(text) => text.as_str().unwrap_or("").to_string(),
-                Value::Integer(n) => n.to_string(),
-                _ => String::new(),
+            let WorkerMessage::ClientReady { version } = read_worker_message("client_ready", data)
+            else {
+                return;
             };
             if version.is_empty() {
                 log::error!("A worker ({id}) running a version of Locust older than 2.0 tried to connect; ignoring it");
@@ -555,17 +621,26 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                 };
                 node.budget = HEARTBEAT_LIVENESS;
                 let was_missing = node.state == NodeState::Missing;
-                if let Some(state) = data.get_str("state").and_then(NodeState::from_heartbeat) {
+                let WorkerMessage::Heartbeat {
+                    state,
+                    cpu,
+                    memory,
+                    iterations_done,
+                } = read_worker_message("heartbeat", data)
+                else {
+                    return;
+                };
+                if let Some(state) = state {
                     node.state = state;
                 }
-                if let Some(cpu) = data.get_f64("current_cpu_usage") {
+                if let Some(cpu) = cpu {
                     node.cpu_usage = cpu;
                 }
-                if let Some(memory) = data.get_u64("current_memory_usage") {
+                if let Some(memory) = memory {
                     node.memory_usage = memory;
                 }
                 // locusta workers: the spawn after which their share was spent.
-                if let Some(spawn) = data.get_f64("locusta_iterations_done") {
+                if let Some(spawn) = iterations_done {
                     node.iterations_done = spawn >= node.last_spawn;
                 }
                 if node.cpu_usage > 90.0 && !shared.warned_cpu.lock().iter().any(|w| w == id) {
@@ -591,7 +666,7 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                     log::warn!("bad statistics from worker {id}: {problem}");
                 }
             }
-            if let Some(counts) = class_counts(data.get("user_classes_count")) {
+            if let WorkerMessage::Counts(Some(counts)) = read_worker_message("stats", data) {
                 if let Some(node) = shared.nodes.lock().get_mut(id) {
                     node.user_classes_count = counts;
                 }
@@ -605,7 +680,9 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
         "spawning_complete" => {
             if let Some(node) = shared.nodes.lock().get_mut(id) {
                 node.state = NodeState::Running;
-                if let Some(counts) = class_counts(data.get("user_classes_count")) {
+                if let WorkerMessage::Counts(Some(counts)) =
+                    read_worker_message("spawning_complete", data)
+                {
                     node.user_classes_count = counts;
                 }
             }
@@ -627,24 +704,21 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
             }
         }
         "exception" => {
-            let msg = data.get_str("msg").unwrap_or("");
-            let traceback = data.get_str("traceback").unwrap_or("");
-            let count = data.get_u64("locusta_count").unwrap_or(1).max(1);
-            shared.env.stats.log_exceptions(msg, traceback, id, count);
+            if let WorkerMessage::Exception {
+                msg,
+                traceback,
+                count,
+            } = read_worker_message("exception", data)
+            {
+                shared.env.stats.log_exceptions(msg, traceback, id, count);
+            }
         }
         // A worker's recent log lines, for the web UI's Logs tab.
         "logs" => {
-            let lines: Vec<String> = data
-                .get("logs")
-                .and_then(Value::as_array)
-                .map(|lines| {
-                    lines
-                        .iter()
-                        .filter_map(|l| l.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let worker = data.get_str("worker_id").unwrap_or(id).to_string();
+            let WorkerMessage::Logs { lines, worker } = read_worker_message("logs", data) else {
+                return;
+            };
+            let worker = worker.unwrap_or(id).to_string();
             let mut logs = shared.worker_logs.lock();
             let kept = &mut logs.entry(worker).or_default();
             **kept = lines;

@@ -237,8 +237,21 @@ fn adopt_custom_options(env: &Environment, options: &Value) {
     }
 }
 
+/// The user counts of a `spawn` message, by class.
+pub(crate) fn spawn_counts(data: &Value) -> BTreeMap<String, u64> {
+    data.get("user_classes_count")
+        .and_then(Value::as_map)
+        .map(|pairs| {
+            pairs
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), as_u64(v)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The `tags` and `exclude_tags` of a master's `parsed_options`.
-fn tag_filter(options: &Value) -> TagFilter {
+pub(crate) fn tag_filter(options: &Value) -> TagFilter {
     let texts = |key: &str| {
         let items = options.get(key)?.as_array()?;
         Some(
@@ -255,7 +268,7 @@ fn tag_filter(options: &Value) -> TagFilter {
 }
 
 /// A msgpack value as the value of an option of `kind`, if it is one.
-fn option_value(kind: &OptionKind, value: &Value) -> Option<OptionValue> {
+pub(crate) fn option_value(kind: &OptionKind, value: &Value) -> Option<OptionValue> {
     Some(match kind {
         OptionKind::Text | OptionKind::Choice(_) => OptionValue::Text(value.as_str()?.to_string()),
         OptionKind::Integer => OptionValue::Integer(value.as_i64()?),
@@ -387,16 +400,7 @@ async fn serve(
                 worker
                     .last_spawn
                     .store(timestamp.to_bits(), Ordering::Relaxed);
-                let counts: BTreeMap<String, u64> = data
-                    .get("user_classes_count")
-                    .and_then(Value::as_map)
-                    .map(|pairs| {
-                        pairs
-                            .iter()
-                            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), as_u64(v)?)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let counts = spawn_counts(data);
                 worker.set_state("spawning");
                 worker.send("spawning", Value::Nil).await;
                 if let Some(host) = data.get_str("host").filter(|h| !h.is_empty()) {

@@ -1,0 +1,199 @@
+//! The fuzz targets' inputs as tests: every committed seed
+//! (`fuzz/seeds/<target>/`) and every crash the fuzzers found (below, with
+//! what it broke) go through all four entry points of
+//! `locusta_cluster::fuzzing` on each `cargo test`.
+//!
+//! `LOCUSTA_WRITE_FUZZ_SEEDS=1 cargo test -p locusta-cluster --test
+//! fuzz_regressions` writes the seeds again from real messages.
+
+use std::path::{Path, PathBuf};
+
+use locusta_cluster::fuzzing;
+use locusta_cluster::message::map;
+use locusta_cluster::zmtp::{self, SocketType};
+use locusta_cluster::{wire, Message};
+use locusta_stats::RequestStats;
+use rmpv::Value;
+
+fn seeds_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds")
+}
+
+fn all_targets(data: &[u8]) {
+    fuzzing::zmtp_stream(data);
+    fuzzing::envelope(data);
+    fuzzing::stats_report(data);
+    fuzzing::message_types(data);
+}
+
+/// Real messages of every type, as the master and the workers send them.
+fn messages() -> Vec<(&'static str, Vec<u8>)> {
+    let mut stats = RequestStats::new(1_000.0);
+    for (i, ms) in [1.2, 5.0, 57.5, 230.0, 1234.0].into_iter().enumerate() {
+        stats.log_request(
+            "GET",
+            "/a",
+            Some((ms * 1000.0) as u64),
+            10,
+            1000.0 + i as f64,
+        );
+        stats.log_request("POST", "/b?id=1", Some(900), 0, 1001.0);
+    }
+    stats.log_error("GET", "/a", "HTTPError('500')", 1003.0);
+    let mut report = wire::stats_fields(&stats);
+    report.push((
+        "user_classes_count",
+        map(vec![("A", 2.into()), ("B", 1.into())]),
+    ));
+    let options = map(vec![
+        ("tags", Value::Array(vec!["a".into()])),
+        ("exclude_tags", Value::Array(vec!["b".into()])),
+        ("my_text", "x".into()),
+        ("my_int", 3.into()),
+        ("my_float", Value::F64(0.5)),
+        ("my_flag", true.into()),
+    ]);
+    let list = [
+        (
+            "client_ready",
+            Message::new("client_ready", "2.47.0".into(), "w_1"),
+        ),
+        (
+            "heartbeat",
+            Message::new(
+                "heartbeat",
+                map(vec![
+                    ("state", "running".into()),
+                    ("current_cpu_usage", Value::F64(12.5)),
+                    ("current_memory_usage", 123_456.into()),
+                    ("locusta_iterations_done", Value::F64(1.0)),
+                ]),
+                "w_1",
+            ),
+        ),
+        ("stats", Message::new("stats", map(report), "w_1")),
+        (
+            "spawn",
+            Message::new(
+                "spawn",
+                map(vec![
+                    ("timestamp", Value::F64(1000.5)),
+                    ("user_classes_count", map(vec![("A", 2.into())])),
+                    ("host", "http://127.0.0.1:8089".into()),
+                    ("stop_timeout", Value::F64(3.0)),
+                    ("parsed_options", options),
+                    ("locusta_iterations", 10.into()),
+                ]),
+                "w_1",
+            ),
+        ),
+        (
+            "exception",
+            Message::new(
+                "exception",
+                map(vec![
+                    ("msg", "boom".into()),
+                    ("traceback", "Traceback…".into()),
+                    ("locusta_count", 2.into()),
+                ]),
+                "w_1",
+            ),
+        ),
+        (
+            "logs",
+            Message::new(
+                "logs",
+                map(vec![
+                    ("logs", Value::Array(vec!["a line".into()])),
+                    ("worker_id", "w_1".into()),
+                ]),
+                "w_1",
+            ),
+        ),
+        (
+            "locustfile",
+            Message::new(
+                "locustfile",
+                map(vec![(
+                    "locustfiles",
+                    Value::Array(vec![map(vec![
+                        ("filename", "a.py".into()),
+                        ("contents", "from locust import *".into()),
+                    ])]),
+                )]),
+                "w_1",
+            ),
+        ),
+        (
+            "update_user_class",
+            Message::new(
+                "update_user_class",
+                map(vec![
+                    ("user_class_name", "A".into()),
+                    ("host", "http://x".into()),
+                    ("weight", 3.into()),
+                ]),
+                "w_1",
+            ),
+        ),
+        ("quit", Message::new("quit", Value::Nil, "")),
+    ];
+    list.into_iter()
+        .map(|(name, m)| (name, m.encode()))
+        .collect()
+}
+
+/// A ZMTP session carrying `payloads`, with a PING and a multi-frame message.
+fn session(payloads: &[&[u8]]) -> Vec<u8> {
+    let mut bytes = vec![7u8];
+    bytes.extend_from_slice(&zmtp::greeting());
+    bytes.extend(zmtp::ready(SocketType::Dealer, b"w_1"));
+    let mut ping = vec![0x04, 11, 4];
+    ping.extend_from_slice(b"PING\x00\x10ctx");
+    bytes.extend(ping);
+    for payload in payloads {
+        bytes.extend(zmtp::encode_message(&[payload]));
+    }
+    bytes.extend(zmtp::encode_message(&[b"id", &[1u8; 300]]));
+    bytes
+}
+
+#[test]
+fn seeds_and_found_crashes_pass_every_target() {
+    let messages = messages();
+    if std::env::var_os("LOCUSTA_WRITE_FUZZ_SEEDS").is_some() {
+        for target in ["envelope", "stats_report", "message_types"] {
+            let dir = seeds_dir().join(target);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, bytes) in &messages {
+                std::fs::write(dir.join(name), bytes).unwrap();
+            }
+        }
+        let dir = seeds_dir().join("zmtp_stream");
+        std::fs::create_dir_all(&dir).unwrap();
+        let payloads: Vec<&[u8]> = messages.iter().map(|(_, b)| b.as_slice()).collect();
+        std::fs::write(dir.join("session"), session(&payloads[..2])).unwrap();
+        std::fs::write(dir.join("session_stats"), session(&payloads[2..3])).unwrap();
+    }
+    let mut seen = 0;
+    for target in std::fs::read_dir(seeds_dir()).expect("fuzz/seeds exists") {
+        for seed in std::fs::read_dir(target.unwrap().path()).unwrap() {
+            let bytes = std::fs::read(seed.unwrap().path()).unwrap();
+            all_targets(&bytes);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 20, "only {seen} seeds");
+    for (_, bytes) in &messages {
+        all_targets(bytes);
+    }
+    for (what, bytes) in found_crashes() {
+        eprintln!("{what}");
+        all_targets(&bytes);
+    }
+}
+
+/// Inputs the fuzzers found that broke something, with what they broke.
+fn found_crashes() -> Vec<(&'static str, Vec<u8>)> {
+    vec![]
+}
