@@ -100,3 +100,40 @@ async fn a_corrupt_frame_is_dropped_and_the_connection_goes_on() {
     let payload = reply.into_vec().pop().unwrap();
     assert_eq!(Message::decode(&payload).unwrap().kind, "heartbeat");
 }
+
+#[tokio::test]
+async fn our_dealer_talks_to_an_independent_router() {
+    use zeromq::{Socket, SocketRecv as _, SocketSend as _};
+    let mut router = zeromq::RouterSocket::new();
+    let endpoint = router.bind("tcp://127.0.0.1:0").await.unwrap();
+    let zeromq::Endpoint::Tcp(_, port) = endpoint else {
+        panic!("a TCP endpoint: {endpoint}");
+    };
+    let id = new_node_id();
+    let (worker, mut from_master) =
+        WorkerSocket::connect("127.0.0.1", port, &id, Duration::from_secs(5))
+            .await
+            .unwrap();
+    worker
+        .send(&Message::new("client_ready", "2.47.0".into(), &id))
+        .await
+        .unwrap();
+    let frames = tokio::time::timeout(Duration::from_secs(5), router.recv())
+        .await
+        .unwrap()
+        .unwrap()
+        .into_vec();
+    assert_eq!(frames.len(), 2, "identity and payload");
+    assert_eq!(&frames[0][..], id.as_bytes());
+    assert_eq!(Message::decode(&frames[1]).unwrap().kind, "client_ready");
+    // A reply of more than 255 bytes (a long frame) routed by identity.
+    let big = Message::new("ack", map(vec![("pad", "x".repeat(1000).into())]), &id);
+    let mut reply = zeromq::ZmqMessage::from(big.encode());
+    reply.push_front(frames[0].clone());
+    router.send(reply).await.unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(5), from_master.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ack, big);
+}
