@@ -184,16 +184,31 @@ impl Locusta {
                 }
             }
         }
-        let env: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-            .filter(|(name, _)| {
-                name.starts_with("LOCUST")
-                    || self
-                        .custom_options
-                        .iter()
-                        .any(|o| o.env.as_deref() == Some(name.as_str()))
-            })
-            .collect();
+        let ours = |name: &str| {
+            name.starts_with("LOCUST")
+                || self
+                    .custom_options
+                    .iter()
+                    .any(|o| o.env.as_deref() == Some(name))
+        };
+        let mut env: HashMap<String, String> = HashMap::new();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str().filter(|name| ours(name)) else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => {
+                    env.insert(name.to_string(), value);
+                }
+                Err(value) => {
+                    eprintln!(
+                        "error: the environment variable {name} is not valid UTF-8: {}",
+                        value.to_string_lossy()
+                    );
+                    return 2;
+                }
+            }
+        }
         if let Err(message) = cli::check_custom_options(&self.custom_options) {
             eprintln!("{message}");
             return 1;

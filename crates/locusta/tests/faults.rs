@@ -374,3 +374,22 @@ fn a_second_signal_ends_the_stop_at_once_with_every_output() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_locust_variable_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(env!("CARGO_BIN_EXE_locusta"))
+        .args(["--headless", "-t", "1s"])
+        .env(
+            "LOCUST_HOST",
+            std::ffi::OsStr::from_bytes(b"http://127.0.0.1:\xff"),
+        )
+        .output()
+        .expect("locusta runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_contains(
+        &stderr,
+        "the environment variable LOCUST_HOST is not valid UTF-8",
+    );
+}
