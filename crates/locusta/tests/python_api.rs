@@ -126,6 +126,18 @@ fn every_public_module_and_name_of_locust_exists_under_locusta() {
         serde_json::json!({}),
         "names missing"
     );
+    // Every parameter of Locust's public functions, classes and their methods.
+    let signatures = &report["signatures"];
+    eprintln!(
+        "signatures taking every parameter Locust's take: {} of {}",
+        signatures[0], signatures[1]
+    );
+    assert!(signatures[1].as_u64().unwrap_or(0) > 500, "{signatures}");
+    assert_eq!(
+        report["parameters"],
+        serde_json::json!({}),
+        "parameters missing"
+    );
     for wanted in [
         "locust.argument_parser",
         "locust.log",

@@ -48,6 +48,40 @@ def _public_source(path):
     return sorted(n for n in names if not n.startswith("_"))
 
 
+def _signature(obj, method=False):
+    """(parameter names, takes **kwargs) of a function, a method (without its
+    first parameter) or a class (its constructor), or None."""
+    try:
+        parameters = list(inspect.signature(obj).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if method and parameters:
+        parameters = parameters[1:]
+    names = [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return names, any(p.kind == p.VAR_KEYWORD for p in parameters)
+
+
+def _callables(module, names):
+    """{dotted name: object} of the public functions and classes among
+    `names`, with the public methods a class defines itself."""
+    found = {}
+    for name in names:
+        try:
+            obj = getattr(module, name, None)
+        except Exception:  # noqa: BLE001 - e.g. Flask's request proxy
+            continue
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if inspect.isclass(obj) and issubclass(obj, type):
+            continue  # metaclasses: called by class statements, not by name
+        found[name] = obj
+        if inspect.isclass(obj):
+            for attribute, member in vars(obj).items():
+                if not attribute.startswith("_") and inspect.isfunction(member):
+                    found[f"{name}.{attribute}"] = member
+    return found
+
+
 def reference():
     import locust
 
@@ -60,6 +94,12 @@ def reference():
         try:
             module = importlib.import_module(name)
             result[name] = {"names": _public_runtime(module)}
+            signatures = {}
+            for dotted, obj in _callables(module, result[name]["names"]).items():
+                signature = _signature(obj, method="." in dotted)
+                if signature is not None:
+                    signatures[dotted] = signature[0]
+            result[name]["signatures"] = signatures
         except ImportError as error:
             spec = importlib.util.find_spec(name)
             result[name] = {"names": _public_source(spec.origin), "needs": error.name}
@@ -72,7 +112,7 @@ _NOISE = {"annotations", "TYPE_CHECKING"}
 def check(expected):
     """Imports each module of `expected` and looks up each of its names;
     prints one JSON report."""
-    report = {"modules": {}, "missing_modules": {}, "missing_names": {}, "optional": {}}
+    report = {"modules": {}, "missing_modules": {}, "missing_names": {}, "optional": {}, "signatures": [0, 0], "parameters": {}}
     for name, entry in expected.items():
         wanted = [n for n in entry["names"] if n not in _NOISE]
         needs = entry.get("needs")
@@ -93,6 +133,22 @@ def check(expected):
         report["modules"][name] = [len(wanted) - len(missing), len(wanted)]
         if missing:
             report["missing_names"][name] = missing
+        # Every parameter Locust's functions and classes take is taken here
+        # too (by name, or through **kwargs).
+        for dotted, parameters in entry.get("signatures", {}).items():
+            obj = module
+            for part in dotted.split("."):
+                obj = getattr(obj, part, None)
+            signature = _signature(obj, method="." in dotted) if obj is not None else None
+            if signature is None:
+                continue
+            report["signatures"][1] += 1
+            accepted, takes_kwargs = signature
+            lacking = [p for p in parameters if p not in accepted and not takes_kwargs]
+            if lacking:
+                report["parameters"][f"{name}.{dotted}"] = lacking
+            else:
+                report["signatures"][0] += 1
     print("API-REPORT " + json.dumps(report))
 
 

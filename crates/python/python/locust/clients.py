@@ -389,33 +389,33 @@ class HttpSession:
         merged.update(context)
         return merged
 
-    def get(self, url, **kwargs):
+    def get(self, url, *, data=None, json=None, **kwargs):
         """A GET request."""
-        return self.request("GET", url, **kwargs)
+        return self.request("GET", url, data=data, json=json, **kwargs)
 
     def post(self, url, data=None, json=None, **kwargs):
         """A POST request."""
         return self.request("POST", url, data=data, json=json, **kwargs)
 
-    def put(self, url, data=None, **kwargs):
+    def put(self, url, data=None, *, json=None, **kwargs):
         """A PUT request."""
-        return self.request("PUT", url, data=data, **kwargs)
+        return self.request("PUT", url, data=data, json=json, **kwargs)
 
-    def patch(self, url, data=None, **kwargs):
+    def patch(self, url, data=None, *, json=None, **kwargs):
         """A PATCH request."""
-        return self.request("PATCH", url, data=data, **kwargs)
+        return self.request("PATCH", url, data=data, json=json, **kwargs)
 
-    def delete(self, url, **kwargs):
+    def delete(self, url, *, data=None, json=None, **kwargs):
         """A DELETE request."""
-        return self.request("DELETE", url, **kwargs)
+        return self.request("DELETE", url, data=data, json=json, **kwargs)
 
-    def head(self, url, **kwargs):
+    def head(self, url, *, data=None, json=None, **kwargs):
         """A HEAD request (redirects are not followed)."""
-        return self.request("HEAD", url, **kwargs)
+        return self.request("HEAD", url, data=data, json=json, **kwargs)
 
-    def options(self, url, **kwargs):
+    def options(self, url, *, data=None, json=None, **kwargs):
         """An OPTIONS request."""
-        return self.request("OPTIONS", url, **kwargs)
+        return self.request("OPTIONS", url, data=data, json=json, **kwargs)
 
 
 @contextmanager

@@ -106,6 +106,12 @@ class Environment:
                 f"but got: {self.shape_class!r}"
             )
 
+    def update_worker_logs(self, worker_log_report):
+        """Keeps a worker's log lines: {"worker_id": …, "logs": [...]}."""
+        worker_id = worker_log_report.get("worker_id")
+        if worker_id:
+            self.worker_logs[worker_id] = worker_log_report.get("logs", [])
+
     @property
     def user_classes_by_name(self):
         """The user classes, by class name."""

@@ -51,6 +51,30 @@ class EventHook:
         """Removes a listener."""
         self._handlers.remove(handler)
 
+    @contextmanager
+    def measure(self, request_type, name, response_length=0, context=None):
+        """Times the block and fires this hook with a request's arguments; an
+        exception in the block makes it a failure and is swallowed. Yields the
+        mutable request_meta."""
+        start_time = time.time()
+        start = time.perf_counter()
+        meta = {
+            "request_type": request_type,
+            "name": name,
+            "response_length": response_length,
+            "context": context or {},
+            "exception": None,
+            "start_time": start_time,
+            "response": None,
+            "url": None,
+        }
+        try:
+            yield meta
+        except Exception as error:  # noqa: BLE001 - swallowed, as Locust does
+            meta["exception"] = error
+        meta["response_time"] = (time.perf_counter() - start) * 1000.0
+        self.fire(**meta)
+
     def fire(self, *, reverse=False, **kwargs):
         """Calls every listener; an error is logged and sets the exit code to 2."""
         handlers = list(reversed(self._handlers)) if reverse else list(self._handlers)
@@ -109,29 +133,6 @@ class RequestEventHook(EventHook):
     def _notify(self, **kwargs):
         """Calls the listeners only (the request is recorded already)."""
         super().fire(**kwargs)
-
-    @contextmanager
-    def measure(self, request_type, name, response_length=0, context=None):
-        """Times the block and fires a request; an exception in the block makes
-        it a failure and is swallowed. Yields the mutable request_meta."""
-        start_time = time.time()
-        start = time.perf_counter()
-        meta = {
-            "request_type": request_type,
-            "name": name,
-            "response_length": response_length,
-            "context": context or {},
-            "exception": None,
-            "start_time": start_time,
-            "response": None,
-            "url": None,
-        }
-        try:
-            yield meta
-        except Exception as error:  # noqa: BLE001 - swallowed, as Locust does
-            meta["exception"] = error
-        meta["response_time"] = (time.perf_counter() - start) * 1000.0
-        self.fire(**meta)
 
 
 def _failure_text(exception):

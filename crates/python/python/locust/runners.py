@@ -54,12 +54,24 @@ class ExceptionDict(dict):
     """{key: {"count", "msg", "traceback", "nodes"}}: the exceptions table."""
 
 
-def locust_exception_handler(exception_dict, msg, traceback_text, node_id):
-    """Adds one occurrence of an exception to an ExceptionDict."""
-    key = hash(traceback_text)
-    row = exception_dict.setdefault(key, {"count": 0, "msg": msg, "traceback": traceback_text, "nodes": set()})
-    row["count"] += 1
-    row["nodes"].add(node_id)
+def locust_exception_handler(environment):
+    """A function for `greenlet.link_exception`: a greenlet that ended with
+    StopTest stops the test (quits a headless run); any other exception is
+    logged as unhandled."""
+    log_it = greenlet_exception_logger(logger)
+
+    def handler(greenlet):
+        if greenlet.exc_info[0] is StopTest:
+            logger.error(greenlet.exc_info[1])
+            logger.warning("Stopping the test")
+            if environment.parsed_options and getattr(environment.parsed_options, "headless", False):
+                environment.runner.quit()
+            else:
+                environment.runner.stop()
+        else:
+            log_it(greenlet)
+
+    return handler
 
 
 class Message:
@@ -82,6 +94,9 @@ def _script_mode():
 
 class Runner:
     """A runner: the users of the test, their counts, the test's state."""
+
+    worker_index = 0
+    worker_count = 1
 
     def __init__(self, environment):
         self.environment = environment
@@ -525,6 +540,23 @@ class WorkerNodes:
 class MasterRunner(DistributedRunner):
     """The runner of a master (`--master`, or `--processes`)."""
 
+    def __init__(self, environment, master_bind_host="*", master_bind_port=5557):
+        super().__init__(environment)
+        self.master_bind_host = master_bind_host
+        self.master_bind_port = master_bind_port
+
+    def rebalancing_enabled(self):
+        """Whether users move when workers come and go (--enable-rebalancing)."""
+        return bool(getattr(self.environment.parsed_options, "enable_rebalancing", False))
+
+    def stop(self, send_stop_to_client=True):
+        """Ends the test (the workers stop their users)."""
+        super().stop()
+
+    def get_worker_index(self, client_id):
+        """The index of a worker (in the order of their ids)."""
+        return sorted(self.clients).index(client_id)
+
     @property
     def clients(self):
         """The workers that can take users, by id (Locust's `runner.clients`)."""
@@ -546,11 +578,22 @@ class MasterRunner(DistributedRunner):
 class WorkerRunner(DistributedRunner):
     """The runner of a worker (`--worker`)."""
 
-    worker_index = 0
-    worker_count = 1
+    def __init__(self, environment, master_host="127.0.0.1", master_port=5557):
+        super().__init__(environment)
+        self.master_host = master_host
+        self.master_port = master_port
 
 
 def create_runner(environment, role):
     """The runner for `role`: "master", "worker" or "local"."""
     runner_class = {"master": MasterRunner, "worker": WorkerRunner}.get(role, LocalRunner)
+    options = environment.parsed_options
+    if role == "master":
+        return runner_class(
+            environment, getattr(options, "master_bind_host", "*"), getattr(options, "master_bind_port", 5557)
+        )
+    if role == "worker":
+        return runner_class(
+            environment, getattr(options, "master_host", "127.0.0.1"), getattr(options, "master_port", 5557)
+        )
     return runner_class(environment)

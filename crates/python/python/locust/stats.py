@@ -106,6 +106,7 @@ class CachedResponseTimes(NamedTuple):
 
     response_times: dict
     num_requests: int
+    num_none_requests: int = 0
 
 
 class RequestStatsAdditionError(Exception):

@@ -112,23 +112,23 @@ def tag(*tags):
     return mark
 
 
-def transition(name, weight=1):
-    """A Markov transition from the decorated task to the task `name`."""
+def transition(func_name, weight=1):
+    """A Markov transition from the decorated task to the task `func_name`."""
 
     def mark(function):
         function.locust_markov_transitions = getattr(function, "locust_markov_transitions", {})
-        function.locust_markov_transitions[name] = weight
+        function.locust_markov_transitions[func_name] = weight
         return function
 
     return mark
 
 
-def transitions(targets):
+def transitions(weights):
     """Several Markov transitions: a dict {name: weight} or a list of names or (name, weight)."""
 
     def mark(function):
         table = getattr(function, "locust_markov_transitions", {})
-        items = targets.items() if isinstance(targets, dict) else targets
+        items = weights.items() if isinstance(weights, dict) else weights
         for item in items:
             if isinstance(item, (tuple, list)):
                 table[item[0]] = item[1]

@@ -43,17 +43,24 @@ def validate_no_tags(task, classname):
         raise MarkovTaskTagError(f"Tags are not allowed on Markov tasks ({classname}.{task.__name__})")
 
 
-def validate_task_name(decorated_func, transition_name, classname):
-    """Raises InvalidTransitionError when a transition names a method that does not exist."""
-    if transition_name is None or not isinstance(transition_name, str):
-        raise InvalidTransitionError(f"{classname}.{decorated_func.__name__} has an invalid transition {transition_name!r}")
+def validate_task_name(decorated_func):
+    """Warns when on_start/on_stop is a Markov task (it would also run as
+    one) and refuses `run`."""
+    import logging
+
+    if decorated_func.__name__ in ("on_start", "on_stop"):
+        logging.warning(
+            "You have tagged your on_stop/start function with @transition: it runs both as a step and on stop/start"
+        )
+    if decorated_func.__name__ == "run":
+        raise Exception("TaskSet.run() is used by locusta itself: do not override it or give it transitions")
 
 
 def validate_transitions(tasks, class_dict, classname):
     """Every transition of every task must lead to a Markov task of the class."""
     for task in tasks:
+        validate_task_name(task)
         for target in task.locust_markov_transitions:
-            validate_task_name(task, target, classname)
             if target not in class_dict:
                 raise InvalidTransitionError(f"{classname}.{task.__name__} has a transition to {target!r}, which does not exist")
             if not is_markov_task(class_dict[target]):

@@ -39,8 +39,8 @@ def constant_throughput(task_runs_per_second):
     return constant_pacing(1.0 / task_runs_per_second)
 
 
-def poisson(lambda_value):
-    """Exponential waits with mean 1/lambda_value (a Poisson arrival process)."""
-    if lambda_value <= 0:
+def poisson(rate):
+    """Exponential waits with mean 1/rate (a Poisson arrival process)."""
+    if rate <= 0:
         raise ValueError("poisson needs a rate above 0")
-    return lambda instance: random.expovariate(lambda_value)
+    return lambda instance: random.expovariate(rate)

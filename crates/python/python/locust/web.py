@@ -103,5 +103,6 @@ class WebUI:
     app = None
     greenlet = None
 
-    def __init__(self, environment, host, port, *args, **kwargs):
+    def __init__(self, environment, host, port, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
+                 stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None):
         raise NotImplementedError(_NO_FLASK)

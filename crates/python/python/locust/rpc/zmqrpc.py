@@ -15,13 +15,19 @@ _WHY = (
 class BaseSocket:
     """A ZeroMQ socket (not available from Python under locusta)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, sock_type, ipv4_only=False):
         raise NotImplementedError(_WHY.format(type(self).__name__))
 
 
 class Server(BaseSocket):
     """The master's ROUTER socket (not available from Python under locusta)."""
 
+    def __init__(self, host, port):
+        raise NotImplementedError(_WHY.format("Server"))
+
 
 class Client(BaseSocket):
     """A worker's DEALER socket (not available from Python under locusta)."""
+
+    def __init__(self, host, port, identity):
+        raise NotImplementedError(_WHY.format("Client"))
