@@ -621,7 +621,7 @@ impl Response {
         let decode_unicode = decode_unicode || decode_content;
         let chunks = PyList::empty(py);
         if decode_unicode {
-            let text = self.text(py).bind(py).to_str()?.to_owned();
+            let text = self.text(py).bind(py).to_cow()?.into_owned();
             let chars: Vec<char> = text.chars().collect();
             for piece in chars.chunks(chunk_size.unwrap_or(chars.len().max(1)).max(1)) {
                 chunks.append(piece.iter().collect::<String>())?;
