@@ -391,7 +391,7 @@ fn a_locustfile_can_ramp_spawn_and_stop_users_of_locustas_runner() {
     );
     // spawn_users and stop_users change locusta's counts directly.
     assert_contains(&run.stdout, "SPAWNED users=5 classes={'Walker': 5}");
-    assert_contains(&run.stdout, "STOPPED users=1 greenlets=1");
+    assert_contains(&run.stdout, "STOPPED users=1 greenlets=1 history=True");
 }
 
 /// A child process killed when dropped.

@@ -30,7 +30,12 @@ def spawn_and_stop(runner):
     print(f"SPAWNED users={runner.user_count} classes={runner.user_classes_count}", flush=True)
     runner.stop_users({"Walker": 4})
     wait_for(lambda: runner.user_count == 1)
-    print(f"STOPPED users={runner.user_count} greenlets={len(runner.user_greenlets)}", flush=True)
+    history = runner.environment.stats.history
+    print(
+        f"STOPPED users={runner.user_count} greenlets={len(runner.user_greenlets)} "
+        f"history={bool(history) and 'current_rps' in history[-1]}",
+        flush=True,
+    )
 
 
 @events.spawning_complete.add_listener

@@ -249,6 +249,11 @@ def load(options):
         stop_timeout=parsed.get("stop_timeout"),
     )
     _environment.create_local_runner()
+    # As Locust: a history point every HISTORY_STATS_INTERVAL_SEC
+    # (environment.stats.history) while the test runs.
+    from locust.stats import stats_history
+
+    gevent.spawn(stats_history, _environment.runner)
     found = []
     shapes = []
     for module in _modules:
