@@ -194,17 +194,84 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Value::Map(pairs) => Json::Object(
             pairs
                 .iter()
-                .map(|(key, value)| {
-                    let key = match key.as_str() {
-                        Some(text) => text.to_string(),
-                        None => to_json(key).to_string(),
-                    };
-                    (key, to_json(value))
-                })
+                .map(|(key, value)| (json_key(key), to_json(value)))
                 .collect(),
         ),
     }
 }
+
+/// The JSON object key of a msgpack map key: a string as it is, a number,
+/// boolean or nil as its JSON text, anything else (an array, a map, binary)
+/// as a short text of it, at most [`MAX_KEY_CHARS`] characters. (Its JSON
+/// text would escape the JSON of its own keys at each level of nesting,
+/// doubling at each: a fuzzer found a message of 520 bytes that hung the
+/// master that way.)
+fn json_key(key: &Value) -> String {
+    match key {
+        Value::String(text) if text.as_str().is_some() => text.as_str().unwrap_or("").to_string(),
+        Value::Nil | Value::Boolean(_) | Value::Integer(_) | Value::F32(_) | Value::F64(_) => {
+            to_json(key).to_string()
+        }
+        other => {
+            let mut text = String::new();
+            key_text(other, &mut text);
+            if let Some((end, _)) = text.char_indices().nth(MAX_KEY_CHARS) {
+                text.truncate(end);
+            }
+            text
+        }
+    }
+}
+
+/// Appends a short text of `value` to `out`, stopping once `out` holds
+/// [`MAX_KEY_CHARS`] bytes or more.
+fn key_text(value: &Value, out: &mut String) {
+    if out.len() >= MAX_KEY_CHARS {
+        return;
+    }
+    match value {
+        Value::String(text) => {
+            out.push('"');
+            out.push_str(&String::from_utf8_lossy(text.as_bytes()));
+            out.push('"');
+        }
+        Value::Binary(bytes) => out.push_str(&format!("<{} bytes>", bytes.len())),
+        Value::Ext(kind, bytes) => out.push_str(&format!("<ext {kind}, {} bytes>", bytes.len())),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if out.len() >= MAX_KEY_CHARS {
+                    return;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                key_text(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(pairs) => {
+            out.push('{');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if out.len() >= MAX_KEY_CHARS {
+                    return;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                key_text(k, out);
+                out.push_str(": ");
+                key_text(v, out);
+            }
+            out.push('}');
+        }
+        scalar => out.push_str(&to_json(scalar).to_string()),
+    }
+}
+
+/// The longest JSON key made from a msgpack key that is not a string or a
+/// number.
+pub const MAX_KEY_CHARS: usize = 256;
 
 /// JSON as a msgpack value, for custom messages.
 pub fn from_json(value: &serde_json::Value) -> Value {
@@ -317,6 +384,18 @@ mod tests {
             (Value::from("nan"), Value::F64(f64::NAN)),
         ]);
         assert_eq!(to_json(&odd), serde_json::json!({"7": [1, 2], "nan": null}));
+    }
+
+    #[test]
+    fn nested_map_keys_stay_small() {
+        // A map whose key is a map whose key is a map…: 24 levels (the text
+        // doubled at each before the fix: 2^24 times).
+        let mut value = Value::from(1);
+        for _ in 0..24 {
+            value = Value::Map(vec![(value.clone(), Value::from("v"))]);
+        }
+        let json = to_json(&value).to_string();
+        assert!(json.len() < 1000, "{} bytes", json.len());
     }
 
     #[test]
