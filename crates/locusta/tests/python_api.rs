@@ -351,7 +351,7 @@ fn live_objects_have_the_attributes_tools_reach_for() {
         "Response.request/raw/iter_content/iter_lines",
         "FastHttpSession(base_url, request_event, user), network_timeout, iter_lines, FastResponse.status/read",
         "User.greenlet/group, HttpUser.rest_",
-        "filter_tasks_by_tags, create_environment, main.main, WorkerNode",
+        "filter_tasks_by_tags, create_environment, WorkerNode",
         "catch_response with a custom Environment's events",
         "Runner.start_shape follows the shape and stops",
         "stop_timeout lets a running task finish",
@@ -499,4 +499,19 @@ fn socketio_users_talk_to_a_local_socketio_server() {
     // a user stopped between the two leaves one call out.
     assert!(calls <= chats && chats <= calls + 2, "{}", run.stdout);
     assert!(replies > 0 && replies <= chats, "{}", run.stdout);
+}
+
+#[test]
+fn locust_main_main_runs_locustas_command_line() {
+    let target = spawn(TargetConfig::default());
+    let run = script(&locustfile("main_entry.py"), &[&target.url()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rows = run.rows();
+    let served = target.requests_served();
+    assert!(
+        rows.get("/")
+            .is_some_and(|&(n, f)| n > 2 && f == 0 && n <= served),
+        "{rows:?}, served {served}"
+    );
+    assert_contains(&run.stderr, r#"All users spawned: {"Caller": 2}"#);
 }

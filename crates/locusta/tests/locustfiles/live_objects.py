@@ -87,6 +87,7 @@ assert runner.user_classes == [Browser, Idle]
 assert isinstance(runner.greenlet, Group)
 runner.start(4, spawn_rate=100)
 assert wait_for(lambda: runner.state == STATE_RUNNING), runner.state
+assert wait_for(lambda: runner.stats.get("/", "GET").num_requests > 0), "the users made requests"
 assert runner.user_count == 4 and runner.target_user_count == 4, (runner.user_count, runner.target_user_count)
 assert runner.user_classes_count == {"Browser": 2, "Idle": 2}, runner.user_classes_count
 runner.spawn_users({"Browser": 1})
@@ -220,10 +221,9 @@ assert [t.__name__ for t in Browser.tasks] == ["home"], Browser.tasks
 options = types.SimpleNamespace(host=URL, reset_stats=False, profile="p1")
 created = create_environment([Idle], options, events=events)
 assert created.host == URL and created.profile == "p1" and created.parsed_options is options
-raises(locust.main.main, NotImplementedError, "locusta -f")
 node = WorkerNode("w1")
 assert (node.id, node.state, node.user_count, node.heartbeat, node.cpu_usage) == ("w1", "ready", 0, 3, 0)
-checked("filter_tasks_by_tags, create_environment, main.main, WorkerNode")
+checked("filter_tasks_by_tags, create_environment, WorkerNode")
 
 # --- a custom Environment's events hear its users' requests, caught ones too ---
 from locust.event import Events  # noqa: E402

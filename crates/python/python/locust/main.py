@@ -714,10 +714,28 @@ def merge_locustfiles_content(locustfiles):
     return users, shapes, tasks, shape
 
 
+def _locusta_program():
+    """The path of the `locusta` program: this process's own when it is
+    locusta (the embedding binary), else `locusta` on PATH, else None."""
+    import shutil
+
+    try:
+        this = os.readlink("/proc/self/exe")
+    except OSError:
+        this = ""
+    if os.path.basename(this).startswith("locusta"):
+        return this
+    return shutil.which("locusta")
+
+
 def main():
-    """Locust's command-line entry point. locusta's command line is the
-    `locusta` program itself (in Rust)."""
-    raise NotImplementedError(
-        "locusta: locust.main.main() is Locust's command line; run `locusta -f FILE …` "
-        "(the same options) instead of calling it from Python"
-    )
+    """Locust's command-line entry point: runs locusta's command line with
+    `sys.argv[1:]`, in place of this process (as `locusta ARGS…` would); the
+    test's exit code is the process's."""
+    if not script_mode:
+        raise NotImplementedError("locusta: locust.main.main() cannot start a test from inside a running test")
+    program = _locusta_program()
+    if program is None:
+        raise NotImplementedError("locusta: locust.main.main() needs the `locusta` program, which was not found")
+    _flush_output()
+    os.execv(program, [program] + [str(arg) for arg in sys.argv[1:]])
