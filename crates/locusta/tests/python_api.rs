@@ -515,3 +515,35 @@ fn locust_main_main_runs_locustas_command_line() {
     );
     assert_contains(&run.stderr, r#"All users spawned: {"Caller": 2}"#);
 }
+
+#[test]
+fn locust_plugins_connection_pools_spread_requests_over_sessions() {
+    let target = spawn(TargetConfig::default());
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("plugins_pools.py"),
+            "-H",
+            &target.url(),
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "1",
+            "--pool_size",
+            "3",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_contains(&run.stdout, "POOLS requests=3 fast=2");
+    let rows = run.rows();
+    for name in ["pooled", "fast-pooled"] {
+        assert!(
+            rows.get(name).is_some_and(|&(n, f)| n > 0 && f == 0),
+            "{name}: {rows:?}"
+        );
+    }
+}
