@@ -21,9 +21,15 @@ if [[ ! -x "$venv/bin/locust" ]] || ! "$venv/bin/locust" --version 2>/dev/null |
 fi
 locust="$venv/bin/locust"
 
-echo "bench: building the locusta binary..." >&2
-cargo build --release --quiet -p locusta
-locusta=target/release/locusta
+# locusta as users get it: the wheel, installed with pip into a virtual
+# environment of its own (the interpreter that runs it is that venv's).
+echo "bench: building the wheel..." >&2
+scripts/build-wheel.sh --quiet >/dev/null
+locusta_venv=bench/.venv-locusta
+rm -rf "$locusta_venv"
+python3 -m venv "$locusta_venv"
+"$locusta_venv/bin/pip" install --quiet --disable-pip-version-check dist/locusta-*.whl
+locusta="$locusta_venv/bin/locusta"
 if ! "$locusta" -f bench/locustfiles/fast_fasthttp.py --list >/dev/null 2>"$out/locusta-check.log"; then
   echo "bench: SKIPPING locusta: it cannot load a Python locustfile here (see $out/locusta-check.log)" >&2
   locusta=""
@@ -86,6 +92,7 @@ report="$out/results.md"
   echo "# locusta vs Locust $locust_version on the same locustfiles, $(date -u +%Y-%m-%dT%H:%M:%SZ), ${seconds} s per run"
   echo
   echo "Target: locusta-demo-target --threads 1 on CPU 0; each generator on CPU 1."
+  echo "locusta: the wheel (dist/), pip-installed into bench/.venv-locusta."
   echo "Requests = the target's /stats counter after minus before each run."
   echo
   echo "## A. Fast path: GET /, 50 users, constant(0)"
