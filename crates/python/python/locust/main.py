@@ -490,7 +490,7 @@ def _apply_exit_code_on_error(env):
     wanted = getattr(env.parsed_options, "exit_code_on_error", _exit_code_on_error)
     if wanted == _exit_code_on_error or _native.exit_code() is not None:
         return
-    if env.stats.total.num_failures > 0:
+    if env.stats.total.num_failures > 0 or _native.stats_exceptions():
         _native.set_exit_code(int(wanted))
 
 
