@@ -79,6 +79,9 @@ pub fn stats_report(data: &[u8]) {
     let _ = locusta_stats::console::percentiles_table(&stats, 40);
     let _ = locusta_stats::console::error_report(&stats);
     let _ = locusta_stats::json::stats_json(&stats);
+    let _ = locusta_stats::csv::stats_csv(&stats);
+    let _ = locusta_stats::csv::history_rows(&stats, 3, 1_020.0, true);
+    let _ = locusta_stats::csv::failures_csv(&stats);
     // And back on the wire, as a worker would send it.
     let fields = crate::wire::stats_fields(&stats);
     let _ = Message::new("stats", crate::message::map(fields), "w").encode();

@@ -139,9 +139,63 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("quit", Message::new("quit", Value::Nil, "")),
     ];
-    list.into_iter()
+    let mut encoded: Vec<(&'static str, Vec<u8>)> = list
+        .into_iter()
         .map(|(name, m)| (name, m.encode()))
-        .collect()
+        .collect();
+    encoded.push(("stats_extreme", extreme_report().encode()));
+    encoded
+}
+
+/// A stats report whose times, seconds and counts are at the ends of their
+/// types: the current rates' window of a report whose latest request was
+/// at -1e30 overflowed (found while widening the fuzzing, 2026-12-04).
+fn extreme_report() -> Message {
+    let entry = |name: &str, t: f64| {
+        map(vec![
+            ("name", name.into()),
+            ("method", "GET".into()),
+            ("last_request_timestamp", Value::F64(t)),
+            ("start_time", Value::F64(-t)),
+            ("num_requests", u64::MAX.into()),
+            ("num_none_requests", u64::MAX.into()),
+            ("num_failures", u64::MAX.into()),
+            ("total_response_time", Value::F64(f64::MAX)),
+            ("max_response_time", Value::F64(1e300)),
+            ("min_response_time", Value::F64(-1e300)),
+            ("total_content_length", u64::MAX.into()),
+            (
+                "response_times",
+                Value::Map(vec![
+                    (Value::from(i64::MIN), u64::MAX.into()),
+                    (Value::from(i64::MAX), u64::MAX.into()),
+                ]),
+            ),
+            (
+                "num_reqs_per_sec",
+                Value::Map(vec![
+                    (Value::from(i64::MIN + 1), u64::MAX.into()),
+                    (Value::from(i64::MAX), 1.into()),
+                ]),
+            ),
+            (
+                "num_fail_per_sec",
+                Value::Map(vec![(Value::from(i64::MIN), u64::MAX.into())]),
+            ),
+        ])
+    };
+    Message::new(
+        "stats",
+        map(vec![
+            (
+                "stats",
+                Value::Array(vec![entry("/a", -1e30), entry("/b", f64::MIN)]),
+            ),
+            ("stats_total", entry("Aggregated", -1e30)),
+            ("errors", Value::Map(vec![])),
+        ]),
+        "w_1",
+    )
 }
 
 /// A ZMTP session carrying `payloads`, with a PING and a multi-frame message.
@@ -167,7 +221,9 @@ fn seeds_and_found_crashes_pass_every_target() {
             let dir = seeds_dir().join(target);
             std::fs::create_dir_all(&dir).unwrap();
             for (name, bytes) in &messages {
-                std::fs::write(dir.join(name), bytes).unwrap();
+                if target != "envelope" || !name.ends_with("_extreme") {
+                    std::fs::write(dir.join(name), bytes).unwrap();
+                }
             }
         }
         let dir = seeds_dir().join("zmtp_stream");

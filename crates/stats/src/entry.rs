@@ -43,8 +43,9 @@ static EMPTY_SNAPSHOT: Snapshot = Snapshot {
 /// searched, by preference: t−10, t−11, t−9, t−12, t−8, … t−18, t−2 (Locust's
 /// `get_current_response_time_percentile`).
 fn snapshot_search_order(t: i64) -> impl Iterator<Item = i64> {
-    let centre = t - CURRENT_WINDOW_SECS;
-    std::iter::once(centre).chain((1..=8).flat_map(move |i| [centre - i, centre + i]))
+    let centre = t.saturating_sub(CURRENT_WINDOW_SECS);
+    std::iter::once(centre)
+        .chain((1..=8).flat_map(move |i| [centre.saturating_sub(i), centre.saturating_add(i)]))
 }
 
 /// Formats a percentile (0..=1) like Locust's `get_readable_percentiles`:
@@ -89,13 +90,13 @@ impl PerSecond {
             while self
                 .slots
                 .front()
-                .is_some_and(|s| s.sec <= sec - PER_SECOND_WINDOW as i64)
+                .is_some_and(|s| s.sec <= sec.saturating_sub(PER_SECOND_WINDOW as i64))
             {
                 self.slots.pop_front();
             }
             return;
         }
-        if sec <= newest - PER_SECOND_WINDOW as i64 {
+        if sec <= newest.saturating_sub(PER_SECOND_WINDOW as i64) {
             return;
         }
         let at = self.slots.partition_point(|s| s.sec < sec);
@@ -222,9 +223,12 @@ impl StatsEntry {
             self.touch(t);
         }
         self.start_time = self.start_time.min(other.start_time);
-        self.num_requests += other.num_requests;
-        self.num_none_requests += other.num_none_requests;
-        self.num_failures += other.num_failures;
+        // Saturating: counts from another process's report can be anything.
+        self.num_requests = self.num_requests.saturating_add(other.num_requests);
+        self.num_none_requests = self
+            .num_none_requests
+            .saturating_add(other.num_none_requests);
+        self.num_failures = self.num_failures.saturating_add(other.num_failures);
         self.total_response_time_us = self
             .total_response_time_us
             .saturating_add(other.total_response_time_us);
@@ -419,8 +423,8 @@ impl StatsEntry {
     /// Average per-second count over Locust's current window.
     fn window_average(&self, global_last: f64, global_start: f64, failures: bool) -> f64 {
         let last = epoch_second(global_last);
-        let from = (last - 12).max(epoch_second(global_start));
-        let to = last - 2;
+        let from = last.saturating_sub(12).max(epoch_second(global_start));
+        let to = last.saturating_sub(2);
         if to <= from {
             return 0.0;
         }
@@ -430,7 +434,7 @@ impl StatsEntry {
                 u64::from(if failures { fails } else { reqs })
             })
             .sum();
-        sum as f64 / (to - from) as f64
+        sum as f64 / to.saturating_sub(from) as f64
     }
 
     /// Locust's current requests/s: the mean over the whole seconds in

@@ -287,7 +287,7 @@ fn add_occurrences(group: &mut ErrorEntry, count: u64, first_seen: f64, last_see
         group.first_seen = group.first_seen.min(first_seen);
         group.last_seen = group.last_seen.max(last_seen);
     }
-    group.occurrences += count;
+    group.occurrences = group.occurrences.saturating_add(count);
 }
 
 /// Process-wide statistics: per-thread shards plus the merged view.
@@ -389,7 +389,7 @@ impl SharedStats {
         let mut exceptions = self.exceptions.lock();
         match exceptions.iter_mut().find(|e| e.traceback == traceback) {
             Some(group) => {
-                group.count += count;
+                group.count = group.count.saturating_add(count);
                 if !group.nodes.contains(node) {
                     group.nodes.insert(node.to_owned());
                 }

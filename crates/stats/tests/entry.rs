@@ -393,3 +393,45 @@ fn percentiles_within_one_percent_of_exact() {
     let sum: u64 = samples.iter().sum();
     assert_eq!(s.total_response_time_us, sum);
 }
+
+/// Times and seconds from another process's report can be anything: no
+/// overflow, no panic, whatever they are.
+#[test]
+fn extreme_times_and_seconds_do_not_overflow() {
+    let extremes = [
+        f64::MIN,
+        -1e30,
+        -1.0,
+        0.0,
+        1e30,
+        f64::MAX,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for &t in &extremes {
+        for &start in &extremes {
+            let mut s = StatsEntry::new("GET", "/", start);
+            s.log(Some(u64::MAX), u64::MAX, t);
+            s.log(Some(0), u64::MAX, t);
+            s.log_failure(t);
+            for sec in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+                s.add_per_second(sec, u64::MAX, u64::MAX);
+            }
+            let mut merged = StatsEntry::new("GET", "/", t);
+            merged.merge(&s);
+            merged.merge(&s);
+            merged.snapshot_response_times(t);
+            for q in [0.0, 0.5, 1.0, f64::NAN] {
+                let _ = merged.percentile(q);
+                let _ = merged.current_percentile(q, t);
+            }
+            let _ = merged.current_rps(t, start);
+            let _ = merged.current_fail_per_sec(t, start);
+            let _ = merged.total_rps(t, start);
+            let _ = merged.per_second();
+            let _ = merged.avg_response_time();
+            let _ = merged.avg_content_length();
+        }
+    }
+}
