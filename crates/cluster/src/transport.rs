@@ -115,7 +115,7 @@ async fn handshake(
             if !kind.accepts(&socket_type) {
                 return Err(format!(
                     "a {} socket cannot talk to a {}",
-                    String::from_utf8_lossy(&socket_type),
+                    String::from_utf8_lossy(&socket_type[..socket_type.len().min(32)]),
                     kind.name()
                 ));
             }
@@ -125,7 +125,15 @@ async fn handshake(
                 buffered,
             })
         }
-        other => Err(format!("expected READY, got {other:?}")),
+        Event::Command(Command::Ping(_)) => Err("expected READY, got PING".into()),
+        Event::Command(Command::Other(name)) => Err(format!(
+            "expected READY, got the command {:?}",
+            String::from_utf8_lossy(&name[..name.len().min(32)])
+        )),
+        Event::Message(parts) => Err(format!(
+            "expected READY, got a message of {} frames",
+            parts.len()
+        )),
     }
 }
 
