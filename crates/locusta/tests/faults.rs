@@ -393,3 +393,51 @@ fn a_locust_variable_that_is_not_utf8_is_named() {
         "the environment variable LOCUST_HOST is not valid UTF-8",
     );
 }
+
+#[test]
+fn keyboard_interrupt_in_a_task_ends_the_run_and_a_nan_wait_is_named() {
+    let dir = scratch("odd-tasks");
+    let file = locustfile("odd_tasks.py");
+    let run = |class: &str, run_time: &str| {
+        let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+            .args([
+                "-f",
+                &file,
+                "--headless",
+                "-u",
+                "1",
+                "-t",
+                run_time,
+                "--csv",
+                "run",
+            ])
+            .args(["--only-summary", class])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("locusta starts");
+        ended_within(child, Duration::from_secs(60))
+    };
+    // As in Locust, the run ends (long before its ten minutes).
+    let (code, stderr) = run("Interrupter", "10m");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_contains(
+        &stderr,
+        "KeyboardInterrupt raised by a Interrupter user, shutting down",
+    );
+    assert_eq!(counted(&dir), 1);
+    // A NaN wait is said once, and the user goes on.
+    let (code, stderr) = run("NotANumber", "2s");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("wait_time of NotANumber returned nan, which is not a number of seconds")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(counted(&dir) > 10, "the user went on");
+    let _ = std::fs::remove_dir_all(&dir);
+}

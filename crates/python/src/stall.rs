@@ -23,8 +23,10 @@ static PYTHON_THREAD: AtomicU64 = AtomicU64::new(0);
 /// that has not drained its mailbox for [`HELD`].
 static DEADLINE: Mutex<Option<Instant>> = Mutex::new(None);
 
-/// How long without draining makes a hub "held".
-pub(crate) const HELD: Duration = Duration::from_secs(1);
+/// How long without draining, though woken every 200 ms, makes a hub
+/// "held": long enough that a hub merely starved of CPU on a loaded machine
+/// is not taken for one.
+pub(crate) const HELD: Duration = Duration::from_secs(3);
 
 /// Records the calling thread as the Python thread.
 pub(crate) fn remember_python_thread(py: Python<'_>) {

@@ -339,6 +339,11 @@ def _run_user(user, class_name):
     except SystemExit as exit_request:
         # sys.exit() in user code ends the test (with every report written).
         _request_exit(exit_request, f"a user of class {class_name}")
+    except KeyboardInterrupt:
+        # As in Locust, where it reaches the main greenlet: the run ends, as
+        # after Ctrl-C (every report written).
+        logging.error("KeyboardInterrupt in a %s user: stopping the test", class_name)
+        user._hosted.stop_test(f"KeyboardInterrupt raised by a {class_name} user")
     except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
         user._task_error(user, error)
     finally:

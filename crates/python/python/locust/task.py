@@ -332,7 +332,7 @@ class TaskSet(metaclass=TaskHolderMeta):
         response) goes straight on: the greenlet had its turn, and its next
         request leaves without queueing behind every other greenlet."""
         self._check_stop_condition()
-        seconds = self.wait_time()
+        seconds = _checked_wait(self, self.wait_time())
         if seconds == 0 and _clients.awaits != getattr(self, "_awaits_before_task", _clients.awaits):
             return
         self.user._state = WAITING
@@ -342,6 +342,30 @@ class TaskSet(metaclass=TaskHolderMeta):
 
     def _sleep(self, seconds):
         gevent.sleep(seconds)
+
+
+_said_bad_wait = set()
+
+
+def _checked_wait(instance, seconds):
+    """A wait of `seconds`, said once per class when it is not a number of
+    seconds gevent can sleep (NaN would stall the user for good, silently;
+    a negative one is taken as 0): such a wait is taken as 0."""
+    try:
+        ok = seconds >= 0  # False for NaN
+    except TypeError:
+        ok = False
+    if ok:
+        return seconds
+    name = type(instance.user).__name__
+    if name not in _said_bad_wait:
+        _said_bad_wait.add(name)
+        logging.error(
+            "wait_time of %s returned %r, which is not a number of seconds to wait: waiting 0 s instead",
+            name,
+            seconds,
+        )
+    return 0
 
     def interrupt(self, reschedule=True):
         """Leaves this TaskSet; the parent picks a task now (reschedule) or after a wait."""
