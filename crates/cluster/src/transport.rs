@@ -416,6 +416,19 @@ impl WorkerSocket {
         }
         let identity = node_id.as_bytes().to_vec();
         let deadline = tokio::time::Instant::now() + timeout;
+        // A name that does not resolve is not worth waiting for.
+        match tokio::time::timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
+            .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(format!("cannot connect to {endpoint}: {error}")),
+            Err(_) => {
+                return Err(format!(
+                    "cannot connect to {endpoint}: its name did not resolve in {} s",
+                    timeout.as_secs()
+                ))
+            }
+        }
         let connection = loop {
             match tokio::time::timeout_at(deadline, dial(&host, port, &identity)).await {
                 Ok(Ok(connection)) => break connection,
