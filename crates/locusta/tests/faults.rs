@@ -45,7 +45,7 @@ struct Ended {
 
 /// Runs the binary with `stdout` as its standard output; fails past [`LIMIT`].
 fn locusta(args: &[&str], stdout: Stdio, dir: &Path) -> Ended {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+    let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -53,21 +53,9 @@ fn locusta(args: &[&str], stdout: Stdio, dir: &Path) -> Ended {
         .stderr(Stdio::piped())
         .spawn()
         .expect("locusta starts");
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            panic!("still running after {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().expect("its output");
-    let ended = Ended {
-        code: output.status.code(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!ended.stderr.contains("panicked"), "{}", ended.stderr);
-    ended
+    let (code, stderr) = ended_within(child, LIMIT);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    Ended { code, stderr }
 }
 
 /// A fresh folder for one test.
