@@ -3,6 +3,11 @@
 //! examples.
 #![allow(dead_code)]
 
+/// Master and worker processes (distributed and network-fault tests).
+pub mod cluster;
+/// Network namespaces and faults between them (network-fault tests).
+pub mod netns;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
