@@ -143,6 +143,7 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     std::thread::sleep(Duration::from_secs(2));
 
     net.cut(1);
+    let served_at_cut = targets[0].requests_served();
     let missing = format!("Worker {first_id} failed to send heartbeat, setting state to missing.");
     assert!(
         master.wait_for_log(&missing, Duration::from_secs(20)),
@@ -159,6 +160,12 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     std::thread::sleep(Duration::from_secs(3));
     assert!(!first.log().contains("Got quit message"), "{}", first.log());
 
+    // Its requests during the cut are in reports it could not deliver yet.
+    let served_in_cut = targets[0].requests_served() - served_at_cut;
+    assert!(
+        served_in_cut > 0,
+        "worker 1 stopped its users during the cut"
+    );
     net.heal(1);
     let healed = format!("Worker {first_id} self-healed with heartbeat");
     assert!(

@@ -58,7 +58,11 @@ pub fn skip(test: &str) -> bool {
         return false;
     };
     let line = "!".repeat(78);
-    eprintln!(
+    // Straight to the process's stderr: the test harness captures
+    // `eprintln!` of passing tests, and this must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "\n{line}\n!! SKIPPED {test}: network namespaces cannot be created here.\n!! {why}\n!! (root and iproute2 are needed: scripts/setup.sh test installs iproute2)\n{line}\n"
     );
     true
