@@ -12,7 +12,7 @@ use locusta_engine::host::HostedUsers;
 use locusta_engine::runner::Runner;
 use locusta_http::{Bytes, ClientConfig, HeaderMap, Method, Multipart, Response as HttpResponse};
 use locusta_stats::{Recorder, RequestRecord, SharedStats};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -485,9 +485,13 @@ fn seconds(value: f64) -> PyResult<Duration> {
 }
 
 /// A requests-like response. Attributes are built when read.
-#[pyclass(module = "locusta", unsendable, dict)]
+#[pyclass(module = "locusta", unsendable)]
 pub(crate) struct Response {
     outcome: Outcome,
+    /// Attributes Python code sets (`response._sent`, a user's own): kept
+    /// here, not in a `__dict__` (`#[pyclass(dict)]`), whose emptied dict
+    /// PyO3 0.23 never frees (PyO3 issue #5953: 64 bytes a response).
+    attrs: Option<Py<PyDict>>,
     /// Inside the with-block of a caught request.
     entered: bool,
     text: Option<Py<PyString>>,
@@ -503,6 +507,7 @@ impl Response {
     fn new(outcome: Outcome) -> Response {
         Response {
             outcome,
+            attrs: None,
             entered: false,
             text: None,
             headers: None,
@@ -573,6 +578,41 @@ fn reason_of(status: u16) -> &'static str {
 
 #[pymethods]
 impl Response {
+    /// An attribute set from Python (only called when the response has no
+    /// attribute of that name of its own).
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<PyObject> {
+        let value = match &self.attrs {
+            Some(attrs) => attrs.bind(py).get_item(name)?,
+            None => None,
+        };
+        value.map(Bound::unbind).ok_or_else(|| {
+            PyAttributeError::new_err(format!("'Response' object has no attribute '{name}'"))
+        })
+    }
+
+    /// Sets an attribute of Python code's; the response's own stay read-only.
+    fn __setattr__(&mut self, py: Python<'_>, name: &str, value: PyObject) -> PyResult<()> {
+        if py.get_type::<Response>().hasattr(name)? {
+            return Err(PyAttributeError::new_err(format!(
+                "attribute '{name}' of 'Response' objects is not writable"
+            )));
+        }
+        self.attrs
+            .get_or_insert_with(|| PyDict::new(py).unbind())
+            .bind(py)
+            .set_item(name, value)
+    }
+
+    /// Removes an attribute set from Python.
+    fn __delattr__(&mut self, py: Python<'_>, name: &str) -> PyResult<()> {
+        match &self.attrs {
+            Some(attrs) if attrs.bind(py).contains(name)? => attrs.bind(py).del_item(name),
+            _ => Err(PyAttributeError::new_err(format!(
+                "'Response' object has no attribute '{name}'"
+            ))),
+        }
+    }
+
     /// The HTTP status; 0 when no response was received.
     #[getter]
     fn status_code(&self) -> u16 {
