@@ -6,13 +6,16 @@
 //! with random loss (packets held and dropped by a queue this process
 //! serves, NFQUEUE, for kernels without `netem`).
 //!
-//! Everything made here is removed by `Drop`, also when the test fails.
+//! Everything made here is removed by `Drop`, also when the test fails; a
+//! test process killed before its guards ran leaves namespaces that the next
+//! run removes (their names carry the process id).
 //! Only loopback and the links made here carry traffic.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -89,6 +92,30 @@ fn ip(args: &[&str]) {
     run(Command::new("ip").args(args));
 }
 
+/// Removes the namespaces of test processes that no longer exist (killed
+/// before their `Drop` guards ran), once per process.
+fn sweep() {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        let Ok(list) = Command::new("ip").args(["netns", "list"]).output() else {
+            return;
+        };
+        for line in String::from_utf8_lossy(&list.stdout).lines() {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            // lt-TEST-PID-N-hub or lt-TEST-PID-N-wK (TEST has no dash).
+            let parts: Vec<&str> = name.split('-').collect();
+            let gone = parts.len() == 5
+                && parts[0] == "lt"
+                && parts[2]
+                    .parse::<u32>()
+                    .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+            if gone {
+                let _ = Command::new("ip").args(["netns", "del", name]).output();
+            }
+        }
+    });
+}
+
 /// A hub namespace and `workers` worker namespaces, each linked to the hub.
 pub struct Net {
     hub: String,
@@ -102,6 +129,7 @@ impl Net {
     pub fn new(test: &str, workers: usize) -> Net {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        sweep();
         let base = format!("lt-{test}-{}-{n}", std::process::id());
         let mut net = Net {
             hub: format!("{base}-hub"),
