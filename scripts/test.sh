@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, integration, examples and doc tests.
+# Runs every test of the workspace: unit, integration, examples and doc tests,
+# then a short run of every fuzz target (FUZZ_SECONDS each, 10 by default).
 # Extra arguments are passed to both `cargo test` runs.
 set -euo pipefail
 
@@ -9,3 +10,6 @@ scripts/setup.sh test
 scripts/build-wheel.sh --quiet
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
+# Every parser of untrusted bytes, fuzzed for a few seconds (fuzz/run.sh;
+# docs/reliability.md gives the longer run). Fails when a crash is found.
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" fuzz/run.sh
