@@ -25,6 +25,8 @@ mod client;
 mod connection;
 mod cookies;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod multipart;
 mod request;
 mod response;

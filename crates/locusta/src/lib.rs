@@ -21,6 +21,8 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod loader;
 pub mod logging;
 pub mod outputs;

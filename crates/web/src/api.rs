@@ -109,7 +109,7 @@ impl Shared {
     }
 }
 
-type AppState = Arc<Shared>;
+pub(crate) type AppState = Arc<Shared>;
 
 /// Every route, under the base path, behind the login when one is set.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -391,7 +391,10 @@ pub struct StartRequest {
 const MAX_USERS: i64 = 1_000_000;
 
 /// Parses `/swarm`'s form into a [`StartRequest`]; the message says what is wrong.
-fn parse_swarm(shared: &Shared, form: &[(String, String)]) -> Result<StartRequest, String> {
+pub(crate) fn parse_swarm(
+    shared: &Shared,
+    form: &[(String, String)],
+) -> Result<StartRequest, String> {
     let get = |key: &str| {
         form.iter()
             .rev()
@@ -638,7 +641,10 @@ pub(crate) async fn stop_test(shared: &Shared) {
 
 /// `POST /user`: new settings of one user class (Locust's per-class settings
 /// dialog): a JSON object with `user_class_name` and the values to change.
-async fn update_user_class(State(shared): State<AppState>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn update_user_class(
+    State(shared): State<AppState>,
+    body: axum::body::Bytes,
+) -> Response {
     let host = shared.env().host();
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value @ Value::Object(_)) => value,
@@ -790,7 +796,7 @@ async fn full_history_csv(State(shared): State<AppState>) -> Response {
 }
 
 #[derive(serde::Deserialize)]
-struct ReportQuery {
+pub(crate) struct ReportQuery {
     download: Option<String>,
     theme: Option<String>,
 }
@@ -807,7 +813,10 @@ tbody tr:hover{background:#1f2935}\
 .bar{background:#29333f}\
 </style>\n</head>";
 
-async fn report(State(shared): State<AppState>, Query(query): Query<ReportQuery>) -> Response {
+pub(crate) async fn report(
+    State(shared): State<AppState>,
+    Query(query): Query<ReportQuery>,
+) -> Response {
     let runner = &shared.context.runner;
     let mut meta = (shared.context.report_meta)(runner);
     meta.profile = shared.profile.lock().clone();
@@ -845,7 +854,7 @@ async fn report(State(shared): State<AppState>, Query(query): Query<ReportQuery>
 }
 
 #[derive(serde::Deserialize)]
-struct HistoryQuery {
+pub(crate) struct HistoryQuery {
     since: Option<f64>,
 }
 
@@ -882,7 +891,10 @@ fn round2(value: f64) -> f64 {
 /// Not in Locust: the history after `since` (epoch seconds) and where each
 /// run started, so that the charts survive a reload and stay in step with
 /// the server.
-async fn history(State(shared): State<AppState>, Query(query): Query<HistoryQuery>) -> Response {
+pub(crate) async fn history(
+    State(shared): State<AppState>,
+    Query(query): Query<HistoryQuery>,
+) -> Response {
     let points = history_json(&shared.context.history.lock(), query.since.unwrap_or(0.0));
     Json(json!({
         "points": points,
@@ -910,7 +922,7 @@ pub(crate) fn spawn_endpoint_sampler(shared: Arc<Shared>) -> tokio::task::JoinHa
 }
 
 #[derive(serde::Deserialize)]
-struct EndpointQuery {
+pub(crate) struct EndpointQuery {
     method: String,
     name: String,
     since: Option<f64>,
@@ -919,7 +931,7 @@ struct EndpointQuery {
 /// Not in Locust: the history of one endpoint (recorded from the first call
 /// on): `{"points": [[time, rps, failures/s, p50, p95, p99], …], "percentiles",
 /// "run_starts"}`; 404 for a name the statistics do not have.
-async fn endpoint_history(
+pub(crate) async fn endpoint_history(
     State(shared): State<AppState>,
     Query(query): Query<EndpointQuery>,
 ) -> Response {

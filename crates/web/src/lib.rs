@@ -12,6 +12,8 @@
 mod api;
 mod assets;
 mod endpoints;
+#[doc(hidden)]
+pub mod fuzzing;
 mod stats_cache;
 mod stats_json;
 mod tasks;
