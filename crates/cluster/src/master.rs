@@ -7,7 +7,7 @@
 //! messages, and answers for the user counts with what workers report.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -118,6 +118,9 @@ struct Shared {
     /// Each worker's share of `--iterations` in this test (see
     /// [`Workers::set_iteration_shares`]).
     iteration_shares: Mutex<Option<BTreeMap<String, u64>>>,
+    /// The test is being stopped because its last worker left (said once;
+    /// a new dispatch clears it).
+    stopping_without_workers: AtomicBool,
 }
 
 impl Shared {
@@ -174,6 +177,7 @@ impl Master {
             outbox,
             warned_cpu: Mutex::new(Vec::new()),
             last_spawn: AtomicU64::new(0),
+            stopping_without_workers: AtomicBool::new(false),
             rebalance_missing,
             iteration_shares: Mutex::new(None),
             locustfiles: Mutex::new(Vec::new()),
@@ -321,6 +325,9 @@ impl Workers for Master {
     }
 
     fn dispatch(&self, step: &Dispatch) {
+        self.shared
+            .stopping_without_workers
+            .store(false, Ordering::Relaxed);
         let env = &self.shared.env;
         // Strictly increasing, so a worker can drop stale steps.
         let now = locusta_stats::now_epoch();
@@ -493,8 +500,15 @@ fn worker_lost(shared: &Shared, id: &str, redistribute: bool) {
         return;
     }
     if shared.active_ids().is_empty() {
-        log::info!("The last worker quit or went missing, stopping test.");
-        tokio::spawn(async move { runner.stop().await });
+        // A worker that quits and then misses its heartbeats is lost twice:
+        // the stop begins (and is said) once.
+        if !shared
+            .stopping_without_workers
+            .swap(true, Ordering::Relaxed)
+        {
+            log::info!("The last worker quit or went missing, stopping test.");
+            tokio::spawn(async move { runner.stop().await });
+        }
     } else {
         runner.remove_worker(id, redistribute);
     }

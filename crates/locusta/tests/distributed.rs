@@ -623,6 +623,40 @@ fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
 }
 
 #[test]
+fn when_every_worker_goes_missing_the_test_stops_once() {
+    let target = spawn(TargetConfig::default());
+    let program = example("bench_sleep");
+    let dir = scratch("all-missing");
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        &program,
+        &words(&format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 60s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+        &dir,
+        "master",
+    );
+    let worker_args = ["--worker", "--master-port", &port];
+    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
+    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
+    assert!(
+        master.wait_for_log("All users spawned", Duration::from_secs(30)),
+        "{}",
+        master.log()
+    );
+    first.kill();
+    second.kill();
+    let status = master.wait_for(Duration::from_secs(40));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", master.log());
+    let log = master.log();
+    assert_eq!(
+        log.matches("The last worker quit or went missing, stopping test.")
+            .count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
 fn a_worker_without_a_master_and_a_bad_address_fail_clearly() {
     let program = example("bench_sleep");
     let dir = scratch("bad");
