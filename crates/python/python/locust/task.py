@@ -343,30 +343,6 @@ class TaskSet(metaclass=TaskHolderMeta):
     def _sleep(self, seconds):
         gevent.sleep(seconds)
 
-
-_said_bad_wait = set()
-
-
-def _checked_wait(instance, seconds):
-    """A wait of `seconds`, said once per class when it is not a number of
-    seconds gevent can sleep (NaN would stall the user for good, silently;
-    a negative one is taken as 0): such a wait is taken as 0."""
-    try:
-        ok = seconds >= 0  # False for NaN
-    except TypeError:
-        ok = False
-    if ok:
-        return seconds
-    name = type(instance.user).__name__
-    if name not in _said_bad_wait:
-        _said_bad_wait.add(name)
-        logging.error(
-            "wait_time of %s returned %r, which is not a number of seconds to wait: waiting 0 s instead",
-            name,
-            seconds,
-        )
-    return 0
-
     def interrupt(self, reschedule=True):
         """Leaves this TaskSet; the parent picks a task now (reschedule) or after a wait."""
         raise InterruptTaskSet(reschedule)
@@ -491,3 +467,27 @@ class MarkovTaskSet(TaskSet, metaclass=MarkovTaskSetMeta):
             name = random.choices(names, weights=[table[n] for n in names])[0]
         self._current = name
         return getattr(self, name)
+
+
+_said_bad_wait = set()
+
+
+def _checked_wait(instance, seconds):
+    """A wait of `seconds`, said once per class when it is not a number of
+    seconds gevent can sleep (NaN would stall the user for good, silently;
+    a negative one is taken as 0): such a wait is taken as 0."""
+    try:
+        ok = seconds >= 0  # False for NaN
+    except TypeError:
+        ok = False
+    if ok:
+        return seconds
+    name = type(instance.user).__name__
+    if name not in _said_bad_wait:
+        _said_bad_wait.add(name)
+        logging.error(
+            "wait_time of %s returned %r, which is not a number of seconds to wait: waiting 0 s instead",
+            name,
+            seconds,
+        )
+    return 0
