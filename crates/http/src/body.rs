@@ -64,16 +64,32 @@ impl BodySink {
     }
 }
 
-/// The decoder chosen from Content-Encoding; decoders write into a scratch
-/// buffer that is drained into the sink after each chunk.
+/// Decoders write straight into a sink, a few KiB at a time: what is
+/// decoded beyond `max` is only counted. (They once wrote each chunk's
+/// whole output into a buffer first: a brotli body of 386 KB holding 2 GiB
+/// of zeros took 425 MB per response, whatever `max_body_bytes` said.)
+impl Write for BodySink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.total += data.len() as u64;
+        self.keep(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The decoder chosen from Content-Encoding; each decoder owns the sink it
+/// writes into while it decodes.
 enum Decoder {
     Identity,
     /// `deflate`: zlib-wrapped or raw, decided on the first bytes.
     DeflateUnknown,
-    Gzip(Box<GzDecoder<Vec<u8>>>),
-    Zlib(Box<ZlibDecoder<Vec<u8>>>),
-    Deflate(Box<DeflateDecoder<Vec<u8>>>),
-    Brotli(Box<brotli::DecompressorWriter<Vec<u8>>>),
+    Gzip(Box<GzDecoder<BodySink>>),
+    Zlib(Box<ZlibDecoder<BodySink>>),
+    Deflate(Box<DeflateDecoder<BodySink>>),
+    Brotli(Box<brotli::DecompressorWriter<BodySink>>),
     /// Only counting, after a decode error.
     Discard,
 }
@@ -96,11 +112,14 @@ impl BodyReader {
             .unwrap_or("");
         let is = |name: &str| encoding.eq_ignore_ascii_case(name);
         let (decoder, encoding) = if is("gzip") || is("x-gzip") {
-            (Decoder::Gzip(Box::new(GzDecoder::new(Vec::new()))), "gzip")
+            (
+                Decoder::Gzip(Box::new(GzDecoder::new(BodySink::new(max)))),
+                "gzip",
+            )
         } else if is("deflate") {
             (Decoder::DeflateUnknown, "deflate")
         } else if is("br") {
-            let writer = brotli::DecompressorWriter::new(Vec::new(), 4096);
+            let writer = brotli::DecompressorWriter::new(BodySink::new(max), 4096);
             (Decoder::Brotli(Box::new(writer)), "br")
         } else {
             // identity, and unknown encodings passed through like python-requests.
@@ -127,24 +146,16 @@ impl BodyReader {
             }
             Decoder::DeflateUnknown => {
                 self.decoder = if is_zlib_header(&data) {
-                    Decoder::Zlib(Box::new(ZlibDecoder::new(Vec::new())))
+                    Decoder::Zlib(Box::new(ZlibDecoder::new(BodySink::new(self.sink.max))))
                 } else {
-                    Decoder::Deflate(Box::new(DeflateDecoder::new(Vec::new())))
+                    Decoder::Deflate(Box::new(DeflateDecoder::new(BodySink::new(self.sink.max))))
                 };
                 return self.push(data);
             }
-            Decoder::Gzip(d) => d
-                .write_all(&data)
-                .map(|()| drain(d.get_mut(), &mut self.sink)),
-            Decoder::Zlib(d) => d
-                .write_all(&data)
-                .map(|()| drain(d.get_mut(), &mut self.sink)),
-            Decoder::Deflate(d) => d
-                .write_all(&data)
-                .map(|()| drain(d.get_mut(), &mut self.sink)),
-            Decoder::Brotli(d) => d
-                .write_all(&data)
-                .map(|()| drain(d.get_mut(), &mut self.sink)),
+            Decoder::Gzip(d) => d.write_all(&data),
+            Decoder::Zlib(d) => d.write_all(&data),
+            Decoder::Deflate(d) => d.write_all(&data),
+            Decoder::Brotli(d) => d.write_all(&data),
         };
         if let Err(e) = result {
             self.fail(&e.to_string());
@@ -152,6 +163,7 @@ impl BodyReader {
     }
 
     fn fail(&mut self, msg: &str) {
+        self.take_decoded();
         self.decoder = Decoder::Discard;
         self.error = Some(HttpError::Decode(format!(
             "invalid {} response body: {msg}",
@@ -159,30 +171,36 @@ impl BodyReader {
         )));
     }
 
+    /// Moves what the decoder decoded so far into `sink` (the decoder is
+    /// finished or failed: it writes no more).
+    fn take_decoded(&mut self) {
+        let empty = || BodySink::new(0);
+        let decoded = match &mut self.decoder {
+            Decoder::Identity | Decoder::DeflateUnknown | Decoder::Discard => return,
+            Decoder::Gzip(d) => std::mem::replace(d.get_mut(), empty()),
+            Decoder::Zlib(d) => std::mem::replace(d.get_mut(), empty()),
+            Decoder::Deflate(d) => std::mem::replace(d.get_mut(), empty()),
+            Decoder::Brotli(d) => std::mem::replace(d.get_mut(), empty()),
+        };
+        self.sink = decoded;
+        self.decoder = Decoder::Discard;
+    }
+
     /// Ends the body: the kept bytes, the decoded length, and a decode error if any.
     pub(crate) fn finish(mut self) -> (Bytes, u64, Option<HttpError>) {
-        let sink = &mut self.sink;
         let result = match &mut self.decoder {
             Decoder::Identity | Decoder::DeflateUnknown | Decoder::Discard => Ok(()),
-            Decoder::Gzip(d) => d.try_finish().map(|()| drain(d.get_mut(), sink)),
-            Decoder::Zlib(d) => d.try_finish().map(|()| drain(d.get_mut(), sink)),
-            Decoder::Deflate(d) => d.try_finish().map(|()| drain(d.get_mut(), sink)),
-            Decoder::Brotli(d) => d.close().map(|()| drain(d.get_mut(), sink)),
+            Decoder::Gzip(d) => d.try_finish(),
+            Decoder::Zlib(d) => d.try_finish(),
+            Decoder::Deflate(d) => d.try_finish(),
+            Decoder::Brotli(d) => d.close(),
         };
         if let Err(e) = result {
             self.fail(&e.to_string());
         }
+        self.take_decoded();
         let (body, len) = self.sink.finish();
         (body, len, self.error)
-    }
-}
-
-/// Moves decoded bytes from a decoder's scratch buffer into the sink.
-fn drain(scratch: &mut Vec<u8>, sink: &mut BodySink) {
-    if !scratch.is_empty() {
-        sink.total += scratch.len() as u64;
-        sink.keep(scratch);
-        scratch.clear();
     }
 }
 

@@ -8,8 +8,10 @@
 //! really sends for bodies of every encoding and framing, plus heads that
 //! a hyper server never sends (interim responses, trailers, HTTP/1.0).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +22,30 @@ use hyper_util::rt::TokioIo;
 use locusta_http::fuzzing;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// Counts the bytes allocated now and at most, for the decompression bomb.
+struct Counting;
+
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        // SAFETY: the caller's layout goes to the system allocator as it is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 fn seeds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/http_response")
@@ -196,6 +222,42 @@ async fn seeds_and_found_crashes_pass_the_target() {
             .unwrap_or_else(|_| panic!("{what}: not done in 30 s"))
             .unwrap_or_else(|e| panic!("{what}: {e}"));
     }
+}
+
+/// A small brotli body that decodes to 128 MiB of zeros (25 KB at quality
+/// 1), kept to 16 bytes: decoding it took each chunk's whole output in
+/// memory (found by hand while the fuzzer ran, 2026-12-04: a 386 KB body of
+/// 2 GiB peaked at 425 MB per response). Now the decoders write into the
+/// bounded body a few KiB at a time.
+#[test]
+fn a_decompression_bomb_is_counted_not_kept() {
+    let mut bomb = Vec::new();
+    {
+        let mut e = brotli::CompressorWriter::new(&mut bomb, 1 << 16, 1, 24);
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..128 {
+            e.write_all(&zeros).unwrap();
+        }
+    }
+    let mut input = vec![63, 2];
+    input.extend(
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-encoding: br\r\ncontent-length: {}\r\n\r\n",
+            bomb.len()
+        )
+        .bytes(),
+    );
+    input.extend_from_slice(&bomb);
+    drop(bomb);
+    let before = NOW.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    fuzzing::http_response(&input);
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    assert!(
+        peak < 24 << 20,
+        "decoding 128 MiB kept to 16 bytes (and to 1 MiB) peaked at {} MiB",
+        peak >> 20
+    );
 }
 
 /// Inputs the fuzzer found that broke something, with what they broke.
