@@ -1,5 +1,5 @@
 """A staged load shape, as in Locust's examples: 2 users of both classes for 1 s, then
-4 users of the Reader class only, then the test ends.
+4 users of the Reader class only for 2 s, then the test ends.
 
     locusta -f examples/shape.py --headless -H http://127.0.0.1:8080
 """
@@ -25,7 +25,7 @@ class Writer(HttpUser):
 class Stages(LoadTestShape):
     stages = [
         {"duration": 1, "users": 2, "spawn_rate": 10},
-        {"duration": 2, "users": 4, "spawn_rate": 10, "user_classes": [Reader]},
+        {"duration": 3, "users": 4, "spawn_rate": 10, "user_classes": [Reader]},
     ]
 
     def tick(self):
