@@ -15,6 +15,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+pub use crate::time_format::utc_timestamp;
 use crate::{ExceptionEntry, RequestStats, StatsEntry, PERCENTILES_TO_REPORT};
 
 /// Header of `PREFIX_stats.csv`.
@@ -95,36 +96,6 @@ pub fn format_ms(ms: f64) -> String {
     } else {
         text
     }
-}
-
-/// An epoch time as Locust's `format_utc_timestamp`: `YYYY-MM-DDTHH:MM:SSZ`
-/// (UTC, whole seconds, truncated).
-pub fn utc_timestamp(epoch: f64) -> String {
-    let secs = epoch.floor() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// (year, month, day) of the day `days` after 1970-01-01 in the proleptic
-/// Gregorian calendar (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Appends one record (fields then `\r\n`) to `out`.

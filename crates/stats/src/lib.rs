@@ -10,7 +10,8 @@
 //!   its own shard (a mutex only that thread and the collector ever take), so the
 //!   request hot path has no global lock; [`SharedStats::collect`] merges shards.
 //! * [`Recorder`]: what an HTTP client (or any custom protocol) reports into.
-//! * [`console`]: Locust's console tables.
+//! * [`console`]: Locust's console tables; [`csv`], [`json`] and [`html`]: the
+//!   files a run writes, with [`time_format`] for their dates and durations.
 
 pub mod console;
 pub mod csv;
@@ -22,6 +23,7 @@ pub mod json;
 pub mod names;
 mod recorder;
 mod shared;
+pub mod time_format;
 mod times;
 
 pub use entry::{readable_percentile, StatsEntry, PERCENTILES_TO_REPORT, PER_SECOND_WINDOW};
