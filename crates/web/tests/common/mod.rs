@@ -2,6 +2,9 @@
 //! HTTP client: what the API and browser tests share.
 #![allow(dead_code)]
 
+/// A headless Chromium, for the browser tests.
+pub mod chromium;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
