@@ -234,6 +234,37 @@ fn init_gets_the_web_ui_only_when_there_is_one() {
     program.ui_address();
     terminate(program);
 
+    // Without Flask, reading web_ui.app says what to install.
+    let no_flask = dir.join("no-flask/flask");
+    std::fs::create_dir_all(&no_flask).expect("a folder");
+    std::fs::write(
+        no_flask.join("__init__.py"),
+        "raise ImportError(\"No module named 'flask'\")\n",
+    )
+    .expect("written");
+    let shadow = no_flask
+        .parent()
+        .expect("parent")
+        .to_string_lossy()
+        .into_owned();
+    for (env, said) in [
+        (vec![("PROBE_APP", "1")], "probe: app is a Flask"),
+        (
+            vec![("PROBE_APP", "1"), ("PYTHONPATH", shadow.as_str())],
+            "probe: no app: locusta: environment.web_ui.app is a Flask app, and Flask is not installed in the Python locusta uses: pip install flask",
+        ),
+    ] {
+        let mut program = Program::start_with_env(
+            binary(),
+            &["-f", &file, "--web-host", "127.0.0.1", "--web-port", "0", "-H", &host],
+            &dir,
+            &env,
+        );
+        program.line_with(said);
+        program.ui_address();
+        terminate(program);
+    }
+
     let headless = common::locusta(&["-f", &file, "-H", &host, "-u", "1", "-t", "1s"]);
     assert_eq!(headless.code, Some(0), "{}", headless.stderr);
     assert_contains(

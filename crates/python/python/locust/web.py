@@ -78,13 +78,26 @@ _NO_FLASK = (
 )
 
 
+class _WithoutFlask:
+    """Stands for flask.request or flask.session when Flask is not installed."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        raise ImportError(_NO_FLASK)
+
+    def __repr__(self):
+        return f"<locusta: no flask.{self._name}, Flask is not installed>"
+
+
 def __getattr__(name):
     """`locust.web.request` and `session`: Flask's (imported on first use)."""
     if name in ("request", "session"):
         try:
             import flask
-        except ImportError as error:
-            raise ImportError(_NO_FLASK) from error
+        except ImportError:
+            return _WithoutFlask(name)
         return getattr(flask, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
