@@ -43,7 +43,8 @@ for need in "${needs[@]}"; do
 done
 
 # Python locustfiles: CPython 3.9+ with its shared library (pyo3 links it) and
-# gevent (users are greenlets). `requests` is optional (HTTPError's base).
+# gevent (users are greenlets). `requests` is optional (HTTPError's base);
+# Flask is for locustfiles that extend the web UI.
 python_setup() {
   local python="${PYO3_PYTHON:-python3}"
   if ! command -v "$python" >/dev/null 2>&1; then
@@ -75,6 +76,13 @@ python_setup() {
     # Debian's own python3 refuses pip installs unless told otherwise.
     "$python" "${plugins[@]}" 2>/dev/null || "$python" "${plugins[@]}" --break-system-packages ||
       { echo "setup: could not install locust-plugins" >&2; return 1; }
+  fi
+  # Flask, for the tests of locustfiles that extend the web UI (web_ui.app).
+  if ! "$python" -c 'import flask' >/dev/null 2>&1; then
+    echo "setup: installing flask for $python" >&2
+    local flask=(-m pip install --quiet --disable-pip-version-check flask)
+    "$python" "${flask[@]}" 2>/dev/null || "$python" "${flask[@]}" --break-system-packages ||
+      { echo "setup: could not install flask" >&2; return 1; }
   fi
   # pyo3 links libpython: Debian's python3 needs its development package.
   if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&

@@ -18,7 +18,7 @@ use locusta_engine::Environment;
 use locusta_stats::console;
 
 use locusta_cluster::master::Master;
-use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
+use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext, WebExtension};
 
 use crate::cli::Options;
 use crate::loader::LocustfileLoader;
@@ -57,6 +57,8 @@ pub struct Program {
     /// Classes whose users need no host (Python `User` subclasses without an
     /// HTTP client of their own).
     pub hostless: Vec<String>,
+    /// Routes the program adds to the web UI (a Python locustfile's Flask app).
+    pub web_extension: Option<Arc<dyn WebExtension>>,
 }
 
 impl Program {
@@ -73,6 +75,9 @@ impl Program {
         }
         self.on_runner.extend(loaded.on_runner);
         self.hostless.extend(loaded.hostless);
+        if loaded.web_extension.is_some() {
+            self.web_extension = loaded.web_extension;
+        }
     }
 }
 
@@ -225,6 +230,7 @@ fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal>
         user_host: program.user_host,
         on_runner: program.on_runner,
         hostless: program.hostless,
+        web_extension: program.web_extension,
         user_settings,
         threads,
         outputs,
@@ -462,6 +468,7 @@ struct Run {
     on_runner: Vec<OnRunner>,
     /// Classes whose users need no host.
     hostless: Vec<String>,
+    web_extension: Option<Arc<dyn WebExtension>>,
     /// `--config-users` settings, applied to the classes before `init`.
     user_settings: Vec<UserClassSettings>,
     threads: usize,
@@ -474,6 +481,7 @@ struct Started {
     env: Arc<Environment>,
     shapes: Vec<NamedShape>,
     hostless: Vec<String>,
+    web_extension: Option<Arc<dyn WebExtension>>,
     outputs: Outputs,
     threads: usize,
     runner: Arc<Runner>,
@@ -491,6 +499,7 @@ impl Run {
             user_host,
             on_runner,
             hostless,
+            web_extension,
             user_settings,
             threads,
             outputs,
@@ -510,6 +519,7 @@ impl Run {
             env,
             shapes,
             hostless,
+            web_extension,
             outputs,
             threads,
             runner,
@@ -797,6 +807,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
         env,
         shapes,
         hostless,
+        web_extension,
         outputs,
         threads,
         runner,
@@ -847,6 +858,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
             .into_iter()
             .map(|NamedShape { name, shape }| (name, Arc::new(parking_lot::Mutex::new(shape))))
             .collect(),
+        extension: web_extension,
     };
     let server = locusta_web::serve(config, context)
         .await

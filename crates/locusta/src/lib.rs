@@ -247,6 +247,7 @@ impl Locusta {
                 user_host: None,
                 on_runner: Vec::new(),
                 hostless: Vec::new(),
+                web_extension: None,
                 custom_options: self.custom_options,
             },
         )

@@ -56,6 +56,7 @@ impl LocustfileLoader for PythonLoader {
             user_host: Some(host),
             on_runner: vec![Box::new(locusta_python::attach)],
             hostless: loaded.hostless,
+            web_extension: Some(locusta_python::web_extension()),
             custom_options: Vec::new(),
         })
     }
@@ -85,6 +86,15 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         "worker": options.worker,
         "expect_workers": options.expect_workers,
         "processes": options.processes,
+        "autostart": options.autostart,
+        "autoquit": options.autoquit,
+        "web_host": options.web_host,
+        "web_port": options.web_port,
+        "web_base_path": options.web_base_path,
+        "web_login": options.web_login,
+        "tls_cert": options.tls_cert,
+        "tls_key": options.tls_key,
+        "class_picker": options.class_picker,
     });
     if let serde_json::Value::Object(parsed) = &mut parsed {
         parsed.extend(locusta_python::options::attributes(&options.custom));

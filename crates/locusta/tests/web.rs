@@ -2,14 +2,19 @@
 //! starts tests from `/swarm` or `--autostart`, quits on SIGTERM or
 //! `--autoquit`, and writes the outputs asked for on the command line.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::ui::{http, temp_dir, Program};
 use locusta_demo_target::{spawn, TargetConfig};
+
+/// The shop example running with `args` in `dir`.
+fn shop_program(args: &[&str], dir: &Path) -> Program {
+    Program::start(&shop(), args, dir)
+}
 
 /// The shop example, built once by cargo for the tests of this crate.
 fn shop() -> PathBuf {
@@ -27,152 +32,11 @@ fn shop() -> PathBuf {
         .join("shop")
 }
 
-/// A running program whose stderr lines arrive on a channel; killed on drop.
-struct Program {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Program {
-    fn start(args: &[&str], dir: &std::path::Path) -> Program {
-        Program::start_binary(&shop(), args, dir)
-    }
-
-    fn start_binary(binary: &std::path::Path, args: &[&str], dir: &std::path::Path) -> Program {
-        let mut child = Command::new(binary)
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the program runs");
-        let stderr = child.stderr.take().expect("stderr");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Program {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first stderr line containing `text` (waiting up to 20 s).
-    fn line_with(&mut self, text: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("no line with '{text}' in:\n{}", self.seen.join("\n"));
-    }
-
-    /// The UI's `host:port`, from the "Starting web interface at" line.
-    fn ui_address(&mut self) -> String {
-        let line = self.line_with("Starting web interface at http://");
-        let url = line.split("at http://").nth(1).expect("a URL");
-        url.trim_end_matches('/').to_string()
-    }
-
-    fn wait_exit(&mut self, limit: Duration) -> i32 {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("status") {
-                // Keep what was printed, for the assertions.
-                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
-                    self.seen.push(line);
-                }
-                return status.code().unwrap_or(-1);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the program did not exit:\n{}",
-                self.seen.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-/// One HTTP/1.1 request; the answer's status line and body.
-fn http(address: &str, method: &str, path: &str, form: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(address).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
-        form.len()
-    )
-    .expect("sent");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read");
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    (
-        head.lines().next().unwrap_or_default().to_string(),
-        body.to_string(),
-    )
-}
-
-/// A fresh folder, removed with everything in it when the test ends.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = PathBuf;
-
-    fn deref(&self) -> &PathBuf {
-        &self.0
-    }
-}
-
-impl AsRef<std::path::Path> for TempDir {
-    fn as_ref(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("locusta-web-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    TempDir(dir)
-}
-
 #[test]
 fn the_ui_starts_tests_and_sigterm_writes_every_output() {
     let target = spawn(TargetConfig::default());
     let dir = temp_dir("sigterm");
-    let mut program = Program::start(
+    let mut program = shop_program(
         &[
             "--web-host",
             "127.0.0.1",
@@ -253,7 +117,7 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
     let target = spawn(TargetConfig::default());
     let dir = temp_dir("autoquit");
     let started = Instant::now();
-    let mut program = Program::start(
+    let mut program = shop_program(
         &[
             "--web-host",
             "127.0.0.1",
@@ -292,7 +156,7 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
 #[test]
 fn a_ui_open_to_the_network_without_login_is_warned_about_and_a_login_needs_its_password() {
     let dir = temp_dir("warn");
-    let mut program = Program::start(
+    let mut program = shop_program(
         &[
             "--web-host",
             "0.0.0.0",
@@ -350,8 +214,8 @@ fn python_users_run_from_the_ui_too() {
     let dir = temp_dir("python");
     let locustfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
     let locustfile = locustfile.to_string_lossy().into_owned();
-    let mut program = Program::start_binary(
-        std::path::Path::new(env!("CARGO_BIN_EXE_locusta")),
+    let mut program = Program::start(
+        Path::new(env!("CARGO_BIN_EXE_locusta")),
         &[
             "-f",
             &locustfile,
@@ -424,8 +288,8 @@ fn the_class_picker_runs_the_python_shape_chosen() {
     let locustfile =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/two_shapes.py");
     let locustfile = locustfile.to_string_lossy().into_owned();
-    let mut program = Program::start_binary(
-        std::path::Path::new(env!("CARGO_BIN_EXE_locusta")),
+    let mut program = Program::start(
+        Path::new(env!("CARGO_BIN_EXE_locusta")),
         &[
             "-f",
             &locustfile,

@@ -17,10 +17,12 @@ mod native;
 pub mod options;
 mod package;
 mod stall;
+mod wsgi;
 
 pub use home::{exit, serve_here};
 pub use native::populate;
 pub use stall::stop_waiting_at;
+pub use wsgi::extension as web_extension;
 
 use std::collections::HashSet;
 use std::ffi::OsString;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use locusta_engine::host::HostedUsers;
 use locusta_http::Response;
+use locusta_web::{ExtensionRequest, ExtensionResponse};
 use parking_lot::Mutex;
 
 /// What a finished request hands back to the waiting greenlet.
@@ -43,6 +44,10 @@ pub(crate) enum Call {
     UpdateClass(String),
     /// Keep the tasks of a class that pass tags (JSON: class, tags, exclude_tags).
     FilterTasks(String),
+    /// A request for the locustfile's Flask app (`web_ui.app`).
+    Wsgi(ExtensionRequest),
+    /// A built-in route's answer, through the Flask app's `after_request`.
+    AfterRequest(ExtensionRequest, ExtensionResponse),
 }
 
 impl Call {
@@ -54,6 +59,9 @@ impl Call {
             Call::Options(_) => "the custom options".into(),
             Call::UpdateClass(_) => "the user class settings".into(),
             Call::FilterTasks(_) => "the task filter".into(),
+            Call::Wsgi(request) | Call::AfterRequest(request, _) => {
+                format!("the web UI request {} {}", request.method, request.path)
+            }
         }
     }
 }
@@ -65,6 +73,8 @@ pub(crate) enum Answered {
     Tick(u64, f64, Option<Vec<String>>),
     /// A text, or an error message (a class as it is after new settings).
     Text(Result<String, String>),
+    /// The Flask app's answer to a web UI request.
+    Http(ExtensionResponse),
 }
 
 /// The answer of a [`Call`].

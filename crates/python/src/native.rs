@@ -176,6 +176,18 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                     Call::Options(json) => commands.append(("options", json, 0, reply))?,
                     Call::UpdateClass(json) => commands.append(("update_class", json, 0, reply))?,
                     Call::FilterTasks(json) => commands.append(("filter_tasks", json, 0, reply))?,
+                    Call::Wsgi(request) => {
+                        commands.append(("wsgi", crate::wsgi::environ(py, &request)?, 0, reply))?
+                    }
+                    Call::AfterRequest(request, response) => {
+                        let environ = crate::wsgi::environ(py, &request)?;
+                        let answer = (
+                            response.status,
+                            response.headers,
+                            PyBytes::new(py, &response.body),
+                        );
+                        commands.append(("after_request", environ, answer, reply))?
+                    }
                 }
             }
         }
@@ -197,6 +209,17 @@ impl Answer {
         if let Some(reply) = self.reply.take() {
             let _ =
                 reply.send(tick.map(|(users, rate, classes)| Answered::Tick(users, rate, classes)));
+        }
+    }
+
+    /// Answers a web UI request: status, headers, body.
+    fn send_http(&mut self, status: u16, headers: Vec<(String, String)>, body: &[u8]) {
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(Some(Answered::Http(locusta_web::ExtensionResponse {
+                status,
+                headers,
+                body: body.to_vec(),
+            })));
         }
     }
 
@@ -1578,6 +1601,9 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(stats_csv, module)?)?;
     module.add_function(wrap_pyfunction!(stats_tick, module)?)?;
     module.add_function(wrap_pyfunction!(stats_log, module)?)?;
+    module.add_function(wrap_pyfunction!(crate::wsgi::web_app_created, module)?)?;
+    module.add_function(wrap_pyfunction!(crate::wsgi::web_template_args, module)?)?;
+    module.add_function(wrap_pyfunction!(crate::wsgi::web_page_template, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -351,6 +351,64 @@
     poll();
   });
 
+  // ---------- extended tabs (Locust's extension keys, set by a locustfile's page) ----------
+  // Each of args.extended_tabs ({title, key}) gets a tab showing a table: its
+  // columns from args.extended_tables ({key, structure: [{key, title}]}), its
+  // rows from the extended_stats ({key, data}) of /stats/requests.
+  const extendedTables = {};
+  (Array.isArray(args.extended_tabs) ? args.extended_tabs : []).forEach((tab, index) => {
+    const name = "extended-" + index;
+    const button = document.createElement("button");
+    button.className = "tab";
+    button.dataset.tab = name;
+    button.dataset.key = String(tab.key);
+    button.textContent = String(tab.title);
+    $("workers-tab").before(button);
+    const structure = ((Array.isArray(args.extended_tables) ? args.extended_tables : [])
+      .find((table) => table && table.key === tab.key) || {}).structure || [];
+    const panel = document.createElement("div");
+    panel.className = "panel";
+    panel.dataset.panel = name;
+    panel.hidden = true;
+    const scroll = document.createElement("div");
+    scroll.className = "table-scroll";
+    const table = document.createElement("table");
+    table.className = "data extended-table";
+    const headRow = table.createTHead().insertRow();
+    structure.forEach((column) => {
+      const th = document.createElement("th");
+      th.textContent = String(column.title);
+      headRow.appendChild(th);
+    });
+    const body = table.createTBody();
+    scroll.appendChild(table);
+    const empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = "No data yet.";
+    panel.append(scroll, empty);
+    document.querySelector(".panel[data-panel='logs']").after(panel);
+    extendedTables[tab.key] = { structure, body, empty };
+  });
+
+  function renderExtendedStats(extended) {
+    (Array.isArray(extended) ? extended : []).forEach((entry) => {
+      const table = entry && extendedTables[entry.key];
+      if (!table) return;
+      const data = Array.isArray(entry.data) ? entry.data : [];
+      table.body.replaceChildren(...data.map((row) => {
+        const tr = document.createElement("tr");
+        table.structure.forEach((column) => {
+          const td = tr.insertCell();
+          const value = row ? row[column.key] : undefined;
+          td.textContent = value === undefined || value === null ? "" :
+            typeof value === "number" ? fmtNumber(value) : String(value);
+        });
+        return tr;
+      }));
+      table.empty.hidden = data.length > 0;
+    });
+  }
+
   // ---------- tabs ----------
   let activeTab = "stats";
   document.querySelectorAll(".tab").forEach((tab) => {
@@ -581,8 +639,14 @@
     if (args.stats_history_enabled) items.push(["Full request history (CSV)", "/stats/requests_full_history/csv"]);
     items.push(["Failures (CSV)", "/stats/failures/csv"]);
     items.push(["Exceptions (CSV)", "/exceptions/csv"]);
+    // A locustfile's downloads: paths of this UI, or http(s) addresses.
+    (Array.isArray(args.extended_csv_files) ? args.extended_csv_files : []).forEach((file) => {
+      const href = String((file && file.href) || "");
+      if (href.startsWith("/") || /^https?:\/\//i.test(href)) items.push([String(file.title || href), href]);
+    });
     $("downloads").innerHTML = items.map(([title, path]) =>
-      "<li><span>" + escapeHtml(title) + "</span><a href=\"" + escapeHtml(url(path)) + "\" download>Download</a></li>").join("") +
+      "<li><span>" + escapeHtml(title) + "</span><a href=\"" + escapeHtml(path.startsWith("/") ? url(path) : path) +
+      "\" download>Download</a></li>").join("") +
       "<li><span>Report (HTML)</span><span><a href=\"" + escapeHtml(url("/stats/report?theme=" + theme)) +
       "\" target=\"_blank\" rel=\"noopener\">Open</a> &nbsp; <a id=\"report-download\" href=\"" +
       escapeHtml(url("/stats/report?download=1&theme=" + theme)) + "\" download>Download</a></span></li>";
@@ -911,6 +975,7 @@
       rebuildView();
       renderFailures(data.errors);
       renderWorkers(data);
+      renderExtendedStats(data.extended_stats);
       $("offline").hidden = true;
     } catch (e) {
       // The process may have ended or be restarting: say so, keep polling.

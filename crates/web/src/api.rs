@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::endpoints::{EndpointHistory, ENDPOINT_PERCENTILES};
 use crate::stats_cache::{self, StatsCache};
-use crate::{assets, stats_json, SharedShape, WebConfig, WebContext};
+use crate::{assets, extension, stats_json, SharedShape, WebConfig, WebContext};
 
 /// What every handler shares.
 pub(crate) struct Shared {
@@ -142,7 +142,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/assets/favicon.svg",
             get(|| async { asset("image/svg+xml", assets::FAVICON) }),
-        )
+        );
+    // An extension rewrites the built-in answers (when it has hooks) and
+    // answers the other paths; both behind the login.
+    let routes = match shared.context.extension {
+        Some(_) => routes
+            .layer(middleware::from_fn_with_state(
+                shared.clone(),
+                extension::after,
+            ))
+            .fallback(extension::route),
+        None => routes,
+    };
+    let routes = routes
         .layer(middleware::from_fn_with_state(shared.clone(), login))
         .with_state(shared.clone());
     let base = shared.config.base_path.trim_end_matches('/').to_string();
@@ -230,14 +242,17 @@ async fn index(State(shared): State<AppState>) -> Response {
     let text = serde_json::to_string(&args)
         .unwrap_or_else(|_| "{}".into())
         .replace('<', "\\u003c");
-    let page = assets::INDEX_HTML
-        .replace("{{BASE}}", &html_escape(&shared.config.base_path))
-        .replace("{{TEMPLATE_ARGS}}", &text);
+    let page = page_with_base(&shared.config.base_path).replace("{{TEMPLATE_ARGS}}", &text);
     (
         [(header::CACHE_CONTROL, "no-cache")],
         axum::response::Html(page),
     )
         .into_response()
+}
+
+/// The page under `base_path`, its data still to fill in (`{{TEMPLATE_ARGS}}`).
+pub(crate) fn page_with_base(base_path: &str) -> String {
+    assets::INDEX_HTML.replace("{{BASE}}", &html_escape(base_path))
 }
 
 fn html_escape(text: &str) -> String {
@@ -248,7 +263,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// Locust's `window.templateArgs`, with the keys this UI uses.
-fn template_args(shared: &Shared) -> Value {
+pub(crate) fn template_args(shared: &Shared) -> Value {
     let runner = &shared.context.runner;
     let env = shared.env();
     let (users, spawn_rate) = *shared.last_start.lock();

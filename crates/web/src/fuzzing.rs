@@ -94,6 +94,7 @@ fn ui() -> Ui {
             user_classes: Vec::new(),
         }),
         shapes: Vec::new(),
+        extension: None,
     };
     let shared = Shared::new(config, context);
     drop(entered);

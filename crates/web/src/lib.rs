@@ -12,6 +12,7 @@
 mod api;
 mod assets;
 mod endpoints;
+mod extension;
 #[doc(hidden)]
 pub mod fuzzing;
 mod stats_cache;
@@ -31,6 +32,7 @@ use locusta_stats::StatsHistory;
 use parking_lot::Mutex;
 
 pub use api::StartRequest;
+pub use extension::{ExtensionRequest, ExtensionResponse, WebExtension, WebPage};
 pub use tasks::task_ratio_json;
 pub use tls::TlsFiles;
 
@@ -129,6 +131,9 @@ pub struct WebContext {
     /// ramp-up are not used) and it cannot be edited while it runs. With
     /// `--class-picker` the form picks one, or none ("Default").
     pub shapes: Vec<(String, SharedShape)>,
+    /// Routes of the program's own, and rewriting of the built-in answers
+    /// (a Python locustfile's Flask app).
+    pub extension: Option<Arc<dyn WebExtension>>,
 }
 
 /// A running web UI.
@@ -203,8 +208,17 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
             addr.ip()
         );
     }
+    // The address really bound (port 0 picks one), for the extension's requests.
+    let config = WebConfig {
+        bind: addr,
+        ..config
+    };
     let shared = api::Shared::new(config, context);
-    let router = api::router(shared.clone());
+    if let Some(extension) = &shared.context.extension {
+        extension.attach(extension::page_for(&shared));
+    }
+    let router =
+        api::router(shared.clone()).into_make_service_with_connect_info::<extension::RemoteAddr>();
     let sampler = api::spawn_endpoint_sampler(shared.clone());
     let stats_refresher = stats_cache::spawn_refresher(shared.clone());
     let task = match acceptor {

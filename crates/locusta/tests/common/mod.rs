@@ -7,6 +7,8 @@
 pub mod cluster;
 /// Network namespaces and faults between them (network-fault tests).
 pub mod netns;
+/// The web UI of a running `locusta` (web tests).
+pub mod ui;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -209,9 +209,13 @@ class Environment:
 
     def create_web_ui(self, host="", port=8089, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
                       stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None):
-        """Locust's Flask web UI cannot be created from Python under locusta."""
-        self.web_ui = WebUI(self, host, port)
-        return self.web_ui
+        """The web UI: in a `locusta -f` run with its web UI, the one locusta
+        serves (environment.web_ui); a script cannot create one (raises
+        NotImplementedError)."""
+        if self.web_ui is not None:
+            return self.web_ui
+        return WebUI(self, host, port, web_base_path, web_login, tls_cert, tls_key, stats_csv_writer,
+                     delayed_start, userclass_picker_is_active, build_path)
 
     def assign_equal_weights(self):
         """Gives every user class (and task) the same weight."""

@@ -16,7 +16,7 @@ from gevent import GreenletExit
 
 from locusta import _native
 
-from locust import clients
+from locust import clients, web
 from locust.argument_parser import BUILTIN_OPTIONS, LocustArgumentParser
 from locust.env import Environment
 from locust.event import format_user_traceback
@@ -249,6 +249,19 @@ def load(options):
         stop_timeout=parsed.get("stop_timeout"),
     )
     _environment.create_local_runner()
+    if not parsed.get("headless") and not parsed.get("worker"):
+        # The web UI locusta serves: init listeners get it as web_ui.
+        web.WebUI(
+            _environment,
+            parsed.get("web_host"),
+            parsed.get("web_port"),
+            web_base_path=parsed.get("web_base_path"),
+            web_login=bool(parsed.get("web_login")),
+            tls_cert=parsed.get("tls_cert") or None,
+            tls_key=parsed.get("tls_key") or None,
+            userclass_picker_is_active=bool(parsed.get("class_picker")),
+            _serving=True,
+        )
     # As Locust: a history point every HISTORY_STATS_INTERVAL_SEC
     # (environment.stats.history) while the test runs.
     from locust.stats import stats_history
@@ -454,7 +467,7 @@ def _fire(name, kwargs, answer):
     try:
         hook = getattr(env.events, name)
         if name == "init":
-            hook.fire(environment=env, runner=env.runner, web_ui=None)
+            hook.fire(environment=env, runner=env.runner, web_ui=env.web_ui)
         elif name in ("test_start", "test_stopping", "test_stop"):
             if name == "test_start":
                 for shape in _shapes.values():
@@ -573,6 +586,10 @@ def _on_mailbox():
             elif kind == "filter_tasks":
                 _filter_class_tasks(command[1])
                 command[3].send(None)
+            elif kind == "wsgi":
+                gevent.spawn(web._serve_wsgi, command[1], command[3])
+            elif kind == "after_request":
+                gevent.spawn(web._after_request, command[1], command[2], command[3])
             elif kind == "message":
                 _custom_message(command[1], command[2], command[3])
         except Exception:  # noqa: BLE001

@@ -1,12 +1,18 @@
 """locust.web: the web UI. locusta serves its own web UI from Rust (axum,
-pages compiled into the binary), so there is no Flask app to extend from
-Python: `WebUI(...)` and `environment.create_web_ui()` raise
-NotImplementedError saying so. The form and login types that locustfiles
-build (InputField, CustomForm, AuthProvider, AuthArgs) and the helpers are
-real."""
+pages compiled into the binary); a locustfile extends it as in Locust,
+through `environment.web_ui.app`, a real Flask app (created on first use;
+Flask must be installed) that locusta hands every request its own routes do
+not take, and whose `after_request` functions see the answers of locusta's
+routes too. The form and login types that locustfiles build (InputField,
+CustomForm, AuthProvider, AuthArgs) and the helpers are real."""
 
+import functools
+import json
 import logging
+import os
 from typing import TypedDict
+
+from locusta import _native
 
 from locust.html import DEFAULT_BUILD_PATH, get_html_report, render_template_from  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
@@ -24,13 +30,7 @@ DEFAULT_CACHE_TIME = 2.0
 HOST_IS_REQUIRED = False
 
 
-def _version():
-    from locusta import _native
-
-    return _native.__version__
-
-
-version = _version()
+version = _native.__version__
 
 
 class InputField(TypedDict, total=False):
@@ -72,37 +72,212 @@ class AuthArgs(TypedDict, total=False):
     info: str
 
 
-class _Unavailable:
-    """Stands for Flask's request and session objects, which only exist
-    inside Locust's Flask app."""
+_NO_FLASK = (
+    "locusta: environment.web_ui.app is a Flask app, and Flask is not installed in the Python locusta uses: "
+    "pip install flask"
+)
+
+
+class _WithoutFlask:
+    """Stands for flask.request or flask.session when Flask is not installed."""
 
     def __init__(self, name):
         self._name = name
 
     def __getattr__(self, attribute):
-        raise NotImplementedError(
-            f"locusta: flask.{self._name} does not exist here: locusta's web UI is not a Flask app"
-        )
+        raise ImportError(_NO_FLASK)
 
     def __repr__(self):
-        return f"<locusta: no flask.{self._name}>"
+        return f"<locusta: no flask.{self._name}, Flask is not installed>"
 
 
-request = _Unavailable("request")
-session = _Unavailable("session")
+def __getattr__(name):
+    """`locust.web.request` and `session`: Flask's (imported on first use)."""
+    if name in ("request", "session"):
+        try:
+            import flask
+        except ImportError:
+            return _WithoutFlask(name)
+        return getattr(flask, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-_NO_FLASK = (
-    "locusta serves its own web UI (from Rust, started by `locusta -f FILE` without --headless); "
-    "Locust's Flask-based WebUI, its `app` and its routes cannot be created from Python"
-)
+
+def _page_loader():
+    """A Jinja loader whose "index.html" is locusta's own page, its data
+    from the template variable `template_args` (as Locust's index.html)."""
+    import jinja2
+
+    class PageLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template):
+            if template != "index.html":
+                raise jinja2.TemplateNotFound(template)
+            source = _native.web_page_template()
+            if source is None:
+                raise jinja2.TemplateNotFound(f"{template} (locusta's web UI does not serve yet)")
+            return source, None, lambda: True
+
+    return PageLoader()
+
+
+def _create_app():
+    try:
+        import flask
+    except ImportError as error:
+        raise ImportError(_NO_FLASK) from error
+
+    class App(flask.Flask):
+        # Searched before the blueprints' template folders, as Locust's build folder is.
+        @property
+        def jinja_loader(self):
+            return _page_loader()
+
+    app = App("locust", static_folder=None, root_path=os.getcwd())
+    app.jinja_env.add_extension("jinja2.ext.do")
+    return app
 
 
 class WebUI:
-    """Locust's Flask web UI. Not available under locusta (see _NO_FLASK)."""
+    """The web UI of a `locusta -f` run (not --headless, not a worker):
+    `environment.web_ui`, which `init` listeners get as `web_ui`. locusta
+    serves it from Rust; `app` is a Flask app whose routes and
+    `after_request` functions locusta's server uses. A script
+    (`locusta --python`) cannot create one."""
 
-    app = None
     greenlet = None
+    """Locust's server greenlet: None, the server is locusta's (Rust)."""
+
+    server = None
+    """Locust's WSGI server: None, the server is locusta's (Rust)."""
 
     def __init__(self, environment, host, port, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
-                 stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None):
-        raise NotImplementedError(_NO_FLASK)
+                 stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None,
+                 _serving=False):
+        if not _serving:
+            raise NotImplementedError(
+                "locusta: the web UI is locusta's own server (Rust), started by `locusta -f FILE` without "
+                "--headless; a WebUI cannot be created from Python. Extend the one an init listener gets as "
+                "web_ui (environment.web_ui)"
+            )
+        environment.web_ui = self
+        self.environment = environment
+        self.host = host
+        self.port = port
+        self.web_base_path = web_base_path or ""
+        self.web_login = web_login
+        self.tls_cert = tls_cert
+        self.tls_key = tls_key
+        self.userclass_picker_is_active = userclass_picker_is_active
+        self.stats_csv_writer = stats_csv_writer
+        self.template_args = {}
+        self.auth_args = {}
+        self._app = None
+
+    @property
+    def app(self):
+        """The Flask app locusta's web UI serves (created on first use): its
+        routes answer the paths locusta's own do not, its `after_request`
+        functions see every answer."""
+        if self._app is None:
+            self._app = _create_app()
+            _native.web_app_created()
+        return self._app
+
+    def update_template_args(self):
+        """Refreshes `template_args` with the data locusta's page is filled with now."""
+        current = _native.web_template_args()
+        if current is not None:
+            self.template_args = {**self.template_args, **json.loads(current)}
+
+    def auth_required_if_enabled(self, view_func):
+        """Locust's login decorator. The route is returned as it is: locusta's
+        server asks for the --web-login credentials before any route runs."""
+
+        @functools.wraps(view_func)
+        def wrapper(*args, **kwargs):
+            return view_func(*args, **kwargs)
+
+        return wrapper
+
+    @property
+    def login_manager(self):
+        raise AttributeError(
+            "locusta: there is no Flask-Login manager: --web-login is HTTP basic authentication, "
+            "checked by locusta's server for every route"
+        )
+
+    def start(self):
+        """Locust's start of the server: locusta's server already runs."""
+
+    def stop(self):
+        """Locust's stop of the server: locusta's server stops with the process."""
+
+
+def _serve_wsgi(environ, answer):
+    """Runs a request through the Flask app (a WSGI application) and answers
+    with its status, headers and body. An app that raises answers 500, the
+    traceback logged; Flask logs and answers its routes' errors itself."""
+    from locust.event import format_user_traceback
+
+    web_ui = _web_ui()
+    if web_ui is None or web_ui._app is None:
+        answer.send_http(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not Found")
+        return
+    started = []
+
+    def start_response(status, headers, exc_info=None):
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+        return chunks.append
+
+    chunks = []
+    try:
+        result = web_ui._app(environ, start_response)
+        try:
+            for chunk in result:
+                chunks.append(chunk)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = started
+        answer.send_http(int(status.split(" ", 1)[0]), list(headers), b"".join(chunks))
+    except Exception as error:  # noqa: BLE001 - a broken route answers 500, the run goes on
+        logger.error(
+            "The web UI route %s %s raised:\n%s",
+            environ.get("REQUEST_METHOD"),
+            environ.get("PATH_INFO"),
+            format_user_traceback(error).rstrip(),
+        )
+        answer.send_http(500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error")
+
+
+def _after_request(environ, response, answer):
+    """Passes an answer of locusta's own routes through the Flask app's
+    `after_request` functions; answers only when there are some."""
+    from locust.event import format_user_traceback
+
+    web_ui = _web_ui()
+    app = web_ui._app if web_ui is not None else None
+    if app is None or not app.after_request_funcs.get(None):
+        answer.send()
+        return
+    status, headers, body = response
+    try:
+        with app.request_context(environ):
+            changed = app.process_response(app.response_class(body, status=status, headers=headers))
+            answer.send_http(changed.status_code, list(changed.headers.items()), changed.get_data())
+    except Exception as error:  # noqa: BLE001 - the answer goes out unchanged
+        logger.error(
+            "An after_request function raised on %s:\n%s",
+            environ.get("PATH_INFO"),
+            format_user_traceback(error).rstrip(),
+        )
+        answer.send()
+
+
+def _web_ui():
+    from locust import main
+
+    environment = main._environment
+    return environment.web_ui if environment is not None else None

@@ -2,6 +2,9 @@
 //! HTTP client: what the API and browser tests share.
 #![allow(dead_code)]
 
+/// A headless Chromium, for the browser tests.
+pub mod chromium;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -66,6 +69,8 @@ pub struct Setup {
     /// With workers: the runner is a master (on a free 127.0.0.1 port) and
     /// this many workers, each with its own runner, join it over ZeroMQ.
     pub workers: usize,
+    /// Routes of the program's own (a Flask app, in locusta).
+    pub extension: Option<Arc<dyn locusta_web::WebExtension>>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -180,6 +185,7 @@ pub async fn start(mut setup: Setup) -> Harness {
             .into_iter()
             .map(|named| (named.name, Arc::new(Mutex::new(named.shape))))
             .collect(),
+        extension: setup.extension.take(),
     };
     let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
