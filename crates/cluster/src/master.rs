@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::dispatch::Dispatch;
-use locusta_engine::events::CustomMessage;
+use locusta_engine::events::{CustomMessage, WorkerReport};
 use locusta_engine::options::OptionValue;
 use locusta_engine::remote::{Messenger, WorkerInfo, Workers};
 use locusta_engine::runner::{Runner, RunnerState};
@@ -684,6 +684,13 @@ fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                 if let Some(node) = shared.nodes.lock().get_mut(id) {
                     node.user_classes_count = counts;
                 }
+            }
+            let events = &shared.env.events;
+            if events.worker_report.has_listeners() {
+                events.worker_report.fire(&WorkerReport {
+                    client_id: id.to_string(),
+                    data: crate::message::to_json(data),
+                });
             }
         }
         "spawning" => {

@@ -17,6 +17,7 @@ use locusta_engine::usage::UsageSampler;
 use locusta_engine::Environment;
 use parking_lot::Mutex;
 use rmpv::Value;
+use tokio::sync::Notify;
 
 use crate::master::HEARTBEAT_INTERVAL;
 use crate::message::{as_u64, map, MapExt};
@@ -131,7 +132,25 @@ fn counts_value(counts: &BTreeMap<String, u64>) -> Value {
 /// unreachable or silent (-1), or Ctrl-C/SIGTERM (0, after telling the
 /// master). Must run on a tokio runtime with timers.
 pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
-    let id = crate::new_node_id();
+    run_as(
+        runner,
+        options,
+        crate::new_node_id(),
+        Arc::new(Notify::new()),
+    )
+    .await
+}
+
+/// As [`run`], as the worker `id` (a [`crate::new_node_id`]), and also
+/// quitting as on Ctrl-C (users stopped, last statistics and `quit` sent to
+/// the master, exit code 0) once `quit` is notified: the worker of a Python
+/// script, whose `runner.quit()` ends it.
+pub async fn run_as(
+    runner: Arc<Runner>,
+    options: WorkerOptions,
+    id: String,
+    quit_requested: Arc<Notify>,
+) -> i32 {
     let env = runner.environment().clone();
     let endpoint = format!("{}:{}", options.master_host, options.master_port);
     log::info!("Worker {id} connecting to master at {endpoint}");
@@ -196,7 +215,7 @@ pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
             sender.send(&kind, data).await;
         }
     }));
-    let code = serve(&worker, &mut inbox).await;
+    let code = serve(&worker, &mut inbox, &quit_requested).await;
     for task in background {
         task.abort();
     }
@@ -346,6 +365,7 @@ fn start_background(worker: &Arc<Worker>) -> Vec<tokio::task::JoinHandle<()>> {
 async fn serve(
     worker: &Arc<Worker>,
     inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Message>,
+    quit_requested: &Notify,
 ) -> i32 {
     let mut last_spawn = f64::NEG_INFINITY;
     let mut last_heartbeat: Option<Instant> = None;
@@ -380,6 +400,11 @@ async fn serve(
             }
             _ = terminated => {
                 log::info!("Got SIGTERM signal, telling the master and quitting");
+                quit(worker).await;
+                return 0;
+            }
+            _ = quit_requested.notified() => {
+                log::info!("Quitting, telling the master");
                 quit(worker).await;
                 return 0;
             }

@@ -119,6 +119,17 @@ pub struct CustomMessage {
     pub node_id: String,
 }
 
+/// A worker's statistics report as its master received it (Locust's
+/// `worker_report`), after it was merged into the master's statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerReport {
+    /// The worker's node id.
+    pub client_id: String,
+    /// The report (msgpack on the wire, JSON here): Locust's `stats`,
+    /// `stats_total`, `errors`, `user_classes_count`, `user_count`.
+    pub data: serde_json::Value,
+}
+
 /// CPU and memory of this process (Locust's `usage_monitor` payload).
 #[derive(Debug, Clone, Copy)]
 pub struct Usage {
@@ -155,4 +166,6 @@ pub struct Events {
     pub reset_stats: Hook<()>,
     /// A custom message arrived ([`Environment::send_message`](crate::Environment::send_message)).
     pub custom_message: Hook<CustomMessage>,
+    /// On a master, each statistics report of a worker.
+    pub worker_report: Hook<WorkerReport>,
 }

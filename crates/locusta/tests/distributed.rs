@@ -6,10 +6,10 @@
 mod common;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cluster::{example, free_port, scratch, words, Proc};
+use common::cluster::{example, free_port, real_locust, scratch, words, Proc};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The total request count in `--json` output.
@@ -679,26 +679,6 @@ fn a_worker_without_a_master_and_a_bad_address_fail_clearly() {
         "{}",
         worker.log()
     );
-}
-
-/// Real Locust, for the interoperability tests: `$LOCUSTA_LOCUST`, else the
-/// virtualenv `bench/python.sh` installs (`bench/.venv-locust`). Without
-/// either the tests say so and pass.
-fn real_locust() -> Option<PathBuf> {
-    let path = std::env::var_os("LOCUSTA_LOCUST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/locust")
-        });
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: no Locust at {} (run bench/python.sh or set LOCUSTA_LOCUST)",
-            path.display()
-        );
-        None
-    }
 }
 
 const SLEEPER_LOCUSTFILE: &str = "from locust import HttpUser, task, constant\n\n\

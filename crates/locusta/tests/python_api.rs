@@ -10,7 +10,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_contains, locusta_with_env, locustfile, run_binary, Run};
+use common::{assert_contains, field, line, locusta_with_env, locustfile, number, run_binary, Run};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The Python of the real Locust 2.47.0 that `scripts/setup.sh test` installs.
@@ -30,30 +30,6 @@ fn scratch(test: &str, name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("locusta-api-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     dir.join(name)
-}
-
-/// The line of `text` that starts with `prefix`, without it.
-#[track_caller]
-fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
-    text.lines()
-        .find_map(|l| l.strip_prefix(prefix))
-        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"))
-}
-
-/// `key=value` of a line of `key=value` words.
-#[track_caller]
-fn field<'a>(words: &'a str, key: &str) -> &'a str {
-    words
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix(key).and_then(|w| w.strip_prefix('=')))
-        .unwrap_or_else(|| panic!("no {key}= in {words:?}"))
-}
-
-#[track_caller]
-fn number(words: &str, key: &str) -> u64 {
-    field(words, key)
-        .parse()
-        .unwrap_or_else(|e| panic!("{key} in {words:?}: {e}"))
 }
 
 /// `locusta --python FILE ARGS…`.

@@ -16,6 +16,7 @@ mod mailbox;
 mod native;
 pub mod options;
 mod package;
+mod script_cluster;
 mod stall;
 mod wsgi;
 
@@ -39,7 +40,6 @@ use locusta_engine::shape::{LoadShape, NamedShape, ShapeContext, ShapeTick};
 use locusta_engine::task::{TagFilter, TaskRatio};
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
-use locusta_stats::SharedStats;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -162,10 +162,6 @@ pub fn run_script(file: &Path, args: &[OsString]) -> i32 {
     if let Err(message) = share() {
         eprintln!("{message}");
         return 1;
-    }
-    if let Some(shared) = SHARED.get() {
-        // Requests of a script are not counted anywhere but their own events.
-        let _ = shared.recorder.set(SharedStats::new().recorder());
     }
     let file = file.to_path_buf();
     let args = args.to_vec();
@@ -306,6 +302,15 @@ pub fn attach(runner: &Arc<Runner>) {
                 kind: message.kind.clone(),
                 data: message.data.to_string(),
                 node_id: message.node_id.clone(),
+            });
+        }
+    });
+    // A master's worker reports, as custom messages are.
+    events.worker_report.add_listener(|report| {
+        if let Some(shared) = SHARED.get() {
+            shared.mailbox.push(Message::WorkerReport {
+                client_id: report.client_id.clone(),
+                data: report.data.to_string(),
             });
         }
     });

@@ -107,6 +107,8 @@ pub(crate) enum Message {
         data: String,
         node_id: String,
     },
+    /// A worker's statistics report reached this master (data as JSON).
+    WorkerReport { client_id: String, data: String },
     /// Run something on the Python thread and answer.
     Call {
         call: Call,

@@ -158,6 +158,9 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
                 data,
                 node_id,
             } => commands.append(("message", kind, data, node_id))?,
+            Message::WorkerReport { client_id, data } => {
+                commands.append(("worker_report", data, client_id))?
+            }
             Message::Call { call, reply } => {
                 let reply = Answer { reply: Some(reply) };
                 match call {
@@ -1212,7 +1215,8 @@ fn user_classes_count() -> PyResult<Vec<(String, u64)>> {
 }
 
 /// A runtime for the runner's ramps started from Python (`runner.start()`):
-/// the engine's ramp runs as a tokio task.
+/// the engine's ramp runs as a tokio task (and a script's master or worker
+/// runs here).
 static CONTROL: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
 
 /// Starts (or changes) the test of a `locusta -f` run from Python: ramps to
@@ -1236,13 +1240,15 @@ fn runner_start(
     Ok(())
 }
 
-/// The runtime of [`CONTROL`], started on first use.
-fn control_runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+/// The runtime of [`CONTROL`], started on first use. Two threads: an event
+/// fired to Python holds one until the hub answers, while the other keeps a
+/// script's master or worker ([`crate::script_cluster`]) talking.
+pub(crate) fn control_runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     if let Some(runtime) = CONTROL.get() {
         return Ok(runtime);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .thread_name("locusta-python-control")
         .enable_all()
         .build()
@@ -1604,6 +1610,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(crate::wsgi::web_app_created, module)?)?;
     module.add_function(wrap_pyfunction!(crate::wsgi::web_template_args, module)?)?;
     module.add_function(wrap_pyfunction!(crate::wsgi::web_page_template, module)?)?;
+    crate::script_cluster::populate(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

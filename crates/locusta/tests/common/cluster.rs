@@ -159,3 +159,23 @@ pub fn scratch(name: &str) -> Scratch {
     std::fs::create_dir_all(&dir).unwrap();
     Scratch(dir)
 }
+
+/// Real Locust, for the interoperability tests: `$LOCUSTA_LOCUST`, else the
+/// virtualenv `bench/python.sh` installs (`bench/.venv-locust`). Without
+/// either the tests say so and pass.
+pub fn real_locust() -> Option<PathBuf> {
+    let path = std::env::var_os("LOCUSTA_LOCUST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/locust")
+        });
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: no Locust at {} (run bench/python.sh or set LOCUSTA_LOCUST)",
+            path.display()
+        );
+        None
+    }
+}

@@ -158,10 +158,16 @@ class Environment:
             else:
                 setattr(cls, key, value)
 
-    def _create_runner(self, role):
+    def _create_runner(self, role, address=None):
         if self.runner is not None:
             raise RunnerAlreadyExistsError(f"Environment.runner already exists ({self.runner})")
-        self.runner = create_runner(self, role)
+        if address is not None:
+            from locust import main as _main
+
+            # locusta's events, custom messages and (on a worker) users go
+            # to this environment, as to a `locusta -f` run's.
+            _main.host_environment(self)
+        self.runner = create_runner(self, role, address)
         return self.runner
 
     def create_local_runner(self):
@@ -184,27 +190,23 @@ class Environment:
         return self._create_runner(role)
 
     def create_master_runner(self, master_bind_host="*", master_bind_port=5557):
-        """A master's runner: in a `locusta --master` run, that run's; a script
-        cannot become a master (the master is locusta's, in Rust)."""
+        """A master's runner: in a `locusta --master` run, that run's; in a
+        script, locusta's master, started in this process and listening for
+        workers on master_bind_host:master_bind_port."""
         from locust import main as _main
 
         if _main.script_mode:
-            raise NotImplementedError(
-                "locusta: a master runs as `locusta --master -f FILE` (its ZeroMQ side is in Rust); "
-                "a script cannot create one with create_master_runner()"
-            )
+            return self._create_runner("master", (master_bind_host, master_bind_port))
         return self._create_runner("master")
 
     def create_worker_runner(self, master_host, master_port):
-        """A worker's runner: in a `locusta --worker` run, that run's; a script
-        cannot become a worker."""
+        """A worker's runner: in a `locusta --worker` run, that run's; in a
+        script, locusta's worker, connected from this process to the master
+        at master_host:master_port, running this environment's user classes."""
         from locust import main as _main
 
         if _main.script_mode:
-            raise NotImplementedError(
-                "locusta: a worker runs as `locusta --worker -f FILE --master-host HOST` (its ZeroMQ side "
-                "is in Rust); a script cannot create one with create_worker_runner()"
-            )
+            return self._create_runner("worker", (master_host, master_port))
         return self._create_runner("worker")
 
     def create_web_ui(self, host="", port=8089, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,

@@ -554,6 +554,25 @@ def _filter_class_tasks(settings):
         logging.warning("%s had no tasks left after filtering, instantiating it will fail!", cls.__name__)
 
 
+def host_environment(environment):
+    """A script's master or worker runner (create_master_runner,
+    create_worker_runner): the events locusta fires, the messages it
+    delivers and the users a worker's master asks for are `environment`'s,
+    as in a `locusta -f` run."""
+    global _environment
+    _environment = environment
+    for cls in environment.user_classes:
+        _classes[cls.__name__] = cls
+        _users.setdefault(cls.__name__, [])
+
+
+def _worker_report(data, client_id):
+    """A worker's statistics report reached this master: Locust's worker_report."""
+    hook = _environment.events.worker_report
+    if hook._handlers:
+        hook.fire(client_id=client_id, data=json.loads(data))
+
+
 def _custom_message(kind, data, node_id):
     """A custom message from another process, to the listener registered for it."""
     from locust.runners import Message
@@ -592,6 +611,8 @@ def _on_mailbox():
                 gevent.spawn(web._after_request, command[1], command[2], command[3])
             elif kind == "message":
                 _custom_message(command[1], command[2], command[3])
+            elif kind == "worker_report":
+                _worker_report(command[1], command[2])
         except Exception:  # noqa: BLE001
             logging.error("locusta: could not handle %s:\n%s", kind, traceback.format_exc())
 

@@ -5,10 +5,14 @@ In a `locusta -f` run the runner is locusta's own, in Rust: the classes here
 are views of it (state, counts, start, quit, custom messages). In a script
 (`locusta --python FILE`, Locust's library use), `environment.create_local_runner()`
 gives a LocalRunner that spawns the users as greenlets of the script itself,
-ramping as Locust's dispatcher does; the statistics are still kept in Rust."""
+ramping as Locust's dispatcher does; the statistics are still kept in Rust.
+A script's MasterRunner and WorkerRunner start locusta's master or worker
+(in Rust, in the script's process) and are then views of it, as in a
+`locusta -f` run."""
 
 import json
 import logging
+import sys
 import time
 
 import gevent
@@ -444,6 +448,44 @@ class DistributedRunner(Runner):
     data must be what JSON can carry: dicts, lists, strings, numbers, booleans
     and None)."""
 
+    def __init__(self, environment):
+        super().__init__(environment)
+        # In a script, the subclass starts locusta's master or worker here;
+        # from then on the runner is a view of it, as in a `locusta -f` run.
+        self._in_script = self._local
+        self._local = False
+        self._ended = None
+
+    def _watch_native(self):
+        """Ends `greenlet` once locusta's master or worker has ended (after
+        quit(), or a worker's master quitting)."""
+
+        def watch():
+            while _native.script_runner_ended() is None:
+                gevent.sleep(0.05)
+            self._quit_event.set()
+            self.greenlet.kill(block=True)
+
+        self._ended = gevent.spawn(watch)
+
+    def stop(self):
+        """Stops the test; in a script, waits until it has stopped."""
+        if not self._in_script:
+            super().stop()
+            return
+        _native.script_runner_stop()
+        while self.state not in (STATE_STOPPED, STATE_INIT):
+            gevent.sleep(0.05)
+
+    def quit(self):
+        """Ends the runner; in a script, waits until it has ended
+        (`greenlet.join()` returns)."""
+        if not self._in_script:
+            super().quit()
+            return
+        _native.script_runner_quit()
+        self._ended.join()
+
     def send_message(self, msg_type, data=None, client_id=None):
         """Sends a custom message: a worker's to its master; a master's to the
         worker `client_id`, or to every worker."""
@@ -537,21 +579,43 @@ class WorkerNodes:
         return self._worker_nodes.items()
 
 
+def _class_weights(environment):
+    """The environment's user classes as locusta's runner takes them."""
+    return [(cls.__name__, float(cls.weight), int(cls.fixed_count or 0)) for cls in environment.user_classes]
+
+
 class MasterRunner(DistributedRunner):
-    """The runner of a master (`--master`, or `--processes`)."""
+    """The runner of a master (`--master`, or `--processes`); in a script,
+    locusta's master listening in this process on
+    `master_bind_host:master_bind_port` (port 0: any free port, then
+    `master_bind_port` says which)."""
 
     def __init__(self, environment, master_bind_host="*", master_bind_port=5557):
         super().__init__(environment)
         self.master_bind_host = master_bind_host
         self.master_bind_port = master_bind_port
-
-    def rebalancing_enabled(self):
-        """Whether users move when workers come and go (--enable-rebalancing)."""
-        return bool(getattr(self.environment.parsed_options, "enable_rebalancing", False))
+        if self._in_script:
+            try:
+                self.master_bind_port = _native.script_master(
+                    _class_weights(environment),
+                    str(master_bind_host),
+                    int(master_bind_port),
+                    environment.host,
+                    float(environment.stop_timeout or 0),
+                    self.rebalancing_enabled(),
+                )
+            except OSError as error:
+                logger.error("The Locust master port (%s) could not be bound: %s", master_bind_port, error)
+                sys.exit(1)
+            self._watch_native()
 
     def stop(self, send_stop_to_client=True):
         """Ends the test (the workers stop their users)."""
         super().stop()
+
+    def rebalancing_enabled(self):
+        """Whether users move when workers come and go (--enable-rebalancing)."""
+        return bool(getattr(self.environment.parsed_options, "enable_rebalancing", False))
 
     def get_worker_index(self, client_id):
         """The index of a worker (in the order of their ids)."""
@@ -576,17 +640,32 @@ class MasterRunner(DistributedRunner):
 
 
 class WorkerRunner(DistributedRunner):
-    """The runner of a worker (`--worker`)."""
+    """The runner of a worker (`--worker`); in a script, locusta's worker
+    connected from this process to the master at `master_host:master_port`,
+    whose users are the environment's user classes (greenlets of the script),
+    until the master quits it or `quit()`."""
 
     def __init__(self, environment, master_host="127.0.0.1", master_port=5557):
         super().__init__(environment)
         self.master_host = master_host
         self.master_port = master_port
+        if self._in_script:
+            self.client_id = _native.script_worker(
+                _class_weights(environment),
+                str(master_host),
+                int(master_port),
+                environment.host,
+                float(environment.stop_timeout or 0),
+            )
+            self._watch_native()
 
 
-def create_runner(environment, role):
-    """The runner for `role`: "master", "worker" or "local"."""
+def create_runner(environment, role, address=None):
+    """The runner for `role`: "master", "worker" or "local"; a master's or
+    worker's `(host, port)` is `address`, else the options'."""
     runner_class = {"master": MasterRunner, "worker": WorkerRunner}.get(role, LocalRunner)
+    if address is not None:
+        return runner_class(environment, *address)
     options = environment.parsed_options
     if role == "master":
         return runner_class(
