@@ -161,21 +161,19 @@ pub fn scratch(name: &str) -> Scratch {
 }
 
 /// Real Locust, for the interoperability tests: `$LOCUSTA_LOCUST`, else the
-/// virtualenv `bench/python.sh` installs (`bench/.venv-locust`). Without
-/// either the tests say so and pass.
-pub fn real_locust() -> Option<PathBuf> {
+/// virtualenv `scripts/setup.sh test` installs (`bench/.venv-locust`).
+/// Without either the test fails, saying how to get one: an interoperability
+/// test that passed without Locust would prove nothing.
+pub fn real_locust() -> PathBuf {
     let path = std::env::var_os("LOCUSTA_LOCUST")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/locust")
         });
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: no Locust at {} (run bench/python.sh or set LOCUSTA_LOCUST)",
-            path.display()
-        );
-        None
-    }
+    assert!(
+        path.is_file(),
+        "no Locust at {}: run scripts/setup.sh test (or set LOCUSTA_LOCUST)",
+        path.display()
+    );
+    path
 }
