@@ -48,10 +48,9 @@ impl ReturnedConns {
 /// How much a [`BodyStream::read`] waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Amount {
-    /// What arrives next (at least one byte unless the body ended), at most this many.
-    Upto(usize),
-    /// This many bytes, fewer only at the end of the body.
-    Exactly(usize),
+    /// At least this many bytes (fewer only at the end of the body), and
+    /// whatever else has arrived already.
+    AtLeast(usize),
     /// The rest of the body (at most the client's `max_body_bytes` of it are
     /// kept; more are read and dropped).
     Rest,
@@ -174,21 +173,15 @@ impl BodyStream {
 
     async fn read_inner(&mut self, amount: Amount, decode: bool) -> Result<Bytes, HttpError> {
         loop {
-            let have = self.pending.len();
             let ready = match amount {
-                Amount::Upto(n) => (have > 0).then(|| n.clamp(1, have)),
-                Amount::Exactly(n) => (have >= n.max(1)).then_some(n.max(1)),
-                Amount::Rest => None,
+                Amount::AtLeast(n) => self.pending.len() >= n.max(1),
+                Amount::Rest => false,
             };
-            if let Some(n) = ready {
-                return Ok(self.pending.split_to(n).freeze());
+            if ready {
+                return Ok(self.pending.split().freeze());
             }
             if matches!(self.state, State::Done) {
-                let n = match amount {
-                    Amount::Upto(n) | Amount::Exactly(n) => n.min(have),
-                    Amount::Rest => have,
-                };
-                return Ok(self.pending.split_to(n).freeze());
+                return Ok(self.pending.split().freeze());
             }
             match self.next_framed().await? {
                 Some(bytes) if decode => {
@@ -229,7 +222,7 @@ impl BodyStream {
     fn keep(&mut self, bytes: &[u8], amount: Amount) {
         let room = match amount {
             Amount::Rest => self.max_body.saturating_sub(self.pending.len()),
-            _ => bytes.len(),
+            Amount::AtLeast(_) => bytes.len(),
         };
         self.pending
             .extend_from_slice(&bytes[..bytes.len().min(room)]);

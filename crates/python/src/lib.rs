@@ -17,6 +17,7 @@ mod native;
 pub mod options;
 mod package;
 mod stall;
+mod streaming;
 
 pub use home::{exit, serve_here};
 pub use native::populate;

@@ -41,13 +41,17 @@ async fn chunks_arrive_before_the_body_ends() {
         assert_eq!(last(&records).length, 0);
         let mut body = response.take_stream().expect("a stream");
         assert!(body.is_chunked());
-        let first = body.read(Amount::Upto(1024), true).await.unwrap();
+        let first = body.read(Amount::AtLeast(1), true).await.unwrap();
         assert_eq!(&first[..], b"first", "round {round}");
         go_tx.send(()).unwrap();
         let rest = body.read(Amount::Rest, true).await.unwrap();
         assert_eq!(&rest[..], b"second");
         assert!(body.is_done());
-        assert!(body.read(Amount::Upto(10), true).await.unwrap().is_empty());
+        assert!(body
+            .read(Amount::AtLeast(1), true)
+            .await
+            .unwrap()
+            .is_empty());
     }
     // Read to its end, the first stream's connection served the second request.
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
@@ -78,8 +82,9 @@ async fn an_unread_stream_retires_its_connection() {
     assert_eq!(record.length, 1_000_000);
     assert!(record.response_time.unwrap() < Duration::from_secs(1));
     let mut body = response.take_stream().unwrap();
-    let piece = body.read(Amount::Exactly(25), false).await.unwrap();
-    assert_eq!(&piece[..], b"0123456789012345678901234");
+    let piece = body.read(Amount::AtLeast(25), false).await.unwrap();
+    assert!(piece.len() >= 25);
+    assert!(piece.starts_with(b"0123456789012345678901234"));
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(body);
     drop(response);
@@ -89,7 +94,11 @@ async fn an_unread_stream_retires_its_connection() {
     // Closing has the same effect.
     let mut body = { again }.take_stream().unwrap();
     body.close();
-    assert!(body.read(Amount::Upto(10), false).await.unwrap().is_empty());
+    assert!(body
+        .read(Amount::AtLeast(1), false)
+        .await
+        .unwrap()
+        .is_empty());
     c.get("/").stream(true).send().await;
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
@@ -121,11 +130,11 @@ async fn a_gzip_stream_is_decoded_unless_read_as_sent() {
     let mut body = c.get("/").stream(true).send().await.take_stream().unwrap();
     let mut decoded = Vec::new();
     loop {
-        let piece = body.read(Amount::Exactly(1000), true).await.unwrap();
+        let piece = body.read(Amount::AtLeast(1000), true).await.unwrap();
         if piece.is_empty() {
             break;
         }
-        assert!(piece.len() == 1000 || decoded.len() + piece.len() == text.len());
+        assert!(piece.len() >= 1000 || decoded.len() + piece.len() == text.len());
         decoded.extend_from_slice(&piece);
     }
     assert_eq!(decoded, text.as_bytes());
@@ -152,10 +161,10 @@ async fn a_stalled_stream_times_out_and_stays_failed() {
     let (mut c, _) = client(Some(&format!("http://{addr}")), config);
     let mut body = c.get("/").stream(true).send().await.take_stream().unwrap();
     assert_eq!(
-        &body.read(Amount::Upto(100), false).await.unwrap()[..],
+        &body.read(Amount::AtLeast(1), false).await.unwrap()[..],
         b"abc"
     );
-    let error = body.read(Amount::Upto(100), false).await.unwrap_err();
+    let error = body.read(Amount::AtLeast(1), false).await.unwrap_err();
     assert!(matches!(error, HttpError::Timeout(_)), "{error:?}");
     assert_eq!(body.read(Amount::Rest, false).await.unwrap_err(), error);
 }
