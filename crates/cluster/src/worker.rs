@@ -131,8 +131,13 @@ fn counts_value(counts: &BTreeMap<String, u64>) -> Value {
 /// unreachable or silent (-1), or Ctrl-C/SIGTERM (0, after telling the
 /// master). Must run on a tokio runtime with timers.
 pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
-    let id = crate::new_node_id();
     let env = runner.environment().clone();
+    // The id chosen before the locustfile ran (`environment.runner.client_id`), else a new one.
+    let id = env
+        .node_id
+        .write()
+        .get_or_insert_with(crate::new_node_id)
+        .clone();
     let endpoint = format!("{}:{}", options.master_host, options.master_port);
     log::info!("Worker {id} connecting to master at {endpoint}");
     let connect_budget = CONNECT_TIMEOUT * CONNECT_RETRY_COUNT;

@@ -1295,6 +1295,16 @@ fn workers() -> PyResult<Vec<(String, String, u64)>> {
         .collect())
 }
 
+/// A worker's id, as its master knows it (`WorkerRunner.client_id`); None
+/// elsewhere.
+#[pyfunction]
+fn node_id() -> PyResult<Option<String>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .and_then(|runner| runner.environment().node_id.read().clone()))
+}
+
 /// The runner's numbers and state: `(state, user_count, target_user_count)`.
 #[pyfunction]
 fn runner_status() -> PyResult<(&'static str, u64, u64)> {
@@ -1702,6 +1712,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(runner_status, module)?)?;
     module.add_function(wrap_pyfunction!(send_message, module)?)?;
     module.add_function(wrap_pyfunction!(workers, module)?)?;
+    module.add_function(wrap_pyfunction!(node_id, module)?)?;
     module.add_function(wrap_pyfunction!(user_classes_count, module)?)?;
     module.add_function(wrap_pyfunction!(quit, module)?)?;
     module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;

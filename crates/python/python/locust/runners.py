@@ -583,6 +583,11 @@ class WorkerRunner(DistributedRunner):
         self.master_host = master_host
         self.master_port = master_port
 
+    @property
+    def client_id(self):
+        """This worker's id, as it names itself to the master (`host_<hex>`)."""
+        return _native.node_id()
+
 
 def create_runner(environment, role):
     """The runner for `role`: "master", "worker" or "local"."""
