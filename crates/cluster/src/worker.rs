@@ -132,13 +132,14 @@ fn counts_value(counts: &BTreeMap<String, u64>) -> Value {
 /// unreachable or silent (-1), or Ctrl-C/SIGTERM (0, after telling the
 /// master). Must run on a tokio runtime with timers.
 pub async fn run(runner: Arc<Runner>, options: WorkerOptions) -> i32 {
-    run_as(
-        runner,
-        options,
-        crate::new_node_id(),
-        Arc::new(Notify::new()),
-    )
-    .await
+    // The id chosen before the locustfile ran (`environment.runner.client_id`), else a new one.
+    let id = runner
+        .environment()
+        .node_id
+        .write()
+        .get_or_insert_with(crate::new_node_id)
+        .clone();
+    run_as(runner, options, id, Arc::new(Notify::new())).await
 }
 
 /// As [`run`], as the worker `id` (a [`crate::new_node_id`]), and also
@@ -152,6 +153,7 @@ pub async fn run_as(
     quit_requested: Arc<Notify>,
 ) -> i32 {
     let env = runner.environment().clone();
+    *env.node_id.write() = Some(id.clone());
     let endpoint = format!("{}:{}", options.master_host, options.master_port);
     log::info!("Worker {id} connecting to master at {endpoint}");
     let connect_budget = CONNECT_TIMEOUT * CONNECT_RETRY_COUNT;

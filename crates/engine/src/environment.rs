@@ -42,6 +42,9 @@ pub struct Environment {
     /// Where custom messages go in a distributed test (set by the master or
     /// worker); `None` in a local run.
     pub messenger: RwLock<Option<Arc<dyn Messenger>>>,
+    /// A worker's id, as it names itself in its messages to the master
+    /// (Locust's `WorkerRunner.client_id`); `None` elsewhere.
+    pub node_id: RwLock<Option<String>>,
 }
 
 impl Environment {
@@ -108,6 +111,7 @@ impl Default for Environment {
             custom_options: Vec::new(),
             parsed_options: RwLock::new(BTreeMap::new()),
             messenger: RwLock::new(None),
+            node_id: RwLock::new(None),
         }
     }
 }

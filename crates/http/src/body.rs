@@ -1,5 +1,6 @@
 //! Response bodies: decoding per Content-Encoding (gzip, deflate, br) into a
-//! buffer that keeps at most `max_body_bytes` and counts the rest.
+//! buffer that keeps at most `max_body_bytes` and counts the rest (read whole,
+//! or taken out piece by piece as a streamed body is read).
 
 use std::io::Write;
 
@@ -52,6 +53,16 @@ impl BodySink {
             self.first = Bytes::new();
         }
         self.rest.extend_from_slice(&data[..data.len().min(room)]);
+    }
+
+    /// Takes the bytes kept so far (the count goes on).
+    fn take(&mut self) -> Bytes {
+        let first = std::mem::take(&mut self.first);
+        if self.rest.is_empty() {
+            first
+        } else {
+            Bytes::from(std::mem::take(&mut self.rest))
+        }
     }
 
     fn finish(self) -> (Bytes, u64) {
@@ -186,8 +197,28 @@ impl BodyReader {
         self.decoder = Decoder::Discard;
     }
 
+    /// The bytes decoded since the last call (at most `max` of them; more
+    /// are counted and dropped).
+    pub(crate) fn take(&mut self) -> Bytes {
+        match &mut self.decoder {
+            Decoder::Identity | Decoder::DeflateUnknown | Decoder::Discard => self.sink.take(),
+            Decoder::Gzip(d) => d.get_mut().take(),
+            Decoder::Zlib(d) => d.get_mut().take(),
+            Decoder::Deflate(d) => d.get_mut().take(),
+            Decoder::Brotli(d) => d.get_mut().take(),
+        }
+    }
+
     /// Ends the body: the kept bytes, the decoded length, and a decode error if any.
     pub(crate) fn finish(mut self) -> (Bytes, u64, Option<HttpError>) {
+        self.end();
+        let (body, len) = self.sink.finish();
+        (body, len, self.error)
+    }
+
+    /// Ends the body in place: the decoder's last bytes are then in
+    /// [`take`](Self::take), and a decode error, if any, is returned.
+    pub(crate) fn end(&mut self) -> Option<HttpError> {
         let result = match &mut self.decoder {
             Decoder::Identity | Decoder::DeflateUnknown | Decoder::Discard => Ok(()),
             Decoder::Gzip(d) => d.try_finish(),
@@ -199,8 +230,12 @@ impl BodyReader {
             self.fail(&e.to_string());
         }
         self.take_decoded();
-        let (body, len) = self.sink.finish();
-        (body, len, self.error)
+        self.error.clone()
+    }
+
+    /// The first decode error met so far.
+    pub(crate) fn error(&self) -> Option<&HttpError> {
+        self.error.as_ref()
     }
 }
 

@@ -14,11 +14,12 @@ use http::header::{
 use http::{HeaderMap, HeaderValue, Method};
 use locusta_stats::Recorder;
 
-use crate::connection::{is_request_target, Conn, Exchange, SendFailure};
+use crate::connection::{is_redirect, is_request_target, Conn, Exchange, SendFailure, Streaming};
 use crate::cookies;
 use crate::error::HttpError;
 use crate::request::{RequestBuilder, RequestParts};
 use crate::response::{Hop, Response};
+use crate::stream::{BodyStream, ReturnedConns};
 use crate::url::{BaseUrl, Target};
 
 const USER_AGENT_VALUE: &str = concat!("locusta/", env!("CARGO_PKG_VERSION"));
@@ -76,6 +77,8 @@ pub struct HttpClient {
     /// (and through futures) copies a pointer, not the connection.
     #[allow(clippy::vec_box)]
     pool: Vec<Box<Conn>>,
+    /// Connections of streamed bodies read to their end, for the pool.
+    returned: Arc<ReturnedConns>,
     jar: CookieStore,
     /// An instant and the epoch time at that instant, to date requests cheaply.
     clock: (Instant, f64),
@@ -97,6 +100,7 @@ impl HttpClient {
             config,
             recorder,
             pool: Vec::new(),
+            returned: Arc::default(),
             jar: CookieStore::default(),
             clock: (Instant::now(), locusta_stats::now_epoch()),
         })
@@ -172,6 +176,7 @@ impl HttpClient {
     /// Closes every kept-alive connection.
     pub fn close_connections(&mut self) {
         self.pool.clear();
+        drop(self.returned.take());
     }
 
     /// The recorder requests are reported to.
@@ -243,19 +248,39 @@ impl HttpClient {
             if let Err(e) = self.write_request(&mut conn, parts, &target, strip_auth) {
                 return failed(parts, target, history, start, start_time, e);
             }
+            let streaming = Streaming {
+                leave_body: parts.stream,
+                follow,
+            };
             let (mut conn, result) = conn
                 .round_trip(
                     parts.method == Method::HEAD,
                     self.config.max_body_bytes,
+                    streaming,
                     read_timeout,
                     now,
                 )
                 .await;
             now = Instant::now();
+            let mut stream = None;
             let exchange = match result {
                 Ok(exchange) => {
-                    conn.mark_idle(now);
-                    self.checkin(conn);
+                    match exchange.unread {
+                        Some(framing) => {
+                            stream = Some(BodyStream::new(
+                                conn,
+                                framing,
+                                &exchange.headers,
+                                self.config.max_body_bytes,
+                                read_timeout,
+                                Arc::downgrade(&self.returned),
+                            ))
+                        }
+                        None => {
+                            conn.mark_idle(now);
+                            self.checkin(conn);
+                        }
+                    }
                     exchange
                 }
                 // The server had closed the kept-alive connection before the request
@@ -285,9 +310,17 @@ impl HttpClient {
                 status,
                 headers,
                 body: response_body,
-                length,
+                unread,
+                mut length,
                 decode_error,
             } = exchange;
+            if unread.is_some() {
+                // As Locust reports a streamed response: the length it announces.
+                length = headers
+                    .get(CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+                    .unwrap_or(0);
+            }
             cookies::store_response(&mut self.jar, &target.url, &headers);
             let mut error = decode_error;
             let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
@@ -329,6 +362,7 @@ impl HttpClient {
                 status,
                 headers,
                 body: response_body,
+                stream,
                 length,
                 path_start: target.path_start,
                 url: target.url,
@@ -424,6 +458,9 @@ impl HttpClient {
     /// Takes the kept-alive connection to `target`'s origin, if it is still
     /// usable at `now` (`careful`: checked with the kernel, see [`Conn::is_reusable`]).
     fn checkout(&mut self, target: &Target, careful: bool, now: Instant) -> Option<Box<Conn>> {
+        for conn in self.returned.take() {
+            self.checkin(conn);
+        }
         let i = self.pool.iter().position(|c| c.serves(target))?;
         let conn = self.pool.swap_remove(i);
         conn.is_reusable(careful, now).then_some(conn)
@@ -493,6 +530,7 @@ fn failed(
         status: 0,
         headers: HeaderMap::new(),
         body: Bytes::new(),
+        stream: None,
         length: 0,
         path_start: target.path_start,
         url: target.url,
@@ -511,10 +549,6 @@ fn is_idempotent(method: &Method) -> bool {
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
     )
-}
-
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 #[cfg(test)]

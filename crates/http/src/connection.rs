@@ -87,6 +87,15 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// Whether a round trip leaves the response body on the connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Streaming {
+    /// Leave the body to be read later (`stream=True`).
+    pub leave_body: bool,
+    /// Redirects are followed: a redirect's body is read all the same.
+    pub follow: bool,
+}
+
 /// Why a round trip did not produce a response.
 pub(crate) enum SendFailure {
     /// The connection was closed before the request was written: safe to retry.
@@ -98,11 +107,14 @@ pub(crate) enum SendFailure {
     Failed(HttpError),
 }
 
-/// A response whose body has been read.
+/// A response whose body has been read (or, streamed, is still to be read).
 pub(crate) struct Exchange {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// How the body that was left unread on the connection is framed
+    /// (a streamed response).
+    pub unread: Option<Framing>,
     /// Decoded body bytes, including those beyond `max_body_bytes`.
     pub length: u64,
     /// The body could not be decoded.
@@ -111,7 +123,7 @@ pub(crate) struct Exchange {
 
 /// How a response body is delimited (RFC 9112 §6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
+pub(crate) enum Framing {
     /// No body (HEAD, 1xx, 204, 304).
     Empty,
     /// `Content-Length` bytes.
@@ -270,14 +282,17 @@ impl Conn {
     /// reads the whole response (keeping up to `max_body` bytes of its body)
     /// within `timeout` from `now` (the caller's clock reading). The
     /// connection comes back with the outcome, for the pool or to be dropped.
+    /// With `stream.leave_body`, the body stays on the connection (unless the
+    /// response is a redirect to follow): [`Exchange::unread`] says how it is framed.
     pub(crate) async fn round_trip(
         mut self: Box<Self>,
         head_request: bool,
         max_body: usize,
+        stream: Streaming,
         timeout: Duration,
         now: Instant,
     ) -> (Box<Conn>, Result<Exchange, SendFailure>) {
-        let exchange = self.exchange(head_request, max_body);
+        let exchange = self.exchange(head_request, max_body, stream);
         let result = match now.checked_add(timeout) {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
                 .await
@@ -298,25 +313,49 @@ impl Conn {
         &mut self,
         head_request: bool,
         max_body: usize,
+        stream: Streaming,
     ) -> Result<Exchange, SendFailure> {
         self.send().await?;
         let head = self.read_head(head_request).await?;
+        let followed = stream.follow
+            && is_redirect(head.status)
+            && head.headers.contains_key(http::header::LOCATION);
+        if stream.leave_body && head.framing != Framing::Empty && !followed {
+            return Ok(Exchange {
+                status: head.status,
+                headers: head.headers,
+                body: Bytes::new(),
+                unread: Some(head.framing),
+                length: 0,
+                decode_error: None,
+            });
+        }
         let mut reader = BodyReader::new(&head.headers, max_body);
         self.read_body(head.framing, &mut reader)
             .await
             .map_err(SendFailure::Failed)?;
-        if !self.read_buf.is_empty() {
-            // Bytes beyond the response: the connection is out of step.
-            self.closing = true;
-        }
+        self.end_body();
         let (body, length, decode_error) = reader.finish();
         Ok(Exchange {
             status: head.status,
             headers: head.headers,
             body,
+            unread: None,
             length,
             decode_error,
         })
+    }
+
+    /// After a response's body: bytes beyond it put the connection out of step.
+    pub(crate) fn end_body(&mut self) {
+        if !self.read_buf.is_empty() {
+            self.closing = true;
+        }
+    }
+
+    /// The received bytes not consumed yet.
+    pub(crate) fn buffered(&mut self) -> &mut BytesMut {
+        &mut self.read_buf
     }
 
     /// Writes the request out.
@@ -503,7 +542,7 @@ impl Conn {
     }
 
     /// Reads a chunk-size line; the size.
-    async fn read_chunk_size(&mut self) -> Result<u64, HttpError> {
+    pub(crate) async fn read_chunk_size(&mut self) -> Result<u64, HttpError> {
         loop {
             match httparse::parse_chunk_size(&self.read_buf) {
                 Ok(httparse::Status::Complete((used, size))) => {
@@ -521,7 +560,7 @@ impl Conn {
     }
 
     /// Skips the trailer section after the last chunk, up to its empty line.
-    async fn skip_trailers(&mut self) -> Result<(), HttpError> {
+    pub(crate) async fn skip_trailers(&mut self) -> Result<(), HttpError> {
         loop {
             match self.read_buf.iter().position(|&b| b == b'\n') {
                 Some(end) => {
@@ -544,7 +583,7 @@ impl Conn {
     }
 
     /// Reads until at least `n` bytes are buffered.
-    async fn fill(&mut self, n: usize) -> Result<(), HttpError> {
+    pub(crate) async fn fill(&mut self, n: usize) -> Result<(), HttpError> {
         while self.read_buf.len() < n {
             if self.read_more(0).await? == 0 {
                 return Err(incomplete());
@@ -555,7 +594,7 @@ impl Conn {
 
     /// One read from the socket into the buffer (room for about `hint`
     /// bytes, within limits); 0 at the end of the stream.
-    async fn read_more(&mut self, hint: usize) -> Result<usize, HttpError> {
+    pub(crate) async fn read_more(&mut self, hint: usize) -> Result<usize, HttpError> {
         if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 8 {
             self.read_buf
                 .reserve(hint.clamp(READ_CHUNK, MAX_READ_CHUNK));
@@ -576,7 +615,7 @@ fn unanswered(written: usize, error: HttpError) -> SendFailure {
     }
 }
 
-fn incomplete() -> HttpError {
+pub(crate) fn incomplete() -> HttpError {
     HttpError::ConnectionClosed("connection closed before the response was complete".into())
 }
 
@@ -615,6 +654,11 @@ fn framing(head_request: bool, status: u16, headers: &HeaderMap) -> Result<Frami
         }
     }
     Ok(length.map_or(Framing::UntilClose, Framing::Length))
+}
+
+/// Whether `status` redirects (when a Location comes with it).
+pub(crate) fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 /// Whether a `Connection` header value lists `token`.

@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use tokio::io::AsyncWriteExt;
 
 use crate::body::BodyReader;
-use crate::connection::Conn;
+use crate::connection::{Conn, Streaming};
 use crate::url::{BaseUrl, Target};
 
 /// A server on the loopback interface and the runtime that drives it, made
@@ -98,7 +98,16 @@ pub fn http_response(data: &[u8]) {
                 conn.finish_request(None);
                 let now = Instant::now();
                 let (back, result) = Box::new(conn)
-                    .round_trip(head_request, max_body, Duration::from_secs(5), now)
+                    .round_trip(
+                        head_request,
+                        max_body,
+                        Streaming {
+                            leave_body: false,
+                            follow: false,
+                        },
+                        Duration::from_secs(5),
+                        now,
+                    )
                     .await;
                 conn = *back;
                 match result {

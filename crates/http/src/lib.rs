@@ -30,6 +30,7 @@ pub mod fuzzing;
 mod multipart;
 mod request;
 mod response;
+mod stream;
 mod tls;
 mod url;
 
@@ -41,3 +42,4 @@ pub use http::{HeaderMap, Method};
 pub use multipart::Multipart;
 pub use request::{CatchRequest, RequestBuilder};
 pub use response::{CaughtResponse, Hop, Response};
+pub use stream::{Amount, BodyStream};

@@ -24,6 +24,8 @@ pub(crate) struct RequestParts<'a> {
     pub content_type: Option<HeaderValue>,
     pub timeout: Option<Duration>,
     pub allow_redirects: Option<bool>,
+    /// Leave the body on the connection, to be read from the response's stream.
+    pub stream: bool,
     /// The first problem met while building; the request then fails without being sent.
     pub error: Option<HttpError>,
 }
@@ -49,6 +51,7 @@ impl<'a> RequestBuilder<'a> {
                 content_type: None,
                 timeout: None,
                 allow_redirects: None,
+                stream: false,
                 error: None,
             },
         }
@@ -156,6 +159,15 @@ impl<'a> RequestBuilder<'a> {
     /// Whether to follow redirects (default: yes, except for HEAD).
     pub fn allow_redirects(mut self, follow: bool) -> Self {
         self.parts.allow_redirects = Some(follow);
+        self
+    }
+
+    /// Returns once the response head has arrived, leaving the body on the
+    /// connection ([`Response::take_stream`]); the response time is the time
+    /// to the head, and the length its Content-Length (0 without), as Locust
+    /// reports streamed responses.
+    pub fn stream(mut self, stream: bool) -> Self {
+        self.parts.stream = stream;
         self
     }
 

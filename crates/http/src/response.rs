@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, StatusCode};
 use locusta_stats::{Recorder, RequestRecord};
 
 use crate::error::HttpError;
+use crate::stream::BodyStream;
 
 /// One redirect hop: the status and URL of a redirect response that was followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct Response {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// The body still on the connection (`stream=True`).
+    pub(crate) stream: Option<BodyStream>,
     pub(crate) length: u64,
     pub(crate) url: String,
     /// Where the default name (path and query) starts in `url`.
@@ -54,6 +57,7 @@ impl Response {
             status: 0,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            stream: None,
             length: 0,
             url,
             path_start: 0,
@@ -85,9 +89,16 @@ impl Response {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The decoded body (at most `max_body_bytes` of it).
+    /// The decoded body (at most `max_body_bytes` of it); empty for a
+    /// streamed response, whose body is read from [`take_stream`](Self::take_stream).
     pub fn bytes(&self) -> &Bytes {
         &self.body
+    }
+
+    /// The body of a streamed response ([`RequestBuilder::stream`](crate::RequestBuilder::stream)),
+    /// still to be read; None when the body was read whole (or taken already).
+    pub fn take_stream(&mut self) -> Option<BodyStream> {
+        self.stream.take()
     }
 
     /// The body as text (invalid UTF-8 replaced).
@@ -100,7 +111,8 @@ impl Response {
         serde_json::from_slice(&self.body)
     }
 
-    /// Decoded body length in bytes, including bytes beyond `max_body_bytes`.
+    /// Decoded body length in bytes, including bytes beyond `max_body_bytes`;
+    /// for a streamed response, its Content-Length (0 without one), as Locust reports it.
     pub fn content_length(&self) -> u64 {
         self.length
     }
@@ -115,7 +127,8 @@ impl Response {
         &self.history
     }
 
-    /// Time from just before sending until the whole body was read.
+    /// Time from just before sending until the whole body was read (until
+    /// the head arrived, for a streamed response).
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }

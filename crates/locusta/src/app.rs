@@ -209,6 +209,7 @@ fn run_checked(mut options: Options, mut program: Program) -> Result<i32, Fatal>
         reset_stats: options.reset_stats,
         parsed_options: parking_lot::RwLock::new(options.custom.clone()),
         custom_options: program.custom_options,
+        node_id: parking_lot::RwLock::new(options.worker.then(locusta_cluster::new_node_id)),
         ..Environment::default()
     });
     for setup in program.setup {

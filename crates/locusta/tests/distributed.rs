@@ -121,6 +121,49 @@ fn python_locustfile_workers() {
     assert_eq!(counted, target.requests_served(), "{log}");
 }
 
+#[test]
+fn a_python_workers_client_id_is_the_id_its_master_knows() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("client_id");
+    std::fs::write(
+        dir.join("locustfile.py"),
+        "from locust import HttpUser, task, constant, events\n\
+         from locust.runners import WorkerRunner\n\n\
+         @events.init.add_listener\n\
+         def write_id(environment, **kwargs):\n    \
+             if isinstance(environment.runner, WorkerRunner):\n        \
+                 with open('client_id.txt', 'w') as f:\n            \
+                     f.write(environment.runner.client_id)\n\n\
+         class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
+    )
+    .unwrap();
+    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let port = free_port().to_string();
+    let url = target.url();
+    let mut master = Proc::start(
+        locusta,
+        &words(&format!("-f locustfile.py --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 1 -r 10 -t 1s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+        &dir,
+        "master",
+    );
+    let mut worker = Proc::start(
+        locusta,
+        &["-f", "locustfile.py", "--worker", "--master-port", &port],
+        &dir,
+        "worker",
+    );
+    let status = master.wait_for(Duration::from_secs(40));
+    let log = master.log();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    worker.wait_for(Duration::from_secs(10));
+    let client_id = std::fs::read_to_string(dir.join("client_id.txt")).unwrap_or_default();
+    assert!(client_id.contains('_'), "{client_id:?}: {}", worker.log());
+    assert!(
+        log.contains(&format!("{client_id} (index 0) reported as ready")),
+        "{client_id} is not the worker the master knows:\n{log}"
+    );
+}
+
 /// Processes whose command line mentions `text` (a test's own scratch folder).
 fn processes_mentioning(text: &str) -> Vec<String> {
     let mut found = Vec::new();

@@ -1,12 +1,15 @@
 //! The I/O thread: every Python user's HTTP requests run here, on one tokio
 //! runtime, with locusta's Rust client. A greenlet queues a request and yields
-//! to the hub; the finished response goes back through the [`Mailbox`].
+//! to the hub; the finished response goes back through the [`Mailbox`]. Reads
+//! of streamed bodies (`stream=True`) go the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_http::cookie_store::CookieStore;
-use locusta_http::{Bytes, ClientConfig, HttpClient, Method, Multipart, Response};
+use locusta_http::{
+    Amount, BodyStream, Bytes, ClientConfig, HttpClient, Method, Multipart, Response,
+};
 use locusta_stats::{Recorder, RequestRecord};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
@@ -38,6 +41,8 @@ pub(crate) struct PreparedRequest {
     pub catch: bool,
     /// FastHttpUser's success rule instead of HttpUser's.
     pub fast: bool,
+    /// Return at the head, leaving the body to be read (`stream=True`).
+    pub stream: bool,
 }
 
 /// One Python user's HTTP clients: the main one (its cookie jar and
@@ -125,10 +130,54 @@ impl UserClients {
     }
 }
 
-struct Job {
-    clients: Arc<UserClients>,
-    request: PreparedRequest,
-    id: u64,
+// Nearly every job is a request: boxing it would add an allocation per
+// request to save space in the few reads.
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    Request {
+        clients: Arc<UserClients>,
+        request: PreparedRequest,
+        id: u64,
+    },
+    /// A read from a streamed body.
+    Read {
+        stream: Box<BodyStream>,
+        amount: Amount,
+        decode: bool,
+        id: u64,
+    },
+}
+
+impl Job {
+    /// Runs the job; its completion goes to `mailbox`.
+    async fn run(self, mailbox: &Mailbox) {
+        match self {
+            Job::Request {
+                clients,
+                request,
+                id,
+            } => {
+                let outcome = execute(&clients, request).await;
+                mailbox.push(Message::Completed {
+                    request: id,
+                    outcome,
+                });
+            }
+            Job::Read {
+                mut stream,
+                amount,
+                decode,
+                id,
+            } => {
+                let result = stream.read(amount, decode).await;
+                mailbox.push(Message::Read {
+                    request: id,
+                    stream,
+                    result,
+                });
+            }
+        }
+    }
 }
 
 /// Queued requests handed over at once without waiting for the flush: the
@@ -171,13 +220,7 @@ impl IoThread {
                     while let Some(batch) = inbox.recv().await {
                         for job in batch {
                             let mailbox = mailbox.clone();
-                            tokio::task::spawn_local(async move {
-                                let outcome = execute(&job.clients, job.request).await;
-                                mailbox.push(Message::Completed {
-                                    request: job.id,
-                                    outcome,
-                                });
-                            });
+                            tokio::task::spawn_local(async move { job.run(&mailbox).await });
                         }
                     }
                 });
@@ -197,12 +240,33 @@ impl IoThread {
         request: PreparedRequest,
         id: u64,
     ) -> bool {
-        let mut queued = self.queued.lock();
-        queued.push(Job {
+        self.queue(Job::Request {
             clients,
             request,
             id,
-        });
+        })
+    }
+
+    /// Queues a read of `amount` from a streamed body, as [`submit`](Self::submit)
+    /// queues a request; the stream comes back with the bytes read.
+    pub(crate) fn submit_read(
+        &self,
+        stream: Box<BodyStream>,
+        amount: Amount,
+        decode: bool,
+        id: u64,
+    ) -> bool {
+        self.queue(Job::Read {
+            stream,
+            amount,
+            decode,
+            id,
+        })
+    }
+
+    fn queue(&self, job: Job) -> bool {
+        let mut queued = self.queued.lock();
+        queued.push(job);
         if queued.len() >= FLUSH_AT {
             // A wave of users woken together: its first requests go out now.
             let _ = self.jobs.send(std::mem::take(&mut *queued));
@@ -224,6 +288,7 @@ impl IoThread {
 }
 
 async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
+    let fast = request.fast;
     let (mut client, main) = clients.take();
     let outcome = {
         let mut builder = client.request(request.method, &request.url);
@@ -267,6 +332,7 @@ async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
         if let Some(follow) = request.allow_redirects {
             builder = builder.allow_redirects(follow);
         }
+        builder = builder.stream(request.stream);
         let response = builder.send_unreported().await;
         let default_failure = if request.fast {
             fast_failure(&response)
@@ -285,6 +351,7 @@ async fn execute(clients: &UserClients, request: PreparedRequest) -> Outcome {
             response,
             default_failure,
             caught: request.catch,
+            fast,
         }
     };
     let set_cookies = outcome

@@ -19,6 +19,7 @@ mod package;
 mod script_cluster;
 mod stall;
 mod wsgi;
+mod streaming;
 
 pub use home::{exit, serve_here};
 pub use native::populate;

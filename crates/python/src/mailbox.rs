@@ -8,7 +8,7 @@ use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use locusta_engine::host::HostedUsers;
-use locusta_http::Response;
+use locusta_http::{BodyStream, Bytes, HttpError, Response};
 use locusta_web::{ExtensionRequest, ExtensionResponse};
 use parking_lot::Mutex;
 
@@ -22,6 +22,8 @@ pub(crate) struct Outcome {
     /// `catch_response=True`: reported when the with-block ends, as Python
     /// decided; otherwise already reported on the I/O thread.
     pub caught: bool,
+    /// A FastHttpSession's request.
+    pub fast: bool,
 }
 
 /// Something the Python side must run and answer (an event, a shape tick).
@@ -87,6 +89,12 @@ pub(crate) type Reply = Option<Answered>;
 pub(crate) enum Message {
     /// A request finished.
     Completed { request: u64, outcome: Outcome },
+    /// A read from a streamed body finished: the stream comes back with it.
+    Read {
+        request: u64,
+        stream: Box<BodyStream>,
+        result: Result<Bytes, HttpError>,
+    },
     /// Start users of a class.
     Spawn {
         class: String,

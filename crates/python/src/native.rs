@@ -19,6 +19,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::io::{report as report_request, Body, IoThread, PreparedRequest, UserClients};
 use crate::mailbox::{Answered, Call, Mailbox, Message, Outcome, Reply};
+use crate::streaming::{self, ContentIter, LinesIter, Raw, ReadDone, StreamBody};
 
 /// What the native module shares with the rest of the crate.
 pub(crate) struct Shared {
@@ -85,6 +86,12 @@ struct PyClasses {
     /// Called after a catch_response block with `(response, name, failure)`,
     /// to fire the Python `request` listeners.
     caught_hook: PyObject,
+    /// `wait(request_id, first)`: waits in the hub for a completion (a read
+    /// of a streamed body) and returns it.
+    wait: Option<PyObject>,
+    /// `stream_error(kind, message)`: the exception for a failed read of a
+    /// streamed body (`kind`: "timeout", "decode" or "connection").
+    stream_error: Option<PyObject>,
 }
 
 static CLASSES: GILOnceCell<PyClasses> = GILOnceCell::new();
@@ -95,14 +102,17 @@ fn classes(py: Python<'_>) -> PyResult<&PyClasses> {
         .ok_or_else(|| PyRuntimeError::new_err("locusta._register was not called"))
 }
 
-/// Registers the exception classes the native code uses.
+/// Registers the exception classes and hooks the native code uses.
 #[pyfunction]
+#[pyo3(signature = (http_error, locust_error, response_error, caught_hook, wait=None, stream_error=None))]
 fn _register(
     py: Python<'_>,
     http_error: PyObject,
     locust_error: PyObject,
     response_error: PyObject,
     caught_hook: PyObject,
+    wait: Option<PyObject>,
+    stream_error: Option<PyObject>,
 ) -> PyResult<()> {
     let _ = CLASSES.set(
         py,
@@ -111,9 +121,43 @@ fn _register(
             locust_error,
             response_error,
             caught_hook,
+            wait,
+            stream_error,
         },
     );
     Ok(())
+}
+
+/// Waits in the hub for the completion `id` (queued first of its batch when
+/// `first`), through the registered `wait` hook.
+pub(crate) fn wait(py: Python<'_>, id: u64, first: bool) -> PyResult<PyObject> {
+    let wait = classes(py)?
+        .wait
+        .as_ref()
+        .ok_or_else(|| PyRuntimeError::new_err("locusta._register was not given a wait hook"))?;
+    Ok(wait.bind(py).call1((id, first))?.unbind())
+}
+
+/// The exception for a failed read of a streamed body, if a hook makes one.
+pub(crate) fn stream_error<'py>(
+    py: Python<'py>,
+    kind: &str,
+    message: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match &classes(py)?.stream_error {
+        Some(hook) => Ok(Some(hook.bind(py).call1((kind, message))?)),
+        None => Ok(None),
+    }
+}
+
+/// The I/O thread.
+pub(crate) fn io() -> PyResult<&'static IoThread> {
+    Ok(&shared()?.io)
+}
+
+/// A new id for a request or read, as completions name them.
+pub(crate) fn next_request_id() -> u64 {
+    NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Hands the requests queued since the last flush to the I/O thread.
@@ -141,6 +185,14 @@ fn drain(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyList>)> {
             Message::Completed { request, outcome } => {
                 let response = Bound::new(py, Response::new(outcome))?;
                 completed.append((request, response))?;
+            }
+            Message::Read {
+                request,
+                stream,
+                result,
+            } => {
+                let done = Bound::new(py, ReadDone::new(stream, result))?;
+                completed.append((request, done))?;
             }
             Message::Spawn {
                 class,
@@ -412,7 +464,7 @@ impl Client {
     /// Queues a request and returns its id, and whether it is the first since
     /// the last `flush()` (the caller then schedules one); the response
     /// arrives through `drain()`. `json` is the body already serialised.
-    #[pyo3(signature = (method, url, name, catch, params, data, json, files, headers, auth, timeout, allow_redirects))]
+    #[pyo3(signature = (method, url, name, catch, params, data, json, files, headers, auth, timeout, allow_redirects, stream=false))]
     #[allow(clippy::too_many_arguments)]
     fn send(
         &self,
@@ -428,6 +480,7 @@ impl Client {
         auth: Option<(String, String)>,
         timeout: Option<f64>,
         allow_redirects: Option<bool>,
+        stream: bool,
     ) -> PyResult<(u64, bool)> {
         let method = parse_method(method)?;
         let request = PreparedRequest {
@@ -442,8 +495,9 @@ impl Client {
             allow_redirects,
             catch,
             fast: self.fast,
+            stream,
         };
-        let id = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
+        let id = next_request_id();
         let first = shared()?.io.submit(self.clients.clone(), request, id);
         Ok((id, first))
     }
@@ -527,11 +581,18 @@ pub(crate) struct Response {
     decided: Option<Option<String>>,
     /// How much of the body `read()` has handed out.
     read_at: usize,
+    /// The body still on the connection (`stream=True`).
+    pub(crate) stream: Option<StreamBody>,
 }
 
 impl Response {
-    fn new(outcome: Outcome) -> Response {
+    fn new(mut outcome: Outcome) -> Response {
+        let stream = outcome
+            .response
+            .take_stream()
+            .map(|body| StreamBody::new(body, outcome.fast));
         Response {
+            stream,
             outcome,
             attrs: None,
             entered: false,
@@ -545,6 +606,26 @@ impl Response {
 
     fn response(&self) -> &HttpResponse {
         &self.outcome.response
+    }
+
+    /// The body: the response's, or a streamed body's once read whole.
+    fn body(&self) -> &Bytes {
+        match self.stream.as_ref().and_then(|s| s.content.as_ref()) {
+            Some(content) => content,
+            None => self.response().bytes(),
+        }
+    }
+
+    /// Whether the body is still (partly) on the connection.
+    fn streaming(&self) -> bool {
+        self.stream.as_ref().is_some_and(StreamBody::unread)
+    }
+
+    /// Closes a streamed body (its connection is reused only if it was read to the end).
+    pub(crate) fn close_stream(&mut self) {
+        if let Some(stream) = self.stream.as_mut() {
+            stream.close();
+        }
     }
 
     /// Checks that success()/failure() may be called now.
@@ -595,6 +676,21 @@ impl Response {
     }
 }
 
+impl Response {
+    /// The body as text, decoded once.
+    fn cached_text(&mut self, py: Python<'_>) -> Py<PyString> {
+        if let Some(text) = &self.text {
+            return text.clone_ref(py);
+        }
+        let text: Py<PyString> = PyString::new(py, &String::from_utf8_lossy(self.body())).unbind();
+        self.text = Some(text.clone_ref(py));
+        text
+    }
+}
+
+/// `iter_content`'s default chunk size: requests' or FastResponse's, by the response's kind.
+const DEFAULT_CHUNK: isize = -1;
+
 fn reason_of(status: u16) -> &'static str {
     http::StatusCode::from_u16(status)
         .ok()
@@ -641,7 +737,7 @@ impl Response {
 
     /// The HTTP status; 0 when no response was received.
     #[getter]
-    fn status_code(&self) -> u16 {
+    pub(crate) fn status_code(&self) -> u16 {
         self.response().status()
     }
 
@@ -651,49 +747,60 @@ impl Response {
         self.response().ok()
     }
 
-    /// The body as text.
+    /// The body as text (a streamed body is read to its end first).
     #[getter]
-    fn text(&mut self, py: Python<'_>) -> Py<PyString> {
-        if let Some(text) = &self.text {
-            return text.clone_ref(py);
-        }
-        let text: Py<PyString> = PyString::new(py, &self.response().text()).unbind();
-        self.text = Some(text.clone_ref(py));
-        text
+    fn text(slf: &Bound<'_, Self>) -> PyResult<Py<PyString>> {
+        streaming::read_content(slf)?;
+        Ok(slf.borrow_mut().cached_text(slf.py()))
     }
 
-    /// The body as bytes (None when no response was received, as Locust).
+    /// The body as bytes (None when no response was received, as Locust; a
+    /// streamed body is read to its end first).
     #[getter]
-    fn content<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
-        let response = self.response();
-        if response.status() == 0 {
-            return None;
+    fn content<'py>(slf: &Bound<'py, Self>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        streaming::read_content(slf)?;
+        let this = slf.borrow();
+        if this.response().status() == 0 {
+            return Ok(None);
         }
-        Some(PyBytes::new(py, response.bytes()))
+        Ok(Some(PyBytes::new(slf.py(), this.body())))
     }
 
-    /// The body in pieces of `chunk_size` bytes (text with `decode_unicode`).
-    /// The body has been read whole when the request returns: `stream=True`
-    /// changes nothing.
-    /// (FastResponse's `decode_content=True` also gives text.)
-    #[pyo3(signature = (chunk_size=1, decode_unicode=false, decode_content=false))]
+    /// The body in pieces of `chunk_size` bytes (text with `decode_unicode`,
+    /// or FastResponse's `decode_content`). The defaults are requests' (1
+    /// byte, bytes) or, for a FastResponse, Locust's (1024, text). A streamed
+    /// body is read from the connection as the pieces are asked for.
+    #[pyo3(signature = (chunk_size=DEFAULT_CHUNK, decode_unicode=false, decode_content=None))]
     fn iter_content<'py>(
-        &mut self,
-        py: Python<'py>,
-        chunk_size: Option<usize>,
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<isize>,
         decode_unicode: bool,
-        decode_content: bool,
+        decode_content: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let decode_unicode = decode_unicode || decode_content;
+        let py = slf.py();
+        let fast = slf.borrow().outcome.fast;
+        let decode_unicode = decode_unicode || decode_content.unwrap_or(fast);
+        let chunk_size = match chunk_size {
+            Some(DEFAULT_CHUNK) => Some(if fast { 1024 } else { 1 }),
+            Some(n) => Some(usize::try_from(n).map_err(|_| {
+                PyValueError::new_err(format!("chunk_size must be positive or None, not {n}"))
+            })?),
+            None => None,
+        };
+        if slf.borrow().streaming() {
+            let chunks = ContentIter::new(slf.clone().unbind(), chunk_size, decode_unicode, fast);
+            return Ok(Bound::new(py, chunks)?.into_any());
+        }
+        let mut this = slf.borrow_mut();
         let chunks = PyList::empty(py);
         if decode_unicode {
-            let text = self.text(py).bind(py).to_cow()?.into_owned();
+            let text = this.cached_text(py).bind(py).to_cow()?.into_owned();
             let chars: Vec<char> = text.chars().collect();
             for piece in chars.chunks(chunk_size.unwrap_or(chars.len().max(1)).max(1)) {
                 chunks.append(piece.iter().collect::<String>())?;
             }
         } else {
-            let body = self.response().bytes();
+            let body = this.body();
             for piece in body.chunks(chunk_size.unwrap_or(body.len().max(1)).max(1)) {
                 chunks.append(PyBytes::new(py, piece))?;
             }
@@ -702,19 +809,26 @@ impl Response {
     }
 
     /// The body's lines, without their line ends (text with `decode_unicode`),
-    /// split at `delimiter` when given.
+    /// split at `delimiter` when given. A streamed body is read as the lines
+    /// are asked for (requests' algorithm, over `iter_content(chunk_size)`).
     #[pyo3(signature = (chunk_size=512, decode_unicode=false, delimiter=None))]
     fn iter_lines<'py>(
-        &mut self,
-        py: Python<'py>,
-        chunk_size: usize,
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
         decode_unicode: bool,
         delimiter: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let _ = chunk_size;
-        let body = PyBytes::new(py, self.response().bytes()).into_any();
+        let py = slf.py();
+        if slf.borrow().streaming() {
+            let chunks = ContentIter::new(slf.clone().unbind(), chunk_size, decode_unicode, false);
+            let chunks = Bound::new(py, chunks)?.into_any().unbind();
+            let lines = LinesIter::new(chunks, delimiter.map(|d| d.clone().unbind()));
+            return Ok(Bound::new(py, lines)?.into_any());
+        }
+        let mut this = slf.borrow_mut();
+        let body = PyBytes::new(py, this.body()).into_any();
         let body = if decode_unicode {
-            self.text(py).into_bound(py).into_any()
+            this.cached_text(py).into_bound(py).into_any()
         } else {
             body
         };
@@ -725,36 +839,62 @@ impl Response {
         Ok(lines.try_iter()?.into_any())
     }
 
-    /// The body as a file object (requests' `response.raw`).
+    /// The body as a file object (requests' `response.raw`): a streamed body
+    /// is read from the connection, as sent (`raw.decode_content = True` decodes).
     #[getter]
-    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn raw<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if slf.borrow().streaming() {
+            return Ok(Bound::new(py, Raw::new(slf.clone().unbind()))?.into_any());
+        }
         py.import("io")?
             .getattr("BytesIO")?
-            .call1((PyBytes::new(py, self.response().bytes()),))
+            .call1((PyBytes::new(py, slf.borrow().body()),))
     }
 
-    /// FastResponse's `read(n)`: the next `n` bytes of the body (the rest without `n`).
+    /// FastResponse's `stream`: the body as a file object (see `raw`).
+    #[getter]
+    fn stream<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::raw(slf)
+    }
+
+    /// Closes the response: a streamed body not read to its end closes its
+    /// connection (it is not reused).
+    fn close(&mut self) {
+        self.close_stream();
+    }
+
+    /// FastResponse's `read(n)`: the next `n` bytes of the body (the rest
+    /// without `n`); a streamed body's as sent.
     #[pyo3(signature = (n=None))]
-    fn read<'py>(&mut self, py: Python<'py>, n: Option<usize>) -> Bound<'py, PyBytes> {
-        let body = self.outcome.response.bytes();
-        let start = self.read_at.min(body.len());
+    fn read<'py>(slf: &Bound<'py, Self>, n: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
+        let py = slf.py();
+        if slf.borrow().streaming() {
+            return Ok(PyBytes::new(py, &streaming::read(slf, n, false)?));
+        }
+        let mut this = slf.borrow_mut();
+        let body = this.body().clone();
+        let start = this.read_at.min(body.len());
         let end = n.map_or(body.len(), |n| (start + n).min(body.len()));
-        let piece = PyBytes::new(py, &body[start..end]);
-        self.read_at = end;
-        piece
+        this.read_at = end;
+        Ok(PyBytes::new(py, &body[start..end]))
     }
 
     /// FastResponse's `readline()`: the next line of the body, with its `\n`.
-    fn readline<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let body = self.outcome.response.bytes();
-        let start = self.read_at.min(body.len());
+    fn readline<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyBytes>> {
+        let py = slf.py();
+        if slf.borrow().streaming() {
+            return Ok(PyBytes::new(py, &streaming::readline(slf, false)?));
+        }
+        let mut this = slf.borrow_mut();
+        let body = this.body().clone();
+        let start = this.read_at.min(body.len());
         let end = body[start..]
             .iter()
             .position(|&b| b == b'\n')
             .map_or(body.len(), |i| start + i + 1);
-        let line = PyBytes::new(py, &body[start..end]);
-        self.read_at = end;
-        line
+        this.read_at = end;
+        Ok(PyBytes::new(py, &body[start..end]))
     }
 
     /// FastResponse's `status`: the status code as text.
@@ -788,9 +928,9 @@ impl Response {
     }
 
     /// The body parsed as JSON.
-    fn json<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = self.text(py);
-        py.import("json")?.call_method1("loads", (text,))
+    fn json<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let text = Self::text(slf)?;
+        slf.py().import("json")?.call_method1("loads", (text,))
     }
 
     /// The headers, case-insensitive (built on first access).
@@ -1179,6 +1319,16 @@ fn workers() -> PyResult<Vec<(String, String, u64)>> {
         .into_iter()
         .map(|w| (w.id, w.state, w.user_count))
         .collect())
+}
+
+/// A worker's id, as its master knows it (`WorkerRunner.client_id`); None
+/// elsewhere.
+#[pyfunction]
+fn node_id() -> PyResult<Option<String>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .and_then(|runner| runner.environment().node_id.read().clone()))
 }
 
 /// The runner's numbers and state: `(state, user_count, target_user_count)`.
@@ -1576,6 +1726,10 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<SentRequest>()?;
     module.add_class::<Hosted>()?;
     module.add_class::<Answer>()?;
+    module.add_class::<ReadDone>()?;
+    module.add_class::<ContentIter>()?;
+    module.add_class::<LinesIter>()?;
+    module.add_class::<Raw>()?;
     module.add_function(wrap_pyfunction!(_register, module)?)?;
     module.add_function(wrap_pyfunction!(mailbox_fd, module)?)?;
     module.add_function(wrap_pyfunction!(flush, module)?)?;
@@ -1587,6 +1741,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(runner_status, module)?)?;
     module.add_function(wrap_pyfunction!(send_message, module)?)?;
     module.add_function(wrap_pyfunction!(workers, module)?)?;
+    module.add_function(wrap_pyfunction!(node_id, module)?)?;
     module.add_function(wrap_pyfunction!(user_classes_count, module)?)?;
     module.add_function(wrap_pyfunction!(quit, module)?)?;
     module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;

@@ -6,5 +6,6 @@ mod encoding;
 mod framing;
 mod redirects;
 mod requests;
+mod streaming;
 mod support;
 mod tls;

@@ -5,7 +5,7 @@ from locusta import _native
 
 from locust import wait_time  # noqa: F401
 from locust.clients import HTTPError as _HTTPError
-from locust.clients import _caught
+from locust.clients import _await, _caught, _stream_error
 from locust.contrib.fasthttp import FastHttpUser  # noqa: F401
 from locust.debug import run_single_user  # noqa: F401
 from locust.event import Events, events  # noqa: F401
@@ -29,7 +29,7 @@ from locust.wait_time import between, constant, constant_pacing, constant_throug
 __version__ = _native.__version__
 
 
-_native._register(_HTTPError, _LocustError, _ResponseError, _caught)
+_native._register(_HTTPError, _LocustError, _ResponseError, _caught, _await, _stream_error)
 
 __all__ = (
     "User",

@@ -2,6 +2,8 @@
 
 A request is queued for the I/O thread and the greenlet yields to the gevent
 hub; the hub switches back to it when the response arrives (see locust.main).
+With `stream=True` the request returns at the response head, and each read of
+the body waits the same way.
 Statistics are recorded in Rust; the Python `request` listeners, if any, are
 called with Locust's arguments.
 """
@@ -123,6 +125,26 @@ def _await(request_id, first):
         return waiter.get()
     finally:
         _pending.pop(request_id, None)
+
+
+try:
+    from requests import exceptions as _requests_exceptions
+except ImportError:  # requests is optional
+    _requests_exceptions = None
+
+
+def _stream_error(kind, message):
+    """The exception for a failed read of a streamed body: requests' own
+    (ConnectionError for a timeout, ContentDecodingError, ChunkedEncodingError
+    for a connection that ended early) when requests is installed, else a
+    ConnectionError."""
+    if _requests_exceptions is None:
+        return ConnectionError(message)
+    if kind == "timeout":
+        return _requests_exceptions.ConnectionError(message)
+    if kind == "decode":
+        return _requests_exceptions.ContentDecodingError(message)
+    return _requests_exceptions.ChunkedEncodingError(message)
 
 
 def _deliver(completed):
@@ -319,9 +341,13 @@ class HttpSession:
         auth=None,
         timeout=None,
         allow_redirects=None,
+        stream=False,
         **_ignored,
     ):
-        """Sends a request; connection errors come back as a status-0 response."""
+        """Sends a request; connection errors come back as a status-0 response.
+        With `stream=True` it returns at the response head (its time is the
+        time to the head, its length the Content-Length, as Locust reports),
+        and the body is read as it is iterated or read."""
         if name is None:
             name = self.request_name
             if name is None and self._name_is_url:
@@ -351,6 +377,7 @@ class HttpSession:
             None if auth is None and self.auth is None else _basic_auth(auth if auth is not None else self.auth),
             None if timeout is None else _read_timeout(timeout),
             allow_redirects,
+            bool(stream),
         )
         response = _await(request_id, first)
         # For response.request (headers and body as sent; none by default).

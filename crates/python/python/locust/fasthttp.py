@@ -76,16 +76,24 @@ class FastHttpSession(HttpSession):
             headers.setdefault("Accept", "application/json")
         return super().request(
             method, url, name=name, catch_response=catch_response, context=context, data=data,
-            headers=headers, auth=auth, json=json, allow_redirects=allow_redirects, **kwargs,
+            headers=headers, auth=auth, json=json, allow_redirects=allow_redirects, stream=stream, **kwargs,
         )
 
-
     def iter_lines(self, url, method="GET", **kwargs):
-        """The lines of a response's body, as text, one at a time (the body
-        is read whole first: locusta's client does not stream)."""
+        """The lines of a streamed response's body, as text, one at a time as
+        they arrive (split at "\n", the last one possibly unterminated)."""
         response = self.request(method, url, stream=True, **kwargs)
         response.raise_for_status()
-        yield from response.text.splitlines()
+        buffer = ""
+        for chunk in response.iter_content(chunk_size=1024, decode_content=True):
+            if isinstance(chunk, bytes):
+                chunk = chunk.decode("utf-8", errors="replace")
+            buffer += chunk
+            while "\n" in buffer:
+                line, buffer = buffer.split("\n", 1)
+                yield line
+        if buffer:
+            yield buffer
 
 
 class FastHttpUser(User):

@@ -659,6 +659,11 @@ class WorkerRunner(DistributedRunner):
             )
             self._watch_native()
 
+    @property
+    def client_id(self):
+        """This worker's id, as it names itself to the master (`host_<hex>`)."""
+        return _native.node_id()
+
 
 def create_runner(environment, role, address=None):
     """The runner for `role`: "master", "worker" or "local"; a master's or
