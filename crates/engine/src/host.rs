@@ -8,12 +8,11 @@
 //! the same for every user.
 
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::class_settings::UserClassSettings;
-use crate::runner::{RunShared, ThreadContext};
+use crate::run_state::{RunShared, ThreadContext};
 use crate::task::{LocalBoxFuture, TagFilter, TaskRatio};
 use crate::user::{UserClass, UserControl, UserDefinition};
 
@@ -53,13 +52,12 @@ pub struct HostedUsers {
 impl HostedUsers {
     /// Counts a new live user and returns its process-wide user id.
     pub fn started(&self) -> u64 {
-        self.shared.live[self.index].fetch_add(1, Ordering::Relaxed);
-        self.shared.next_user_id.fetch_add(1, Ordering::Relaxed)
+        self.shared.user_started(self.index)
     }
 
     /// Counts a user that has ended (after its `on_stop` handlers).
     pub fn ended(&self) {
-        self.shared.live[self.index].fetch_sub(1, Ordering::Relaxed);
+        self.shared.user_ended(self.index);
     }
 
     /// Counts one task start against `--iterations`; false once the budget is

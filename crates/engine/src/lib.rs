@@ -19,6 +19,7 @@ pub mod events;
 pub mod host;
 pub mod options;
 pub mod remote;
+mod run_state;
 pub mod runner;
 pub mod shape;
 pub mod task;

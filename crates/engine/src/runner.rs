@@ -14,13 +14,12 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use locusta_stats::Recorder;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
 
@@ -34,6 +33,9 @@ use crate::shape::{LoadShape, ShapeContext};
 use crate::task::{LocalBoxFuture, TagFilter};
 use crate::user::{UserControl, UserDefinition};
 use crate::Environment;
+
+use crate::run_state::RunShared;
+pub use crate::run_state::ThreadContext;
 
 /// The runner's state, with Locust's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,69 +62,6 @@ impl RunnerState {
             RunnerState::Stopping => "stopping",
             RunnerState::Stopped => "stopped",
         }
-    }
-}
-
-/// What load threads, user hosts and their users share with the runner.
-pub(crate) struct RunShared {
-    /// Live users per class index.
-    pub(crate) live: Vec<AtomicU64>,
-    /// Tasks allowed in this process (`--iterations`, or a worker's share of
-    /// its master's); [`NO_ITERATION_LIMIT`] when unlimited.
-    iteration_limit: AtomicU64,
-    iterations_started: AtomicU64,
-    stop_test: Mutex<Option<String>>,
-    pub(crate) next_user_id: AtomicU64,
-}
-
-/// The iteration limit of a run without `--iterations`.
-const NO_ITERATION_LIMIT: u64 = u64::MAX;
-
-impl RunShared {
-    pub(crate) fn take_iteration(&self) -> bool {
-        match self.iteration_limit() {
-            None => true,
-            Some(limit) => self.iterations_started.fetch_add(1, Ordering::Relaxed) < limit,
-        }
-    }
-
-    pub(crate) fn iteration_limit(&self) -> Option<u64> {
-        Some(self.iteration_limit.load(Ordering::Relaxed)).filter(|&n| n != NO_ITERATION_LIMIT)
-    }
-
-    /// Whether an iteration limit is spent and no user is left.
-    fn iterations_done(&self) -> bool {
-        self.iteration_limit().is_some_and(|limit| {
-            self.iterations_started.load(Ordering::Relaxed) >= limit
-                && self.live.iter().all(|n| n.load(Ordering::Relaxed) == 0)
-        })
-    }
-
-    pub(crate) fn request_stop_test(&self, reason: String) {
-        let mut stop = self.stop_test.lock();
-        if stop.is_none() {
-            *stop = Some(reason);
-        }
-    }
-}
-
-/// One load thread's view of the test, shared by the users on that thread.
-pub struct ThreadContext {
-    pub(crate) env: Arc<Environment>,
-    pub(crate) recorder: Recorder,
-    shared: Arc<RunShared>,
-}
-
-impl ThreadContext {
-    /// Counts one task start against `--iterations`; false once the budget is spent.
-    pub(crate) fn take_iteration(&self) -> bool {
-        self.shared.take_iteration()
-    }
-
-    /// A user asked to stop the whole test.
-    pub(crate) fn request_stop_test(&self, class: &str) {
-        self.shared
-            .request_stop_test(format!("StopTest raised by a {class} user"));
     }
 }
 
@@ -166,11 +105,7 @@ fn start_load_thread(
                     return;
                 }
             };
-            let context = Rc::new(ThreadContext {
-                env,
-                recorder,
-                shared,
-            });
+            let context = Rc::new(ThreadContext::new(env, recorder, shared));
             let local = tokio::task::LocalSet::new();
             local.block_on(&runtime, async move {
                 let mut users: Vec<Vec<Rc<UserControl>>> = Vec::new();
@@ -185,18 +120,16 @@ fn start_load_thread(
                                 users.resize_with(index + 1, Vec::new);
                             }
                             for _ in 0..count {
-                                let id =
-                                    context.shared.next_user_id.fetch_add(1, Ordering::Relaxed);
-                                context.shared.live[index].fetch_add(1, Ordering::Relaxed);
+                                let id = context.shared().user_started(index);
                                 let (control, run) = class.clone().start_user(id, &context);
-                                let shared = context.shared.clone();
+                                let shared = context.shared().clone();
                                 let env = context.env.clone();
                                 let class_name = class.name().to_string();
                                 tokio::task::spawn_local(async move {
                                     if let Err(panic) = CatchUnwind(run).await {
                                         report_panic(&env, &class_name, panic.as_ref());
                                     }
-                                    shared.live[index].fetch_sub(1, Ordering::Relaxed);
+                                    shared.user_ended(index);
                                 });
                                 users[index].push(control);
                             }
@@ -389,13 +322,7 @@ impl Runner {
         } else {
             classes
         };
-        let shared = Arc::new(RunShared {
-            live: classes.iter().map(|_| AtomicU64::new(0)).collect(),
-            iteration_limit: AtomicU64::new(env.iterations.unwrap_or(NO_ITERATION_LIMIT)),
-            iterations_started: AtomicU64::new(0),
-            stop_test: Mutex::new(None),
-            next_user_id: AtomicU64::new(0),
-        });
+        let shared = Arc::new(RunShared::new(classes.len(), env.iterations));
         let hosted = classes
             .iter()
             .enumerate()
@@ -517,11 +444,7 @@ impl Runner {
         if let Some(remote) = &self.remote {
             return remote.user_count();
         }
-        self.shared
-            .live
-            .iter()
-            .map(|n| n.load(Ordering::Relaxed))
-            .sum()
+        self.shared.live_users()
     }
 
     /// Users alive now, per class name.
@@ -532,8 +455,8 @@ impl Runner {
         self.classes
             .read()
             .iter()
-            .zip(&self.shared.live)
-            .map(|(class, live)| (class.name().to_string(), live.load(Ordering::Relaxed)))
+            .zip(self.shared.live_per_class())
+            .map(|(class, live)| (class.name().to_string(), live))
             .collect()
     }
 
@@ -552,7 +475,7 @@ impl Runner {
     /// or the iteration budget is spent and every user has stopped (on a
     /// master: every worker says so of its share).
     pub fn finished(&self) -> Option<String> {
-        if let Some(reason) = self.shared.stop_test.lock().clone() {
+        if let Some(reason) = self.shared.stop_reason() {
             return Some(reason);
         }
         let limit = self.shared.iteration_limit()?;
@@ -593,7 +516,7 @@ impl Runner {
     /// Replaces the iteration budget of this process from now on: a worker
     /// takes its share of its master's `--iterations`.
     pub fn set_iteration_limit(&self, limit: u64) {
-        self.shared.iteration_limit.store(limit, Ordering::Relaxed);
+        self.shared.set_iteration_limit(limit);
     }
 
     /// Starts (or changes) the test: ramps toward `user_count` users at
@@ -632,8 +555,7 @@ impl Runner {
         if first_start {
             self.env.stats.reset();
             self.env.stats.clear_exceptions();
-            *self.shared.stop_test.lock() = None;
-            self.shared.iterations_started.store(0, Ordering::Relaxed);
+            self.shared.begin_test();
             self.env.events.test_start.fire(&self.env);
         }
         log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
@@ -826,8 +748,7 @@ impl Runner {
         if first_start {
             self.env.stats.reset();
             self.env.stats.clear_exceptions();
-            *self.shared.stop_test.lock() = None;
-            self.shared.iterations_started.store(0, Ordering::Relaxed);
+            self.shared.begin_test();
             self.env.events.test_start.fire(&self.env);
         }
         let targets: Vec<u64> = self

@@ -16,7 +16,7 @@ use rand::Rng;
 
 use crate::class_settings::UserClassSettings;
 use crate::events::UserError;
-use crate::runner::ThreadContext;
+use crate::run_state::ThreadContext;
 use crate::task::{
     IntoTaskResult, LocalBoxFuture, TagFilter, TaskError, TaskFn, TaskKind, TaskRatio, TaskSet,
 };
