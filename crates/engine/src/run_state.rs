@@ -65,6 +65,11 @@ impl RunShared {
         self.live[index].fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// How many user classes the run has.
+    pub(crate) fn class_count(&self) -> usize {
+        self.live.len()
+    }
+
     /// Users alive now, every class together.
     pub(crate) fn live_users(&self) -> u64 {
         self.live.iter().map(|n| n.load(Ordering::Relaxed)).sum()

@@ -393,3 +393,19 @@ impl TagFilter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::task_name;
+    use crate::user::User;
+
+    async fn browse(_: &mut User<()>) {}
+
+    #[test]
+    fn task_names_come_from_the_function() {
+        fn name_of<F>(_: &F) -> String {
+            task_name::<F>()
+        }
+        assert_eq!(name_of(&browse), "browse");
+    }
+}

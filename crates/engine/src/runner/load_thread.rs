@@ -29,7 +29,7 @@ use super::LOG_TARGET;
 use crate::events::{panic_message, UserError};
 use crate::run_state::{RunShared, ThreadContext};
 use crate::task::LocalBoxFuture;
-use crate::user::{UserControl, UserDefinition};
+use crate::user::{LocalSpawner, UserControl};
 use crate::Environment;
 
 /// What the runner tells a load thread.
@@ -37,7 +37,7 @@ pub(super) enum Command {
     /// Start `count` users of the class at `index`.
     Spawn {
         index: usize,
-        class: Arc<dyn UserDefinition>,
+        class: Arc<dyn LocalSpawner>,
         count: u64,
     },
     /// Stop the `count` newest users of the class at `index`: at once, or
@@ -153,13 +153,13 @@ async fn serve(mut inbox: mpsc::UnboundedReceiver<Command>, context: Rc<ThreadCo
 fn spawn_user(
     context: &Rc<ThreadContext>,
     index: usize,
-    class: &Arc<dyn UserDefinition>,
+    class: &Arc<dyn LocalSpawner>,
 ) -> Rc<UserControl> {
     let id = context.shared().user_started(index);
     let (control, run) = class.clone().start_user(id, context);
     let shared = context.shared().clone();
     let env = context.env.clone();
-    let class_name = class.name().to_string();
+    let class_name = class.clone().definition().name().to_string();
     tokio::task::spawn_local(async move {
         if let Err(panic) = CatchUnwind(run).await {
             report_panic(&env, &class_name, panic.as_ref());

@@ -19,6 +19,9 @@
 //! * `placement.rs`: putting a ramp step's users on load threads or hosts,
 //!   and taking them off again when the test stops ([`Runner::stop`]).
 //! * `load_thread.rs`: one load thread: its runtime and the commands it obeys.
+//! * `classes.rs`: the one seam through which the runner holds every class:
+//!   a Rust class on the load threads, a hosted (Python) class through its
+//!   [`UserHost`], or a master's class that only workers run.
 //!
 //! The state shared with load threads, hosts and users lives lower, in
 //! `run_state.rs`.
@@ -41,6 +44,7 @@
 //! # }
 //! ```
 
+mod classes;
 mod load_thread;
 mod placement;
 mod ramp;
@@ -53,12 +57,13 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, RwLock};
 
 use crate::class_settings::{UserClassInfo, UserClassSettings};
-use crate::host::{HostedUsers, UserHost};
+use crate::host::UserHost;
 use crate::remote::{WorkerInfo, Workers};
 use crate::run_state::RunShared;
 use crate::task::TagFilter;
 use crate::user::UserDefinition;
 use crate::Environment;
+use classes::{RunClass, Seat};
 use load_thread::LoadThread;
 use ramp::RampState;
 
@@ -99,13 +104,11 @@ impl RunnerState {
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
 pub struct Runner {
     env: Arc<Environment>,
-    /// The user classes; settings (`POST /user`) may replace one.
-    classes: RwLock<Vec<Arc<dyn UserDefinition>>>,
+    /// The user classes, each in its seat; settings (`POST /user`) may
+    /// replace one.
+    classes: RwLock<Vec<RunClass>>,
     /// A master's `--tags` were applied ([`Runner::adopt_tag_filter`]).
     tags_adopted: AtomicBool,
-    /// Per class index: the host of its users, when they do not live on the
-    /// load threads.
-    hosted: Vec<Option<(Arc<dyn UserHost>, HostedUsers)>>,
     threads: Mutex<Vec<LoadThread>>,
     shared: Arc<RunShared>,
     ramp: Mutex<RampState>,
@@ -173,41 +176,31 @@ impl Runner {
         if classes.is_empty() {
             return Err("There are no users with weight > 0.".into());
         }
-        let classes: Vec<Arc<dyn UserDefinition>> = if env.tag_filter.is_active() {
-            classes
-                .iter()
-                .map(|class| {
-                    let filtered = class.with_tag_filter(&env.tag_filter);
-                    if !filtered.has_tasks() {
-                        log::warn!(
-                            target: LOG_TARGET,
-                            "{} had no tasks left after filtering, instantiating it will fail!",
-                            class.name()
-                        );
-                    }
-                    filtered
-                })
-                .collect()
-        } else {
-            classes
-        };
         let shared = Arc::new(RunShared::new(classes.len(), env.iterations));
-        let hosted = classes
-            .iter()
+        let mut classes = classes
+            .into_iter()
             .enumerate()
             .map(|(index, class)| {
-                let host = host.as_ref().filter(|host| host.hosts(class.name()))?;
-                Some((
-                    host.clone(),
-                    HostedUsers {
-                        shared: shared.clone(),
-                        index,
-                    },
-                ))
+                RunClass::seat(class, index, host.as_ref(), &shared, remote.is_some())
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>, _>>()?;
+        if env.tag_filter.is_active() {
+            for class in &mut classes {
+                *class = class.with_tag_filter(&env.tag_filter);
+                if !class.definition.has_tasks() {
+                    log::warn!(
+                        target: LOG_TARGET,
+                        "{} had no tasks left after filtering, instantiating it will fail!",
+                        class.name()
+                    );
+                }
+            }
+        }
         // When a host or workers run every class, load threads would only idle.
-        let threads = if remote.is_some() || hosted.iter().all(Option::is_some) {
+        let all_elsewhere = !classes
+            .iter()
+            .any(|class| matches!(class.seat, Seat::Local(_)));
+        let threads = if remote.is_some() || all_elsewhere {
             0
         } else {
             threads.max(1)
@@ -221,7 +214,6 @@ impl Runner {
             env,
             classes: RwLock::new(classes),
             tags_adopted: AtomicBool::new(false),
-            hosted,
             threads: Mutex::new(threads),
             shared,
             ramp_task: Mutex::new(None),
@@ -239,14 +231,22 @@ impl Runner {
 
     /// The user classes that run (after tag filtering and settings).
     pub fn user_classes(&self) -> Vec<Arc<dyn UserDefinition>> {
-        self.classes.read().clone()
+        self.definitions()
+    }
+
+    /// What each class says about itself, in class order.
+    fn definitions(&self) -> Vec<Arc<dyn UserDefinition>> {
+        self.classes
+            .read()
+            .iter()
+            .map(|class| class.definition.clone())
+            .collect()
     }
 
     /// Each class's settings and the tasks they may keep (for the web UI's
     /// class picker).
     pub fn user_class_infos(&self) -> Vec<UserClassInfo> {
-        self.classes
-            .read()
+        self.definitions()
             .iter()
             .map(|class| UserClassInfo {
                 name: class.name().to_string(),
@@ -272,13 +272,13 @@ impl Runner {
             .ok_or_else(|| {
                 format!("Error applying user config: there is no user class named {name}")
             })?;
-        let updated: Arc<dyn UserDefinition> = match &self.hosted[index] {
-            Some((host, _)) => Arc::new(host.update_class(settings)?),
-            None => self.classes.read()[index].with_settings(settings)?,
-        };
+        // A host is asked without the lock held: it waits for its own thread.
+        let current = self.classes.read()[index].clone();
+        let updated = current.with_settings(settings)?;
         let mut classes = self.classes.write();
-        let spawnable =
-            |class: &Arc<dyn UserDefinition>| class.weight() > 0.0 || class.fixed_count() > 0;
+        let spawnable = |class: &RunClass| {
+            class.definition.weight() > 0.0 || class.definition.fixed_count() > 0
+        };
         if !spawnable(&updated)
             && classes
                 .iter()
@@ -366,11 +366,8 @@ impl Runner {
         for (class, host) in self.hosted_classes() {
             host.filter_tasks(&class, filter);
         }
-        let mut classes = self.classes.write();
-        for (class, hosted) in classes.iter_mut().zip(&self.hosted) {
-            if hosted.is_none() {
-                *class = class.with_tag_filter(filter);
-            }
+        for class in self.classes.write().iter_mut() {
+            *class = class.with_tag_filter(filter);
         }
     }
 
@@ -415,10 +412,7 @@ impl Runner {
         self.classes
             .read()
             .iter()
-            .zip(&self.hosted)
-            .filter_map(|(class, hosted)| {
-                Some((class.name().to_string(), hosted.as_ref()?.0.clone()))
-            })
+            .filter_map(|class| Some((class.name().to_string(), class.host()?.clone())))
             .collect()
     }
 }

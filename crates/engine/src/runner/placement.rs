@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::classes::Seat;
 use super::load_thread::Command;
 use super::{Runner, RunnerState, LOG_TARGET};
 
@@ -22,7 +23,8 @@ const REMOTE_STOP_GRACE: Duration = Duration::from_secs(60);
 
 impl Runner {
     /// Spawns and stops users so that each class has `targets[i]` placed users:
-    /// new users go to the threads round-robin, stopped ones are the newest.
+    /// new users of a local class go to the threads round-robin, stopped ones
+    /// are the newest; a hosted class's host is told the difference.
     pub(super) fn apply(&self, targets: &[u64]) {
         let threads = self.threads.lock();
         let mut ramp = self.ramp.lock();
@@ -32,16 +34,24 @@ impl Runner {
         let graceful = (!timeout.is_zero()).then_some(timeout);
         for (index, &target) in targets.iter().enumerate() {
             let placed = ramp.placed[index];
-            if let Some((host, users)) = &self.hosted[index] {
-                let class = classes[index].name();
-                if target > placed {
-                    host.spawn(class, target - placed, users);
-                } else if target < placed {
-                    host.stop(class, placed - target, graceful);
+            let spawner = match &classes[index].seat {
+                Seat::Local(spawner) => spawner,
+                Seat::Hosted { host, users } => {
+                    let class = classes[index].name();
+                    if target > placed {
+                        host.spawn(class, target - placed, users);
+                    } else if target < placed {
+                        host.stop(class, placed - target, graceful);
+                    }
+                    ramp.placed[index] = target;
+                    continue;
                 }
-                ramp.placed[index] = target;
-                continue;
-            }
+                // Never on a master's ramp steps: they go to the workers.
+                Seat::Remote => {
+                    ramp.placed[index] = target;
+                    continue;
+                }
+            };
             if target > placed {
                 let mut per_thread = vec![0u64; thread_count];
                 for _ in placed..target {
@@ -54,7 +64,7 @@ impl Runner {
                     if count > 0 {
                         threads[thread].send(Command::Spawn {
                             index,
-                            class: classes[index].clone(),
+                            class: spawner.clone(),
                             count,
                         });
                     }
@@ -110,7 +120,7 @@ impl Runner {
         {
             let threads = self.threads.lock();
             for thread in threads.iter() {
-                for index in 0..self.hosted.len() {
+                for index in 0..self.shared.class_count() {
                     thread.send(Command::Stop {
                         index,
                         count: u64::MAX,

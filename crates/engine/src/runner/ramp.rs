@@ -19,12 +19,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::classes::RunClass;
 use super::{Runner, RunnerState, LOG_TARGET};
 use crate::budget;
 use crate::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
 use crate::remote::{self, Workers};
 use crate::shape::{LoadShape, ShapeContext};
-use crate::user::UserDefinition;
 
 /// The ramp's bookkeeping: the dispatcher, where each placed user is, and the
 /// runner's state.
@@ -43,7 +43,7 @@ pub(super) struct RampState {
 
 impl RampState {
     /// Nothing placed yet, the dispatcher over `remote`'s workers (or `local`).
-    pub(super) fn new(classes: &[Arc<dyn UserDefinition>], remote: Option<&dyn Workers>) -> Self {
+    pub(super) fn new(classes: &[RunClass], remote: Option<&dyn Workers>) -> Self {
         RampState {
             dispatcher: new_dispatcher(classes, &worker_ids(remote)),
             placed: vec![0; classes.len()],
@@ -288,7 +288,12 @@ impl Runner {
     pub(super) fn bytes_per_user(&self) -> u64 {
         if self.remote.is_some() {
             budget::DISPATCHED_USER_BYTES
-        } else if self.hosted.iter().any(Option::is_some) {
+        } else if self
+            .classes
+            .read()
+            .iter()
+            .any(|class| class.host().is_some())
+        {
             budget::PYTHON_USER_BYTES
         } else {
             budget::RUST_USER_BYTES
@@ -360,9 +365,10 @@ fn worker_ids(remote: Option<&dyn Workers>) -> Vec<String> {
 }
 
 /// A dispatcher for the classes that can have users, over `workers`.
-fn new_dispatcher(classes: &[Arc<dyn UserDefinition>], workers: &[String]) -> UsersDispatcher {
+fn new_dispatcher(classes: &[RunClass], workers: &[String]) -> UsersDispatcher {
     let dispatch_classes: Vec<DispatchClass> = classes
         .iter()
+        .map(|class| &class.definition)
         .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
         .map(|class| DispatchClass {
             name: class.name().to_string(),
