@@ -1,3 +1,6 @@
+//! Kept whole: a test-for-test port of Locust's `test_dispatch.py`, kept in that
+//! file's order so that the two can be read side by side.
+//!
 //! Port of Locust's `locust/test/test_dispatch.py` (per-step expectations),
 //! plus a few checks of behaviour that file leaves implicit.
 //!
