@@ -1,4 +1,21 @@
 //! [`Environment`]: what every part of a test run shares.
+//!
+//! One `Arc<Environment>` is built by the program (the `locusta` crate, from
+//! the command line) and handed to the [`Runner`](crate::runner::Runner),
+//! every user ([`User::environment`](crate::user::User::environment)), the
+//! web UI and distributed mode: the statistics, the event bus, `--host`,
+//! `--stop-timeout`, `--tags`, `--iterations`, custom options and custom
+//! messages. It sits below the runner and users and knows none of them.
+//!
+//! ```
+//! use locusta_engine::prelude::*;
+//!
+//! let env = Environment::default();
+//! env.events.test_start.add_listener(|env: &Environment| {
+//!     println!("starting against {:?}", env.host());
+//! });
+//! assert_eq!(env.host(), None);
+//! ```
 
 use std::collections::BTreeMap;
 use std::time::Duration;

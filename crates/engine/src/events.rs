@@ -4,6 +4,19 @@
 //! Request events are not here: every request is recorded straight into the
 //! statistics, and listeners of requests register with
 //! [`locusta_stats::SharedStats::add_request_listener`].
+//!
+//! Every hook of [`Events`] lives in the [`Environment`]; the runner fires
+//! the test's lifecycle (`test_start`, `spawning_complete`, `test_stopping`,
+//! `test_stop`), users fire `user_error`, the `locusta` crate fires `init`,
+//! `quitting` and `quit`.
+//!
+//! ```
+//! use locusta_engine::prelude::*;
+//!
+//! let env = Environment::default();
+//! env.events.spawning_complete.add_listener(|count: &u64| println!("{count} users"));
+//! env.events.spawning_complete.fire(&10);
+//! ```
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,16 +6,54 @@
 //! thread gets (spawn, stop, kill all). The host reports its users' lives back
 //! through [`HostedUsers`], so live counts, `--iterations` and `StopTest` work
 //! the same for every user.
+//!
+//! A hosted class reaches the runner as a [`HostedClass`]: a plain
+//! description (name, weight, fixed count, host, tasks) with no way to start
+//! users itself. The runner seats it with its host when it is built
+//! (`runner/classes.rs`); settings and `--tags` for it go to the host too
+//! ([`UserHost::update_class`], [`UserHost::filter_tasks`]).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
+//! use locusta_engine::prelude::*;
+//! use locusta_engine::task::TagFilter;
+//!
+//! /// A host whose users start and end at once (a real one runs them).
+//! struct Instant;
+//! impl UserHost for Instant {
+//!     fn hosts(&self, class: &str) -> bool { class == "Remote" }
+//!     fn spawn(&self, _: &str, count: u64, users: &HostedUsers) {
+//!         for _ in 0..count { users.started(); users.ended(); }
+//!     }
+//!     fn stop(&self, _: &str, _: u64, _: Option<Duration>) {}
+//!     fn kill_all(&self) {}
+//!     fn update_class(&self, s: &UserClassSettings) -> Result<HostedClass, String> {
+//!         Err(format!("{} cannot change", s.user_class_name))
+//!     }
+//!     fn filter_tasks(&self, _: &str, _: &TagFilter) {}
+//! }
+//! let class = HostedClass {
+//!     name: "Remote".into(), weight: 1.0, fixed_count: 0, host: None,
+//!     task_ratios: Vec::new(), available_tasks: Vec::new(),
+//! };
+//! let runner = locusta_engine::runner::Runner::with_user_host(
+//!     Arc::new(Environment::default()),
+//!     vec![Arc::new(class)],
+//!     1,
+//!     Some(Arc::new(Instant)),
+//! );
+//! assert!(runner.is_ok());
+//! ```
 
-use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::class_settings::UserClassSettings;
-use crate::runner::{RunShared, ThreadContext};
-use crate::task::{LocalBoxFuture, TagFilter, TaskRatio};
-use crate::user::{UserClass, UserControl, UserDefinition};
+use crate::run_state::RunShared;
+use crate::task::{TagFilter, TaskRatio};
+use crate::user::UserDefinition;
 
 /// Runs the users of the classes it hosts; every call must return quickly
 /// (queue the work) since the runner calls it from its ramp.
@@ -46,20 +84,24 @@ pub trait UserHost: Send + Sync {
 /// and the test's stop switch.
 #[derive(Clone)]
 pub struct HostedUsers {
-    pub(crate) shared: Arc<RunShared>,
-    pub(crate) index: usize,
+    shared: Arc<RunShared>,
+    index: usize,
 }
 
 impl HostedUsers {
+    /// The users of class `index` of the run whose state is `shared`.
+    pub(crate) fn new(shared: Arc<RunShared>, index: usize) -> Self {
+        HostedUsers { shared, index }
+    }
+
     /// Counts a new live user and returns its process-wide user id.
     pub fn started(&self) -> u64 {
-        self.shared.live[self.index].fetch_add(1, Ordering::Relaxed);
-        self.shared.next_user_id.fetch_add(1, Ordering::Relaxed)
+        self.shared.user_started(self.index)
     }
 
     /// Counts a user that has ended (after its `on_stop` handlers).
     pub fn ended(&self) {
-        self.shared.live[self.index].fetch_sub(1, Ordering::Relaxed);
+        self.shared.user_ended(self.index);
     }
 
     /// Counts one task start against `--iterations`; false once the budget is
@@ -82,6 +124,7 @@ impl HostedUsers {
 
 /// A user class whose users a [`UserHost`] runs: what the runner, dispatch and
 /// reports need to know about it (name, weight, fixed count, host, tasks).
+/// It cannot start users itself: its host does.
 #[derive(Clone)]
 pub struct HostedClass {
     /// Class name.
@@ -117,9 +160,6 @@ impl UserDefinition for HostedClass {
     fn task_ratios(&self) -> Vec<TaskRatio> {
         self.task_ratios.clone()
     }
-    fn with_tag_filter(&self, _filter: &TagFilter) -> Arc<dyn UserDefinition> {
-        Arc::new(self.clone())
-    }
     fn with_weights(&self, weight: f64, fixed_count: u64) -> Arc<dyn UserDefinition> {
         Arc::new(HostedClass {
             weight,
@@ -129,22 +169,5 @@ impl UserDefinition for HostedClass {
     }
     fn available_tasks(&self) -> Vec<String> {
         self.available_tasks.clone()
-    }
-    /// Never called by the runner, which asks the class's host
-    /// ([`UserHost::update_class`]).
-    fn with_settings(
-        &self,
-        _settings: &UserClassSettings,
-    ) -> Result<Arc<dyn UserDefinition>, String> {
-        Err(format!("the settings of {} go through its host", self.name))
-    }
-    /// Never called by the runner, which hands this class's users to its host;
-    /// a user started here anyway has no tasks, reports that, and ends.
-    fn start_user(
-        self: Arc<Self>,
-        id: u64,
-        thread: &Rc<ThreadContext>,
-    ) -> (Rc<UserControl>, LocalBoxFuture<'static, ()>) {
-        Arc::new(UserClass::<()>::new(self.name.clone())).start_user(id, thread)
     }
 }

@@ -10,6 +10,23 @@
 //! }
 //! let quick = UserClass::<()>::new("Quick").wait(between(0.5, 1.0)).task(1, index);
 //! ```
+//!
+//! The modules, from the bottom up (each imports only those above it, except
+//! that `task` and `user` name each other's types):
+//!
+//! * Plain values and tools: [`timespan`], [`options`], [`class_settings`],
+//!   [`budget`], [`dispatch`] (Locust's `UsersDispatcher`), [`shape`],
+//!   [`wait`], [`usage`].
+//! * The run's context: [`environment`] and [`events`]; [`remote`], the
+//!   seam to distributed mode.
+//! * `run_state` (crate-private): what the runner shares with load threads,
+//!   hosts and users (live counts, `--iterations`, the stop switch).
+//! * What users are: [`task`] (tasks and task sets) and [`user`] (the `User`
+//!   context, `UserClass`, the class description the runner sees and the
+//!   spawner that starts Rust users on a load thread).
+//! * [`host`]: the seam for classes whose users run elsewhere (Python).
+//! * [`runner`]: load threads, the ramp, placement and stop, holding every
+//!   class through one seam (local or hosted).
 
 pub mod budget;
 pub mod class_settings;
@@ -19,6 +36,7 @@ pub mod events;
 pub mod host;
 pub mod options;
 pub mod remote;
+mod run_state;
 pub mod runner;
 pub mod shape;
 pub mod task;

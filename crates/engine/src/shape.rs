@@ -1,5 +1,21 @@
 //! Load shapes: a function of time that gives the user count and spawn rate
 //! (Locust's `LoadTestShape`).
+//!
+//! The runner polls a shape about once per second
+//! ([`Runner::run_shape`](crate::runner::Runner::run_shape)) and starts a new
+//! ramp whenever the tick changes; `None` ends the test. [`Stages`] is the
+//! usual staged shape; anything implementing [`LoadShape`] works.
+//!
+//! ```
+//! use std::time::Duration;
+//! use locusta_engine::prelude::*;
+//!
+//! // 10 users for a minute, then 50 until the third minute, then stop.
+//! let mut stages = Stages::new(&[(60, 10, 5.0), (180, 50, 10.0)]);
+//! let at = |secs| ShapeContext { run_time: Duration::from_secs(secs), user_count: 0 };
+//! assert_eq!(stages.tick(&at(90)).map(|t| t.users), Some(50));
+//! assert_eq!(stages.tick(&at(200)), None);
+//! ```
 
 use std::time::Duration;
 

@@ -1,5 +1,27 @@
 //! Tasks and task sets: what a user does, how a task is picked, and how a task
 //! ends (Locust's `RescheduleTask`, `StopUser`, … become [`TaskError`] values).
+//!
+//! A task is any `async fn(&mut User<S>)` returning `()` or [`TaskResult`]
+//! ([`TaskFn`]); a [`TaskSet`] groups tasks with their weights and tags, its
+//! own wait time and `on_start`/`on_stop`, and may nest. A
+//! [`UserClass`](crate::user::UserClass) holds a root task set; the loop in
+//! `user/run.rs` picks from it. `--tags`/`--exclude-tags` ([`TagFilter`])
+//! and the `tasks` setting prune copies of the set; [`TaskRatio`]s describe
+//! it for `--show-task-ratio`.
+//!
+//! ```
+//! use locusta_engine::prelude::*;
+//!
+//! async fn checkout(u: &mut User<()>) -> TaskResult {
+//!     let r = u.client.post("/checkout").send().await;
+//!     if r.status() == 409 {
+//!         return Err(TaskError::Reschedule); // try again after the wait
+//!     }
+//!     Ok(())
+//! }
+//! let buying = TaskSet::<()>::new("Buying").task(1, checkout).tag("buy");
+//! assert_eq!(buying.ratios()[0].name, "checkout");
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -391,5 +413,21 @@ impl TagFilter {
             Some(wanted) => tags.iter().any(|t| wanted.contains(t)),
             None => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::task_name;
+    use crate::user::User;
+
+    async fn browse(_: &mut User<()>) {}
+
+    #[test]
+    fn task_names_come_from_the_function() {
+        fn name_of<F>(_: &F) -> String {
+            task_name::<F>()
+        }
+        assert_eq!(name_of(&browse), "browse");
     }
 }

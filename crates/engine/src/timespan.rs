@@ -1,4 +1,15 @@
 //! Locust's time spans: `20`, `20s`, `3m`, `2h`, `1h20m`, `3h30m10s`.
+//!
+//! Used for `--run-time` and every option that takes a duration the way
+//! Locust writes it; a bare number is seconds.
+//!
+//! ```
+//! use std::time::Duration;
+//! use locusta_engine::timespan::parse_timespan;
+//!
+//! assert_eq!(parse_timespan("1h20m").unwrap(), Duration::from_secs(4800));
+//! assert!(parse_timespan("soon").is_err());
+//! ```
 
 use std::time::Duration;
 

@@ -1,5 +1,16 @@
 //! CPU and memory of this process, for the `usage_monitor` event and for
 //! warning when the generator itself is the bottleneck.
+//!
+//! The `locusta` crate (and a distributed worker) samples a [`UsageSampler`]
+//! every few seconds and fires
+//! the `usage_monitor` event (and `cpu_warning` when the load threads are
+//! saturated) with the [`Usage`] it returns; both are read from `/proc` on
+//! Linux.
+//!
+//! ```
+//! let cpu = locusta_engine::usage::process_cpu_seconds();
+//! assert!(cpu >= 0.0);
+//! ```
 
 use std::time::Instant;
 

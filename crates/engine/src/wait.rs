@@ -1,5 +1,18 @@
 //! Wait times between tasks: Locust's `between`, `constant`, `constant_pacing`,
 //! `constant_throughput`, `poisson`, and custom functions.
+//!
+//! A [`WaitTime`] belongs to a user class (or a task set, which then
+//! overrides its class's); the user's loop (`user/run.rs`) asks it for the
+//! pause after each task, with a [`WaitState`] per running task-set loop so
+//! that the pacing waits can count from the start of the previous task.
+//!
+//! ```
+//! use locusta_engine::prelude::*;
+//!
+//! let polite = UserClass::<()>::new("Polite").wait(between(1.0, 3.0));
+//! let paced = UserClass::<()>::new("Paced").wait(constant_pacing(10.0)); // one task per 10 s
+//! # let _ = (polite, paced);
+//! ```
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

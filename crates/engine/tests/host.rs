@@ -228,3 +228,17 @@ async fn a_workers_classes_take_its_masters_tags_once_unless_it_has_its_own() {
     assert_eq!(task_names(&runner).len(), 2);
     runner.quit().await;
 }
+
+#[test]
+fn a_hosted_class_without_its_host_is_refused() {
+    // A description alone cannot start users: without a host that runs it
+    // (and without workers), the runner says so instead of starting users
+    // that would do nothing.
+    let error = Runner::new(Arc::new(Environment::default()), vec![hosted_class(1.0)], 1)
+        .err()
+        .expect("refused");
+    assert!(
+        error.contains("Hosted") && error.contains("host"),
+        "{error}"
+    );
+}
