@@ -5,7 +5,7 @@
 //! JSON object assigned to `window.templateArgs` (Locust's name). That object
 //! is a [`TemplateArgs`]: one typed field per key the script reads, mirrored
 //! on the JavaScript side by the `TemplateArgs` JSDoc type of
-//! `assets/js/types.js`. The same data reaches a Python locustfile's Flask
+//! `assets/js/store.js`. The same data reaches a Python locustfile's Flask
 //! app as `template_args` (through [`crate::WebPage`]), which may add keys of
 //! its own (`extended_tabs`, …) before rendering the page again.
 //!
