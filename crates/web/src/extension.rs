@@ -89,7 +89,7 @@ impl WebPage {
     pub fn template_args(&self) -> Option<Value> {
         self.shared
             .upgrade()
-            .map(|shared| api::template_args(&shared))
+            .map(|shared| api::page::template_args(&shared).to_json())
     }
 
     /// The page as a Jinja template: the same page the UI serves, its data
@@ -101,7 +101,7 @@ impl WebPage {
             .upgrade()
             .map(|shared| shared.config.base_path.clone())
             .unwrap_or_default();
-        let page = api::page_with_base(&base).replace(
+        let page = api::page::page_with_base(&base).replace(
             "{{TEMPLATE_ARGS}}",
             "{% endraw %}{{ template_args|tojson }}{% raw %}",
         );

@@ -124,22 +124,22 @@ pub fn web_forms(data: &[u8]) {
         let ui = cell.get_or_insert_with(ui);
         let shared = &ui.shared;
         if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) {
-            if let Ok(request) = api::parse_swarm(shared, &form) {
+            if let Ok(request) = api::control::parse_swarm(shared, &form) {
                 assert!(request.spawn_rate.is_finite() && request.spawn_rate > 0.0);
             }
         }
         ui.runtime.block_on(async {
             let body = axum::body::Bytes::copy_from_slice(data);
-            let _ = api::update_user_class(State(shared.clone()), body).await;
+            let _ = api::control::update_user_class(State(shared.clone()), body).await;
             if let Some(uri) = query_uri(data) {
                 if let Ok(query) = Query::try_from_uri(&uri) {
-                    let _ = api::report(State(shared.clone()), query).await;
+                    let _ = api::downloads::report(State(shared.clone()), query).await;
                 }
                 if let Ok(query) = Query::try_from_uri(&uri) {
-                    let _ = api::history(State(shared.clone()), query).await;
+                    let _ = api::stats::history(State(shared.clone()), query).await;
                 }
                 if let Ok(query) = Query::try_from_uri(&uri) {
-                    let _ = api::endpoint_history(State(shared.clone()), query).await;
+                    let _ = api::stats::endpoint_history(State(shared.clone()), query).await;
                 }
             }
         });

@@ -169,13 +169,13 @@ impl WebServer {
 
     /// Starts (or changes) a test as `POST /swarm` does, e.g. for `--autostart`.
     pub fn start(&self, request: StartRequest) -> Result<(), String> {
-        api::start_test(&self.shared, request)
+        api::control::start_test(&self.shared, request)
     }
 
     /// Stops the current test (its run-time timer and shape too), e.g. when a
     /// user raised `StopTest`.
     pub async fn stop_test(&self) {
-        api::stop_test(&self.shared).await;
+        api::control::stop_test(&self.shared).await;
     }
 
     /// When the last test ended (stopped), if it has and none runs now.
@@ -219,8 +219,11 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
     }
     let router =
         api::router(shared.clone()).into_make_service_with_connect_info::<extension::RemoteAddr>();
-    let sampler = api::spawn_endpoint_sampler(shared.clone());
-    let stats_refresher = stats_cache::spawn_refresher(shared.clone());
+    let sampler = api::stats::spawn_endpoint_sampler(shared.clone());
+    let stats_refresher = shared
+        .stats_cache
+        .clone()
+        .spawn_refresher(shared.context.runner.clone());
     let task = match acceptor {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor)

@@ -7,6 +7,9 @@
 //! this answer too, for 2 s). While builds are quick, every request gets a
 //! body built for it. A new test, a stop and a reset throw the cached body
 //! away, so the page never shows the numbers of a test that has ended.
+//!
+//! The cache knows only the runner it reads: the server's state holds it,
+//! not the other way round.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,9 +17,10 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use parking_lot::Mutex;
 
-use crate::api::Shared;
-use crate::stats_json;
+use locusta_engine::runner::Runner;
 use locusta_stats::now_epoch;
+
+use crate::stats_json;
 
 /// How often the body is rebuilt while someone polls.
 const REFRESH: Duration = Duration::from_secs(1);
@@ -67,34 +71,49 @@ impl StatsCache {
     fn slow(&self) -> bool {
         *self.last_build.lock() >= SLOW_BUILD
     }
-}
 
-/// The body for a request: the cached one when builds are slow and there is
-/// one, else a new one.
-pub(crate) async fn body(shared: &Arc<Shared>) -> Bytes {
-    let cache = &shared.stats_cache;
-    cache.asked();
-    match cache.fresh().filter(|_| cache.slow()) {
-        Some(body) => body,
-        None => rebuild(shared).await,
+    /// The body for a request: the cached one when builds are slow and there
+    /// is one, else a new one.
+    pub(crate) async fn body(self: &Arc<Self>, runner: &Arc<Runner>) -> Bytes {
+        self.asked();
+        match self.fresh().filter(|_| self.slow()) {
+            Some(body) => body,
+            None => self.rebuild(runner).await,
+        }
+    }
+
+    /// Builds the body on a blocking thread and caches it.
+    async fn rebuild(&self, runner: &Arc<Runner>) -> Bytes {
+        let building = runner.clone();
+        let built = tokio::task::spawn_blocking(move || build(&building)).await;
+        // A build cannot fail short of a panic; then build here, once.
+        let (body, cpu) = built.unwrap_or_else(|_| build(runner));
+        *self.last_build.lock() = cpu;
+        *self.body.lock() = Some((Instant::now(), body.clone()));
+        body
+    }
+
+    /// Rebuilds the body once a second while a page polls.
+    pub(crate) fn spawn_refresher(
+        self: Arc<Self>,
+        runner: Arc<Runner>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REFRESH);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if self.wanted() {
+                    self.rebuild(&runner).await;
+                }
+            }
+        })
     }
 }
 
-/// Builds the body on a blocking thread and caches it.
-async fn rebuild(shared: &Arc<Shared>) -> Bytes {
-    let building = shared.clone();
-    let built = tokio::task::spawn_blocking(move || build(&building)).await;
-    // A build cannot fail short of a panic; then build here, once.
-    let (body, cpu) = built.unwrap_or_else(|_| build(shared));
-    *shared.stats_cache.last_build.lock() = cpu;
-    *shared.stats_cache.body.lock() = Some((Instant::now(), body.clone()));
-    body
-}
-
 /// The body, and the CPU time its build took.
-fn build(shared: &Shared) -> (Bytes, Duration) {
+fn build(runner: &Runner) -> (Bytes, Duration) {
     let started = thread_cpu_time();
-    let runner = &shared.context.runner;
     let workers = runner.workers();
     let stats = runner.environment().stats.collect();
     let body = Bytes::from(stats_json::stats_requests(
@@ -116,18 +135,4 @@ fn thread_cpu_time() -> Duration {
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
-}
-
-/// Rebuilds the body once a second while a page polls.
-pub(crate) fn spawn_refresher(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(REFRESH);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if shared.stats_cache.wanted() {
-                rebuild(&shared).await;
-            }
-        }
-    })
 }

@@ -188,17 +188,12 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     )
     .await;
     screenshot(&client, "03-charts").await;
-    // No two time labels of any chart overlap, however narrow the chart.
-    let overlapping = "[...document.querySelectorAll('canvas')].filter((c) => c.dataset.timeLabels).filter((c) => { const e = JSON.parse(c.dataset.timeLabels); return e.some((x, i) => i > 0 && x[0] < e[i - 1][1] + 4); }).map((c) => c.id || 'endpoint').join(',')";
+    // No two time labels overlap, whatever the chart's width and time span
+    // (measured with the charts' font, by the layout the charts use). The
+    // times start at 10:00, so that every label has as many digits (the
+    // layout spaces them by the width of the last one).
+    let overlapping = "import(window.templateArgs.base_path + '/assets/js/chart.js').then(({ timeLabels }) => { const ctx = document.createElement('canvas').getContext('2d'); ctx.font = '12px system-ui, sans-serif'; const t0 = new Date().setHours(10, 0, 0, 0) / 1000; const bad = []; for (const width of [240, 400, 600, 900, 1300]) for (const span of [1, 2, 7, 60, 900, 3600, 86400]) { const l = timeLabels(t0, t0 + span, 56, width, (text) => ctx.measureText(text).width); if (l.length < 2 || l.some((x, i) => i > 0 && x[1] < l[i - 1][1] + l[i - 1][2] + 4)) bad.push(width + 'px/' + span + 's'); } return bad.join(','); })";
     assert_eq!(eval(&client, overlapping).await, "");
-    assert_ne!(
-        eval(
-            &client,
-            "document.getElementById('chart-users').dataset.timeLabels || ''"
-        )
-        .await,
-        ""
-    );
     // A click on a legend entry hides its line, another shows it again.
     let click_legend = "(() => { const c = document.getElementById('chart-rps'); const r = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('click', {clientX: r.left + 62, clientY: r.top + 12, bubbles: true})); return c.dataset.hidden; })()";
     assert_eq!(eval(&client, click_legend).await, "RPS");
@@ -367,6 +362,12 @@ async fn a_test_from_start_to_new_test_in_the_browser() {
     screenshot(&client, "11-second-run-charts-dark").await;
     click(&client, "#theme-toggle").await;
     screenshot(&client, "12-second-run-charts-light").await;
+
+    // No script raised an error all along.
+    assert_eq!(
+        common::console::console_errors(&client).await,
+        Vec::<String>::new()
+    );
 
     // The process goes away: the page says so instead of freezing silently.
     h.runner.stop().await;
@@ -656,6 +657,139 @@ async fn the_workers_tab_lists_a_masters_workers() {
             assert!(worker.get(key).is_some(), "{worker}");
         }
     }
+    client.close().await.expect("closed");
+    h.runner.stop().await;
+}
+
+/// A request name, a class name, an error, an option's label and a shape
+/// name made of markup.
+const MARKUP: &str = r#"<img src=x onerror="window.__pwned=1">"'&"#;
+
+async fn marked(u: &mut locusta_engine::prelude::User<()>) -> locusta_engine::prelude::TaskResult {
+    u.client.get("/status/500").name(MARKUP).send().await;
+    Err(locusta_engine::prelude::TaskError::fail(MARKUP))
+}
+
+/// Markup in the data is shown as text in every tab (and in the start
+/// form), never run, and the page's scripts raise no error on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_names_and_messages_is_shown_as_text_everywhere() {
+    use locusta_engine::prelude::*;
+    use locusta_engine::shape::{NamedShape, Stages};
+    let h = start(Setup {
+        classes: vec![UserClass::<()>::new(MARKUP)
+            .wait(constant(0.05))
+            .task(1, marked)
+            .boxed()],
+        custom_options: vec![CustomOption::new("label", MARKUP)],
+        class_picker: true,
+        shapes: vec![NamedShape {
+            name: MARKUP.into(),
+            shape: Box::new(Stages::new(&[(30, 1, 100.0)])),
+        }],
+        ..Setup::default()
+    })
+    .await;
+    let (_driver, client) = browser("markup").await;
+    client
+        .goto(&format!("{}/", h.base))
+        .await
+        .expect("the page loads");
+    wait_for(&client, "!document.getElementById('class-picker').hidden").await;
+    let markup = serde_json::to_string(MARKUP).unwrap();
+    // `texts(css)`: the text of every element `css` finds.
+    let texts =
+        |css: &str| format!("[...document.querySelectorAll({css:?})].map((e) => e.textContent)");
+    let has = |css: &str| format!("{}.includes({markup})", texts(css));
+    // The start form: the class, its settings dialog, the shape, the option.
+    assert_eq!(
+        eval(&client, &has("#class-list .class-row span")).await,
+        true
+    );
+    assert_eq!(
+        eval(&client, "document.querySelector('.class-choice').value").await,
+        MARKUP
+    );
+    assert_eq!(eval(&client, &has("#shape_class option")).await, true);
+    assert_eq!(
+        eval(
+            &client,
+            "document.getElementById('opt-label').closest('label').textContent"
+        )
+        .await,
+        MARKUP
+    );
+    click(&client, ".class-settings").await;
+    wait_for(&client, "document.getElementById('class-dialog').open").await;
+    assert_eq!(text(&client, "#class-dialog-name").await, MARKUP);
+    click(&client, "#class-cancel").await;
+    // Start without the shape, the form's users.
+    eval(&client, "(() => { const s = document.getElementById('shape_class'); s.value = 'Default'; s.dispatchEvent(new Event('change')); return true; })()").await;
+    type_into(&client, "#user_count", "2").await;
+    type_into(&client, "#spawn_rate", "20").await;
+    click(&client, "#start-button").await;
+
+    // Statistics: the name, its tooltip and its chart button.
+    wait_for(&client, &has("#stats-body td.name")).await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelector('#stats-body td.name').title"
+        )
+        .await,
+        MARKUP
+    );
+    screenshot(&client, "30-markup-statistics").await;
+    // Charts: the request's chart, found on the server by its name.
+    click(&client, "#stats-body .chart-link").await;
+    let title = serde_json::to_string(&format!("GET {MARKUP}")).unwrap();
+    wait_for(
+        &client,
+        &format!("(document.querySelector('.endpoint-chart h2') || {{}}).textContent === {title}"),
+    )
+    .await;
+    assert_eq!(
+        text(&client, ".endpoint-chart h2").await,
+        format!("GET {MARKUP}")
+    );
+    wait_for(
+        &client,
+        "Number(document.querySelector('.endpoint-chart canvas').dataset.points) >= 1",
+    )
+    .await;
+    // Failures, exceptions, ratio.
+    open_tab(&client, "failures").await;
+    wait_for(&client, &has("#failures-table td")).await;
+    screenshot(&client, "31-markup-failures").await;
+    open_tab(&client, "exceptions").await;
+    wait_for(&client, &has("#exceptions-table td.wrap")).await;
+    open_tab(&client, "ratio").await;
+    wait_for(&client, &has("#ratio-per-class li span:last-child")).await;
+    // Downloads: the statistics file holds the name as it is.
+    open_tab(&client, "download").await;
+    let csv = eval(
+        &client,
+        "fetch(document.querySelector('#downloads a').href).then(r => r.text())",
+    )
+    .await;
+    assert!(
+        csv.as_str()
+            .unwrap()
+            .contains(r#"<img src=x onerror=""window.__pwned=1"">"#),
+        "{csv}"
+    );
+    open_tab(&client, "stats").await;
+
+    // Nothing ran, no element was made from the data, no script failed.
+    assert_eq!(eval(&client, "window.__pwned === undefined").await, true);
+    assert_eq!(
+        eval(&client, "document.querySelectorAll('img').length").await,
+        0
+    );
+    assert_eq!(
+        common::console::console_errors(&client).await,
+        Vec::<String>::new()
+    );
     client.close().await.expect("closed");
     h.runner.stop().await;
 }

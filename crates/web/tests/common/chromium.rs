@@ -97,6 +97,8 @@ pub async fn try_browser(name: &str) -> Result<(Driver, Client), String> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut capabilities = serde_json::Map::new();
+    // The console's messages, for `console::console_errors` (this crate's tests).
+    capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({

@@ -4,6 +4,8 @@
 
 /// A headless Chromium, for the browser tests.
 pub mod chromium;
+/// The browser's console.
+pub mod console;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +73,8 @@ pub struct Setup {
     pub workers: usize,
     /// Routes of the program's own (a Flask app, in locusta).
     pub extension: Option<Arc<dyn locusta_web::WebExtension>>,
+    /// These user classes instead of `Visitor` and `Buyer` (when not empty).
+    pub classes: Vec<Arc<dyn UserDefinition>>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -109,7 +113,8 @@ pub async fn start(mut setup: Setup) -> Harness {
                 .task(1, named)
                 .boxed()]
         }
-        None => default_classes(),
+        None if setup.classes.is_empty() => default_classes(),
+        None => std::mem::take(&mut setup.classes),
     };
     let env = Arc::new(Environment {
         host: parking_lot::RwLock::new((!setup.no_host).then(|| target.url())),
