@@ -649,8 +649,11 @@ class WorkerRunner(DistributedRunner):
         super().__init__(environment)
         self.master_host = master_host
         self.master_port = master_port
+        # A script's worker knows its id at once; a `--worker` run's is the
+        # one its Environment got before the locustfile loaded.
+        self._client_id = None
         if self._in_script:
-            self.client_id = _native.script_worker(
+            self._client_id = _native.script_worker(
                 _class_weights(environment),
                 str(master_host),
                 int(master_port),
@@ -662,7 +665,7 @@ class WorkerRunner(DistributedRunner):
     @property
     def client_id(self):
         """This worker's id, as it names itself to the master (`host_<hex>`)."""
-        return _native.node_id()
+        return self._client_id or _native.node_id()
 
 
 def create_runner(environment, role, address=None):
