@@ -18,8 +18,8 @@ pub mod options;
 mod package;
 mod script_cluster;
 mod stall;
-mod wsgi;
 mod streaming;
+mod wsgi;
 
 pub use home::{exit, serve_here};
 pub use native::populate;
@@ -45,9 +45,8 @@ use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::io::IoThread;
 use crate::mailbox::{Answered, Call, Mailbox, Message, Reply};
-use crate::native::{Shared, SHARED};
+use crate::native::state::{share, SHARED};
 use crate::package::install_package;
 
 /// What a locustfile run needs from the command line.
@@ -122,20 +121,6 @@ pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
         mailbox,
     });
     options::from_json(&declared)
-}
-
-/// Creates the mailbox and the I/O thread the native module shares.
-fn share() -> Result<Arc<Mailbox>, String> {
-    let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
-    let io = IoThread::start(mailbox.clone())
-        .map_err(|e| format!("cannot start the I/O thread: {e}"))?;
-    let _ = SHARED.set(Shared {
-        mailbox: mailbox.clone(),
-        io,
-        runner: Default::default(),
-        recorder: Default::default(),
-    });
-    Ok(mailbox)
 }
 
 /// Runs a Python script as `__main__` with the `locust` package installed, as

@@ -130,14 +130,14 @@ pub(crate) fn environ<'py>(
 
 /// `web_ui.app` was created: requests may go to it from now on.
 #[pyfunction]
-pub(crate) fn web_app_created() {
+fn web_app_created() {
     APP.store(true, Ordering::Release);
 }
 
 /// The data locusta's page is filled with now (JSON), or None before the
 /// web UI serves.
 #[pyfunction]
-pub(crate) fn web_template_args(py: Python<'_>) -> Option<String> {
+fn web_template_args(py: Python<'_>) -> Option<String> {
     let page = PAGE.get()?;
     py.allow_threads(|| page.template_args().map(|args| args.to_string()))
 }
@@ -145,8 +145,16 @@ pub(crate) fn web_template_args(py: Python<'_>) -> Option<String> {
 /// locusta's page as a Jinja template (its data from `template_args`), or
 /// None before the web UI serves.
 #[pyfunction]
-pub(crate) fn web_page_template() -> Option<String> {
+fn web_page_template() -> Option<String> {
     PAGE.get().map(WebPage::jinja_template)
+}
+
+/// Registers this module's functions in `locusta._native`.
+pub(crate) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(web_app_created, module)?)?;
+    module.add_function(wrap_pyfunction!(web_template_args, module)?)?;
+    module.add_function(wrap_pyfunction!(web_page_template, module)?)?;
+    Ok(())
 }
 
 #[cfg(test)]
