@@ -30,9 +30,9 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::Notify;
 
+use crate::host::PythonHost;
 use crate::native::runner::control_runtime;
 use crate::native::state::SHARED;
-use crate::PythonHost;
 
 /// The script's distributed runner (one per process).
 struct Cluster {
