@@ -21,6 +21,7 @@ from gevent.pool import Group
 
 from locusta import _native
 
+from locust import _run
 from locust.dispatch import UsersDispatcher
 from locust.exception import RPCError, RPCReceiveError, RPCSendError, StopTest  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
@@ -90,12 +91,6 @@ class Message:
         return f"<Message {self.type}:{self.node_id}>"
 
 
-def _script_mode():
-    from locust import main as _main
-
-    return _main.script_mode
-
-
 class Runner:
     """A runner: the users of the test, their counts, the test's state."""
 
@@ -119,7 +114,7 @@ class Runner:
         self.connection_broken = False
         self.final_user_classes_count = {}
         self._users_dispatcher = None
-        self._local = _script_mode()
+        self._local = _run.script_mode
         self._state = STATE_INIT
         self._users = {}
         self._quit_event = Event()
@@ -149,9 +144,7 @@ class Runner:
         run, a list of the live users' greenlets."""
         if self._local:
             return self._user_group
-        from locust import main as _main
-
-        return [user._greenlet for users in _main._users.values() for user in users if user._greenlet is not None]
+        return [user._greenlet for users in _run.users.values() for user in users if user._greenlet is not None]
 
     @property
     def user_classes(self):
