@@ -30,6 +30,10 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Package(include_str!("../python/locust/__init__.py")),
     ),
     (
+        "locust._run",
+        Source::Module(include_str!("../python/locust/_run.py")),
+    ),
+    (
         "locust.exception",
         Source::Module(include_str!("../python/locust/exception.py")),
     ),

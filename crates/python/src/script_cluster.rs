@@ -30,8 +30,9 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::Notify;
 
-use crate::native::{control_runtime, SHARED};
-use crate::PythonHost;
+use crate::host::PythonHost;
+use crate::native::runner::control_runtime;
+use crate::native::state::SHARED;
 
 /// The script's distributed runner (one per process).
 struct Cluster {

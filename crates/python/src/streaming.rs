@@ -10,7 +10,8 @@ use pyo3::exceptions::{PyConnectionError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::native::{self, Response};
+use crate::native::response::Response;
+use crate::native::state::{io, next_request_id, stream_error, wait};
 
 /// The streamed body of a Python response.
 pub(crate) struct StreamBody {
@@ -89,7 +90,7 @@ fn read_error(py: Python<'_>, error: &HttpError) -> PyErr {
         HttpError::Decode(_) => "decode",
         _ => "connection",
     };
-    match native::stream_error(py, kind, &error.to_string()) {
+    match stream_error(py, kind, &error.to_string()) {
         Ok(Some(exception)) => PyErr::from_value(exception),
         Ok(None) => PyConnectionError::new_err(error.to_string()),
         Err(e) => e,
@@ -115,9 +116,9 @@ fn fill(response: &Bound<'_, Response>, want: Option<usize>, decode: bool) -> Py
         let amount = want.map_or(Amount::Rest, |w| Amount::AtLeast(w - have));
         (stream, amount)
     };
-    let id = native::next_request_id();
-    let first = native::io()?.submit_read(stream, amount, decode, id);
-    let done = match native::wait(py, id, first) {
+    let id = next_request_id();
+    let first = io()?.submit_read(stream, amount, decode, id);
+    let done = match wait(py, id, first) {
         Ok(done) => done,
         Err(e) => {
             // Interrupted (the user was stopped): the read's stream is dropped
@@ -460,4 +461,13 @@ impl Raw {
             .as_ref()
             .is_none_or(|s| s.ended() && s.local.is_empty())
     }
+}
+
+/// Registers this module's classes in `locusta._native`.
+pub(crate) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<ReadDone>()?;
+    module.add_class::<ContentIter>()?;
+    module.add_class::<LinesIter>()?;
+    module.add_class::<Raw>()?;
+    Ok(())
 }

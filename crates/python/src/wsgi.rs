@@ -44,7 +44,7 @@ impl WebExtension for FlaskApp {
         if !APP.load(Ordering::Acquire) {
             return None;
         }
-        match crate::call(Call::Wsgi(request)) {
+        match crate::host::call(Call::Wsgi(request)) {
             Some(Answered::Http(response)) => Some(response),
             _ => Some(unanswered()),
         }
@@ -56,7 +56,7 @@ impl WebExtension for FlaskApp {
 
     fn after(&self, request: ExtensionRequest, response: ExtensionResponse) -> ExtensionResponse {
         // The answer comes back only when the app changed it.
-        match crate::call(Call::AfterRequest(request, response.clone())) {
+        match crate::host::call(Call::AfterRequest(request, response.clone())) {
             Some(Answered::Http(changed)) => changed,
             _ => response,
         }
@@ -130,14 +130,14 @@ pub(crate) fn environ<'py>(
 
 /// `web_ui.app` was created: requests may go to it from now on.
 #[pyfunction]
-pub(crate) fn web_app_created() {
+fn web_app_created() {
     APP.store(true, Ordering::Release);
 }
 
 /// The data locusta's page is filled with now (JSON), or None before the
 /// web UI serves.
 #[pyfunction]
-pub(crate) fn web_template_args(py: Python<'_>) -> Option<String> {
+fn web_template_args(py: Python<'_>) -> Option<String> {
     let page = PAGE.get()?;
     py.allow_threads(|| page.template_args().map(|args| args.to_string()))
 }
@@ -145,8 +145,16 @@ pub(crate) fn web_template_args(py: Python<'_>) -> Option<String> {
 /// locusta's page as a Jinja template (its data from `template_args`), or
 /// None before the web UI serves.
 #[pyfunction]
-pub(crate) fn web_page_template() -> Option<String> {
+fn web_page_template() -> Option<String> {
     PAGE.get().map(WebPage::jinja_template)
+}
+
+/// Registers this module's functions in `locusta._native`.
+pub(crate) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(web_app_created, module)?)?;
+    module.add_function(wrap_pyfunction!(web_template_args, module)?)?;
+    module.add_function(wrap_pyfunction!(web_page_template, module)?)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ import gevent
 from locust import HttpUser, constant, events, task
 
 started_again = []
+environments = []
 
 
 class Walker(HttpUser):
@@ -38,11 +39,14 @@ def spawn_and_stop(runner):
     )
 
 
+@events.init.add_listener
+def remember(environment, **_kwargs):
+    environments.append(environment)
+
+
 @events.spawning_complete.add_listener
 def more(user_count, **_kwargs):
-    from locust import main
-
-    runner = main._environment.runner
+    runner = environments[0].runner
     if not started_again:
         started_again.append(user_count)
         runner.start(3, spawn_rate=100)

@@ -9,7 +9,7 @@ import sys
 import types
 from datetime import datetime, timezone
 
-from locust import clients
+from locust import _run, clients
 from locust import main as _main
 from locust.env import Environment
 from locust.event import events
@@ -145,7 +145,7 @@ def run_single_user(
     is `-H/--host` among the script's arguments, LOCUST_HOST, or the class's
     `host`. Run the script with `locusta --python FILE.py`."""
     global _environment
-    if not _main.script_mode:
+    if not _run.script_mode:
         raise RuntimeError(
             "run_single_user runs in a script started with `locusta --python FILE.py` "
             "(guard the call with `if __name__ == \"__main__\":` so that `locusta -f` does not run it)"

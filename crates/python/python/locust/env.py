@@ -5,6 +5,7 @@ import logging
 
 from locusta import _native
 
+from locust import _run
 from locust.dispatch import UsersDispatcher  # noqa: F401
 from locust.event import Events
 from locust.event import events as _global_events
@@ -120,18 +121,14 @@ class Environment:
     @property
     def process_exit_code(self):
         """The exit code user code set (wins over every other rule), or None."""
-        from locust import main as _main
-
-        if _main.script_mode:
+        if _run.script_mode:
             return getattr(self, "_script_exit_code", None)
         return _native.exit_code()
 
     @process_exit_code.setter
     def process_exit_code(self, code):
-        from locust import main as _main
-
         self.process_exit_code_set = code is not None
-        if _main.script_mode:
+        if _run.script_mode:
             self._script_exit_code = code
             return
         _native.set_exit_code(None if code is None else int(code))
@@ -162,11 +159,9 @@ class Environment:
         if self.runner is not None:
             raise RunnerAlreadyExistsError(f"Environment.runner already exists ({self.runner})")
         if address is not None:
-            from locust import main as _main
-
             # locusta's events, custom messages and (on a worker) users go
             # to this environment, as to a `locusta -f` run's.
-            _main.host_environment(self)
+            _run.host_environment(self)
         self.runner = create_runner(self, role, address)
         return self.runner
 
@@ -174,12 +169,10 @@ class Environment:
         """The runner of this process: in a `locusta -f` run, locusta's own
         (a master's or a worker's in a distributed test); in a script
         (`locusta --python`), a LocalRunner that runs the user classes here."""
-        from locust import main as _main
-
-        if self.runner is not None and not _main.script_mode:
+        if self.runner is not None and not _run.script_mode:
             return self.runner
         options = self.parsed_options
-        if _main.script_mode:
+        if _run.script_mode:
             role = "local"
         elif getattr(options, "master", False):
             role = "master"
@@ -193,9 +186,7 @@ class Environment:
         """A master's runner: in a `locusta --master` run, that run's; in a
         script, locusta's master, started in this process and listening for
         workers on master_bind_host:master_bind_port."""
-        from locust import main as _main
-
-        if _main.script_mode:
+        if _run.script_mode:
             return self._create_runner("master", (master_bind_host, master_bind_port))
         return self._create_runner("master")
 
@@ -203,9 +194,7 @@ class Environment:
         """A worker's runner: in a `locusta --worker` run, that run's; in a
         script, locusta's worker, connected from this process to the master
         at master_host:master_port, running this environment's user classes."""
-        from locust import main as _main
-
-        if _main.script_mode:
+        if _run.script_mode:
             return self._create_runner("worker", (master_host, master_port))
         return self._create_runner("worker")
 

@@ -10,6 +10,8 @@ import re
 import socket
 from collections import deque
 
+from locust import _run
+
 HOSTNAME = re.sub(r"\..*", "", socket.gethostname())
 
 unhandled_greenlet_exception = False
@@ -30,10 +32,8 @@ class LogReader(logging.Handler):
 def setup_logging(loglevel, logfile=None):
     """Logs from `loglevel` up, to stderr (or to `logfile`), in Locust's
     format `[time] host/LEVEL/logger: message`, and into a LogReader."""
-    from locust import main as _main
-
     level = str(loglevel).upper()
-    if not _main.script_mode:
+    if not _run.script_mode:
         # In a `locusta -f` run, locusta's own logger writes the records
         # (--loglevel, --logfile): only the level changes.
         logging.getLogger().setLevel(level)

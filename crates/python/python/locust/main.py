@@ -16,22 +16,23 @@ from gevent import GreenletExit
 
 from locusta import _native
 
-from locust import clients, web
-from locust.argument_parser import BUILTIN_OPTIONS, LocustArgumentParser
+from locust import _run, clients, web
+from locust.argument_parser import BUILTIN_OPTIONS, LocustArgumentParser, default_args_dict
 from locust.env import Environment
+from locust.event import events as _events
 from locust.event import format_user_traceback
 from locust.exception import StopTest
+from locust.runners import Message
 from locust.shape import LoadTestShape
+from locust.stats import stats_history
 from locust.task import STOPPING, WAITING, TaskSet, filter_tasks_by_tags
 from locust.contrib.fasthttp import FastHttpUser
 from locust.users import HttpUser, User
 
-_environment = None
-_classes = {}
+# The run's environment, classes and live users are in locust._run.
+
 # The locustfiles' LoadTestShape instances by class name, in definition order.
 _shapes = {}
-# Live users per class name, oldest first.
-_users = {}
 # Per class name, the greenlets of users whose __init__ is still running (it
 # may block, as in Locust), oldest first: greenlet -> True.
 _creating = {}
@@ -186,8 +187,6 @@ _exit_code_on_error = None
 def _complete_options(parsed):
     """Every option Locust has and every custom option, with its default
     when the command line left it out (as argparse gives them)."""
-    from locust.argument_parser import default_args_dict
-
     for key, value in default_args_dict().items():
         parsed.setdefault(key, value)
     if _declared_parser is not None:
@@ -205,13 +204,11 @@ def import_files(files):
         if isinstance(module, str):
             return module
         _modules.append(module)
-    from locust import events
-
     global _declared_parser
     parser = _declared_parser = _ArgumentParser()
     try:
         # Called directly, not through fire(): an error here stops the start.
-        for listener in list(events.init_command_line_parser._handlers):
+        for listener in list(_events.init_command_line_parser._handlers):
             listener(parser=parser)
         declared = parser.declared
     except Exception as error:  # noqa: BLE001 - a message for the user, not a crash
@@ -221,16 +218,15 @@ def import_files(files):
 
 def set_options(encoded):
     """New values of custom options (from the web UI's form) for parsed_options."""
-    if _environment is None or _environment.parsed_options is None:
+    if _run.environment is None or _run.environment.parsed_options is None:
         return
     for key, value in json.loads(encoded).items():
-        setattr(_environment.parsed_options, key, value)
+        setattr(_run.environment.parsed_options, key, value)
 
 
 def load(options):
     """Finds the imported locustfiles' classes and shape; returns
     (classes, shape names), or an error text."""
-    global _environment
     global _exit_code_on_error
     parsed = _complete_options(json.loads(options["parsed_options"] or "{}"))
     _exit_code_on_error = parsed.get("exit_code_on_error")
@@ -241,18 +237,18 @@ def load(options):
     if stats_settings is not None:
         for name, value, used in stats_settings.changed_settings():
             logging.warning("locust.stats.%s = %r is not applied: locusta uses %r", name, value, used)
-    _environment = Environment(
+    env = _run.environment = Environment(
         host=options["host"],
         tags=options["tags"],
         exclude_tags=options["exclude_tags"],
         parsed_options=types.SimpleNamespace(**parsed),
         stop_timeout=parsed.get("stop_timeout"),
     )
-    _environment.create_local_runner()
+    env.create_local_runner()
     if not parsed.get("headless") and not parsed.get("worker"):
         # The web UI locusta serves: init listeners get it as web_ui.
         web.WebUI(
-            _environment,
+            env,
             parsed.get("web_host"),
             parsed.get("web_port"),
             web_base_path=parsed.get("web_base_path"),
@@ -264,9 +260,7 @@ def load(options):
         )
     # As Locust: a history point every HISTORY_STATS_INTERVAL_SEC
     # (environment.stats.history) while the test runs.
-    from locust.stats import stats_history
-
-    gevent.spawn(stats_history, _environment.runner)
+    gevent.spawn(stats_history, env.runner)
     found = []
     shapes = []
     for module in _modules:
@@ -296,11 +290,11 @@ def load(options):
             if not cls.tasks:
                 logging.warning("%s had no tasks left after filtering, instantiating it will fail!", cls.__name__)
     for cls in found:
-        _classes[cls.__name__] = cls
-        _users[cls.__name__] = []
-    _environment.user_classes = found
-    _environment.available_user_classes = {cls.__name__: cls for cls in found}
-    _environment.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in found}
+        _run.classes[cls.__name__] = cls
+        _run.users[cls.__name__] = []
+    env.user_classes = found
+    env.available_user_classes = {cls.__name__: cls for cls in found}
+    env.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in found}
     for shape_class in shapes:
         if shape_class.__name__ in _shapes:
             return f"Duplicate shape classes: {shape_class.__name__} is defined twice"
@@ -308,10 +302,10 @@ def load(options):
             shape = shape_class()
         except Exception as error:  # noqa: BLE001
             return f"Could not create the load shape {shape_class.__name__}: {error!r}"
-        shape.runner = _environment.runner
+        shape.runner = env.runner
         _shapes[shape_class.__name__] = shape
     # The first shape runs unless the web UI's class picker chooses another.
-    _environment.shape_class = next(iter(_shapes.values()), None)
+    env.shape_class = next(iter(_shapes.values()), None)
     return ([_describe(cls) for cls in found], list(_shapes))
 
 
@@ -325,7 +319,7 @@ def _describe(cls):
             "host": cls.host or None,
             "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
             "tasks": _ratios(cls.tasks),
-            "available_tasks": list(dict.fromkeys(_task_name(task) for task in _environment.available_user_tasks[cls.__name__])),
+            "available_tasks": list(dict.fromkeys(_task_name(task) for task in _run.environment.available_user_tasks[cls.__name__])),
         }
     )
 
@@ -335,8 +329,8 @@ def _update_class(encoded, answer):
     with the class as it is now, or an error text."""
     settings = json.loads(encoded)
     try:
-        _environment.update_user_class(settings)
-        cls = _environment.available_user_classes[settings["user_class_name"]]
+        _run.environment.update_user_class(settings)
+        cls = _run.environment.available_user_classes[settings["user_class_name"]]
         answer.send_result(True, _describe(cls))
     except Exception as error:  # noqa: BLE001 - a message for the user
         answer.send_result(False, f"Error applying user config to {settings.get('user_class_name')}: {error}")
@@ -360,7 +354,7 @@ def _run_user(user, class_name):
     except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
         user._task_error(user, error)
     finally:
-        live = _users.get(class_name)
+        live = _run.users.get(class_name)
         if live is not None and user in live:
             live.remove(user)
         _stopping.discard(user)
@@ -379,12 +373,12 @@ def _request_exit(exit_request, where):
 
 
 def _spawn(class_name, count, hosted):
-    cls = _classes[class_name]
+    cls = _run.classes[class_name]
     # The host may have changed since the start (the web form, a master).
-    _environment.host = _native.environment_host() or _environment.host
-    if _environment.host:
+    _run.environment.host = _native.environment_host() or _run.environment.host
+    if _run.environment.host:
         # As Locust: --host is every class's host.
-        cls.host = _environment.host
+        cls.host = _run.environment.host
     creating = _creating.setdefault(class_name, {})
     for _ in range(count):
         creating[gevent.spawn(_create_and_run, cls, class_name, hosted)] = True
@@ -394,7 +388,7 @@ def _create_and_run(cls, class_name, hosted):
     """Creates a user in its own greenlet (its __init__ may block, e.g. to
     fetch test data), then runs it."""
     try:
-        user = cls(_environment)
+        user = cls(_run.environment)
     except Exception as error:  # noqa: BLE001
         text = format_user_traceback(error)
         logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
@@ -411,7 +405,7 @@ def _create_and_run(cls, class_name, hosted):
     user._limited = hosted.limited
     user._user_id = hosted.started()
     user._greenlet = gevent.getcurrent()
-    _users[class_name].append(user)
+    _run.users[class_name].append(user)
     _run_user(user, class_name)
 
 
@@ -424,7 +418,7 @@ def _stop(class_name, count, graceful):
         count -= 1
     if count <= 0:
         return
-    live = _users.get(class_name, [])
+    live = _run.users.get(class_name, [])
     chosen = live[max(0, len(live) - count):] if count < len(live) else list(live)
     del live[len(live) - len(chosen):]
     if graceful is None:
@@ -454,7 +448,7 @@ def _kill_all():
         for greenlet in list(creating):
             greenlet.kill(block=False)
         creating.clear()
-    for live in _users.values():
+    for live in _run.users.values():
         for user in list(live):
             user._greenlet.kill(block=False)
         live.clear()
@@ -463,7 +457,7 @@ def _kill_all():
 
 
 def _fire(name, kwargs, answer):
-    env = _environment
+    env = _run.environment
     try:
         hook = getattr(env.events, name)
         if name == "init":
@@ -524,7 +518,7 @@ def _tick(shape_name, run_time, user_count, answer):
     result = None
     try:
         shape = _shapes[shape_name]
-        _environment.shape_class = shape
+        _run.environment.shape_class = shape
         shape._user_count = user_count
         tick = shape.tick()
         if tick is not None:
@@ -548,36 +542,22 @@ def _filter_class_tasks(settings):
     settings = json.loads(settings)
     tags = set(settings["tags"]) if settings["tags"] is not None else None
     exclude = set(settings["exclude_tags"]) if settings["exclude_tags"] is not None else None
-    cls = _classes[settings["class"]]
+    cls = _run.classes[settings["class"]]
     _filter_tasks(cls, tags, exclude, {})
     if not cls.tasks:
         logging.warning("%s had no tasks left after filtering, instantiating it will fail!", cls.__name__)
 
 
-def host_environment(environment):
-    """A script's master or worker runner (create_master_runner,
-    create_worker_runner): the events locusta fires, the messages it
-    delivers and the users a worker's master asks for are `environment`'s,
-    as in a `locusta -f` run."""
-    global _environment
-    _environment = environment
-    for cls in environment.user_classes:
-        _classes[cls.__name__] = cls
-        _users.setdefault(cls.__name__, [])
-
-
 def _worker_report(data, client_id):
     """A worker's statistics report reached this master: Locust's worker_report."""
-    hook = _environment.events.worker_report
+    hook = _run.environment.events.worker_report
     if hook._handlers:
         hook.fire(client_id=client_id, data=json.loads(data))
 
 
 def _custom_message(kind, data, node_id):
     """A custom message from another process, to the listener registered for it."""
-    from locust.runners import Message
-
-    _environment.runner._deliver(Message(kind, json.loads(data), node_id))
+    _run.environment.runner._deliver(Message(kind, json.loads(data), node_id))
 
 
 def _on_mailbox():
@@ -642,19 +622,14 @@ def serve():
             pass
 
 
-script_mode = False
-"""True while a script runs as `__main__` (`locusta --python FILE`)."""
-
-
 def run_script(argv):
     """Runs argv[0] as `__main__`, as `python FILE ARGS...` would; returns the
     exit code (SystemExit's, 1 after an uncaught exception, with its traceback
     on stderr, 130 after Ctrl-C)."""
-    global script_mode
     import signal
     import tokenize
 
-    script_mode = True
+    _run.script_mode = True
     # The script's requests and events.request.fire count in statistics of
     # its own (environment.stats), and responses arrive through the mailbox.
     _native.script_mode()
@@ -775,7 +750,7 @@ def main():
     """Locust's command-line entry point: runs locusta's command line with
     `sys.argv[1:]`, in place of this process (as `locusta ARGS…` would); the
     test's exit code is the process's."""
-    if not script_mode:
+    if not _run.script_mode:
         raise NotImplementedError("locusta: locust.main.main() cannot start a test from inside a running test")
     program = _locusta_program()
     if program is None:

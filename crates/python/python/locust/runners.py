@@ -21,6 +21,7 @@ from gevent.pool import Group
 
 from locusta import _native
 
+from locust import _run
 from locust.dispatch import UsersDispatcher
 from locust.exception import RPCError, RPCReceiveError, RPCSendError, StopTest  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
@@ -90,12 +91,6 @@ class Message:
         return f"<Message {self.type}:{self.node_id}>"
 
 
-def _script_mode():
-    from locust import main as _main
-
-    return _main.script_mode
-
-
 class Runner:
     """A runner: the users of the test, their counts, the test's state."""
 
@@ -119,7 +114,7 @@ class Runner:
         self.connection_broken = False
         self.final_user_classes_count = {}
         self._users_dispatcher = None
-        self._local = _script_mode()
+        self._local = _run.script_mode
         self._state = STATE_INIT
         self._users = {}
         self._quit_event = Event()
@@ -149,9 +144,7 @@ class Runner:
         run, a list of the live users' greenlets."""
         if self._local:
             return self._user_group
-        from locust import main as _main
-
-        return [user._greenlet for users in _main._users.values() for user in users if user._greenlet is not None]
+        return [user._greenlet for users in _run.users.values() for user in users if user._greenlet is not None]
 
     @property
     def user_classes(self):
@@ -649,9 +642,11 @@ class WorkerRunner(DistributedRunner):
         super().__init__(environment)
         self.master_host = master_host
         self.master_port = master_port
-        self._script_client_id = None
+        # A script's worker knows its id at once; a `--worker` run's is the
+        # one its Environment got before the locustfile loaded.
+        self._client_id = None
         if self._in_script:
-            self._script_client_id = _native.script_worker(
+            self._client_id = _native.script_worker(
                 _class_weights(environment),
                 str(master_host),
                 int(master_port),
@@ -663,7 +658,7 @@ class WorkerRunner(DistributedRunner):
     @property
     def client_id(self):
         """This worker's id, as it names itself to the master (`host_<hex>`)."""
-        return self._script_client_id or _native.node_id()
+        return self._client_id or _native.node_id()
 
 
 def create_runner(environment, role, address=None):

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from locusta import _native
 
+from locust import _run
 from locust.html import DEFAULT_BUILD_PATH, get_html_report, render_template_from  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
 from locust.runners import STATE_MISSING, STATE_RUNNING, MasterRunner  # noqa: F401
@@ -277,7 +278,5 @@ def _after_request(environ, response, answer):
 
 
 def _web_ui():
-    from locust import main
-
-    environment = main._environment
+    environment = _run.environment
     return environment.web_ui if environment is not None else None
