@@ -1,6 +1,6 @@
 //! The worker: connects to a master, runs the users it is told to run with
 //! the engine's [`Runner`], and reports heartbeats, statistics and task
-//! exceptions (research notes §7.3–7.5).
+//! exceptions (`docs/distributed.md`, "Lifecycle").
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

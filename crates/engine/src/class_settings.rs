@@ -1,5 +1,6 @@
 //! Changing a user class's settings from outside the program: Locust's
-//! `--config-users` and the web UI's `POST /user` (research notes §1.9).
+//! `--config-users` and the web UI's `POST /user` (`docs/compatibility.md`,
+//! "Options and configuration").
 //!
 //! Each setting names a class; `host`, `weight` and `fixed_count` replace the
 //! class's own, `tasks` keeps only the named tasks of the class's original task

@@ -1,6 +1,7 @@
 //! Log lines in Locust's format:
 //! `[YYYY-MM-DD HH:MM:SS,mmm] <short-hostname>/<LEVEL>/<logger>: <message>`, to
-//! stderr or to `--logfile` (research notes §4.1 "Logging options").
+//! stderr or to `--logfile` (the options of `locust --help`'s group "Logging
+//! options").
 
 use std::fs::File;
 use std::io::Write;
