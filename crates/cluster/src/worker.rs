@@ -489,10 +489,12 @@ async fn serve(
                 let settings = serde_json::from_value::<UserClassSettings>(
                     crate::message::to_json(&message.data),
                 );
-                match settings
-                    .map_err(|e| e.to_string())
-                    .and_then(|settings| worker.runner.update_user_class(&settings))
-                {
+                match settings.map_err(|e| e.to_string()).and_then(|settings| {
+                    worker
+                        .runner
+                        .update_user_class(&settings)
+                        .map_err(|e| e.to_string())
+                }) {
                     Ok(()) => log::info!("User class settings updated by the master"),
                     Err(error) => {
                         log::error!("Cannot apply the master's user class settings: {error}")

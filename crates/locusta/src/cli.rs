@@ -19,7 +19,7 @@ use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 use crate::timespan::parse_timespan;
 
 fn timespan(text: &str) -> Result<Duration, String> {
-    parse_timespan(text)
+    parse_timespan(text).map_err(|e| e.to_string())
 }
 
 fn positive_users(text: &str) -> Result<u64, String> {
