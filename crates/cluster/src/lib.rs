@@ -35,7 +35,9 @@ pub fn new_node_id() -> String {
     format!("{}_{hex}", hostname())
 }
 
-/// This machine's host name ("localhost" if it cannot be read).
+/// This machine's host name ("localhost" if it cannot be read): the one
+/// home of `gethostname` in the workspace (node ids here, log lines in
+/// `locusta`).
 pub fn hostname() -> String {
     let mut buffer = [0u8; 256];
     // SAFETY: gethostname writes at most `len` bytes into the buffer we own.

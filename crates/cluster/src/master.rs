@@ -263,12 +263,6 @@ impl Master {
         }
     }
 
-    /// Whether no worker can take users any more (every one quit or went
-    /// missing) although some had connected.
-    pub fn all_workers_gone(&self) -> bool {
-        !self.shared.indices.lock().is_empty() && self.shared.active_ids().is_empty()
-    }
-
     /// Sends `quit` to every worker and waits (a few seconds at most) for
     /// each to send its final statistics and `quit`.
     pub async fn quit(&self) {

@@ -1,4 +1,5 @@
-//! Statistics on the wire, in Locust's shapes (research notes §7.3):
+//! Statistics on the wire, in Locust's shapes (`docs/distributed.md`,
+//! "Statistics"):
 //! a `StatsEntry` dict per row, `stats_total`, and `errors` keyed by a
 //! failure key. Response times travel as Locust's rounded millisecond
 //! buckets (`response_times`), which a Locust master understands; a locusta

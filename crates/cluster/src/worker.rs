@@ -1,6 +1,6 @@
 //! The worker: connects to a master, runs the users it is told to run with
 //! the engine's [`Runner`], and reports heartbeats, statistics and task
-//! exceptions (research notes §7.3–7.5).
+//! exceptions (`docs/distributed.md`, "Lifecycle").
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -489,10 +489,12 @@ async fn serve(
                 let settings = serde_json::from_value::<UserClassSettings>(
                     crate::message::to_json(&message.data),
                 );
-                match settings
-                    .map_err(|e| e.to_string())
-                    .and_then(|settings| worker.runner.update_user_class(&settings))
-                {
+                match settings.map_err(|e| e.to_string()).and_then(|settings| {
+                    worker
+                        .runner
+                        .update_user_class(&settings)
+                        .map_err(|e| e.to_string())
+                }) {
                     Ok(()) => log::info!("User class settings updated by the master"),
                     Err(error) => {
                         log::error!("Cannot apply the master's user class settings: {error}")

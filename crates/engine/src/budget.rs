@@ -31,17 +31,43 @@ pub fn max_users(bytes_per_user: u64) -> Option<u64> {
     Some(((available as f64 * SHARE) / bytes_per_user.max(1) as f64) as u64)
 }
 
-/// Why `asked` users of `bytes_per_user` do not fit, when `allowed` do.
-pub fn too_many(asked: u64, allowed: u64, bytes_per_user: u64) -> String {
-    let available = available_memory().unwrap_or(0);
-    format!(
-        "{asked} users at about {} each would need {}, and this process has {} of memory available: \
-         at most {allowed} users fit in {:.0}% of it",
-        human(bytes_per_user),
-        human(asked.saturating_mul(bytes_per_user)),
-        human(available),
-        SHARE * 100.0
-    )
+/// Why `asked` users of `bytes_per_user` do not fit, when `allowed` do (with
+/// the memory available now).
+pub fn too_many(asked: u64, allowed: u64, bytes_per_user: u64) -> TooManyUsers {
+    TooManyUsers {
+        asked,
+        allowed,
+        bytes_per_user,
+        available: available_memory().unwrap_or(0),
+    }
+}
+
+/// More users asked for than fit in the memory this process may use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{asked} users at about {} each would need {}, and this process has {} of memory available: \
+     at most {allowed} users fit in {:.0}% of it",
+    human(*bytes_per_user),
+    human(asked.saturating_mul(*bytes_per_user)),
+    human(*available),
+    SHARE * 100.0
+)]
+pub struct TooManyUsers {
+    /// The users asked for.
+    pub asked: u64,
+    /// The most users that fit.
+    pub allowed: u64,
+    /// What one user costs, in bytes.
+    pub bytes_per_user: u64,
+    /// The memory this process may still use, in bytes.
+    pub available: u64,
+}
+
+/// For callers whose errors are messages (the web UI's form).
+impl From<TooManyUsers> for String {
+    fn from(error: TooManyUsers) -> String {
+        error.to_string()
+    }
 }
 
 /// The memory this process may still use, in bytes: the smallest of the

@@ -1,5 +1,5 @@
-//! The event bus: Locust's `environment.events`, for Rust listeners (and, later,
-//! for the Python layer, which registers its own listeners here).
+//! The event bus: Locust's `environment.events`, for Rust listeners and for
+//! the Python layer (`locusta-python`), which registers its own listeners here.
 //!
 //! Request events are not here: every request is recorded straight into the
 //! statistics, and listeners of requests register with

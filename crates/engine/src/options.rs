@@ -171,40 +171,48 @@ impl CustomOption {
     /// Parses one textual value (command line, file, environment or form) by
     /// the option's kind. Multi-choices take comma-separated values; flags take
     /// `true`/`false`/`yes`/`no`/`on`/`off`/`1`/`0`. The error names the option.
-    pub fn parse(&self, text: &str) -> Result<OptionValue, String> {
+    pub fn parse(&self, text: &str) -> Result<OptionValue, OptionError> {
         self.parse_values(&[text])
     }
 
     /// Parses the values given for the option (several for a repeated
     /// multi-choice; otherwise the last one counts).
-    pub fn parse_values(&self, texts: &[&str]) -> Result<OptionValue, String> {
-        let name = &self.name;
+    pub fn parse_values(&self, texts: &[&str]) -> Result<OptionValue, OptionError> {
         let last = texts.last().copied().unwrap_or("").trim();
         match &self.kind {
             OptionKind::Text => Ok(OptionValue::Text(last.to_string())),
-            OptionKind::Integer => last
-                .parse()
-                .map(OptionValue::Integer)
-                .map_err(|_| format!("{name}: '{last}' is not a whole number")),
+            OptionKind::Integer => {
+                last.parse()
+                    .map(OptionValue::Integer)
+                    .map_err(|_| OptionError::NotWholeNumber {
+                        name: self.name.clone(),
+                        value: last.to_string(),
+                    })
+            }
             OptionKind::Float => match last.parse::<f64>() {
                 Ok(value) if value.is_finite() => Ok(OptionValue::Float(value)),
-                _ => Err(format!("{name}: '{last}' is not a number")),
+                _ => Err(OptionError::NotNumber {
+                    name: self.name.clone(),
+                    value: last.to_string(),
+                }),
             },
             OptionKind::Flag => match last.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" | "1" => Ok(OptionValue::Flag(true)),
                 "false" | "no" | "off" | "0" | "" => Ok(OptionValue::Flag(false)),
-                _ => Err(format!(
-                    "{name}: '{last}' is not true or false (use true, false, yes, no, 1 or 0)"
-                )),
+                _ => Err(OptionError::NotFlag {
+                    name: self.name.clone(),
+                    value: last.to_string(),
+                }),
             },
             OptionKind::Choice(choices) => {
                 if choices.iter().any(|c| c == last) {
                     Ok(OptionValue::Text(last.to_string()))
                 } else {
-                    Err(format!(
-                        "{name}: '{last}' is not one of {}",
-                        choices.join(", ")
-                    ))
+                    Err(OptionError::NotAChoice {
+                        name: self.name.clone(),
+                        value: last.to_string(),
+                        choices: choices.clone(),
+                    })
                 }
             }
             OptionKind::MultiChoice(choices) => {
@@ -216,10 +224,11 @@ impl CustomOption {
                     .filter(|v| !v.is_empty())
                 {
                     if !choices.iter().any(|c| c == value) {
-                        return Err(format!(
-                            "{name}: '{value}' is not one of {}",
-                            choices.join(", ")
-                        ));
+                        return Err(OptionError::NotAChoice {
+                            name: self.name.clone(),
+                            value: value.to_string(),
+                            choices: choices.clone(),
+                        });
                     }
                     if !picked.iter().any(|p| p == value) {
                         picked.push(value.to_string());
@@ -231,6 +240,52 @@ impl CustomOption {
     }
 }
 
+/// A value a custom option refuses; the message names the option.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    /// An integer option got something else.
+    #[error("{name}: '{value}' is not a whole number")]
+    NotWholeNumber {
+        /// The option's name.
+        name: String,
+        /// The value given.
+        value: String,
+    },
+    /// A float option got something else (or not a finite number).
+    #[error("{name}: '{value}' is not a number")]
+    NotNumber {
+        /// The option's name.
+        name: String,
+        /// The value given.
+        value: String,
+    },
+    /// A flag got something else than true or false.
+    #[error("{name}: '{value}' is not true or false (use true, false, yes, no, 1 or 0)")]
+    NotFlag {
+        /// The option's name.
+        name: String,
+        /// The value given.
+        value: String,
+    },
+    /// A choice or multi-choice got a value it does not offer.
+    #[error("{name}: '{value}' is not one of {}", choices.join(", "))]
+    NotAChoice {
+        /// The option's name.
+        name: String,
+        /// The value given.
+        value: String,
+        /// The values the option offers.
+        choices: Vec<String>,
+    },
+}
+
+/// For callers whose errors are messages (the web UI's form).
+impl From<OptionError> for String {
+    fn from(error: OptionError) -> String {
+        error.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,14 +294,21 @@ mod tests {
     fn values_are_parsed_by_kind() {
         let count = CustomOption::new("count", "").kind(OptionKind::Integer);
         assert_eq!(count.parse(" 12 "), Ok(OptionValue::Integer(12)));
-        assert!(count.parse("x").unwrap_err().contains("count: 'x'"));
+        assert!(count
+            .parse("x")
+            .unwrap_err()
+            .to_string()
+            .contains("count: 'x'"));
         let flag = CustomOption::new("fast", "").kind(OptionKind::Flag);
         assert_eq!(flag.parse("on"), Ok(OptionValue::Flag(true)));
         assert!(flag.parse("maybe").is_err());
         let pick =
             CustomOption::new("env", "").kind(OptionKind::Choice(vec!["a".into(), "b".into()]));
         assert_eq!(pick.parse("b"), Ok(OptionValue::Text("b".into())));
-        assert!(pick.parse("c").unwrap_err().contains("not one of a, b"));
+        assert_eq!(
+            pick.parse("c").unwrap_err().to_string(),
+            "env: 'c' is not one of a, b"
+        );
         let many = CustomOption::new("regions", "").kind(OptionKind::MultiChoice(vec![
             "eu".into(),
             "us".into(),

@@ -7,7 +7,8 @@
 //! [`UserClass`](crate::user::UserClass) holds a root task set; the loop in
 //! `user/run.rs` picks from it. `--tags`/`--exclude-tags` ([`TagFilter`])
 //! and the `tasks` setting prune copies of the set; [`TaskRatio`]s describe
-//! it for `--show-task-ratio`.
+//! it, and [`task_ratio_tree`] gives the whole tree of a run's classes that
+//! `--show-task-ratio`, `GET /tasks` and the HTML report render.
 //!
 //! ```
 //! use locusta_engine::prelude::*;
@@ -23,12 +24,13 @@
 //! assert_eq!(buying.ratios()[0].name, "checkout");
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::user::User;
+use crate::user::{User, UserDefinition};
 use crate::wait::WaitTime;
 
 /// A boxed future that need not be `Send`: users live on one load thread.
@@ -373,15 +375,36 @@ impl<S: 'static> TaskSet<S> {
     }
 }
 
-/// A task's share of its parent's picks, with the shares inside it if it is a set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskRatio {
-    /// Task (function or set) name.
-    pub name: String,
-    /// Fraction of the parent's picks.
-    pub ratio: f64,
-    /// For a task set, its own tasks.
-    pub tasks: Vec<TaskRatio>,
+pub use locusta_stats::task_ratio::{ClassRatio, TaskRatio};
+
+/// The task-ratio tree of `classes`: each class's share of the users and its
+/// tasks' shares. A class's share is its share of the running users
+/// (`running`, by class name) when any run, else its share of the weights.
+pub fn task_ratio_tree(
+    classes: &[Arc<dyn UserDefinition>],
+    running: &BTreeMap<String, u64>,
+) -> Vec<ClassRatio> {
+    let live: u64 = classes
+        .iter()
+        .map(|c| running.get(c.name()).copied().unwrap_or(0))
+        .sum();
+    let total_weight: f64 = classes
+        .iter()
+        .map(|c| c.weight())
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
+    classes
+        .iter()
+        .map(|class| ClassRatio {
+            name: class.name().to_string(),
+            share: if live > 0 {
+                running.get(class.name()).copied().unwrap_or(0) as f64 / live as f64
+            } else {
+                class.weight() / total_weight
+            },
+            tasks: class.task_ratios(),
+        })
+        .collect()
 }
 
 fn task_name_of<F>(_: &F) -> String {

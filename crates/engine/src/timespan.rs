@@ -17,17 +17,22 @@ use std::time::Duration;
 pub const TIMESPAN_ERROR: &str =
     "Invalid time span format. Valid formats: 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.";
 
+/// A malformed time span; it reads as [`TIMESPAN_ERROR`], Locust's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", TIMESPAN_ERROR)]
+pub struct TimespanError;
+
 /// Parses a time span: a bare integer is seconds; otherwise the whole string must
 /// be `[<n>h][<n>m][<n>s]` in that order, with at least one part.
-pub fn parse_timespan(text: &str) -> Result<Duration, String> {
+pub fn parse_timespan(text: &str) -> Result<Duration, TimespanError> {
     if text.is_empty() {
-        return Err(TIMESPAN_ERROR.into());
+        return Err(TimespanError);
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return text
             .parse::<u64>()
             .map(Duration::from_secs)
-            .map_err(|_| TIMESPAN_ERROR.into());
+            .map_err(|_| TimespanError);
     }
     let mut seconds: u64 = 0;
     let mut rest = text;
@@ -35,13 +40,11 @@ pub fn parse_timespan(text: &str) -> Result<Duration, String> {
     for (unit, factor) in [('h', 3600u64), ('m', 60), ('s', 1)] {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits > 0 && rest[digits..].starts_with(unit) {
-            let value: u64 = rest[..digits]
-                .parse()
-                .map_err(|_| TIMESPAN_ERROR.to_string())?;
+            let value: u64 = rest[..digits].parse().map_err(|_| TimespanError)?;
             seconds = value
                 .checked_mul(factor)
                 .and_then(|v| seconds.checked_add(v))
-                .ok_or_else(|| TIMESPAN_ERROR.to_string())?;
+                .ok_or(TimespanError)?;
             rest = &rest[digits + 1..];
             parts += 1;
         }
@@ -49,7 +52,7 @@ pub fn parse_timespan(text: &str) -> Result<Duration, String> {
     if rest.is_empty() && parts > 0 {
         Ok(Duration::from_secs(seconds))
     } else {
-        Err(TIMESPAN_ERROR.into())
+        Err(TimespanError)
     }
 }
 
@@ -83,11 +86,8 @@ mod tests {
         for text in [
             "", "1d", "1.5s", "1 h", "s", "10m1h", "-5", "1h 2m", "abc", "5x", "1m1m",
         ] {
-            assert_eq!(
-                parse_timespan(text),
-                Err(TIMESPAN_ERROR.to_string()),
-                "{text}"
-            );
+            assert_eq!(parse_timespan(text), Err(TimespanError), "{text}");
+            assert_eq!(TimespanError.to_string(), TIMESPAN_ERROR);
         }
     }
 }

@@ -121,6 +121,7 @@ async fn bad_settings_are_refused_and_change_nothing() {
         runner
             .update_user_class(&settings(json))
             .expect_err("refused")
+            .to_string()
     };
     let unknown_class = refused(serde_json::json!({"user_class_name": "Nobody", "weight": 2}));
     assert!(unknown_class.contains("Nobody"), "{unknown_class}");

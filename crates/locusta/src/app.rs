@@ -315,7 +315,8 @@ fn config_users(
         return Ok(Vec::new());
     };
     let fatal = |message: String| Fatal { message, code: 255 };
-    let settings = UserClassSettings::from_config_values(values).map_err(fatal)?;
+    let settings =
+        UserClassSettings::from_config_values(values).map_err(|e| fatal(e.to_string()))?;
     if let Some(unknown) = settings
         .iter()
         .find(|s| !classes.iter().any(|c| c.name() == s.user_class_name))
@@ -416,10 +417,13 @@ fn start_runner(
             .map_err(Fatal::startup)?,
     };
     for settings in user_settings {
-        if let Err(message) = runner.update_user_class(settings) {
+        if let Err(error) = runner.update_user_class(settings) {
             // The load threads end with the runner; nothing has started yet.
             drop(runner);
-            return Err(Fatal { message, code: 255 });
+            return Err(Fatal {
+                message: error.to_string(),
+                code: 255,
+            });
         }
     }
     for hook in on_runner {

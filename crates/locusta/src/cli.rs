@@ -1,6 +1,6 @@
 //! The command line: Locust's options with their long names, short forms,
-//! defaults, `LOCUST_*` environment variables and help groups (research notes
-//! §4.1 and §4.2).
+//! defaults, `LOCUST_*` environment variables and help groups (those of
+//! `locust --help`; `docs/compatibility.md`, "Options and configuration").
 //!
 //! [`Options`] is a clap parser, but a real run goes through
 //! [`crate::config::parse`], which also applies environment variables and
@@ -19,7 +19,7 @@ use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 use crate::timespan::parse_timespan;
 
 fn timespan(text: &str) -> Result<Duration, String> {
-    parse_timespan(text)
+    parse_timespan(text).map_err(|e| e.to_string())
 }
 
 fn positive_users(text: &str) -> Result<u64, String> {
@@ -569,8 +569,8 @@ impl Options {
         command
     }
 
-    /// Locust's checks that end a run with exit code 1 before it starts
-    /// (research notes §4.5): `--autoquit` without `--autostart`, a
+    /// Locust's checks that end a run with exit code 1 before it starts:
+    /// `--autoquit` without `--autostart`, a
     /// `--web-base-path` not starting with `/` when the web UI would run,
     /// `--processes` below -1 or combined with `--master`. `run_with_args`
     /// calls it after parsing and prints the message.

@@ -1,5 +1,5 @@
-//! Configuration files, environment variables and their precedence (research
-//! notes §4.3).
+//! Configuration files, environment variables and their precedence
+//! (`docs/compatibility.md`, "Options and configuration").
 //!
 //! Sources, from the strongest: the command line, `LOCUST_*` environment
 //! variables, the `--config` file, `./pyproject.toml` (its `[tool.locust]`

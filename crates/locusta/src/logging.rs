@@ -1,6 +1,7 @@
 //! Log lines in Locust's format:
 //! `[YYYY-MM-DD HH:MM:SS,mmm] <short-hostname>/<LEVEL>/<logger>: <message>`, to
-//! stderr or to `--logfile` (research notes §4.1 "Logging options").
+//! stderr or to `--logfile` (the options of `locust --help`'s group "Logging
+//! options").
 
 use std::fs::File;
 use std::io::Write;
@@ -92,17 +93,9 @@ pub fn logger_name(target: &str) -> String {
     target.replace("::", ".")
 }
 
-/// This machine's host name up to the first dot.
+/// This machine's host name ([`locusta_cluster::hostname`]) up to the first dot.
 pub fn short_hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
-    let name = if ok {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "localhost".to_string()
-    };
+    let name = locusta_cluster::hostname();
     name.split('.').next().unwrap_or("localhost").to_string()
 }
 

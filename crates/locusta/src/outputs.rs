@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use locusta_engine::task::TaskRatio;
+use locusta_engine::task::task_ratio_tree;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_stats::csv::CsvWriter;
-use locusta_stats::html::{html_file_name, render_report, RatioNode, ReportMeta};
+use locusta_stats::html::{html_file_name, render_report, ReportMeta};
 use locusta_stats::{json, now_epoch, StatsHistory};
 
 use crate::cli::Options;
@@ -156,11 +156,6 @@ pub fn report_meta(
     classes: &[Arc<dyn UserDefinition>],
     start_time: f64,
 ) -> ReportMeta {
-    let total_weight: f64 = classes
-        .iter()
-        .map(|c| c.weight())
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
     let host = options
         .host
         .clone()
@@ -180,26 +175,6 @@ pub fn report_meta(
         end_time: now_epoch(),
         host,
         locustfile: options.locustfile.clone().unwrap_or(program),
-        user_classes: classes
-            .iter()
-            .map(|c| {
-                (
-                    c.name().to_string(),
-                    c.weight() / total_weight,
-                    ratio_nodes(&c.task_ratios()),
-                )
-            })
-            .collect(),
+        user_classes: task_ratio_tree(classes, &Default::default()),
     }
-}
-
-fn ratio_nodes(tasks: &[TaskRatio]) -> Vec<RatioNode> {
-    tasks
-        .iter()
-        .map(|t| RatioNode {
-            name: t.name.clone(),
-            ratio: t.ratio,
-            children: ratio_nodes(&t.tasks),
-        })
-        .collect()
 }

@@ -3,27 +3,22 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use locusta_engine::task::TaskRatio;
+use locusta_engine::task::{task_ratio_tree, TaskRatio};
 use locusta_engine::user::UserDefinition;
 
-/// The per-class and total task ratio tree, as Locust prints it.
+/// The per-class and total task ratio tree, as Locust prints it, from the
+/// classes' weights.
 pub fn render(classes: &[Arc<dyn UserDefinition>]) -> String {
-    let total_weight: f64 = classes.iter().map(|c| c.weight()).sum();
+    let classes = task_ratio_tree(classes, &Default::default());
     let mut out = String::from("\n Task ratio per User class\n");
-    for class in classes {
-        let _ = writeln!(
-            out,
-            " - {}: {:.1}%",
-            class.name(),
-            100.0 * class.weight() / total_weight.max(f64::MIN_POSITIVE)
-        );
-        tree(&mut out, &class.task_ratios(), 1.0, 1);
+    for class in &classes {
+        let _ = writeln!(out, " - {}: {:.1}%", class.name, 100.0 * class.share);
+        tree(&mut out, &class.tasks, 1.0, 1);
     }
     out.push_str("\n Total task ratio\n");
-    for class in classes {
-        let share = class.weight() / total_weight.max(f64::MIN_POSITIVE);
-        let _ = writeln!(out, " - {}: {:.1}%", class.name(), 100.0 * share);
-        tree(&mut out, &class.task_ratios(), share, 1);
+    for class in &classes {
+        let _ = writeln!(out, " - {}: {:.1}%", class.name, 100.0 * class.share);
+        tree(&mut out, &class.tasks, class.share, 1);
     }
     out
 }

@@ -12,6 +12,7 @@
 //! * [`Recorder`]: what an HTTP client (or any custom protocol) reports into.
 //! * [`console`]: Locust's console tables; [`csv`], [`json`] and [`html`]: the
 //!   files a run writes, with [`time_format`] for their dates and durations.
+//! * [`task_ratio`]: the task-ratio tree every output that lists it renders.
 
 pub mod console;
 pub mod csv;
@@ -23,6 +24,7 @@ pub mod json;
 pub mod names;
 mod recorder;
 mod shared;
+pub mod task_ratio;
 pub mod time_format;
 mod times;
 

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use locusta_stats::history::{HistoryPoint, StatsHistory};
-use locusta_stats::html::{html_file_name, render_report, RatioNode, ReportMeta};
+use locusta_stats::html::{html_file_name, render_report, ReportMeta};
+use locusta_stats::task_ratio::{ClassRatio, TaskRatio};
 use locusta_stats::{ExceptionEntry, RequestStats};
 
 /// 2023-11-14 22:13:20 UTC.
@@ -78,42 +79,42 @@ fn sample_meta() -> ReportMeta {
         host: HOST.to_owned(),
         locustfile: "locustfile.py".to_owned(),
         user_classes: vec![
-            (
-                "WebsiteUser".to_owned(),
-                0.75,
-                vec![
-                    RatioNode {
+            ClassRatio {
+                name: "WebsiteUser".to_owned(),
+                share: 0.75,
+                tasks: vec![
+                    TaskRatio {
                         name: "index".to_owned(),
                         ratio: 0.5,
-                        children: vec![],
+                        tasks: vec![],
                     },
-                    RatioNode {
+                    TaskRatio {
                         name: "BrowseSet".to_owned(),
                         ratio: 0.5,
-                        children: vec![
-                            RatioNode {
+                        tasks: vec![
+                            TaskRatio {
                                 name: "view_item".to_owned(),
                                 ratio: 0.8,
-                                children: vec![],
+                                tasks: vec![],
                             },
-                            RatioNode {
+                            TaskRatio {
                                 name: "stop".to_owned(),
                                 ratio: 0.2,
-                                children: vec![],
+                                tasks: vec![],
                             },
                         ],
                     },
                 ],
-            ),
-            (
-                "AdminUser".to_owned(),
-                0.25,
-                vec![RatioNode {
+            },
+            ClassRatio {
+                name: "AdminUser".to_owned(),
+                share: 0.25,
+                tasks: vec![TaskRatio {
                     name: "login".to_owned(),
                     ratio: 1.0,
-                    children: vec![],
+                    tasks: vec![],
                 }],
-            ),
+            },
         ],
     }
 }

@@ -1,5 +1,5 @@
-//! `GET /stats/requests`: Locust's JSON shape (research notes §6.4), with
-//! every row (Locust truncates to 500).
+//! `GET /stats/requests`: Locust's JSON shape (its fields are listed in
+//! `docs/web-ui.md`), with every row (Locust truncates to 500).
 
 use locusta_engine::remote::WorkerInfo;
 use locusta_engine::runner::RunnerState;

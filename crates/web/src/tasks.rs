@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use locusta_engine::task::TaskRatio;
+use locusta_engine::task::{task_ratio_tree, TaskRatio};
 use locusta_engine::user::UserDefinition;
 use serde_json::{json, Map, Value};
 
@@ -12,36 +12,22 @@ use serde_json::{json, Map, Value};
 /// {name: {"ratio": r, "tasks"?: …}}}`, task ratios relative to their parent
 /// in `per_class` and absolute in `total`. A class's share is its share of
 /// the running users (`running`, by class name) when any run, else its share
-/// of the weights.
+/// of the weights ([`task_ratio_tree`]).
 pub fn task_ratio_json(
     classes: &[Arc<dyn UserDefinition>],
     running: &BTreeMap<String, u64>,
 ) -> Value {
-    let live: u64 = classes
-        .iter()
-        .map(|c| running.get(c.name()).copied().unwrap_or(0))
-        .sum();
-    let total_weight: f64 = classes
-        .iter()
-        .map(|c| c.weight())
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
     let mut per_class = Map::new();
     let mut total = Map::new();
-    for class in classes {
-        let share = if live > 0 {
-            running.get(class.name()).copied().unwrap_or(0) as f64 / live as f64
-        } else {
-            class.weight() / total_weight
-        };
-        let tasks = class.task_ratios();
+    for class in task_ratio_tree(classes, running) {
+        let share = class.share;
         per_class.insert(
-            class.name().to_string(),
-            json!({"ratio": share, "tasks": tasks_json(&tasks, share, false)}),
+            class.name.clone(),
+            json!({"ratio": share, "tasks": tasks_json(&class.tasks, share, false)}),
         );
         total.insert(
-            class.name().to_string(),
-            json!({"ratio": share, "tasks": tasks_json(&tasks, share, true)}),
+            class.name,
+            json!({"ratio": share, "tasks": tasks_json(&class.tasks, share, true)}),
         );
     }
     json!({"per_class": per_class, "total": total})

@@ -101,6 +101,27 @@ impl RunnerState {
     }
 }
 
+/// Settings [`Runner::update_user_class`] does not apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateClassError {
+    /// No class has the name the settings give.
+    #[error("Error applying user config: there is no user class named {0}")]
+    NoSuchClass(String),
+    /// The class (or its host) refused them; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    /// They would leave no class that gets users.
+    #[error("There are no users with weight > 0.")]
+    NoUsers,
+}
+
+/// For callers whose errors are messages (the web UI's `POST /user`).
+impl From<UpdateClassError> for String {
+    fn from(error: UpdateClassError) -> String {
+        error.to_string()
+    }
+}
+
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
 pub struct Runner {
     env: Arc<Environment>,
@@ -262,19 +283,19 @@ impl Runner {
     /// Applies new settings to a user class (Locust's `--config-users` and
     /// `POST /user`): new users of the class use them at once; a new weight
     /// or fixed count counts from the next test.
-    pub fn update_user_class(&self, settings: &UserClassSettings) -> Result<(), String> {
+    pub fn update_user_class(&self, settings: &UserClassSettings) -> Result<(), UpdateClassError> {
         let name = &settings.user_class_name;
         let index = self
             .classes
             .read()
             .iter()
             .position(|class| class.name() == name)
-            .ok_or_else(|| {
-                format!("Error applying user config: there is no user class named {name}")
-            })?;
+            .ok_or_else(|| UpdateClassError::NoSuchClass(name.clone()))?;
         // A host is asked without the lock held: it waits for its own thread.
         let current = self.classes.read()[index].clone();
-        let updated = current.with_settings(settings)?;
+        let updated = current
+            .with_settings(settings)
+            .map_err(UpdateClassError::Refused)?;
         let mut classes = self.classes.write();
         let spawnable = |class: &RunClass| {
             class.definition.weight() > 0.0 || class.definition.fixed_count() > 0
@@ -285,7 +306,7 @@ impl Runner {
                 .enumerate()
                 .all(|(other, class)| other == index || !spawnable(class))
         {
-            return Err("There are no users with weight > 0.".into());
+            return Err(UpdateClassError::NoUsers);
         }
         classes[index] = updated;
         drop(classes);

@@ -303,7 +303,7 @@ impl Runner {
     /// Whether `user_count` users fit in the memory this process may use
     /// (see [`budget`]); the message says how many do. For a count asked once
     /// (`-u`, the web UI's form), refused before anything starts.
-    pub fn check_user_count(&self, user_count: u64) -> Result<(), String> {
+    pub fn check_user_count(&self, user_count: u64) -> Result<(), budget::TooManyUsers> {
         let per_user = self.bytes_per_user();
         match budget::max_users(per_user) {
             Some(most) if user_count > most => Err(budget::too_many(user_count, most, per_user)),

@@ -34,6 +34,7 @@ pub use escape::escape;
 
 use crate::console::format_ms;
 use crate::history::StatsHistory;
+use crate::task_ratio::ClassRatio;
 use crate::time_format::{format_date_time, format_duration, format_duration_short};
 use crate::{ExceptionEntry, RequestStats};
 
@@ -43,17 +44,6 @@ const CSS: &str = include_str!("report.css");
 /// The percentiles of the report's response-time table (Locust's
 /// `PERCENTILES_FOR_HTML_REPORT`).
 pub const PERCENTILES_FOR_HTML_REPORT: [f64; 8] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0];
-
-/// A task's share in the task-ratio tree.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RatioNode {
-    /// The task (or task set) name.
-    pub name: String,
-    /// Its share (0..=1) of its parent: the user class, or the enclosing task set.
-    pub ratio: f64,
-    /// The tasks of a task set; empty for a plain task.
-    pub children: Vec<RatioNode>,
-}
 
 /// What the report says about the run.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,8 +58,8 @@ pub struct ReportMeta {
     pub host: String,
     /// The script (locustfile) that was run.
     pub locustfile: String,
-    /// Per user class: (class name, share of users, its task tree).
-    pub user_classes: Vec<(String, f64, Vec<RatioNode>)>,
+    /// Per user class: its share of the users and its task tree.
+    pub user_classes: Vec<ClassRatio>,
 }
 
 /// Replaces `{u}`, `{r}` and `{t}` in an `--html` file name by the number of

@@ -2,13 +2,15 @@
 //! under it, each task's share of its class (or of its enclosing task set), as
 //! an indented tree with a bar per row.
 //!
-//! The shares come in [`ReportMeta::user_classes`] as [`RatioNode`] trees;
+//! The shares come in [`ReportMeta::user_classes`] as
+//! [`ClassRatio`](crate::task_ratio::ClassRatio) trees;
 //! a share outside 0..=1 (or not finite) is drawn clamped, so a bar never
 //! overflows its cell.
 
 use std::fmt::Write;
 
-use super::{escape, section_start, RatioNode, ReportMeta};
+use super::{escape, section_start, ReportMeta};
+use crate::task_ratio::TaskRatio;
 
 /// Writes the task-ratio section (a sentence when there are no user classes).
 pub(super) fn task_ratio(out: &mut String, meta: &ReportMeta) {
@@ -22,19 +24,19 @@ pub(super) fn task_ratio(out: &mut String, meta: &ReportMeta) {
          class (or of its enclosing task set).</p>\n<div class=\"table-wrap\"><table class=\"ratio\">\n\
          <thead><tr><th>User class / task</th><th class=\"num\">Share</th><th class=\"bar-col\"></th></tr></thead>\n<tbody>\n",
     );
-    for (class, share, tasks) in &meta.user_classes {
-        ratio_row(out, class, *share, 0, true);
-        for task in tasks {
+    for class in &meta.user_classes {
+        ratio_row(out, &class.name, class.share, 0, true);
+        for task in &class.tasks {
             ratio_node(out, task, 1);
         }
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
-/// Writes `node`'s row and, one level deeper, its children's.
-fn ratio_node(out: &mut String, node: &RatioNode, depth: usize) {
+/// Writes `node`'s row and, one level deeper, its tasks'.
+fn ratio_node(out: &mut String, node: &TaskRatio, depth: usize) {
     ratio_row(out, &node.name, node.ratio, depth, false);
-    for child in &node.children {
+    for child in &node.tasks {
         ratio_node(out, child, depth + 1);
     }
 }
