@@ -17,9 +17,10 @@ mod native;
 pub mod options;
 mod package;
 mod script_cluster;
+mod script_web;
 mod stall;
-mod wsgi;
 mod streaming;
+mod wsgi;
 
 pub use home::{exit, serve_here};
 pub use native::populate;

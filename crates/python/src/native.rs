@@ -1766,6 +1766,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(crate::wsgi::web_template_args, module)?)?;
     module.add_function(wrap_pyfunction!(crate::wsgi::web_page_template, module)?)?;
     crate::script_cluster::populate(module)?;
+    crate::script_web::populate(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

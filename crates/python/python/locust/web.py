@@ -141,7 +141,9 @@ class WebUI:
     `environment.web_ui`, which `init` listeners get as `web_ui`. locusta
     serves it from Rust; `app` is a Flask app whose routes and
     `after_request` functions locusta's server uses. A script
-    (`locusta --python`) cannot create one."""
+    (`locusta --python`) creates one with `environment.create_web_ui()`:
+    locusta's server then runs in the script's process, shows its test and
+    drives its runner (see `_follow_script_runner`); `stop()` stops it."""
 
     greenlet = None
     """Locust's server greenlet: None, the server is locusta's (Rust)."""
@@ -152,12 +154,18 @@ class WebUI:
     def __init__(self, environment, host, port, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
                  stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None,
                  _serving=False):
-        if not _serving:
+        from locust import main as _main
+
+        if not _serving and not _main.script_mode:
             raise NotImplementedError(
                 "locusta: the web UI is locusta's own server (Rust), started by `locusta -f FILE` without "
                 "--headless; a WebUI cannot be created from Python. Extend the one an init listener gets as "
                 "web_ui (environment.web_ui)"
             )
+        self._follower = None
+        if not _serving:
+            port = self._serve_script(environment, host, port, web_base_path, web_login, tls_cert, tls_key,
+                                      userclass_picker_is_active)
         environment.web_ui = self
         self.environment = environment
         self.host = host
@@ -205,11 +213,78 @@ class WebUI:
             "checked by locusta's server for every route"
         )
 
+    def _serve_script(self, environment, host, port, web_base_path, web_login, tls_cert, tls_key, class_picker):
+        """Starts locusta's web UI in a script's process; returns its port."""
+        import sys
+
+        from locust import main as _main
+        from locust.runners import _class_weights
+
+        login = None
+        if web_login:
+            login = web_login if isinstance(web_login, str) else os.environ.get("LOCUSTA_WEB_LOGIN", "")
+            if ":" not in login:
+                raise ValueError(
+                    "locusta: web_login is HTTP basic authentication: set LOCUSTA_WEB_LOGIN to 'username:password'"
+                )
+        if _main._environment is None:
+            # The Flask app's requests and the UI's events go to this environment.
+            _main.host_environment(environment)
+        script = getattr(sys.modules.get("__main__"), "__file__", None) or "script"
+        stop_timeout = environment.stop_timeout
+        port = _native.script_web_ui(
+            _class_weights(environment), host, int(port), os.path.basename(script),
+            web_base_path=web_base_path or None, login=login, tls_cert=tls_cert or None, tls_key=tls_key or None,
+            target_host=environment.host or None, stop_timeout=float(stop_timeout or 0),
+            class_picker=bool(class_picker),
+        )
+        logger.info("Starting web interface at %s://%s:%s%s/", "https" if tls_cert else "http",
+                    host or "0.0.0.0", port, (web_base_path or "").rstrip("/"))
+        import gevent
+
+        self._follower = gevent.spawn(self._follow_script_runner)
+        return port
+
+    def _follow_script_runner(self):
+        """Tells locusta's server, a few times a second, where the script's
+        local runner is (the page shows its state and users), and runs what
+        the page's buttons ask of it: Start calls `runner.start(users, rate)`,
+        Stop calls `runner.stop()`. A master's or worker's runner is locusta's
+        own: the server reads and drives it directly."""
+        import gevent
+
+        from locust.runners import LocalRunner
+
+        while True:
+            runner = self.environment.runner
+            if isinstance(runner, LocalRunner):
+                try:
+                    commands = _native.script_web_sync(
+                        runner.state, runner.user_count, runner.target_user_count, runner.user_classes_count
+                    )
+                except Exception:  # noqa: BLE001 - the page must not end the test
+                    logger.exception("locusta: the web UI could not follow the runner")
+                    commands = []
+                for kind, users, rate in commands:
+                    if kind == "start":
+                        gevent.spawn(runner.start, users, rate)
+                    else:
+                        gevent.spawn(runner.stop)
+            gevent.sleep(0.2)
+
     def start(self):
         """Locust's start of the server: locusta's server already runs."""
 
     def stop(self):
-        """Locust's stop of the server: locusta's server stops with the process."""
+        """Stops the server a script started (a `locusta -f` run's stops
+        with the process)."""
+        from locust import main as _main
+
+        if self._follower is not None:
+            self._follower.kill(block=False)
+            self._follower = None
+        if _main.script_mode:
+            _native.script_web_stop()
 
 
 def _serve_wsgi(environ, answer):
