@@ -55,6 +55,12 @@ pub trait Workers: Send + Sync {
     /// Whether every active worker has spent its share of `--iterations`
     /// and stopped its users.
     fn iterations_done(&self) -> bool;
+    /// Whether these are no workers but one stand-in for users run elsewhere
+    /// in this process (a script's own runner behind the web UI): the runner
+    /// then shows as a local one (not distributed, no workers).
+    fn is_stand_in(&self) -> bool {
+        false
+    }
 }
 
 /// How custom messages leave this process in a distributed test (the

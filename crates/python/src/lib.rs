@@ -27,6 +27,7 @@ pub mod options;
 mod package;
 mod script;
 mod script_cluster;
+mod script_web;
 mod stall;
 mod streaming;
 mod wsgi;

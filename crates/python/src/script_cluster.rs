@@ -58,9 +58,9 @@ fn cluster() -> PyResult<&'static Cluster> {
 }
 
 /// A user class as the runner needs it: `(name, weight, fixed_count)`.
-type ClassWeights = (String, f64, u64);
+pub(crate) type ClassWeights = (String, f64, u64);
 
-fn user_classes(classes: Vec<ClassWeights>) -> Vec<Arc<dyn UserDefinition>> {
+pub(crate) fn user_classes(classes: Vec<ClassWeights>) -> Vec<Arc<dyn UserDefinition>> {
     classes
         .into_iter()
         .map(|(name, weight, fixed_count)| {
@@ -76,7 +76,7 @@ fn user_classes(classes: Vec<ClassWeights>) -> Vec<Arc<dyn UserDefinition>> {
         .collect()
 }
 
-fn environment(host: Option<String>, stop_timeout: f64) -> PyResult<Arc<Environment>> {
+pub(crate) fn environment(host: Option<String>, stop_timeout: f64) -> PyResult<Arc<Environment>> {
     let stop_timeout = Duration::try_from_secs_f64(stop_timeout)
         .map_err(|_| PyValueError::new_err("stop_timeout must be a number of seconds ≥ 0"))?;
     Ok(Arc::new(Environment {

@@ -420,12 +420,32 @@ impl Runner {
 
     /// The master's workers, ordered by id; `None` when not a master.
     pub fn workers(&self) -> Option<Vec<WorkerInfo>> {
-        Some(self.remote.as_ref()?.workers())
+        let remote = self.remote.as_ref()?;
+        (!remote.is_stand_in()).then(|| remote.workers())
     }
 
-    /// Whether this runner is a master that drives workers.
+    /// Whether this runner is a master that drives workers (not a runner
+    /// whose [`Workers`] stand in for users run in this process).
     pub fn is_distributed(&self) -> bool {
-        self.remote.is_some()
+        self.remote
+            .as_ref()
+            .is_some_and(|remote| !remote.is_stand_in())
+    }
+
+    /// The spawn rate of the current (or last) ramp.
+    pub fn spawn_rate(&self) -> f64 {
+        self.ramp.lock().spawn_rate
+    }
+
+    /// Sets what [`Runner::state`] and [`Runner::target_user_count`] say, for
+    /// a runner that stands for a test driven elsewhere: a script's own
+    /// runner (`locusta --python`), whose [`Workers`] stand in for it
+    /// ([`Workers::is_stand_in`]). The ramp and stop of this runner keep
+    /// setting them too.
+    pub fn mirror_state(&self, state: RunnerState, target_user_count: u64) {
+        let mut ramp = self.ramp.lock();
+        ramp.state = state;
+        ramp.target_user_count = target_user_count;
     }
 
     /// The hosted classes: name and host.

@@ -201,8 +201,10 @@ class Environment:
     def create_web_ui(self, host="", port=8089, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
                       stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None):
         """The web UI: in a `locusta -f` run with its web UI, the one locusta
-        serves (environment.web_ui); a script cannot create one (raises
-        NotImplementedError)."""
+        serves (environment.web_ui); in a script, locusta's web UI started in
+        this process on host:port, showing this environment's test and
+        driving its runner (web_login: HTTP basic authentication, its
+        'username:password' the string given or LOCUSTA_WEB_LOGIN)."""
         if self.web_ui is not None:
             return self.web_ui
         return WebUI(self, host, port, web_base_path, web_login, tls_cert, tls_key, stats_csv_writer,

@@ -17,7 +17,7 @@ from locusta import _native
 from locust import _run
 from locust.html import DEFAULT_BUILD_PATH, get_html_report, render_template_from  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
-from locust.runners import STATE_MISSING, STATE_RUNNING, MasterRunner  # noqa: F401
+from locust.runners import STATE_MISSING, STATE_RUNNING, LocalRunner, MasterRunner, _class_weights  # noqa: F401
 from locust.user.inspectuser import get_ratio  # noqa: F401
 from locust.users import HttpUser  # noqa: F401
 from locust.util.cache import memoize  # noqa: F401
@@ -142,7 +142,9 @@ class WebUI:
     `environment.web_ui`, which `init` listeners get as `web_ui`. locusta
     serves it from Rust; `app` is a Flask app whose routes and
     `after_request` functions locusta's server uses. A script
-    (`locusta --python`) cannot create one."""
+    (`locusta --python`) creates one with `environment.create_web_ui()`:
+    locusta's server then runs in the script's process, shows its test and
+    drives its runner (see `_follow_script_runner`); `stop()` stops it."""
 
     greenlet = None
     """Locust's server greenlet: None, the server is locusta's (Rust)."""
@@ -153,12 +155,16 @@ class WebUI:
     def __init__(self, environment, host, port, web_base_path=None, web_login=False, tls_cert=None, tls_key=None,
                  stats_csv_writer=None, delayed_start=False, userclass_picker_is_active=False, build_path=None,
                  _serving=False):
-        if not _serving:
+        if not _serving and not _run.script_mode:
             raise NotImplementedError(
                 "locusta: the web UI is locusta's own server (Rust), started by `locusta -f FILE` without "
                 "--headless; a WebUI cannot be created from Python. Extend the one an init listener gets as "
                 "web_ui (environment.web_ui)"
             )
+        self._follower = None
+        if not _serving:
+            port = self._serve_script(environment, host, port, web_base_path, web_login, tls_cert, tls_key,
+                                      userclass_picker_is_active)
         environment.web_ui = self
         self.environment = environment
         self.host = host
@@ -206,11 +212,73 @@ class WebUI:
             "checked by locusta's server for every route"
         )
 
+    def _serve_script(self, environment, host, port, web_base_path, web_login, tls_cert, tls_key, class_picker):
+        """Starts locusta's web UI in a script's process; returns its port."""
+        import sys
+
+
+        login = None
+        if web_login:
+            login = web_login if isinstance(web_login, str) else os.environ.get("LOCUSTA_WEB_LOGIN", "")
+            if ":" not in login:
+                raise ValueError(
+                    "locusta: web_login is HTTP basic authentication: set LOCUSTA_WEB_LOGIN to 'username:password'"
+                )
+        if _run.environment is None:
+            # The Flask app's requests and the UI's events go to this environment.
+            _run.host_environment(environment)
+        script = getattr(sys.modules.get("__main__"), "__file__", None) or "script"
+        stop_timeout = environment.stop_timeout
+        port = _native.script_web_ui(
+            _class_weights(environment), host, int(port), os.path.basename(script),
+            web_base_path=web_base_path or None, login=login, tls_cert=tls_cert or None, tls_key=tls_key or None,
+            target_host=environment.host or None, stop_timeout=float(stop_timeout or 0),
+            class_picker=bool(class_picker),
+        )
+        logger.info("Starting web interface at %s://%s:%s%s/", "https" if tls_cert else "http",
+                    host or "0.0.0.0", port, (web_base_path or "").rstrip("/"))
+        import gevent
+
+        self._follower = gevent.spawn(self._follow_script_runner)
+        return port
+
+    def _follow_script_runner(self):
+        """Tells locusta's server, a few times a second, where the script's
+        local runner is (the page shows its state and users), and runs what
+        the page's buttons ask of it: Start calls `runner.start(users, rate)`,
+        Stop calls `runner.stop()`. A master's or worker's runner is locusta's
+        own: the server reads and drives it directly."""
+        import gevent
+
+
+        while True:
+            runner = self.environment.runner
+            if isinstance(runner, LocalRunner):
+                try:
+                    commands = _native.script_web_sync(
+                        runner.state, runner.user_count, runner.target_user_count, runner.user_classes_count
+                    )
+                except Exception:  # noqa: BLE001 - the page must not end the test
+                    logger.exception("locusta: the web UI could not follow the runner")
+                    commands = []
+                for kind, users, rate in commands:
+                    if kind == "start":
+                        gevent.spawn(runner.start, users, rate)
+                    else:
+                        gevent.spawn(runner.stop)
+            gevent.sleep(0.2)
+
     def start(self):
         """Locust's start of the server: locusta's server already runs."""
 
     def stop(self):
-        """Locust's stop of the server: locusta's server stops with the process."""
+        """Stops the server a script started (a `locusta -f` run's stops
+        with the process)."""
+        if self._follower is not None:
+            self._follower.kill(block=False)
+            self._follower = None
+        if _run.script_mode:
+            _native.script_web_stop()
 
 
 def _serve_wsgi(environ, answer):

@@ -16,7 +16,7 @@
 //!
 //! Streamed bodies ([`crate::streaming`]), the web UI's Flask app
 //! ([`crate::wsgi`]) and a script's distributed runner
-//! ([`crate::script_cluster`]) live beside this module and add theirs too.
+//! ([`crate::script_cluster`], [`crate::script_web`]) live beside this module and add theirs too.
 
 mod client;
 mod drain;
@@ -41,6 +41,7 @@ pub fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::streaming::populate(module)?;
     crate::wsgi::populate(module)?;
     crate::script_cluster::populate(module)?;
+    crate::script_web::populate(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
