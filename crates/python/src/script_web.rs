@@ -45,7 +45,8 @@ use parking_lot::Mutex;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::native::{control_runtime, SHARED};
+use crate::native::runner::control_runtime;
+use crate::native::state::SHARED;
 use crate::script_cluster::{environment, user_classes, ClassWeights};
 
 /// A command of the UI for the script's runner, taken by the next sync.

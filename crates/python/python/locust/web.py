@@ -250,7 +250,6 @@ class WebUI:
         own: the server reads and drives it directly."""
         import gevent
 
-
         while True:
             runner = self.environment.runner
             if isinstance(runner, LocalRunner):
