@@ -21,8 +21,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::cluster::{example, scratch, words, Proc};
 use common::netns::{self, Net, NsTarget, HUB_ADDR};
+use common::process::{words, Proc};
+use common::programs::example;
+use common::reports::csv_totals;
+use common::scratch::scratch;
 
 /// The master's port in the hub (each test has its own hub).
 const PORT: &str = "5557";
@@ -66,25 +69,6 @@ fn worker_id(worker: &Proc) -> String {
     let line = log.lines().find(|l| l.contains("as worker ")).unwrap();
     let after = line.split("as worker ").nth(1).unwrap();
     after.split_whitespace().next().unwrap().to_string()
-}
-
-/// Sends `signal` to a process.
-fn signal(process: &Proc, signal: libc::c_int) {
-    // SAFETY: a plain kill(2) on our own child's pid.
-    let sent = unsafe { libc::kill(process.child.id() as libc::pid_t, signal) };
-    assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
-}
-
-/// The `Aggregated` row of a `--csv` stats file: (requests, failures).
-fn csv_totals(path: &Path) -> (u64, u64) {
-    let csv = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{} cannot be read: {e}", path.display()));
-    let row = csv
-        .lines()
-        .find(|line| line.split(',').nth(1) == Some("Aggregated"))
-        .unwrap_or_else(|| panic!("no Aggregated row in:\n{csv}"));
-    let fields: Vec<&str> = row.split(',').collect();
-    (fields[2].parse().unwrap(), fields[3].parse().unwrap())
 }
 
 /// How many lines of `log` contain `text`.
@@ -192,13 +176,13 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     );
     // Load after the heal, then a graceful end.
     std::thread::sleep(Duration::from_secs(3));
-    signal(&master, libc::SIGINT);
-    let status = master.wait_for(Duration::from_secs(60));
+    master.signal(libc::SIGINT);
+    let status = master.exit_code(Duration::from_secs(60));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(status, Some(0), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(15));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        let status = worker.exit_code(Duration::from_secs(15));
+        assert_eq!(status, Some(0), "{}", worker.log());
         assert!(worker.log().contains("Got quit message from master"));
     }
     // Every request either worker made, during the cut too, is in the
@@ -232,13 +216,13 @@ fn a_run_over_links_with_200_ms_delay_and_5_percent_loss_completes_with_correct_
     );
     let mut first = start_worker(&net, 1, &program, &dir);
     let mut second = start_worker(&net, 2, &program, &dir);
-    let status = master.wait_for(Duration::from_secs(120));
+    let status = master.exit_code(Duration::from_secs(120));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(30));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        let status = worker.exit_code(Duration::from_secs(30));
+        assert_eq!(status, Some(0), "{}", worker.log());
         assert!(worker.log().contains("Got quit message from master"));
     }
     let packets = faults.packets.load(std::sync::atomic::Ordering::Relaxed);
@@ -294,13 +278,13 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     // another's link is cut: the master stops the test while it still
     // counts both, and neither answers the stop or the quit.
     std::thread::sleep(Duration::from_secs(run_time - 1));
-    signal(&stopped, libc::SIGSTOP);
+    stopped.signal(libc::SIGSTOP);
     net.cut(2);
     // The master's bound: the run time, then the stop timeout plus 60 s
     // for users to stop, then 5 s for final reports; more is a hang.
     let bound = Duration::from_secs(run_time + stop_timeout + 60 + 5 + 15);
     let status = master.wait_for(bound.saturating_sub(spawned.elapsed()));
-    signal(&stopped, libc::SIGCONT);
+    stopped.signal(libc::SIGCONT);
     let log = master.log();
     assert!(
         status.is_some(),
@@ -322,8 +306,8 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     ] {
         assert!(dir.join(file).exists(), "{file} is missing:\n{log}");
     }
-    let status = healthy.wait_for(Duration::from_secs(15));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", healthy.log());
+    let status = healthy.exit_code(Duration::from_secs(15));
+    assert_eq!(status, Some(0), "{}", healthy.log());
     // The healthy worker's requests are all counted, and nothing is counted
     // that no target served.
     let (counted, failures) = csv_totals(&dir.join("run_stats.csv"));
@@ -374,7 +358,7 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     );
     std::thread::sleep(Duration::from_secs(2));
     // The master dies mid-test (no chance to tell its workers) ...
-    signal(&first, libc::SIGKILL);
+    first.signal(libc::SIGKILL);
     assert!(first.wait_for(Duration::from_secs(10)).is_some());
     // ... and is started again on the same address.
     let mut second = start_in(
@@ -395,9 +379,9 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     );
     // Unanswered, the worker ends itself once its master has been silent
     // for 60 s (exit code -1), having kept its users until then.
-    let status = worker.wait_for(Duration::from_secs(90));
+    let status = worker.exit_code(Duration::from_secs(90));
     let log = worker.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(255), "{log}");
+    assert_eq!(status, Some(255), "{log}");
     assert!(
         log.contains("Didn't get heartbeat from master in over 60 s, quitting"),
         "{log}"
@@ -411,12 +395,12 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     // joins the new master, which then runs its test.
     let before = target.requests_served();
     let mut again = start_worker(&net, 1, &program, &dir);
-    let status = second.wait_for(Duration::from_secs(60));
+    let status = second.exit_code(Duration::from_secs(60));
     let log = second.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
-    let status = again.wait_for(Duration::from_secs(15));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", again.log());
+    let status = again.exit_code(Duration::from_secs(15));
+    assert_eq!(status, Some(0), "{}", again.log());
     // The new master counts what the worker did for it.
     let (counted, failures) = csv_totals(&dir.join("second_stats.csv"));
     assert_eq!(failures, 0, "{log}");
