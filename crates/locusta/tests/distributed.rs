@@ -54,14 +54,11 @@ fn two_workers_share_the_users_and_the_master_counts_every_request() {
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
 
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     // Workers leave when the master quits.
     for worker in [&mut first, &mut second] {
-        let status = worker.exit_code(Duration::from_secs(10));
-        assert_eq!(status, Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(10));
         assert!(worker.log().contains("Got quit message from master"));
     }
     assert!(
@@ -104,16 +101,9 @@ fn python_locustfile_workers() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
-    assert_eq!(
-        worker.exit_code(Duration::from_secs(10)),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert_eq!(worker_users(&worker.log()), Some(3), "{}", worker.log());
     let counted = json_requests(&stdout);
     assert!(counted > 10, "{stdout}");
@@ -151,9 +141,8 @@ fn a_python_workers_client_id_is_the_id_its_master_knows() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     worker.wait_for(Duration::from_secs(10));
     let client_id = std::fs::read_to_string(dir.join("client_id.txt")).unwrap_or_default();
     assert!(client_id.contains('_'), "{client_id:?}: {}", worker.log());
@@ -222,10 +211,8 @@ fn processes_start_the_masters_own_workers() {
         &dir,
         "parent",
     );
-    let status = parent.exit_code(Duration::from_secs(40));
-    let stdout = parent.stdout();
+    let stdout = parent.succeeded(Duration::from_secs(40));
     let log = parent.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("2 workers connected"), "{log}");
     assert_eq!(
         log.matches("Got quit message from master").count(),
@@ -271,10 +258,8 @@ fn a_worker_parent_supervises_its_worker_processes() {
         &dir,
         "supervisor",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     let status = supervisor.exit_code(Duration::from_secs(15));
     let workers = supervisor.log();
     assert_eq!(status, Some(0), "{workers}");
@@ -305,14 +290,11 @@ fn iterations_are_a_total_over_the_workers() {
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
     // No run time: the master ends the test once the workers' shares are spent.
-    let status = master.exit_code(Duration::from_secs(60));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(60));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("45 iterations done"), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.exit_code(Duration::from_secs(10));
-        assert_eq!(status, Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(10));
     }
     assert_eq!(target.requests_served(), 45, "{log}");
     assert_eq!(json_requests(&stdout), 45, "{log}");
@@ -331,9 +313,8 @@ fn custom_messages_go_between_the_master_and_its_workers() {
         &dir,
         "parent",
     );
-    let status = parent.exit_code(Duration::from_secs(40));
+    parent.succeeded(Duration::from_secs(40));
     let log = parent.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("MASTER SEES 2 WORKERS"), "{log}");
     // Each worker got its own accounts, and the master heard back from both.
     assert!(log.contains("WORKER GOT user0,user2,user4"), "{log}");
@@ -375,10 +356,7 @@ fn workers_take_the_masters_custom_options() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
-    let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
+    let stdout = master.succeeded(Duration::from_secs(40));
     assert!(
         worker.wait_for(Duration::from_secs(10)).is_some(),
         "{}",
@@ -416,13 +394,10 @@ fn a_worker_with_f_dash_runs_the_masters_locustfile() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     let pid = worker.child.id();
-    let status = worker.exit_code(Duration::from_secs(10));
-    assert_eq!(status, Some(0), "{}", worker.log());
+    worker.succeeded(Duration::from_secs(10));
     assert!(
         worker.log().contains("Running {\"OnlyOnTheMaster\": 2}"),
         "{}",
@@ -501,21 +476,13 @@ fn the_masters_class_settings_reach_its_workers() {
         &dir,
         "worker",
     );
-    assert!(
-        master.wait_for_log("1 workers connected", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("1 workers connected", Duration::from_secs(30));
     let settings = r#"{"user_class_name": "Visitor", "tasks": ["cart"]}"#;
     let (status, body) = web_request("POST", "/user", "application/json", settings);
     assert!(status.contains("201"), "{status} {body}");
-    assert!(
-        worker.wait_for_log(
-            "User class settings updated by the master",
-            Duration::from_secs(10)
-        ),
-        "{}",
-        worker.log()
+    worker.expect_log(
+        "User class settings updated by the master",
+        Duration::from_secs(10),
     );
     let form = "user_count=2&spawn_rate=10&user_classes=Visitor";
     let (status, body) = web_request("POST", "/swarm", "application/x-www-form-urlencoded", form);
@@ -561,10 +528,7 @@ fn workers_without_tags_take_the_masters() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
-    let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
+    let stdout = master.succeeded(Duration::from_secs(40));
     assert!(
         worker.wait_for(Duration::from_secs(10)).is_some(),
         "{}",
@@ -590,25 +554,12 @@ fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let worker_args = ["--worker", "--master-port", &port];
     let mut survivor = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut victim = Proc::start(&program, &worker_args, &dir, "worker2");
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(30));
     victim.kill();
-    assert!(
-        master.wait_for_log("setting state to missing", Duration::from_secs(10)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("setting state to missing", Duration::from_secs(10));
     // The survivor takes the missing worker's user.
-    assert!(
-        survivor.wait_for_log("(2 total users)", Duration::from_secs(5)),
-        "{}",
-        survivor.log()
-    );
-    let status = master.exit_code(Duration::from_secs(30));
-    assert_eq!(status, Some(0), "{}", master.log());
+    survivor.expect_log("(2 total users)", Duration::from_secs(5));
+    master.succeeded(Duration::from_secs(30));
     assert_eq!(survivor.exit_code(Duration::from_secs(10)), Some(0));
 }
 
@@ -628,15 +579,10 @@ fn when_every_worker_goes_missing_the_test_stops_once() {
     let worker_args = ["--worker", "--master-port", &port];
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(30));
     first.kill();
     second.kill();
-    let status = master.exit_code(Duration::from_secs(40));
-    assert_eq!(status, Some(0), "{}", master.log());
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
     assert_eq!(
         log.matches("The last worker quit or went missing, stopping test.")
@@ -703,15 +649,9 @@ fn a_locusta_worker_joins_a_locust_master() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
-    assert_eq!(
-        worker.exit_code(Duration::from_secs(10)),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert!(log.contains("All users spawned: {\"Sleeper\": 2}"), "{log}");
     assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
     let counted = aggregated_requests(&log).expect("a summary");
@@ -744,15 +684,9 @@ fn a_locusta_worker_fetches_its_locustfile_and_trades_messages_with_a_locust_mas
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
-    assert_eq!(
-        worker.exit_code(Duration::from_secs(10)),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
     assert!(
         worker
@@ -790,16 +724,9 @@ fn a_locust_worker_joins_a_locusta_master() {
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
-    assert_eq!(
-        worker.exit_code(Duration::from_secs(15)),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(15));
     let counted = json_requests(&stdout);
     assert!(counted > 10, "{stdout}");
     assert_eq!(counted, target.requests_served(), "{log}");
@@ -829,9 +756,8 @@ fn a_locust_worker_fetches_the_locustfile_and_trades_messages_with_a_locusta_mas
         &dir,
         "worker",
     );
-    let status = master.exit_code(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(
         worker.wait_for(Duration::from_secs(15)).is_some(),
         "{}",

@@ -10,13 +10,13 @@ use std::fs::File;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::programs::{example_file, locusta_binary, locustfile, LIMIT};
 use common::reports::csv_totals;
 use common::scratch::scratch;
 use common::text::assert_contains;
-use common::timed::{finish, run, Run};
+use common::timed::{finish, run, wait_until, Run};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The write end of a pipe whose read end is already closed: a reader that
@@ -127,11 +127,9 @@ fn an_output_folder_removed_during_the_run_is_written_again() {
     let child = start(&args, Stdio::null(), &dir);
     // Wait for the first CSV rewrite, then remove the whole folder.
     let history = dir.join("out/run_stats_history.csv");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&history).map_or(0, |t| t.lines().count()) < 2 {
-        assert!(Instant::now() < deadline, "no CSV history row");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(20), "no CSV history row", || {
+        std::fs::read_to_string(&history).map_or(0, |t| t.lines().count()) >= 2
+    });
     std::fs::remove_dir_all(dir.join("out")).expect("remove the output folder");
     let Run { code, stderr, .. } = finish(child, LIMIT);
     assert_eq!(code, Some(0), "{stderr}");

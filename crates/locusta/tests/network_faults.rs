@@ -113,16 +113,8 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     let mut first = start_worker(&net, 1, &program, &dir);
     let mut second = start_worker(&net, 2, &program, &dir);
     let first_id = worker_id(&first);
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        master.log()
-    );
-    assert!(
-        first.wait_for_log("(2 total users)", Duration::from_secs(10)),
-        "{}",
-        first.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(40));
+    first.expect_log("(2 total users)", Duration::from_secs(10));
     // Some load before the cut.
     std::thread::sleep(Duration::from_secs(2));
 
@@ -135,11 +127,7 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
         master.log()
     );
     // Its users move to the other worker (--enable-rebalancing) ...
-    assert!(
-        second.wait_for_log("(4 total users)", Duration::from_secs(10)),
-        "{}",
-        second.log()
-    );
+    second.expect_log("(4 total users)", Duration::from_secs(10));
     // ... while the cut-off worker, told nothing, keeps its own.
     std::thread::sleep(Duration::from_secs(3));
     assert!(!first.log().contains("Got quit message"), "{}", first.log());
@@ -177,12 +165,10 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     // Load after the heal, then a graceful end.
     std::thread::sleep(Duration::from_secs(3));
     master.signal(libc::SIGINT);
-    let status = master.exit_code(Duration::from_secs(60));
+    master.succeeded(Duration::from_secs(60));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.exit_code(Duration::from_secs(15));
-        assert_eq!(status, Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(15));
         assert!(worker.log().contains("Got quit message from master"));
     }
     // Every request either worker made, during the cut too, is in the
@@ -216,13 +202,11 @@ fn a_run_over_links_with_200_ms_delay_and_5_percent_loss_completes_with_correct_
     );
     let mut first = start_worker(&net, 1, &program, &dir);
     let mut second = start_worker(&net, 2, &program, &dir);
-    let status = master.exit_code(Duration::from_secs(120));
+    master.succeeded(Duration::from_secs(120));
     let log = master.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.exit_code(Duration::from_secs(30));
-        assert_eq!(status, Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(30));
         assert!(worker.log().contains("Got quit message from master"));
     }
     let packets = faults.packets.load(std::sync::atomic::Ordering::Relaxed);
@@ -268,11 +252,7 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     let mut stopped = start_worker(&net, 1, &program, &dir);
     let _cut = start_worker(&net, 2, &program, &dir);
     let mut healthy = start_worker(&net, 3, &program, &dir);
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(40));
     let spawned = Instant::now();
     // A second before the run time ends, one worker freezes (SIGSTOP) and
     // another's link is cut: the master stops the test while it still
@@ -306,8 +286,7 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     ] {
         assert!(dir.join(file).exists(), "{file} is missing:\n{log}");
     }
-    let status = healthy.exit_code(Duration::from_secs(15));
-    assert_eq!(status, Some(0), "{}", healthy.log());
+    healthy.succeeded(Duration::from_secs(15));
     // The healthy worker's requests are all counted, and nothing is counted
     // that no target served.
     let (counted, failures) = csv_totals(&dir.join("run_stats.csv"));
@@ -351,11 +330,7 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     );
     let mut worker = start_worker(&net, 1, &program, &dir);
     let id = worker_id(&worker);
-    assert!(
-        first.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        first.log()
-    );
+    first.expect_log("All users spawned", Duration::from_secs(40));
     std::thread::sleep(Duration::from_secs(2));
     // The master dies mid-test (no chance to tell its workers) ...
     first.signal(libc::SIGKILL);
@@ -372,11 +347,7 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     // The worker's connection comes back by itself: the new master hears
     // its heartbeats, but does not know it.
     let unknown = format!("heartbeat from unknown worker {id}");
-    assert!(
-        second.wait_for_log(&unknown, Duration::from_secs(30)),
-        "{}",
-        second.log()
-    );
+    second.expect_log(&unknown, Duration::from_secs(30));
     // Unanswered, the worker ends itself once its master has been silent
     // for 60 s (exit code -1), having kept its users until then.
     let status = worker.exit_code(Duration::from_secs(90));
@@ -395,12 +366,10 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     // joins the new master, which then runs its test.
     let before = target.requests_served();
     let mut again = start_worker(&net, 1, &program, &dir);
-    let status = second.exit_code(Duration::from_secs(60));
+    second.succeeded(Duration::from_secs(60));
     let log = second.log();
-    assert_eq!(status, Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
-    let status = again.exit_code(Duration::from_secs(15));
-    assert_eq!(status, Some(0), "{}", again.log());
+    again.succeeded(Duration::from_secs(15));
     // The new master counts what the worker did for it.
     let (counted, failures) = csv_totals(&dir.join("second_stats.csv"));
     assert_eq!(failures, 0, "{log}");

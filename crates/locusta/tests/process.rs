@@ -4,12 +4,12 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::programs::{example, run_binary, LIMIT};
 use common::reports::csv_totals;
 use common::scratch::scratch;
-use common::timed::{finish, run};
+use common::timed::{finish, run, wait_until};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// `locusta ARGS…` to its end.
@@ -115,11 +115,9 @@ fn stop_with(signal: libc::c_int) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while target.requests_served() < 20 {
-        assert!(Instant::now() < deadline, "no traffic");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(20), "no traffic", || {
+        target.requests_served() >= 20
+    });
     // SAFETY: kill only sends a signal to our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let ended = finish(child, LIMIT);

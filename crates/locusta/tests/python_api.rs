@@ -349,14 +349,14 @@ fn socketio_users_talk_to_a_local_socketio_server() {
     let python = reference_python();
     // python-socketio and its dependencies, taken from the reference
     // environment (and nothing else of it: not its Locust).
-    let found = Command::new(&python)
-        .args([
+    let found = run(
+        Command::new(&python).args([
             "-c",
             "import os, socketio; print(os.path.dirname(os.path.dirname(socketio.__file__)))",
-        ])
-        .output()
-        .expect("the reference Python runs");
-    let site = String::from_utf8_lossy(&found.stdout).trim().to_string();
+        ]),
+        LIMIT,
+    );
+    let site = found.stdout.trim().to_string();
     let dir = scratch("socketio");
     let packages = dir.join("packages");
     std::fs::create_dir_all(&packages).expect("a package directory");

@@ -89,8 +89,7 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
 
     // SIGTERM: a clean exit with every output written.
     program.signal(libc::SIGTERM);
-    let code = program.exit_code(Duration::from_secs(30));
-    assert_eq!(code, Some(0), "{}", program.log());
+    program.succeeded(Duration::from_secs(30));
     let stats = std::fs::read_to_string(dir.join("out/run_stats.csv")).expect("stats CSV");
     assert!(stats.contains("/cart"), "{stats}");
     let report = std::fs::read_to_string(dir.join("out/report.html")).expect("report");
@@ -132,8 +131,7 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
         stats.contains("\"state\":\"spawning\"") || stats.contains("\"state\":\"running\""),
         "{stats}"
     );
-    let code = program.exit_code(Duration::from_secs(30));
-    assert_eq!(code, Some(0), "{}", program.log());
+    program.succeeded(Duration::from_secs(30));
     assert!(started.elapsed() >= Duration::from_secs(3));
     program.line_with("--autoquit time reached");
     let stats = std::fs::read_to_string(dir.join("auto_stats.csv")).expect("stats CSV");
@@ -259,12 +257,7 @@ fn python_users_run_from_the_ui_too() {
     let (_, stop) = http(&address, "GET", "/stop", "");
     assert!(stop.contains("Test stopped"));
     program.signal(libc::SIGTERM);
-    assert_eq!(
-        program.exit_code(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        program.log()
-    );
+    program.succeeded(Duration::from_secs(30));
 }
 
 #[cfg(feature = "python")]
@@ -308,10 +301,5 @@ fn the_class_picker_runs_the_python_shape_chosen() {
         std::thread::sleep(Duration::from_millis(200));
     }
     program.signal(libc::SIGTERM);
-    assert_eq!(
-        program.exit_code(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        program.log()
-    );
+    program.succeeded(Duration::from_secs(30));
 }

@@ -82,6 +82,16 @@ impl Proc {
         self.wait_for(limit).and_then(|status| status.code())
     }
 
+    /// Waits (at most `limit`) for the program to exit with 0, and fails
+    /// with what it printed otherwise; its stdout.
+    #[track_caller]
+    pub fn succeeded(&mut self, limit: Duration) -> String {
+        let code = self.exit_code(limit);
+        let stdout = self.stdout();
+        assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr:\n{}", self.log());
+        stdout
+    }
+
     /// All the program printed on stdout (to its end: call it once the
     /// program ended).
     pub fn stdout(&mut self) -> String {
@@ -102,6 +112,16 @@ impl Proc {
             std::thread::sleep(Duration::from_millis(50));
         }
         false
+    }
+
+    /// Fails, with the log, unless the log contains `text` within `limit`.
+    #[track_caller]
+    pub fn expect_log(&self, text: &str, limit: Duration) {
+        assert!(
+            self.wait_for_log(text, limit),
+            "no {text:?} within {limit:?} in:\n{}",
+            self.log()
+        );
     }
 
     /// The first stderr line containing `text` (waiting up to 20 s).

@@ -1,4 +1,5 @@
-//! A command run to its end with a time limit, and what it printed.
+//! Time limits: a command run to its end with one, and what it printed; a
+//! condition waited for with one.
 //!
 //! Shared by the tests of `crates/locusta` and `crates/wheel` (the wheel's
 //! `tests/common` includes this file with `#[path]`): nothing here may name
@@ -78,4 +79,15 @@ fn read_all(stream: Option<impl Read + Send + 'static>) -> std::thread::JoinHand
         }
         text
     })
+}
+
+/// Polls `done` (every 50 ms) until it holds; fails, saying `what` was
+/// waited for, past `limit`.
+#[track_caller]
+pub fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} (waited {limit:?})");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
