@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::net::http;
 use common::process::Proc;
-use common::programs::{example, example_file, locusta_binary, locustfile, LIMIT};
+use common::programs::{example, LIMIT};
+#[cfg(feature = "python")]
+use common::programs::{example_file, locusta_binary, locustfile};
 use common::scratch::scratch;
 use common::timed::run;
 use locusta_demo_target::{spawn, TargetConfig};
@@ -18,6 +20,33 @@ use locusta_demo_target::{spawn, TargetConfig};
 /// The shop example running with `args` in `dir`.
 fn shop_program(args: &[&str], dir: &Path) -> Proc {
     Proc::start(&example("shop"), args, dir, "shop")
+}
+
+/// `locusta -f LOCUSTFILE EXTRA…` with its UI on a free port and `url` as
+/// the host, in `dir`; and the UI's address.
+#[cfg(feature = "python")]
+fn python_ui(locustfile: &str, extra: &[&str], url: &str, dir: &Path) -> (Proc, String) {
+    let mut args = vec!["-f", locustfile];
+    args.extend_from_slice(extra);
+    args.extend(["--web-host", "127.0.0.1", "--web-port", "0", "-H", url]);
+    let program = Proc::start(locusta_binary(), &args, dir, "locusta");
+    let address = program.ui_address();
+    (program, address)
+}
+
+/// The UI's `/stats/requests` once `ready` holds for it; fails, saying
+/// `what` and with the last answer, after 20 s.
+#[cfg(feature = "python")]
+fn stats_when(address: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, stats) = http(address, "GET", "/stats/requests", "");
+        if ready(&stats) {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "{what}: {stats}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]
@@ -198,23 +227,8 @@ fn custom_options_are_in_the_help_and_checked_on_the_command_line() {
 fn python_users_run_from_the_ui_too() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("python");
-    let locustfile = example_file("locustfile.py");
-    let mut program = Proc::start(
-        locusta_binary(),
-        &[
-            "-f",
-            &locustfile,
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            "0",
-            "-H",
-            &target.url(),
-        ],
-        &dir,
-        "locusta",
-    );
-    let address = program.ui_address();
+    let (mut program, address) =
+        python_ui(&example_file("locustfile.py"), &[], &target.url(), &dir);
     let (_, tasks) = http(&address, "GET", "/tasks", "");
     assert!(tasks.contains("\"Shopper\""), "{tasks}");
     // Per-class settings of Python classes: each task once (a weighted task is
@@ -243,17 +257,11 @@ fn python_users_run_from_the_ui_too() {
     );
     let (status, body) = http(&address, "POST", "/swarm", "user_count=4&spawn_rate=20");
     assert!(status.contains("200"), "{status} {body}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, stats) = http(&address, "GET", "/stats/requests", "");
-        if stats.contains("\"/products/[id]\"") && stats.contains("\"user_count\":4") {
-            assert!(!stats.contains("\"/checkout\""), "{stats}");
-            assert!(!stats.contains("\"name\":\"/\""), "{stats}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no Python requests: {stats}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let stats = stats_when(&address, "no Python requests", |stats| {
+        stats.contains("\"/products/[id]\"") && stats.contains("\"user_count\":4")
+    });
+    assert!(!stats.contains("\"/checkout\""), "{stats}");
+    assert!(!stats.contains("\"name\":\"/\""), "{stats}");
     let (_, stop) = http(&address, "GET", "/stop", "");
     assert!(stop.contains("Test stopped"));
     program.signal(libc::SIGTERM);
@@ -265,24 +273,12 @@ fn python_users_run_from_the_ui_too() {
 fn the_class_picker_runs_the_python_shape_chosen() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("python-shapes");
-    let locustfile = locustfile("two_shapes.py");
-    let mut program = Proc::start(
-        locusta_binary(),
-        &[
-            "-f",
-            &locustfile,
-            "--class-picker",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            "0",
-            "-H",
-            &target.url(),
-        ],
+    let (mut program, address) = python_ui(
+        &locustfile("two_shapes.py"),
+        &["--class-picker"],
+        &target.url(),
         &dir,
-        "locusta",
     );
-    let address = program.ui_address();
     let (_, page) = http(&address, "GET", "/", "");
     assert!(
         page.contains(r#""available_shape_classes":["Default","OneUser","ThreeUsers"]"#),
@@ -290,16 +286,10 @@ fn the_class_picker_runs_the_python_shape_chosen() {
     );
     let (status, body) = http(&address, "POST", "/swarm", "shape_class=ThreeUsers");
     assert!(status.contains("200"), "{status} {body}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, stats) = http(&address, "GET", "/stats/requests", "");
-        if stats.contains("\"ThreeUsers\"") && stats.contains("\"user_count\":3") {
-            assert!(!stats.contains("\"OneUser\""), "{stats}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the shape did not run: {stats}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let stats = stats_when(&address, "the shape did not run", |stats| {
+        stats.contains("\"ThreeUsers\"") && stats.contains("\"user_count\":3")
+    });
+    assert!(!stats.contains("\"OneUser\""), "{stats}");
     program.signal(libc::SIGTERM);
     program.succeeded(Duration::from_secs(30));
 }
