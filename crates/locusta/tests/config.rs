@@ -2,29 +2,27 @@
 //! command line > environment > --config > ./pyproject.toml > ./locust.conf >
 //! ~/.locust.conf > defaults.
 
+mod common;
+
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
+use common::programs::{locusta_binary, LIMIT};
+use common::scratch::{scratch, Scratch};
+use common::timed::{run, Run};
 use locusta::cli::Options;
 use locusta::config::{self, Error, Value};
 
-/// A fresh directory holding `home/` and `cwd/`, removed when dropped.
+/// A scratch folder holding `home/` and `cwd/`.
 struct Dirs {
-    root: PathBuf,
+    root: Scratch,
 }
 
 impl Dirs {
     fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "locusta-config-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = scratch("config");
         std::fs::create_dir_all(root.join("home")).unwrap();
         std::fs::create_dir_all(root.join("cwd")).unwrap();
         Dirs { root }
@@ -62,8 +60,8 @@ impl Dirs {
         }
     }
     /// Runs the real binary with this cwd and HOME.
-    fn run(&self, list: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_locusta"));
+    fn run(&self, list: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(locusta_binary());
         command
             .args(list)
             .current_dir(self.cwd())
@@ -71,13 +69,7 @@ impl Dirs {
         for name in ["LOCUST_USERS", "LOCUST_WEB_BASE_PATH", "LOCUST_HEADLESS"] {
             command.env_remove(name);
         }
-        command.envs(env.iter().copied()).output().unwrap()
-    }
-}
-
-impl Drop for Dirs {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+        run(command.envs(env.iter().copied()), LIMIT)
     }
 }
 
@@ -171,9 +163,9 @@ fn precedence_matrix_end_to_end() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let out = dirs.run(&args, &env);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = &out.stderr;
         let winner = (0..SOURCES.len()).find(|s| mask & (1 << s) != 0).unwrap();
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(out.code, Some(1), "{stderr}");
         assert!(
             stderr.contains(&format!("(from-source-{winner})")),
             "{} should win: {stderr}",
@@ -187,8 +179,8 @@ fn users_from_files_reach_the_binary() {
     let dirs = Dirs::new();
     dirs.write("cwd/locust.conf", "users = many\n");
     let out = dirs.run(&["--headless"], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    assert_eq!(out.code, Some(1), "{stderr}");
     assert!(
         stderr.contains("locust.conf, line 1")
             && stderr.contains("'users'")
@@ -197,7 +189,7 @@ fn users_from_files_reach_the_binary() {
     );
     // Every file is checked, even when the command line overrides its value.
     let out = dirs.run(&["--headless", "-u", "3"], &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
 }
 
 #[test]
@@ -438,8 +430,8 @@ fn bad_files_through_the_binary_exit_with_1() {
     let dirs = Dirs::new();
     dirs.write("home/.locust.conf", "uesrs = 3\n");
     let out = dirs.run(&["--headless"], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    assert_eq!(out.code, Some(1), "{stderr}");
     assert!(
         stderr.contains(".locust.conf, line 1: unknown key 'uesrs' (did you mean 'users'?)"),
         "{stderr}"
@@ -451,16 +443,16 @@ fn bad_files_through_the_binary_exit_with_1() {
         "[tool.locust]\nheadless = true\nrun-time = \"soon\"\n",
     );
     let out = dirs.run(&[], &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = &out.stderr;
+    assert_eq!(out.code, Some(1), "{stderr}");
     assert!(
         stderr.contains("pyproject.toml, line 3: invalid value 'soon' for 'run-time'"),
         "{stderr}"
     );
 
     let out = dirs.run(&["--config", "nowhere.conf"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.conf"));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("nowhere.conf"));
 }
 
 #[test]
@@ -480,7 +472,7 @@ fn csv_full_history_needs_csv_from_any_source() {
     assert!(options.csv_full_history);
     assert_eq!(options.csv_prefix.as_deref(), Some("out/run"));
     let out = dirs.run(&[], &[]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
 }
 
 #[test]

@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cluster::{example, free_port, real_locust, scratch, words, Proc};
+use common::net::{free_port, request};
+use common::process::{words, Proc};
+use common::programs::{example, locusta_binary, locustfile, real_locust};
+use common::scratch::scratch;
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The total request count in `--json` output.
@@ -53,14 +54,11 @@ fn two_workers_share_the_users_and_the_master_counts_every_request() {
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
 
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     // Workers leave when the master quits.
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(10));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(10));
         assert!(worker.log().contains("Got quit message from master"));
     }
     assert!(
@@ -87,7 +85,7 @@ fn python_locustfile_workers() {
          class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
     )
     .unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -103,18 +101,9 @@ fn python_locustfile_workers() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
-    assert_eq!(
-        worker
-            .wait_for(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert_eq!(worker_users(&worker.log()), Some(3), "{}", worker.log());
     let counted = json_requests(&stdout);
     assert!(counted > 10, "{stdout}");
@@ -137,7 +126,7 @@ fn a_python_workers_client_id_is_the_id_its_master_knows() {
          class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
     )
     .unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -152,9 +141,8 @@ fn a_python_workers_client_id_is_the_id_its_master_knows() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     worker.wait_for(Duration::from_secs(10));
     let client_id = std::fs::read_to_string(dir.join("client_id.txt")).unwrap_or_default();
     assert!(client_id.contains('_'), "{client_id:?}: {}", worker.log());
@@ -189,7 +177,7 @@ fn processes_start_the_masters_own_workers() {
          class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
     )
     .unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let url = target.url();
     let locustfile = locustfile.to_str().unwrap();
     let mut parent = Proc::start(
@@ -223,10 +211,8 @@ fn processes_start_the_masters_own_workers() {
         &dir,
         "parent",
     );
-    let status = parent.wait_for(Duration::from_secs(40));
-    let stdout = parent.stdout();
+    let stdout = parent.succeeded(Duration::from_secs(40));
     let log = parent.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(log.contains("2 workers connected"), "{log}");
     assert_eq!(
         log.matches("Got quit message from master").count(),
@@ -272,13 +258,11 @@ fn a_worker_parent_supervises_its_worker_processes() {
         &dir,
         "supervisor",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
-    let status = supervisor.wait_for(Duration::from_secs(15));
+    let status = supervisor.exit_code(Duration::from_secs(15));
     let workers = supervisor.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{workers}");
+    assert_eq!(status, Some(0), "{workers}");
     assert_eq!(
         workers.matches("Got quit message from master").count(),
         2,
@@ -306,14 +290,11 @@ fn iterations_are_a_total_over_the_workers() {
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
     // No run time: the master ends the test once the workers' shares are spent.
-    let status = master.wait_for(Duration::from_secs(60));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(60));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(log.contains("45 iterations done"), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(10));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(10));
     }
     assert_eq!(target.requests_served(), 45, "{log}");
     assert_eq!(json_requests(&stdout), 45, "{log}");
@@ -323,10 +304,8 @@ fn iterations_are_a_total_over_the_workers() {
 fn custom_messages_go_between_the_master_and_its_workers() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("messages");
-    let locustfile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
-    let locustfile = locustfile.to_str().unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locustfile = locustfile("distributed_messages.py");
+    let locusta = locusta_binary();
     let url = target.url();
     let mut parent = Proc::start(
         locusta,
@@ -334,9 +313,8 @@ fn custom_messages_go_between_the_master_and_its_workers() {
         &dir,
         "parent",
     );
-    let status = parent.wait_for(Duration::from_secs(40));
+    parent.succeeded(Duration::from_secs(40));
     let log = parent.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(log.contains("MASTER SEES 2 WORKERS"), "{log}");
     // Each worker got its own accounts, and the master heard back from both.
     assert!(log.contains("WORKER GOT user0,user2,user4"), "{log}");
@@ -361,10 +339,8 @@ fn custom_messages_go_between_the_master_and_its_workers() {
 fn workers_take_the_masters_custom_options() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("options");
-    let locustfile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/relayed_options.py");
-    let locustfile = locustfile.to_str().unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locustfile = locustfile("relayed_options.py");
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -376,14 +352,11 @@ fn workers_take_the_masters_custom_options() {
     // The worker's command line does not have the options.
     let mut worker = Proc::start(
         locusta,
-        &["-f", locustfile, "--worker", "--master-port", &port],
+        &["-f", &locustfile, "--worker", "--master-port", &port],
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
-    let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    let stdout = master.succeeded(Duration::from_secs(40));
     assert!(
         worker.wait_for(Duration::from_secs(10)).is_some(),
         "{}",
@@ -405,7 +378,7 @@ fn a_worker_with_f_dash_runs_the_masters_locustfile() {
          class OnlyOnTheMaster(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\", name=\"fetched\")\n",
     )
     .unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -421,13 +394,10 @@ fn a_worker_with_f_dash_runs_the_masters_locustfile() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     let pid = worker.child.id();
-    let status = worker.wait_for(Duration::from_secs(10));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    worker.succeeded(Duration::from_secs(10));
     assert!(
         worker.log().contains("Running {\"OnlyOnTheMaster\": 2}"),
         "{}",
@@ -443,15 +413,10 @@ fn a_worker_with_f_dash_runs_the_masters_locustfile() {
 
 #[test]
 fn f_dash_needs_a_worker_and_a_master_with_files() {
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let dir = scratch("fdash-errors");
     let mut alone = Proc::start(locusta, &["-f", "-", "--headless"], &dir, "alone");
-    assert_eq!(
-        alone
-            .wait_for(Duration::from_secs(20))
-            .and_then(|s| s.code()),
-        Some(1)
-    );
+    assert_eq!(alone.exit_code(Duration::from_secs(20)), Some(1));
     assert!(
         alone.log().contains("only works with --worker"),
         "{}",
@@ -474,12 +439,7 @@ fn f_dash_needs_a_worker_and_a_master_with_files() {
         &dir,
         "worker",
     );
-    assert_eq!(
-        worker
-            .wait_for(Duration::from_secs(20))
-            .and_then(|s| s.code()),
-        Some(1)
-    );
+    assert_eq!(worker.exit_code(Duration::from_secs(20)), Some(1));
     assert!(
         worker
             .log()
@@ -489,46 +449,21 @@ fn f_dash_needs_a_worker_and_a_master_with_files() {
     );
 }
 
-/// One HTTP/1.1 request to a master's web UI; the status line and the body.
-fn web_request(
-    port: &str,
-    method: &str,
-    path: &str,
-    content_type: &str,
-    body: &str,
-) -> (String, String) {
-    use std::io::Write;
-    let mut stream =
-        std::net::TcpStream::connect(("127.0.0.1", port.parse().unwrap())).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    (
-        head.lines().next().unwrap_or_default().to_string(),
-        body.to_string(),
-    )
-}
-
 #[test]
 fn the_masters_class_settings_reach_its_workers() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("user-settings");
-    let locustfile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/picked_tasks.py");
-    let locustfile = locustfile.to_str().unwrap();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locustfile = locustfile("picked_tasks.py");
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let web_port = free_port().to_string();
     let url = target.url();
+    let web = format!("127.0.0.1:{web_port}");
+    // One request to the master's web UI: the status line and the body.
+    let web_request = |method: &str, path: &str, content_type: &str, body: &str| {
+        let answer = request(&web, method, path, &[("Content-Type", content_type)], body);
+        (answer.status_line, answer.body)
+    };
     let master = Proc::start(
         locusta,
         &words(&format!("-f {locustfile} --master --class-picker --web-host 127.0.0.1 --web-port {web_port} --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
@@ -537,39 +472,25 @@ fn the_masters_class_settings_reach_its_workers() {
     );
     let worker = Proc::start(
         locusta,
-        &["-f", locustfile, "--worker", "--master-port", &port],
+        &["-f", &locustfile, "--worker", "--master-port", &port],
         &dir,
         "worker",
     );
-    assert!(
-        master.wait_for_log("1 workers connected", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("1 workers connected", Duration::from_secs(30));
     let settings = r#"{"user_class_name": "Visitor", "tasks": ["cart"]}"#;
-    let (status, body) = web_request(&web_port, "POST", "/user", "application/json", settings);
+    let (status, body) = web_request("POST", "/user", "application/json", settings);
     assert!(status.contains("201"), "{status} {body}");
-    assert!(
-        worker.wait_for_log(
-            "User class settings updated by the master",
-            Duration::from_secs(10)
-        ),
-        "{}",
-        worker.log()
+    worker.expect_log(
+        "User class settings updated by the master",
+        Duration::from_secs(10),
     );
     let form = "user_count=2&spawn_rate=10&user_classes=Visitor";
-    let (status, body) = web_request(
-        &web_port,
-        "POST",
-        "/swarm",
-        "application/x-www-form-urlencoded",
-        form,
-    );
+    let (status, body) = web_request("POST", "/swarm", "application/x-www-form-urlencoded", form);
     assert!(status.contains("200"), "{status} {body}");
     // Wait for some requests, then read the master's statistics.
     let started = Instant::now();
     let stats = loop {
-        let (_, stats) = web_request(&web_port, "GET", "/stats/requests", "text/plain", "");
+        let (_, stats) = web_request("GET", "/stats/requests", "text/plain", "");
         if target.requests_served() >= 10 || started.elapsed() > Duration::from_secs(20) {
             break stats;
         }
@@ -580,21 +501,19 @@ fn the_masters_class_settings_reach_its_workers() {
         (String::new(), stats)
     } else {
         std::thread::sleep(Duration::from_secs(4));
-        web_request(&web_port, "GET", "/stats/requests", "text/plain", "")
+        web_request("GET", "/stats/requests", "text/plain", "")
     };
     assert!(stats.contains("\"/cart\""), "{stats}");
     assert!(!stats.contains("\"/products\""), "{stats}");
-    let _ = web_request(&web_port, "GET", "/quit", "text/plain", "");
+    let _ = web_request("GET", "/quit", "text/plain", "");
 }
 
 #[test]
 fn workers_without_tags_take_the_masters() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("tags");
-    let locustfile =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/tagged_tasks.py");
-    let locustfile = locustfile.display();
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locustfile = locustfile("tagged_tasks.py");
+    let locusta = locusta_binary();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
@@ -609,10 +528,7 @@ fn workers_without_tags_take_the_masters() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
-    let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
+    let stdout = master.succeeded(Duration::from_secs(40));
     assert!(
         worker.wait_for(Duration::from_secs(10)).is_some(),
         "{}",
@@ -638,31 +554,13 @@ fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let worker_args = ["--worker", "--master-port", &port];
     let mut survivor = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut victim = Proc::start(&program, &worker_args, &dir, "worker2");
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(30));
     victim.kill();
-    assert!(
-        master.wait_for_log("setting state to missing", Duration::from_secs(10)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("setting state to missing", Duration::from_secs(10));
     // The survivor takes the missing worker's user.
-    assert!(
-        survivor.wait_for_log("(2 total users)", Duration::from_secs(5)),
-        "{}",
-        survivor.log()
-    );
-    let status = master.wait_for(Duration::from_secs(30));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", master.log());
-    assert_eq!(
-        survivor
-            .wait_for(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0)
-    );
+    survivor.expect_log("(2 total users)", Duration::from_secs(5));
+    master.succeeded(Duration::from_secs(30));
+    assert_eq!(survivor.exit_code(Duration::from_secs(10)), Some(0));
 }
 
 #[test]
@@ -681,15 +579,10 @@ fn when_every_worker_goes_missing_the_test_stops_once() {
     let worker_args = ["--worker", "--master-port", &port];
     let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
     let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(30)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(30));
     first.kill();
     second.kill();
-    let status = master.wait_for(Duration::from_secs(40));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", master.log());
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
     assert_eq!(
         log.matches("The last worker quit or went missing, stopping test.")
@@ -715,8 +608,8 @@ fn a_worker_without_a_master_and_a_bad_address_fail_clearly() {
         &dir,
         "worker",
     );
-    let status = worker.wait_for(Duration::from_secs(20));
-    assert_ne!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+    let status = worker.exit_code(Duration::from_secs(20));
+    assert_ne!(status, Some(0), "{}", worker.log());
     assert!(
         worker.log().contains("Failed to connect to the master"),
         "{}",
@@ -756,17 +649,9 @@ fn a_locusta_worker_joins_a_locust_master() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
-    assert_eq!(
-        worker
-            .wait_for(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert!(log.contains("All users spawned: {\"Sleeper\": 2}"), "{log}");
     assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
     let counted = aggregated_requests(&log).expect("a summary");
@@ -782,8 +667,7 @@ fn a_locusta_worker_fetches_its_locustfile_and_trades_messages_with_a_locust_mas
     let master_dir = dir.join("master");
     std::fs::create_dir_all(&master_dir).unwrap();
     // The messages locustfile: custom messages go both ways too.
-    let source =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
+    let source = locustfile("distributed_messages.py");
     std::fs::copy(source, master_dir.join("locustfile.py")).unwrap();
     let port = free_port().to_string();
     let url = target.url();
@@ -793,24 +677,16 @@ fn a_locusta_worker_fetches_its_locustfile_and_trades_messages_with_a_locust_mas
         &master_dir,
         "master",
     );
-    let locusta = Path::new(env!("CARGO_BIN_EXE_locusta"));
+    let locusta = locusta_binary();
     let mut worker = Proc::start(
         locusta,
         &["-f", "-", "--worker", "--master-port", &port],
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
-    assert_eq!(
-        worker
-            .wait_for(Duration::from_secs(10))
-            .and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(10));
     assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
     assert!(
         worker
@@ -837,7 +713,7 @@ fn a_locust_worker_joins_a_locusta_master() {
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
-        Path::new(env!("CARGO_BIN_EXE_locusta")),
+        locusta_binary(),
         &words(&format!("-f locustfile.py --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 4s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
@@ -848,18 +724,9 @@ fn a_locust_worker_joins_a_locusta_master() {
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
-    let stdout = master.stdout();
+    let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
-    assert_eq!(
-        worker
-            .wait_for(Duration::from_secs(15))
-            .and_then(|s| s.code()),
-        Some(0),
-        "{}",
-        worker.log()
-    );
+    worker.succeeded(Duration::from_secs(15));
     let counted = json_requests(&stdout);
     assert!(counted > 10, "{stdout}");
     assert_eq!(counted, target.requests_served(), "{log}");
@@ -872,13 +739,12 @@ fn a_locust_worker_fetches_the_locustfile_and_trades_messages_with_a_locusta_mas
     let dir = scratch("locust-worker-messages");
     let master_dir = dir.join("master");
     std::fs::create_dir_all(&master_dir).unwrap();
-    let source =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/distributed_messages.py");
+    let source = locustfile("distributed_messages.py");
     std::fs::copy(source, master_dir.join("distributed_messages.py")).unwrap();
     let port = free_port().to_string();
     let url = target.url();
     let mut master = Proc::start(
-        Path::new(env!("CARGO_BIN_EXE_locusta")),
+        locusta_binary(),
         &words(&format!("-f distributed_messages.py --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 10 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &master_dir,
         "master",
@@ -890,9 +756,8 @@ fn a_locust_worker_fetches_the_locustfile_and_trades_messages_with_a_locusta_mas
         &dir,
         "worker",
     );
-    let status = master.wait_for(Duration::from_secs(40));
+    master.succeeded(Duration::from_secs(40));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(
         worker.wait_for(Duration::from_secs(15)).is_some(),
         "{}",

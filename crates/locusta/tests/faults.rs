@@ -8,11 +8,15 @@ mod common;
 
 use std::fs::File;
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{assert_contains, example, locustfile, LIMIT};
+use common::programs::{example_file, locusta_binary, locustfile, LIMIT};
+use common::reports::csv_totals;
+use common::scratch::scratch;
+use common::text::assert_contains;
+use common::timed::{finish, run, wait_until, Run};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The write end of a pipe whose read end is already closed: a reader that
@@ -38,38 +42,30 @@ fn full_device() -> Stdio {
     )
 }
 
-struct Ended {
-    code: Option<i32>,
-    stderr: String,
-}
-
-/// Runs the binary with `stdout` as its standard output; fails past [`LIMIT`].
-fn locusta(args: &[&str], stdout: Stdio, dir: &Path) -> Ended {
-    let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
+/// Starts the binary in `dir` with `args`, `stdout` as its standard output
+/// and its stderr piped.
+fn start(args: &[&str], stdout: Stdio, dir: &Path) -> std::process::Child {
+    Command::new(locusta_binary())
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
-        .expect("locusta starts");
-    let (code, stderr) = ended_within(child, LIMIT);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    Ended { code, stderr }
+        .expect("locusta starts")
 }
 
-/// A fresh folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("locusta-faults-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+/// Runs the binary with `stdout` as its standard output; fails past [`LIMIT`].
+fn locusta(args: &[&str], stdout: Stdio, dir: &Path) -> Run {
+    let ended = finish(start(args, stdout, dir), LIMIT);
+    assert!(!ended.stderr.contains("panicked"), "{}", ended.stderr);
+    ended
 }
 
 #[test]
 fn listings_end_quietly_on_a_closed_pipe_and_say_so_on_a_full_device() {
     let dir = scratch("listings");
-    let file = example("locustfile.py");
+    let file = example_file("locustfile.py");
     for listing in [
         "--list",
         "--show-task-ratio",
@@ -85,14 +81,13 @@ fn listings_end_quietly_on_a_closed_pipe_and_say_so_on_a_full_device() {
             "cannot write to standard output: No space left on device",
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_run_whose_standard_output_is_gone_still_writes_its_files() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("run-stdout");
-    let file = example("locustfile.py");
+    let file = example_file("locustfile.py");
     let url = target.url();
     let run = |prefix: &str, stdout: Stdio| {
         let args = ["-f", &file, "--headless", "-u", "2", "-r", "2", "-t", "2s"];
@@ -117,42 +112,27 @@ fn a_run_whose_standard_output_is_gone_still_writes_its_files() {
         &std::fs::read_to_string(dir.join("full_stats.csv")).expect("the stats CSV"),
         "Aggregated",
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_output_folder_removed_during_the_run_is_written_again() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("removed-folder");
-    let file = example("locustfile.py");
-    let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
-        .args(["-f", &file, "--headless", "-u", "2", "-r", "2", "-t", "4s"])
-        .args(["-H", &target.url(), "--only-summary"])
-        .args([
-            "--csv",
-            "out/run",
-            "--html",
-            "out/report.html",
-            "--json-file",
-            "out/run",
-        ])
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("locusta starts");
+    let file = example_file("locustfile.py");
+    let url = target.url();
+    let mut args = vec!["-f", &file, "--headless", "-u", "2", "-r", "2", "-t", "4s"];
+    args.extend(["-H", &url, "--only-summary"]);
+    args.extend(["--csv", "out/run", "--html", "out/report.html"]);
+    args.extend(["--json-file", "out/run"]);
+    let child = start(&args, Stdio::null(), &dir);
     // Wait for the first CSV rewrite, then remove the whole folder.
     let history = dir.join("out/run_stats_history.csv");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&history).map_or(0, |t| t.lines().count()) < 2 {
-        assert!(Instant::now() < deadline, "no CSV history row");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(20), "no CSV history row", || {
+        std::fs::read_to_string(&history).map_or(0, |t| t.lines().count()) >= 2
+    });
     std::fs::remove_dir_all(dir.join("out")).expect("remove the output folder");
-    let output = child.wait_with_output().expect("its output");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let Run { code, stderr, .. } = finish(child, LIMIT);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_contains(&stderr, "was removed during the run: writing it again");
     for name in [
         "run_stats.csv",
@@ -170,13 +150,12 @@ fn an_output_folder_removed_during_the_run_is_written_again() {
     // The history written before the folder went is kept.
     let rows = std::fs::read_to_string(&history).expect("the history");
     assert!(rows.lines().count() >= 3, "{rows}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_billion_users_on_the_command_line_are_refused_with_the_numbers() {
     let dir = scratch("billion");
-    let file = example("locustfile.py");
+    let file = example_file("locustfile.py");
     let ended = locusta(
         &[
             "-f",
@@ -198,14 +177,13 @@ fn a_billion_users_on_the_command_line_are_refused_with_the_numbers() {
         "Refusing -u 1000000000: 1000000000 users at about 32 KiB each would need 29.8 TiB",
     );
     assert_contains(&ended.stderr, "of memory available: at most ");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
     use std::os::unix::process::CommandExt;
     let dir = scratch("billion-shape");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_locusta"));
+    let mut command = Command::new(locusta_binary());
     command
         .args([
             "-f",
@@ -213,10 +191,7 @@ fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
             "--headless",
             "--only-summary",
         ])
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .current_dir(&dir);
     // SAFETY: setrlimit is async-signal-safe; the child only limits itself.
     unsafe {
         command.pre_exec(|| {
@@ -232,9 +207,8 @@ fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
             }
         });
     }
-    let output = command.output().expect("locusta runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let Run { code, stderr, .. } = run(&mut command, LIMIT);
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let line = stderr
         .lines()
@@ -249,13 +223,12 @@ fn a_shape_asking_for_a_billion_users_gets_what_fits_in_memory() {
     assert!((1000..200_000).contains(&ramped), "{line}");
     // Said once, not at every tick of the shape.
     assert_eq!(stderr.matches("users instead").count(), 1, "{stderr}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Starts the binary on `held_hub.py` (class `class`) with `extra`
 /// arguments, `--csv run` in `dir`, and LOCUST_SKIP_MONKEY_PATCH set.
 fn held(dir: &Path, class: &str, extra: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_locusta"))
+    Command::new(locusta_binary())
         .args([
             "-f",
             &locustfile("held_hub.py"),
@@ -276,32 +249,9 @@ fn held(dir: &Path, class: &str, extra: &[&str]) -> std::process::Child {
         .expect("locusta starts")
 }
 
-/// Waits for `child` to end within `bound`; its stderr.
-fn ended_within(child: std::process::Child, bound: Duration) -> (Option<i32>, String) {
-    let pid = child.id();
-    let killer = std::thread::spawn(move || {
-        std::thread::sleep(bound);
-        // SAFETY: kill(2) on the test's own child; harmless if it has ended.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-    });
-    let output = child.wait_with_output().expect("its output");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        output.status.code().is_some(),
-        "still running after {bound:?} (killed):\n{stderr}"
-    );
-    drop(killer);
-    (output.status.code(), stderr)
-}
-
 /// The Aggregated request count of `dir/run_stats.csv`.
 fn counted(dir: &Path) -> u64 {
-    let text = std::fs::read_to_string(dir.join("run_stats.csv")).expect("the stats CSV");
-    let row = text.lines().last().expect("a row");
-    row.split(',')
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .expect("a count")
+    csv_totals(&dir.join("run_stats.csv")).0
 }
 
 #[test]
@@ -309,14 +259,13 @@ fn the_run_time_ends_a_run_whose_task_holds_the_python_thread() {
     let dir = scratch("held-run-time");
     // The task sleeps a minute without yielding; the run lasts 2 s.
     let child = held(&dir, "Sleeper", &["-t", "2s"]);
-    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    let Run { code, stderr, .. } = finish(child, Duration::from_secs(30));
     assert_eq!(code, Some(0), "{stderr}");
     assert_contains(&stderr, "--run-time limit reached");
     assert_contains(&stderr, "The Python thread has been held for");
     assert_contains(&stderr, "by Sleeper.nap (");
     assert_contains(&stderr, "held_hub.py:22)");
     assert_eq!(counted(&dir), 1);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -326,12 +275,11 @@ fn sigterm_ends_a_run_whose_task_loops_on_the_cpu() {
     std::thread::sleep(Duration::from_secs(3));
     // SAFETY: kill(2) on the test's own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    let Run { code, stderr, .. } = finish(child, Duration::from_secs(30));
     assert_eq!(code, Some(0), "{stderr}");
     assert_contains(&stderr, "Got SIGTERM signal");
     assert_contains(&stderr, "by Spinner.spin (");
     assert_eq!(counted(&dir), 1);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -349,7 +297,7 @@ fn a_second_signal_ends_the_stop_at_once_with_every_output() {
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         std::thread::sleep(Duration::from_millis(500));
     }
-    let (code, stderr) = ended_within(child, Duration::from_secs(30));
+    let Run { code, stderr, .. } = finish(child, Duration::from_secs(30));
     assert_eq!(code, Some(0), "{stderr}");
     assert_contains(
         &stderr,
@@ -360,22 +308,21 @@ fn a_second_signal_ends_the_stop_at_once_with_every_output() {
         &std::fs::read_to_string(dir.join("report.html")).expect("the HTML report"),
         "Aggregated",
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_locust_variable_that_is_not_utf8_is_named() {
     use std::os::unix::ffi::OsStrExt;
-    let output = Command::new(env!("CARGO_BIN_EXE_locusta"))
-        .args(["--headless", "-t", "1s"])
-        .env(
-            "LOCUST_HOST",
-            std::ffi::OsStr::from_bytes(b"http://127.0.0.1:\xff"),
-        )
-        .output()
-        .expect("locusta runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let Run { code, stderr, .. } = run(
+        Command::new(locusta_binary())
+            .args(["--headless", "-t", "1s"])
+            .env(
+                "LOCUST_HOST",
+                std::ffi::OsStr::from_bytes(b"http://127.0.0.1:\xff"),
+            ),
+        LIMIT,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
     assert_contains(
         &stderr,
         "the environment variable LOCUST_HOST is not valid UTF-8",
@@ -387,26 +334,11 @@ fn keyboard_interrupt_in_a_task_ends_the_run_and_a_nan_wait_is_named() {
     let dir = scratch("odd-tasks");
     let file = locustfile("odd_tasks.py");
     let run = |class: &str, run_time: &str| {
-        let child = Command::new(env!("CARGO_BIN_EXE_locusta"))
-            .args([
-                "-f",
-                &file,
-                "--headless",
-                "-u",
-                "1",
-                "-t",
-                run_time,
-                "--csv",
-                "run",
-            ])
-            .args(["--only-summary", class])
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("locusta starts");
-        ended_within(child, Duration::from_secs(60))
+        let args = ["-f", &file, "--headless", "-u", "1", "-t", run_time];
+        let mut args = args.to_vec();
+        args.extend(["--csv", "run", "--only-summary", class]);
+        let ended = finish(start(&args, Stdio::null(), &dir), Duration::from_secs(60));
+        (ended.code, ended.stderr)
     };
     // As in Locust, the run ends (long before its ten minutes).
     let (code, stderr) = run("Interrupter", "10m");
@@ -427,5 +359,4 @@ fn keyboard_interrupt_in_a_task_ends_the_run_and_a_nan_wait_is_named() {
         "{stderr}"
     );
     assert!(counted(&dir) > 10, "the user went on");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,34 +12,20 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::cluster::{free_port, real_locust, scratch, words, Proc};
-use common::{assert_contains, field, line, locustfile, number, Run};
+use common::net::free_port;
+use common::process::{words, Proc};
+use common::programs::{locusta_binary, locustfile, real_locust};
+use common::scratch::scratch;
+use common::text::{assert_contains, field, line, number};
+use common::timed::Run;
 use locusta_demo_target::{spawn, TargetConfig};
-
-fn locusta() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_locusta"))
-}
-
-/// Waits (at most `limit`) for `proc` to exit with 0; its stdout.
-#[track_caller]
-fn succeeded(proc: &mut Proc, limit: Duration) -> String {
-    let status = proc.wait_for(limit);
-    let stdout = proc.stdout();
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        proc.log()
-    );
-    stdout
-}
 
 /// `library_master.py` as a script: its master listens on `port`, waits for
 /// `workers` workers, runs 4 users on them for about 4 s and quits.
 fn script_master(dir: &Path, url: &str, port: &str, workers: &str) -> Proc {
     let file = locustfile("library_master.py");
     Proc::start(
-        locusta(),
+        locusta_binary(),
         &["--python", &file, url, port, workers],
         dir,
         "script",
@@ -97,13 +83,13 @@ fn a_scripts_master_runs_its_users_on_locusta_workers_and_merges_their_statistic
         &port,
     ];
     let mut workers = [
-        Proc::start(locusta(), &worker_args, &dir, "worker1"),
-        Proc::start(locusta(), &worker_args, &dir, "worker2"),
+        Proc::start(locusta_binary(), &worker_args, &dir, "worker1"),
+        Proc::start(locusta_binary(), &worker_args, &dir, "worker2"),
     ];
-    let out = succeeded(&mut script, Duration::from_secs(50));
+    let out = script.succeeded(Duration::from_secs(50));
     // runner.quit() quit the workers.
     for worker in &mut workers {
-        succeeded(worker, Duration::from_secs(10));
+        worker.succeeded(Duration::from_secs(10));
         assert_contains(&worker.log(), "Got quit message from master");
     }
     check_master_script(&out, 2, "2+2", target.requests_served());
@@ -123,8 +109,8 @@ fn a_scripts_master_takes_a_locust_worker() {
         &dir,
         "locust-worker",
     );
-    let out = succeeded(&mut script, Duration::from_secs(50));
-    succeeded(&mut worker, Duration::from_secs(10));
+    let out = script.succeeded(Duration::from_secs(50));
+    worker.succeeded(Duration::from_secs(10));
     check_master_script(&out, 1, "4", target.requests_served());
 }
 
@@ -138,15 +124,20 @@ fn a_script_is_a_worker_of_a_locusta_master_until_the_master_quits() {
     // workers at test start and logs their answers.
     let file = locustfile("library_worker.py");
     let mut master = Proc::start(
-        locusta(),
+        locusta_binary(),
         &words(&format!("-f {file} --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
         "master",
     );
-    let mut script = Proc::start(locusta(), &["--python", &file, &port], &dir, "script");
-    let master_out = succeeded(&mut master, Duration::from_secs(40));
+    let mut script = Proc::start(
+        locusta_binary(),
+        &["--python", &file, &port],
+        &dir,
+        "script",
+    );
+    let master_out = master.succeeded(Duration::from_secs(40));
     // The master's quit ends the script's runner.greenlet.join().
-    let out = succeeded(&mut script, Duration::from_secs(10));
+    let out = script.succeeded(Duration::from_secs(10));
     let rows = Run {
         code: Some(0),
         stdout: master_out,

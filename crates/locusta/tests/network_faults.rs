@@ -21,8 +21,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::cluster::{example, scratch, words, Proc};
 use common::netns::{self, Net, NsTarget, HUB_ADDR};
+use common::process::{words, Proc};
+use common::programs::example;
+use common::reports::csv_totals;
+use common::scratch::scratch;
 
 /// The master's port in the hub (each test has its own hub).
 const PORT: &str = "5557";
@@ -68,25 +71,6 @@ fn worker_id(worker: &Proc) -> String {
     after.split_whitespace().next().unwrap().to_string()
 }
 
-/// Sends `signal` to a process.
-fn signal(process: &Proc, signal: libc::c_int) {
-    // SAFETY: a plain kill(2) on our own child's pid.
-    let sent = unsafe { libc::kill(process.child.id() as libc::pid_t, signal) };
-    assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
-}
-
-/// The `Aggregated` row of a `--csv` stats file: (requests, failures).
-fn csv_totals(path: &Path) -> (u64, u64) {
-    let csv = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{} cannot be read: {e}", path.display()));
-    let row = csv
-        .lines()
-        .find(|line| line.split(',').nth(1) == Some("Aggregated"))
-        .unwrap_or_else(|| panic!("no Aggregated row in:\n{csv}"));
-    let fields: Vec<&str> = row.split(',').collect();
-    (fields[2].parse().unwrap(), fields[3].parse().unwrap())
-}
-
 /// How many lines of `log` contain `text`.
 fn count(log: &str, text: &str) -> usize {
     log.lines().filter(|l| l.contains(text)).count()
@@ -129,16 +113,8 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     let mut first = start_worker(&net, 1, &program, &dir);
     let mut second = start_worker(&net, 2, &program, &dir);
     let first_id = worker_id(&first);
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        master.log()
-    );
-    assert!(
-        first.wait_for_log("(2 total users)", Duration::from_secs(10)),
-        "{}",
-        first.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(40));
+    first.expect_log("(2 total users)", Duration::from_secs(10));
     // Some load before the cut.
     std::thread::sleep(Duration::from_secs(2));
 
@@ -151,11 +127,7 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
         master.log()
     );
     // Its users move to the other worker (--enable-rebalancing) ...
-    assert!(
-        second.wait_for_log("(4 total users)", Duration::from_secs(10)),
-        "{}",
-        second.log()
-    );
+    second.expect_log("(4 total users)", Duration::from_secs(10));
     // ... while the cut-off worker, told nothing, keeps its own.
     std::thread::sleep(Duration::from_secs(3));
     assert!(!first.log().contains("Got quit message"), "{}", first.log());
@@ -192,13 +164,11 @@ fn a_worker_cut_off_goes_missing_its_users_move_and_it_rejoins_when_the_link_hea
     );
     // Load after the heal, then a graceful end.
     std::thread::sleep(Duration::from_secs(3));
-    signal(&master, libc::SIGINT);
-    let status = master.wait_for(Duration::from_secs(60));
+    master.signal(libc::SIGINT);
+    master.succeeded(Duration::from_secs(60));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(15));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(15));
         assert!(worker.log().contains("Got quit message from master"));
     }
     // Every request either worker made, during the cut too, is in the
@@ -232,13 +202,11 @@ fn a_run_over_links_with_200_ms_delay_and_5_percent_loss_completes_with_correct_
     );
     let mut first = start_worker(&net, 1, &program, &dir);
     let mut second = start_worker(&net, 2, &program, &dir);
-    let status = master.wait_for(Duration::from_secs(120));
+    master.succeeded(Duration::from_secs(120));
     let log = master.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
     for worker in [&mut first, &mut second] {
-        let status = worker.wait_for(Duration::from_secs(30));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", worker.log());
+        worker.succeeded(Duration::from_secs(30));
         assert!(worker.log().contains("Got quit message from master"));
     }
     let packets = faults.packets.load(std::sync::atomic::Ordering::Relaxed);
@@ -284,23 +252,19 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     let mut stopped = start_worker(&net, 1, &program, &dir);
     let _cut = start_worker(&net, 2, &program, &dir);
     let mut healthy = start_worker(&net, 3, &program, &dir);
-    assert!(
-        master.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        master.log()
-    );
+    master.expect_log("All users spawned", Duration::from_secs(40));
     let spawned = Instant::now();
     // A second before the run time ends, one worker freezes (SIGSTOP) and
     // another's link is cut: the master stops the test while it still
     // counts both, and neither answers the stop or the quit.
     std::thread::sleep(Duration::from_secs(run_time - 1));
-    signal(&stopped, libc::SIGSTOP);
+    stopped.signal(libc::SIGSTOP);
     net.cut(2);
     // The master's bound: the run time, then the stop timeout plus 60 s
     // for users to stop, then 5 s for final reports; more is a hang.
     let bound = Duration::from_secs(run_time + stop_timeout + 60 + 5 + 15);
     let status = master.wait_for(bound.saturating_sub(spawned.elapsed()));
-    signal(&stopped, libc::SIGCONT);
+    stopped.signal(libc::SIGCONT);
     let log = master.log();
     assert!(
         status.is_some(),
@@ -322,8 +286,7 @@ fn a_worker_that_never_answers_does_not_stall_the_masters_stop() {
     ] {
         assert!(dir.join(file).exists(), "{file} is missing:\n{log}");
     }
-    let status = healthy.wait_for(Duration::from_secs(15));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", healthy.log());
+    healthy.succeeded(Duration::from_secs(15));
     // The healthy worker's requests are all counted, and nothing is counted
     // that no target served.
     let (counted, failures) = csv_totals(&dir.join("run_stats.csv"));
@@ -367,14 +330,10 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     );
     let mut worker = start_worker(&net, 1, &program, &dir);
     let id = worker_id(&worker);
-    assert!(
-        first.wait_for_log("All users spawned", Duration::from_secs(40)),
-        "{}",
-        first.log()
-    );
+    first.expect_log("All users spawned", Duration::from_secs(40));
     std::thread::sleep(Duration::from_secs(2));
     // The master dies mid-test (no chance to tell its workers) ...
-    signal(&first, libc::SIGKILL);
+    first.signal(libc::SIGKILL);
     assert!(first.wait_for(Duration::from_secs(10)).is_some());
     // ... and is started again on the same address.
     let mut second = start_in(
@@ -388,16 +347,12 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     // The worker's connection comes back by itself: the new master hears
     // its heartbeats, but does not know it.
     let unknown = format!("heartbeat from unknown worker {id}");
-    assert!(
-        second.wait_for_log(&unknown, Duration::from_secs(30)),
-        "{}",
-        second.log()
-    );
+    second.expect_log(&unknown, Duration::from_secs(30));
     // Unanswered, the worker ends itself once its master has been silent
     // for 60 s (exit code -1), having kept its users until then.
-    let status = worker.wait_for(Duration::from_secs(90));
+    let status = worker.exit_code(Duration::from_secs(90));
     let log = worker.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(255), "{log}");
+    assert_eq!(status, Some(255), "{log}");
     assert!(
         log.contains("Didn't get heartbeat from master in over 60 s, quitting"),
         "{log}"
@@ -411,12 +366,10 @@ fn a_restarted_master_is_rejoined_by_its_workers_as_locusts_are() {
     // joins the new master, which then runs its test.
     let before = target.requests_served();
     let mut again = start_worker(&net, 1, &program, &dir);
-    let status = second.wait_for(Duration::from_secs(60));
+    second.succeeded(Duration::from_secs(60));
     let log = second.log();
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{log}");
     assert!(log.contains("All users spawned"), "{log}");
-    let status = again.wait_for(Duration::from_secs(15));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", again.log());
+    again.succeeded(Duration::from_secs(15));
     // The new master counts what the worker did for it.
     let (counted, failures) = csv_totals(&dir.join("second_stats.csv"));
     assert_eq!(failures, 0, "{log}");

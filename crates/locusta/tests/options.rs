@@ -1,11 +1,14 @@
 //! The command line matches Locust's: long and short names, `LOCUST_*`
 //! environment variables, defaults, help groups, and argument errors.
 
+mod common;
+
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use common::programs::locusta_binary;
 use locusta::cli::Options;
 use locusta::config::{self, Error};
 
@@ -744,7 +747,7 @@ fn durations_use_locusts_timespans() {
 }
 
 fn run(list: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_locusta"))
+    Command::new(locusta_binary())
         .args(list)
         .current_dir(std::env::temp_dir())
         .env_remove("HOME")

@@ -1,9 +1,11 @@
 //! The files a run writes: CSV, JSON and the HTML report, checked as a user
 //! would read them after a real run against the demo target.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
 
+use std::path::Path;
+
+use common::scratch::scratch;
 use locusta::prelude::*;
 use locusta_demo_target::{spawn, TargetConfig};
 
@@ -26,41 +28,13 @@ fn program() -> Locusta {
     )
 }
 
-/// A fresh, empty folder for one test, removed with everything in it when
-/// the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn join(&self, path: &str) -> PathBuf {
-        self.0.join(path)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "locusta-outputs-{}-{test}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
 fn run(args: &[&str]) -> i32 {
     let mut argv = vec!["locusta", "--headless", "--only-summary"];
     argv.extend_from_slice(args);
     program().run_with_args(argv)
 }
 
-fn read(path: &PathBuf) -> String {
+fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

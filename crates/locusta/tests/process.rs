@@ -1,61 +1,35 @@
 //! The programs as a user runs them: messages of bad options, signals, the
 //! console output of a whole run.
 
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::programs::{example, run_binary, LIMIT};
+use common::reports::csv_totals;
+use common::scratch::scratch;
+use common::timed::{finish, run, wait_until};
 use locusta_demo_target::{spawn, TargetConfig};
 
-/// A bundled example program. `cargo test --all-targets` builds examples as test
-/// harnesses, so the runnable programs are built here once (a no-op when fresh).
-fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "locusta", "--examples"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the examples failed");
-    });
-    let deps = std::env::current_exe().expect("test binary path");
-    let path = deps
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("examples")
-        .join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
-
-fn locusta(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_locusta"))
-        .args(args)
-        .output()
-        .expect("locusta runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `locusta ARGS…` to its end.
+fn locusta(args: &[&str]) -> common::timed::Run {
+    run_binary(args, &[])
 }
 
 #[test]
 fn an_unknown_option_gets_a_suggestion_and_exit_code_2() {
     let out = locusta(&["--headless", "--user", "5"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    assert_eq!(out.code, Some(2));
+    let stderr = &out.stderr;
     assert!(stderr.contains("--users"), "{stderr}");
 }
 
 #[test]
 fn a_malformed_run_time_says_what_is_valid() {
     let out = locusta(&["--headless", "-t", "10 minutes"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    assert_eq!(out.code, Some(2));
+    let stderr = &out.stderr;
     assert!(
         stderr.contains(
             "Invalid time span format. Valid formats: 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc."
@@ -67,65 +41,59 @@ fn a_malformed_run_time_says_what_is_valid() {
 #[test]
 fn negative_users_and_zero_spawn_rate_are_refused_clearly() {
     let out = locusta(&["--headless", "-u", "-3"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert!(
-        text(&out.stderr).contains("the number of users must be 0 or more"),
+        out.stderr.contains("the number of users must be 0 or more"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
     let out = locusta(&["--headless", "-r", "0"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert!(
-        text(&out.stderr).contains("the spawn rate must be a number greater than 0"),
+        out.stderr
+            .contains("the spawn rate must be a number greater than 0"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
 }
 
 #[test]
 fn the_bare_binary_explains_that_it_has_no_users() {
     let out = locusta(&["--headless", "-H", "http://127.0.0.1:1"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert!(
-        text(&out.stderr).contains("No User class found!"),
+        out.stderr.contains("No User class found!"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
     let out = locusta(&["--headless", "-f", "no-such-locustfile.py"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert!(
-        text(&out.stderr).contains("Could not find 'no-such-locustfile.py'"),
+        out.stderr
+            .contains("Could not find 'no-such-locustfile.py'"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
 }
 
 #[test]
 fn version_and_list() {
     let out = locusta(&["-V"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        text(&out.stdout).starts_with("locusta "),
-        "{}",
-        text(&out.stdout)
-    );
-    let out = Command::new(example("shop"))
-        .arg("--list")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), "Available Users:\n    Shopper\n");
+    assert_eq!(out.code, Some(0));
+    assert!(out.stdout.starts_with("locusta "), "{}", out.stdout);
+    let out = run(Command::new(example("shop")).arg("--list"), LIMIT);
+    assert_eq!(out.code, Some(0));
+    assert_eq!(out.stdout, "Available Users:\n    Shopper\n");
 }
 
 /// Runs the shop example for a while, then sends `signal`; every output must
 /// still be printed and the process must end by itself.
 fn stop_with(signal: libc::c_int) {
     let target = spawn(TargetConfig::default());
-    let dir = std::env::temp_dir().join(format!("locusta-signal-{}-{signal}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch(&format!("signal-{signal}"));
     let prefix = dir.join("run");
     let report = dir.join("report.html");
-    let mut child = Command::new(example("shop"))
+    let child = Command::new(example("shop"))
         .args([
             "--headless",
             "-u",
@@ -147,22 +115,14 @@ fn stop_with(signal: libc::c_int) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while target.requests_served() < 20 {
-        assert!(Instant::now() < deadline, "no traffic");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(20), "no traffic", || {
+        target.requests_served() >= 20
+    });
     // SAFETY: kill only sends a signal to our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    let ended = finish(child, LIMIT);
+    let stderr = ended.stderr;
+    assert_eq!(ended.code, Some(0), "{stderr}");
     assert!(stderr.contains("shutting down"), "{stderr}");
     assert!(
         stderr.contains("Response time percentiles (exact)"),
@@ -177,14 +137,11 @@ fn stop_with(signal: libc::c_int) {
         "final summary and percentile rows: {stderr}"
     );
     // Every requested file is complete: the final Aggregated row counts every request.
-    let stats = std::fs::read_to_string(dir.join("run_stats.csv")).unwrap();
-    let aggregated = stats.lines().last().unwrap().to_string();
-    let count: u64 = aggregated.split(',').nth(2).unwrap().parse().unwrap();
+    let (count, _) = csv_totals(&dir.join("run_stats.csv"));
     // The target had served 20 requests; at most one per user (10) was still in flight.
-    assert!(count >= 10, "{stats}");
+    assert!(count >= 10, "{count} requests in the CSV:\n{stderr}");
     let page = std::fs::read_to_string(&report).unwrap();
     assert!(page.contains("locusta report") && page.contains("Aggregated"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -201,8 +158,8 @@ fn ctrl_c_stops_gracefully_and_prints_the_summary() {
 fn console_output_has_locusts_layout() {
     // Locust's format: "%-8s %-76s %7s %12s |%7s %7s %7s%7s | %7s %11s".
     let target = spawn(TargetConfig::default());
-    let out = Command::new(example("bench_fast"))
-        .args([
+    let out = run(
+        Command::new(example("bench_fast")).args([
             "--headless",
             "-u",
             "2",
@@ -212,11 +169,11 @@ fn console_output_has_locusts_layout() {
             "100",
             "-H",
             &target.url(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = text(&out.stderr);
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0));
+    let stderr = &out.stderr;
     let header = format!(
         "{:<8} {:<76} {:>7} {:>12} |{:>7} {:>7} {:>7}{:>7} | {:>7} {:>11}",
         "Type", "Name", "# reqs", "# fails", "Avg", "Min", "Max", "Med", "req/s", "failures/s"
@@ -234,21 +191,21 @@ fn console_output_has_locusts_layout() {
 
 #[test]
 fn task_ratio_as_text_and_json() {
-    let out = Command::new(example("journey"))
-        .arg("--show-task-ratio")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let listing = text(&out.stdout);
+    let out = run(
+        Command::new(example("journey")).arg("--show-task-ratio"),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0));
+    let listing = &out.stdout;
     assert!(listing.contains(" - Visitor: 100.0%"), "{listing}");
     assert!(listing.contains("- home: 60.0%"), "{listing}");
     assert!(listing.contains("- Purchase: 20.0%"), "{listing}");
-    let out = Command::new(example("journey"))
-        .arg("--show-task-ratio-json")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run(
+        Command::new(example("journey")).arg("--show-task-ratio-json"),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let visitor = &json["per_class"]["Visitor"];
     assert_eq!(visitor["ratio"], 1.0);
     assert_eq!(visitor["tasks"]["home"]["ratio"], 0.6);

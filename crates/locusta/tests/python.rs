@@ -4,22 +4,24 @@
 #![cfg(feature = "python")]
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use locusta_demo_target::{spawn, TargetConfig};
 
 mod common;
 
-use common::{assert_contains, example, locusta, locusta_with_env, locustfile, run_binary, Run};
+use common::programs::{example_file, locusta, locusta_with_env, locustfile, run_binary};
+use common::scratch::scratch;
+use common::text::assert_contains;
+use common::timed::Run;
 
 #[test]
 fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
     let target = spawn(TargetConfig::default());
-    let csv_dir = std::env::temp_dir().join(format!("locusta-py-csv-{}", std::process::id()));
+    let csv_dir = scratch("py-csv");
     let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
     let run = locusta(&[
         "-f",
-        &example("locustfile.py"),
+        &example_file("locustfile.py"),
         "-H",
         &target.url(),
         "-u",
@@ -34,7 +36,6 @@ fn the_shop_example_logs_in_keeps_its_cookie_and_validates_responses() {
         "Shopper",
     ]);
     let stats_csv = std::fs::read_to_string(format!("{csv_prefix}_stats.csv")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&csv_dir);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         stats_csv.starts_with("Type,Name,Request Count,Failure Count"),
@@ -118,7 +119,7 @@ fn catch_response_naming_and_the_response_api_behave_as_in_locust() {
 #[test]
 fn events_fire_in_order_and_exceptions_have_their_effects() {
     let target = spawn(TargetConfig::default());
-    let csv_dir = std::env::temp_dir().join(format!("locusta-py-events-{}", std::process::id()));
+    let csv_dir = scratch("py-events");
     let csv_prefix = csv_dir.join("run").to_string_lossy().into_owned();
     let run = locusta(&[
         "-f",
@@ -139,7 +140,6 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
     ]);
     let exceptions =
         std::fs::read_to_string(format!("{csv_prefix}_exceptions.csv")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&csv_dir);
     // The quitting listener sets environment.process_exit_code.
     assert_eq!(run.code, Some(3), "{}", run.stderr);
     // Task errors are in the exceptions table with their Python traceback.
@@ -197,7 +197,14 @@ fn events_fire_in_order_and_exceptions_have_their_effects() {
 #[test]
 fn a_staged_shape_drives_the_runner_and_ends_the_test() {
     let target = spawn(TargetConfig::default());
-    let run = locusta(&["-f", &example("shape.py"), "-H", &target.url(), "-t", "30"]);
+    let run = locusta(&[
+        "-f",
+        &example_file("shape.py"),
+        "-H",
+        &target.url(),
+        "-t",
+        "30",
+    ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
         run.stderr
@@ -224,7 +231,7 @@ fn a_custom_client_reports_with_events_request() {
     let target = spawn(TargetConfig::default());
     let run = locusta(&[
         "-f",
-        &example("xmlrpc_client.py"),
+        &example_file("xmlrpc_client.py"),
         "-H",
         &target.url(),
         "-u",
@@ -335,7 +342,7 @@ fn tags_and_iterations_select_and_count_tasks() {
     let target = spawn(TargetConfig::default());
     let run = locusta(&[
         "-f",
-        &example("locustfile.py"),
+        &example_file("locustfile.py"),
         "-H",
         &target.url(),
         "-u",
@@ -419,7 +426,7 @@ fn markov_sets_plain_functions_and_custom_waits_run() {
 
 #[test]
 fn python_classes_are_listed_with_their_task_ratios() {
-    let example = example("locustfile.py");
+    let example = example_file("locustfile.py");
     let example = example.as_str();
     let run = locusta(&["-f", example, "--list"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -587,7 +594,7 @@ fn test_data_credentials_bodies_headers_and_auth_reach_the_server() {
 fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
     let target = spawn(TargetConfig::default());
     // A `locust` package that breaks when imported, first on sys.path.
-    let shadow = std::env::temp_dir().join(format!("locusta-shadow-{}", std::process::id()));
+    let shadow = scratch("shadow");
     std::fs::create_dir_all(shadow.join("locust")).expect("temp dir");
     std::fs::write(
         shadow.join("locust/__init__.py"),
@@ -607,7 +614,6 @@ fn import_locust_resolves_to_locusta_even_with_another_locust_on_the_path() {
         ],
         &[("PYTHONPATH", shadow.to_str().expect("utf-8 path"))],
     );
-    let _ = std::fs::remove_dir_all(&shadow);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_contains(&run.stdout, "REQUEST GET /products");
 }
@@ -638,8 +644,7 @@ fn a_plain_user_needs_no_host() {
 
 #[test]
 fn several_locustfiles_or_a_directory_are_loaded_together() {
-    let dir = std::env::temp_dir().join(format!("locusta-dir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("dir");
     std::fs::copy(locustfile("hostless.py"), dir.join("a.py")).expect("copy");
     std::fs::write(
         dir.join("b.py"),
@@ -658,7 +663,6 @@ fn several_locustfiles_or_a_directory_are_loaded_together() {
     let b = dir.join("b.py");
     let both = format!("{},{}", a.display(), b.display());
     let run = locusta(&["-f", &both, "-u", "2", "-r", "100", "-i", "6", "--json"]);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(listed.code, Some(0), "{}", listed.stderr);
     assert!(
         listed
@@ -730,12 +734,9 @@ fn custom_options_from_init_command_line_parser_reach_parsed_options() {
 #[test]
 fn custom_options_appear_in_help_and_a_broken_parser_listener_is_reported() {
     let file = locustfile("custom_options.py");
-    let output = Command::new(env!("CARGO_BIN_EXE_locusta"))
-        .args(["-f", &file, "--help"])
-        .output()
-        .expect("locusta runs");
-    let help = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{help}");
+    let output = run_binary(&["-f", &file, "--help"], &[]);
+    let help = &output.stdout;
+    assert!(output.code == Some(0), "{help}");
     for line in [
         "--my-argument <value>",
         "It's working",
@@ -758,8 +759,8 @@ fn custom_options_appear_in_help_and_a_broken_parser_listener_is_reported() {
 #[test]
 fn config_users_sets_tasks_counts_hosts_and_attributes_of_classes() {
     let target = spawn(TargetConfig::default());
-    let file =
-        std::env::temp_dir().join(format!("locusta-config-users-{}.json", std::process::id()));
+    let dir = scratch("config-users");
+    let file = dir.join("config-users.json");
     std::fs::write(
         &file,
         format!(
@@ -786,7 +787,6 @@ fn config_users_sets_tasks_counts_hosts_and_attributes_of_classes() {
         &browser,
         file.to_str().expect("utf-8 path"),
     ]);
-    let _ = std::fs::remove_file(&file);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let rows = run.rows();
     assert!(rows.contains_key("browse /products/1"), "{rows:?}");

@@ -10,27 +10,12 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_contains, field, line, locusta_with_env, locustfile, number, run_binary, Run};
+use common::process::Proc;
+use common::programs::{locusta_with_env, locustfile, reference_python, run_binary, LIMIT};
+use common::scratch::{scratch, Scratch};
+use common::text::{assert_contains, field, line, number};
+use common::timed::{run, Run};
 use locusta_demo_target::{spawn, TargetConfig};
-
-/// The Python of the real Locust 2.47.0 that `scripts/setup.sh test` installs.
-fn reference_python() -> PathBuf {
-    let python =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/.venv-locust/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: run scripts/setup.sh test (it installs Locust 2.47.0 there)",
-        python.display()
-    );
-    python
-}
-
-/// A file in a fresh temporary directory of this test.
-fn scratch(test: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("locusta-api-{test}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    dir.join(name)
-}
 
 /// `locusta --python FILE ARGS…`.
 fn script(file: &str, args: &[&str]) -> Run {
@@ -42,19 +27,16 @@ fn script(file: &str, args: &[&str]) -> Run {
 #[test]
 fn every_public_module_and_name_of_locust_exists_under_locusta() {
     let lister = locustfile("api_names.py");
-    let reference = scratch("names", "locust_api.json");
-    let listed = Command::new(reference_python())
-        .args([lister.as_str(), "reference"])
-        .output()
-        .expect("the reference Python runs");
-    assert!(
-        listed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&listed.stderr)
+    let dir = scratch("api-names");
+    let reference = dir.join("locust_api.json");
+    let listed = run(
+        Command::new(reference_python()).args([lister.as_str(), "reference"]),
+        LIMIT,
     );
+    assert!(listed.code == Some(0), "{}", listed.stderr);
     std::fs::write(&reference, &listed.stdout).expect("the reference list is written");
     let expected: serde_json::Value =
-        serde_json::from_slice(&listed.stdout).expect("the reference list is JSON");
+        serde_json::from_str(&listed.stdout).expect("the reference list is JSON");
     let run = script(
         &lister,
         &["check", reference.to_str().expect("a UTF-8 path")],
@@ -131,7 +113,6 @@ fn every_public_module_and_name_of_locust_exists_under_locusta() {
     ] {
         assert!(imported.contains_key(wanted), "{wanted} does not import");
     }
-    let _ = std::fs::remove_dir_all(reference.parent().expect("a directory"));
 }
 
 #[test]
@@ -193,16 +174,9 @@ fn locusts_library_example_runs_as_a_script_and_counts_every_request() {
 #[test]
 fn locusts_helpers_give_the_same_results_under_locusta_as_in_locust() {
     let file = locustfile("api_behaviour.py");
-    let reference = Command::new(reference_python())
-        .arg(&file)
-        .output()
-        .expect("the reference Python runs");
-    let expected = String::from_utf8_lossy(&reference.stdout).into_owned();
-    assert!(
-        reference.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reference.stderr)
-    );
+    let reference = run(Command::new(reference_python()).arg(&file), LIMIT);
+    let expected = reference.stdout;
+    assert!(reference.code == Some(0), "{}", reference.stderr);
     let run = script(&file, &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     // Locust's option library prints a deprecation notice of its own.
@@ -222,10 +196,10 @@ fn locusts_helpers_give_the_same_results_under_locusta_as_in_locust() {
 
 /// A run of `plugins.py` (locust-plugins) against `url` with `extra` options;
 /// its output directory.
-fn plugins_run(test: &str, url: &str, extra: &[&str]) -> (Run, PathBuf) {
-    let data = scratch(test, "paths.csv");
+fn plugins_run(test: &str, url: &str, extra: &[&str]) -> (Run, Scratch) {
+    let dir = scratch(test);
+    let data = dir.join("paths.csv");
     std::fs::write(&data, "/\n/no-such-page\n").expect("the CSV is written");
-    let dir = data.parent().expect("a directory").to_path_buf();
     let prefix = dir.join("run").to_string_lossy().into_owned();
     let file = locustfile("plugins.py");
     let mut args = vec![
@@ -265,7 +239,6 @@ fn locust_plugins_options_checks_listeners_and_readers_work() {
         file("run_transactions.csv"),
         file("run_transactions_summary.csv"),
     );
-    let _ = std::fs::remove_dir_all(&dir);
     // Failures, but the plugin's checks passed and set exit_code_on_error=0.
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let options = line(&run.stdout, "PLUGIN OPTIONS ");
@@ -300,12 +273,11 @@ fn locust_plugins_options_checks_listeners_and_readers_work() {
     );
     assert_contains(&summary, "Transaction,journey,10,0,");
 
-    let (run, dir) = plugins_run(
+    let (run, _dir) = plugins_run(
         "plugins-fail",
         &target.url(),
         &["--check-fail-ratio", "0.01", "--ips", "40"],
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(run.code, Some(3), "{}", run.stderr);
     assert_eq!(field(line(&run.stdout, "PLUGIN OPTIONS "), "ips"), "40.0");
     assert_contains(
@@ -370,33 +342,23 @@ fn a_locustfile_can_ramp_spawn_and_stop_users_of_locustas_runner() {
     assert_contains(&run.stdout, "STOPPED users=1 greenlets=1 history=True");
 }
 
-/// A child process killed when dropped.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn socketio_users_talk_to_a_local_socketio_server() {
     use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
 
     let python = reference_python();
     // python-socketio and its dependencies, taken from the reference
     // environment (and nothing else of it: not its Locust).
-    let found = Command::new(&python)
-        .args([
+    let found = run(
+        Command::new(&python).args([
             "-c",
             "import os, socketio; print(os.path.dirname(os.path.dirname(socketio.__file__)))",
-        ])
-        .output()
-        .expect("the reference Python runs");
-    let site = String::from_utf8_lossy(&found.stdout).trim().to_string();
-    let packages = scratch("socketio", "packages");
+        ]),
+        LIMIT,
+    );
+    let site = found.stdout.trim().to_string();
+    let dir = scratch("socketio");
+    let packages = dir.join("packages");
     std::fs::create_dir_all(&packages).expect("a package directory");
     for name in [
         "socketio",
@@ -412,16 +374,14 @@ fn socketio_users_talk_to_a_local_socketio_server() {
             std::os::unix::fs::symlink(PathBuf::from(&site).join(name), &link).expect("a link");
         }
     }
-    let mut server = Killed(
-        Command::new(&python)
-            .arg(locustfile("socketio_server.py"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the Socket.IO server starts"),
+    let mut server = Proc::start(
+        &python,
+        &[locustfile("socketio_server.py")],
+        &dir,
+        "socketio-server",
     );
     let mut port = String::new();
-    BufReader::new(server.0.stdout.take().expect("stdout"))
+    BufReader::new(server.child.stdout.take().expect("stdout"))
         .read_line(&mut port)
         .expect("the server prints its port");
     let url = format!("http://127.0.0.1:{}", port.trim());
@@ -443,7 +403,6 @@ fn socketio_users_talk_to_a_local_socketio_server() {
         ],
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(packages.parent().expect("a directory"));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let start = run.stdout.find("\n[").map_or(0, |i| i + 1);
     let end = run.stdout.rfind(']').map_or(run.stdout.len(), |i| i + 1);

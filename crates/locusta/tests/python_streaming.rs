@@ -12,7 +12,9 @@ use std::time::Duration;
 
 mod common;
 
-use common::{assert_contains, locusta, locustfile, Run};
+use common::programs::{locusta, locustfile};
+use common::text::assert_contains;
+use common::timed::Run;
 
 /// The server's shared state: accepted connections, and whether chunk 1 of
 /// `/chunked` has been received (Python says so with `/got-first`).

@@ -8,14 +8,15 @@
 
 mod common;
 
-use common::{assert_contains, locusta};
+use common::programs::locusta;
+use common::scratch::scratch;
+use common::text::assert_contains;
 use locusta_demo_target::{spawn, TargetConfig};
 
 #[test]
 fn responses_with_attributes_set_from_python_are_freed() {
     let target = spawn(TargetConfig::default());
-    let dir = std::env::temp_dir().join(format!("locusta-respmem-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("respmem");
     let locustfile = dir.join("attributes.py");
     std::fs::write(
         &locustfile,
@@ -89,5 +90,4 @@ class Slow(HttpUser):
             run.stderr
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,38 +4,55 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::ui::{http, temp_dir, Program};
+use common::net::http;
+use common::process::Proc;
+use common::programs::{example, LIMIT};
+#[cfg(feature = "python")]
+use common::programs::{example_file, locusta_binary, locustfile};
+use common::scratch::scratch;
+use common::timed::run;
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// The shop example running with `args` in `dir`.
-fn shop_program(args: &[&str], dir: &Path) -> Program {
-    Program::start(&shop(), args, dir)
+fn shop_program(args: &[&str], dir: &Path) -> Proc {
+    Proc::start(&example("shop"), args, dir, "shop")
 }
 
-/// The shop example, built once by cargo for the tests of this crate.
-fn shop() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "locusta", "--example", "shop"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the shop example failed");
-    let deps = std::env::current_exe().expect("test binary path");
-    deps.parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("examples")
-        .join("shop")
+/// `locusta -f LOCUSTFILE EXTRA…` with its UI on a free port and `url` as
+/// the host, in `dir`; and the UI's address.
+#[cfg(feature = "python")]
+fn python_ui(locustfile: &str, extra: &[&str], url: &str, dir: &Path) -> (Proc, String) {
+    let mut args = vec!["-f", locustfile];
+    args.extend_from_slice(extra);
+    args.extend(["--web-host", "127.0.0.1", "--web-port", "0", "-H", url]);
+    let program = Proc::start(locusta_binary(), &args, dir, "locusta");
+    let address = program.ui_address();
+    (program, address)
+}
+
+/// The UI's `/stats/requests` once `ready` holds for it; fails, saying
+/// `what` and with the last answer, after 20 s.
+#[cfg(feature = "python")]
+fn stats_when(address: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, stats) = http(address, "GET", "/stats/requests", "");
+        if ready(&stats) {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "{what}: {stats}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 #[test]
 fn the_ui_starts_tests_and_sigterm_writes_every_output() {
     let target = spawn(TargetConfig::default());
-    let dir = temp_dir("sigterm");
+    let dir = scratch("sigterm");
     let mut program = shop_program(
         &[
             "--web-host",
@@ -59,7 +76,7 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
     assert!(status.contains("200"), "{status}");
     assert!(page.contains("window.templateArgs"));
     // No warning on loopback.
-    assert!(!program.seen.iter().any(|l| l.contains("with no login")));
+    assert!(!program.log().contains("with no login"));
 
     let (status, body) = http(
         &address,
@@ -100,10 +117,8 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
     );
 
     // SIGTERM: a clean exit with every output written.
-    // SAFETY: kill sends a signal to the child we started.
-    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
-    let code = program.wait_exit(Duration::from_secs(30));
-    assert_eq!(code, 0, "{}", program.seen.join("\n"));
+    program.signal(libc::SIGTERM);
+    program.succeeded(Duration::from_secs(30));
     let stats = std::fs::read_to_string(dir.join("out/run_stats.csv")).expect("stats CSV");
     assert!(stats.contains("/cart"), "{stats}");
     let report = std::fs::read_to_string(dir.join("out/report.html")).expect("report");
@@ -115,7 +130,7 @@ fn the_ui_starts_tests_and_sigterm_writes_every_output() {
 #[test]
 fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
     let target = spawn(TargetConfig::default());
-    let dir = temp_dir("autoquit");
+    let dir = scratch("autoquit");
     let started = Instant::now();
     let mut program = shop_program(
         &[
@@ -145,8 +160,7 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
         stats.contains("\"state\":\"spawning\"") || stats.contains("\"state\":\"running\""),
         "{stats}"
     );
-    let code = program.wait_exit(Duration::from_secs(30));
-    assert_eq!(code, 0, "{}", program.seen.join("\n"));
+    program.succeeded(Duration::from_secs(30));
     assert!(started.elapsed() >= Duration::from_secs(3));
     program.line_with("--autoquit time reached");
     let stats = std::fs::read_to_string(dir.join("auto_stats.csv")).expect("stats CSV");
@@ -155,8 +169,8 @@ fn autostart_runs_for_the_run_time_and_autoquit_ends_the_program() {
 
 #[test]
 fn a_ui_open_to_the_network_without_login_is_warned_about_and_a_login_needs_its_password() {
-    let dir = temp_dir("warn");
-    let mut program = shop_program(
+    let dir = scratch("warn");
+    let program = shop_program(
         &[
             "--web-host",
             "0.0.0.0",
@@ -172,35 +186,36 @@ fn a_ui_open_to_the_network_without_login_is_warned_about_and_a_login_needs_its_
     assert!(address.starts_with("localhost:"), "{address}");
     drop(program);
 
-    let out = Command::new(shop())
-        .args(["--web-login", "--web-host", "127.0.0.1", "--web-port", "0"])
-        .env_remove("LOCUSTA_WEB_LOGIN")
-        .current_dir(&dir)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = run(
+        Command::new(example("shop"))
+            .args(["--web-login", "--web-host", "127.0.0.1", "--web-port", "0"])
+            .env_remove("LOCUSTA_WEB_LOGIN")
+            .current_dir(&dir),
+        LIMIT,
+    );
+    assert_eq!(out.code, Some(1));
+    let stderr = &out.stderr;
     assert!(stderr.contains("LOCUSTA_WEB_LOGIN"), "{stderr}");
 }
 
 #[test]
 fn custom_options_are_in_the_help_and_checked_on_the_command_line() {
-    let help = Command::new(shop()).arg("--help").output().expect("runs");
-    let text = String::from_utf8_lossy(&help.stdout);
+    let help = run(Command::new(example("shop")).arg("--help"), LIMIT);
+    let text = &help.stdout;
     assert!(text.contains("Custom options"), "{text}");
     assert!(text.contains("--quantity"), "{text}");
-    let bad = Command::new(shop())
-        .args([
+    let bad = run(
+        Command::new(example("shop")).args([
             "--headless",
             "--quantity",
             "many",
             "-H",
             "http://127.0.0.1:9",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(bad.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&bad.stderr);
+        ]),
+        LIMIT,
+    );
+    assert_eq!(bad.code, Some(2));
+    let stderr = &bad.stderr;
     assert!(
         stderr.contains("quantity: 'many' is not a whole number"),
         "{stderr}"
@@ -211,24 +226,9 @@ fn custom_options_are_in_the_help_and_checked_on_the_command_line() {
 #[test]
 fn python_users_run_from_the_ui_too() {
     let target = spawn(TargetConfig::default());
-    let dir = temp_dir("python");
-    let locustfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/locustfile.py");
-    let locustfile = locustfile.to_string_lossy().into_owned();
-    let mut program = Program::start(
-        Path::new(env!("CARGO_BIN_EXE_locusta")),
-        &[
-            "-f",
-            &locustfile,
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            "0",
-            "-H",
-            &target.url(),
-        ],
-        &dir,
-    );
-    let address = program.ui_address();
+    let dir = scratch("python");
+    let (mut program, address) =
+        python_ui(&example_file("locustfile.py"), &[], &target.url(), &dir);
     let (_, tasks) = http(&address, "GET", "/tasks", "");
     assert!(tasks.contains("\"Shopper\""), "{tasks}");
     // Per-class settings of Python classes: each task once (a weighted task is
@@ -257,53 +257,28 @@ fn python_users_run_from_the_ui_too() {
     );
     let (status, body) = http(&address, "POST", "/swarm", "user_count=4&spawn_rate=20");
     assert!(status.contains("200"), "{status} {body}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, stats) = http(&address, "GET", "/stats/requests", "");
-        if stats.contains("\"/products/[id]\"") && stats.contains("\"user_count\":4") {
-            assert!(!stats.contains("\"/checkout\""), "{stats}");
-            assert!(!stats.contains("\"name\":\"/\""), "{stats}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no Python requests: {stats}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let stats = stats_when(&address, "no Python requests", |stats| {
+        stats.contains("\"/products/[id]\"") && stats.contains("\"user_count\":4")
+    });
+    assert!(!stats.contains("\"/checkout\""), "{stats}");
+    assert!(!stats.contains("\"name\":\"/\""), "{stats}");
     let (_, stop) = http(&address, "GET", "/stop", "");
     assert!(stop.contains("Test stopped"));
-    // SAFETY: kill sends a signal to the child we started.
-    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
-    assert_eq!(
-        program.wait_exit(Duration::from_secs(30)),
-        0,
-        "{}",
-        program.seen.join("\n")
-    );
+    program.signal(libc::SIGTERM);
+    program.succeeded(Duration::from_secs(30));
 }
 
 #[cfg(feature = "python")]
 #[test]
 fn the_class_picker_runs_the_python_shape_chosen() {
     let target = spawn(TargetConfig::default());
-    let dir = temp_dir("python-shapes");
-    let locustfile =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/two_shapes.py");
-    let locustfile = locustfile.to_string_lossy().into_owned();
-    let mut program = Program::start(
-        Path::new(env!("CARGO_BIN_EXE_locusta")),
-        &[
-            "-f",
-            &locustfile,
-            "--class-picker",
-            "--web-host",
-            "127.0.0.1",
-            "--web-port",
-            "0",
-            "-H",
-            &target.url(),
-        ],
+    let dir = scratch("python-shapes");
+    let (mut program, address) = python_ui(
+        &locustfile("two_shapes.py"),
+        &["--class-picker"],
+        &target.url(),
         &dir,
     );
-    let address = program.ui_address();
     let (_, page) = http(&address, "GET", "/", "");
     assert!(
         page.contains(r#""available_shape_classes":["Default","OneUser","ThreeUsers"]"#),
@@ -311,22 +286,10 @@ fn the_class_picker_runs_the_python_shape_chosen() {
     );
     let (status, body) = http(&address, "POST", "/swarm", "shape_class=ThreeUsers");
     assert!(status.contains("200"), "{status} {body}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, stats) = http(&address, "GET", "/stats/requests", "");
-        if stats.contains("\"ThreeUsers\"") && stats.contains("\"user_count\":3") {
-            assert!(!stats.contains("\"OneUser\""), "{stats}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the shape did not run: {stats}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    // SAFETY: kill sends a signal to the child we started.
-    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
-    assert_eq!(
-        program.wait_exit(Duration::from_secs(30)),
-        0,
-        "{}",
-        program.seen.join("\n")
-    );
+    let stats = stats_when(&address, "the shape did not run", |stats| {
+        stats.contains("\"ThreeUsers\"") && stats.contains("\"user_count\":3")
+    });
+    assert!(!stats.contains("\"OneUser\""), "{stats}");
+    program.signal(libc::SIGTERM);
+    program.succeeded(Duration::from_secs(30));
 }

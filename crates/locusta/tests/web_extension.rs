@@ -9,17 +9,16 @@
 mod chromium;
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::ui::{http, request, temp_dir, Program, TempDir};
-use common::{assert_contains, locustfile};
+use common::net::{http, request};
+use common::process::Proc;
+use common::programs::{locusta, locusta_binary, locustfile};
+use common::scratch::{scratch, Scratch};
+use common::text::assert_contains;
+use common::timed::wait_until;
 use locusta_demo_target::{spawn, RunningTarget, TargetConfig};
 use serde_json::Value;
-
-fn binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_locusta"))
-}
 
 /// `locusta -f extend_web_ui.py` with its UI on a free port, the target as
 /// host, and the folder it runs in.
@@ -28,14 +27,17 @@ fn start_extended(
     name: &str,
     extra: &[&str],
     env: &[(&str, &str)],
-) -> (Program, TempDir) {
-    let dir = temp_dir(name);
+) -> (Proc, Scratch) {
+    let dir = scratch(name);
     let file = locustfile("extend_web_ui.py");
     let mut args = vec!["-f", &file, "--web-host", "127.0.0.1", "--web-port", "0"];
     let host = target.url();
     args.extend(["-H", &host]);
     args.extend_from_slice(extra);
-    (Program::start_with_env(binary(), &args, &dir, env), dir)
+    (
+        Proc::start_with_env(locusta_binary(), &args, &dir, "locusta", env),
+        dir,
+    )
 }
 
 fn json(text: &str) -> Value {
@@ -71,17 +73,15 @@ fn wait_for_rows(address: &str) -> Vec<Value> {
     }
 }
 
-fn terminate(mut program: Program) {
-    // SAFETY: kill sends a signal to the child we started.
-    unsafe { libc::kill(program.child.id() as i32, libc::SIGTERM) };
-    let code = program.wait_exit(Duration::from_secs(30));
-    assert_eq!(code, 0, "{}", program.seen.join("\n"));
+fn terminate(mut program: Proc) {
+    program.signal(libc::SIGTERM);
+    program.succeeded(Duration::from_secs(30));
 }
 
 #[test]
 fn flask_routes_answer_beside_the_built_in_ones_and_a_broken_one_gives_500() {
     let target = spawn(TargetConfig::default());
-    let (mut program, _dir) = start_extended(&target, "flask-routes", &[], &[]);
+    let (program, _dir) = start_extended(&target, "flask-routes", &[], &[]);
     let address = program.ui_address();
 
     let (status, body) = http(&address, "GET", "/bytes/summary", "");
@@ -140,11 +140,11 @@ fn flask_routes_answer_beside_the_built_in_ones_and_a_broken_one_gives_500() {
     program.line_with("ZeroDivisionError: division by zero");
     assert!(
         program
-            .seen
-            .iter()
+            .log()
+            .lines()
             .any(|l| l.contains("extend_web_ui.py\", line") && l.contains("in broken")),
         "{}",
-        program.seen.join("\n")
+        program.log()
     );
     let before = wait_for_rows(&address);
     let count = |rows: &[Value]| -> u64 {
@@ -152,11 +152,11 @@ fn flask_routes_answer_beside_the_built_in_ones_and_a_broken_one_gives_500() {
             .map(|r| r["requests"].as_u64().unwrap_or(0))
             .sum()
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while count(&wait_for_rows(&address)) <= count(&before) {
-        assert!(Instant::now() < deadline, "the test stopped after the 500");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "the test stopped after the 500",
+        || count(&wait_for_rows(&address)) > count(&before),
+    );
     let csv = request(&address, "GET", "/bytes/csv", &[], "");
     assert_contains(&csv.body, "\"/products\",");
     let (_, stop) = http(&address, "GET", "/stop", "");
@@ -167,7 +167,7 @@ fn flask_routes_answer_beside_the_built_in_ones_and_a_broken_one_gives_500() {
 #[test]
 fn the_login_and_the_base_path_cover_the_flask_routes() {
     let target = spawn(TargetConfig::default());
-    let (mut program, _dir) = start_extended(
+    let (program, _dir) = start_extended(
         &target,
         "flask-login",
         &["--web-login", "--web-base-path", "/ui"],
@@ -212,11 +212,11 @@ fn the_login_and_the_base_path_cover_the_flask_routes() {
 #[test]
 fn init_gets_the_web_ui_only_when_there_is_one() {
     let target = spawn(TargetConfig::default());
-    let dir = temp_dir("probe");
+    let dir = scratch("probe");
     let file = locustfile("web_ui_probe.py");
     let host = target.url();
-    let mut program = Program::start(
-        binary(),
+    let program = Proc::start(
+        locusta_binary(),
         &[
             "-f",
             &file,
@@ -228,6 +228,7 @@ fn init_gets_the_web_ui_only_when_there_is_one() {
             &host,
         ],
         &dir,
+        "probe",
     );
     program.line_with("probe: web_ui=WebUI same_as_environment=True");
     program.line_with("probe: decorated view says view ran");
@@ -254,10 +255,11 @@ fn init_gets_the_web_ui_only_when_there_is_one() {
             "probe: no app: locusta: environment.web_ui.app is a Flask app, and Flask is not installed in the Python locusta uses: pip install flask",
         ),
     ] {
-        let mut program = Program::start_with_env(
-            binary(),
+        let program = Proc::start_with_env(
+            locusta_binary(),
             &["-f", &file, "--web-host", "127.0.0.1", "--web-port", "0", "-H", &host],
             &dir,
+            "probe-app",
             &env,
         );
         program.line_with(said);
@@ -265,7 +267,7 @@ fn init_gets_the_web_ui_only_when_there_is_one() {
         terminate(program);
     }
 
-    let headless = common::locusta(&["-f", &file, "-H", &host, "-u", "1", "-t", "1s"]);
+    let headless = locusta(&["-f", &file, "-H", &host, "-u", "1", "-t", "1s"]);
     assert_eq!(headless.code, Some(0), "{}", headless.stderr);
     assert_contains(
         &headless.stderr,
@@ -276,7 +278,7 @@ fn init_gets_the_web_ui_only_when_there_is_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_extended_tab_shows_its_table_and_its_download_in_the_browser() {
     let target = spawn(TargetConfig::default());
-    let (mut program, _dir) = start_extended(&target, "flask-browser", &[], &[]);
+    let (program, _dir) = start_extended(&target, "flask-browser", &[], &[]);
     let address = program.ui_address();
     let started = {
         let address = address.clone();

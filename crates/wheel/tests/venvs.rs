@@ -8,7 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_contains, csv_totals, run, scratch, write, Venv};
+use common::reports::csv_totals;
+use common::scratch::scratch;
+use common::text::assert_contains;
+use common::timed::run;
+use common::{write, Venv};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// A locustfile that imports a package only the venv has (`six`) and says

@@ -5,13 +5,16 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{assert_contains, csv_totals, finish, free_port, run, scratch, write, Venv};
+use common::net::{free_port, try_request};
+use common::reports::csv_totals;
+use common::scratch::scratch;
+use common::text::assert_contains;
+use common::timed::{finish, run, wait_until};
+use common::{write, Venv};
 use locusta_demo_target::{spawn, TargetConfig};
 
 /// Every run is bounded: one that does not end by itself within this is a hang.
@@ -50,18 +53,8 @@ fn start(dir: &std::path::Path, args: &[&str]) -> Child {
 /// `GET path` on 127.0.0.1:`port`: the status and body, or None while
 /// nothing answers.
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
+    let answer = try_request(&format!("127.0.0.1:{port}"), "GET", path, &[], "").ok()?;
+    Some((answer.status(), answer.body))
 }
 
 #[test]
@@ -285,11 +278,9 @@ fn stopped_by(signal: libc::c_int, name: &str) {
             "run",
         ],
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while target.requests_served() < 20 {
-        assert!(Instant::now() < deadline, "no traffic");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(Duration::from_secs(30), "no traffic", || {
+        target.requests_served() >= 20
+    });
     // SAFETY: kill only sends a signal to this test's own child.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let ended = finish(child, LIMIT);

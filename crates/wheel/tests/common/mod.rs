@@ -1,16 +1,30 @@
 //! What the wheel's tests share: the built wheel, the CPythons of this
-//! machine, fresh virtual environments, and commands run with a time limit.
+//! machine, fresh virtual environments; and, from `crates/locusta`'s test
+//! toolkit (`crates/locusta/tests/common`, included file by file with
+//! `#[path]`), commands run with a time limit, scratch folders, ports and
+//! HTTP requests, the reports of a run and checks of printed text.
 //!
 //! The wheel is `dist/locusta-*.whl`, built by `scripts/build-wheel.sh`
 //! (which `scripts/test.sh` runs first); a missing wheel fails the tests.
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
-use std::io::Read;
-use std::net::TcpListener;
+#[path = "../../../locusta/tests/common/net.rs"]
+pub mod net;
+#[path = "../../../locusta/tests/common/reports.rs"]
+pub mod reports;
+#[path = "../../../locusta/tests/common/scratch.rs"]
+pub mod scratch;
+#[path = "../../../locusta/tests/common/text.rs"]
+pub mod text;
+#[path = "../../../locusta/tests/common/timed.rs"]
+pub mod timed;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use timed::run;
 
 /// The workspace's root.
 pub fn root() -> PathBuf {
@@ -164,114 +178,9 @@ impl Venv {
     }
 }
 
-/// What a command did.
-pub struct Output {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Output {
-    /// Both streams, for failure messages.
-    pub fn all(&self) -> String {
-        format!(
-            "exit code {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `command` to its end; kills it, and fails, past `limit`.
-pub fn run(command: &mut Command, limit: Duration) -> Output {
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    finish(child, limit)
-}
-
-/// Waits for a started child (its output piped) to end; kills it, and
-/// fails, past `limit`.
-pub fn finish(mut child: Child, limit: Duration) -> Output {
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let output = Output {
-        code: status.and_then(|s| s.code()),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    };
-    assert!(
-        status.is_some(),
-        "still running after {limit:?}, killed:\n{}",
-        output.all()
-    );
-    output
-}
-
-/// A TCP port free on 127.0.0.1 right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
-}
-
-/// A scratch folder under `target/wheel-tests`, emptied.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target/wheel-tests/scratch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
-
 /// Writes `text` to `dir/name` and returns its path as text.
 pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write a test file");
     path.to_string_lossy().into_owned()
-}
-
-/// Fails with the whole of `text` when it lacks `wanted`.
-#[track_caller]
-pub fn assert_contains(text: &str, wanted: &str) {
-    assert!(text.contains(wanted), "{wanted:?} is missing from:\n{text}");
-}
-
-/// The `Aggregated` row of a `--csv` stats file: (requests, failures).
-pub fn csv_totals(stats_csv: &Path) -> (u64, u64) {
-    let text = std::fs::read_to_string(stats_csv)
-        .unwrap_or_else(|e| panic!("{}: {e}", stats_csv.display()));
-    let row = text
-        .lines()
-        .find(|line| line.starts_with(",Aggregated,"))
-        .unwrap_or_else(|| panic!("no Aggregated row in:\n{text}"));
-    let fields: Vec<&str> = row.split(',').collect();
-    (
-        fields[2].parse().expect("a request count"),
-        fields[3].parse().expect("a failure count"),
-    )
 }
