@@ -10,18 +10,15 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cluster::{free_port, scratch, Proc};
-use common::ui::{http, request};
-use common::{field, line, locustfile, number};
+use common::net::{free_port, http, request};
+use common::process::Proc;
+use common::programs::{locusta_binary, locustfile};
+use common::scratch::scratch;
+use common::text::{field, line, number};
 use locusta_demo_target::{spawn, TargetConfig};
 use serde_json::Value;
-
-fn locusta() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_locusta"))
-}
 
 /// `/stats/requests` as JSON, or None while the UI does not answer.
 fn stats(address: &str) -> Option<Value> {
@@ -71,7 +68,7 @@ fn a_scripts_web_ui_shows_its_test_drives_its_runner_and_stops() {
     let port = free_port();
     let address = format!("127.0.0.1:{port}");
     let mut script = Proc::start(
-        locusta(),
+        locusta_binary(),
         &[
             "--python",
             &locustfile("library_web_ui.py"),
