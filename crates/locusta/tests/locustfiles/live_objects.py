@@ -82,7 +82,10 @@ raises(env.create_local_runner, RunnerAlreadyExistsError, "already exists")
 # are tested with real processes in library_cluster.rs).
 raises(lambda: env.create_master_runner("*", 5557), RunnerAlreadyExistsError, "already exists")
 raises(lambda: env.create_worker_runner("127.0.0.1", 5557), RunnerAlreadyExistsError, "already exists")
-raises(lambda: env.create_web_ui("127.0.0.1", 0), NotImplementedError, "locusta")
+# The web UI serves in a script (library_web_ui.rs tests its pages).
+web_ui = env.create_web_ui("127.0.0.1", 0)
+assert env.web_ui is web_ui and web_ui.port > 0, web_ui.port
+web_ui.stop()
 checked("Environment.create_*")
 
 assert runner.user_classes == [Browser, Idle]
