@@ -61,7 +61,7 @@ use locusta_engine::user::{UserClass, UserDefinition};
 pub struct Locusta {
     classes: Vec<Arc<dyn UserDefinition>>,
     shapes: Vec<NamedShape>,
-    setup: Vec<app::Setup>,
+    setup: Vec<app::program::Setup>,
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
     custom_options: Vec<CustomOption>,
     relaunch: Option<processes::Relaunch>,
@@ -239,17 +239,17 @@ impl Locusta {
         }
         app::run(
             options,
-            app::Program {
+            app::program::Program {
                 classes: self.classes,
                 shapes: self.shapes,
                 setup: self.setup,
-                loaders: self.loaders,
                 user_host: None,
                 on_runner: Vec::new(),
                 hostless: Vec::new(),
                 web_extension: None,
                 custom_options: self.custom_options,
             },
+            self.loaders,
         )
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 
 use locusta_engine::options::CustomOption;
 
-use crate::app::{Fatal, Program};
+use crate::app::program::{Fatal, Program};
 use crate::cli::Options;
 
 /// Turns a `-f` file into a [`Program`] (user classes, shape, a user host).

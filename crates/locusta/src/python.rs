@@ -10,7 +10,7 @@ use locusta_cluster::locustfiles::files_of;
 use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
 
-use crate::app::{Fatal, Program};
+use crate::app::program::{Fatal, Program};
 use crate::cli::Options;
 use crate::loader::LocustfileLoader;
 
@@ -52,7 +52,6 @@ impl LocustfileLoader for PythonLoader {
             classes: loaded.classes,
             shapes: loaded.shapes,
             setup: Vec::new(),
-            loaders: Vec::new(),
             user_host: Some(host),
             on_runner: vec![Box::new(locusta_python::attach)],
             hostless: loaded.hostless,

@@ -1,0 +1,177 @@
+//! The web UI mode (neither `--headless` nor `--worker`): serves Locust's UI
+//! (`locusta-web`) over the started runner, starts a test at once with
+//! `--autostart`, and runs tests from the browser until Ctrl-C, SIGTERM or
+//! `--autoquit`.
+//!
+//! Tests come and go while the UI runs, so the background outputs follow
+//! them (only while a test runs); the run's end is the same as headless
+//! (`finish::shut_down`), then the server stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use locusta_engine::runner::{Runner, RunnerState};
+use locusta_engine::shape::NamedShape;
+use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
+
+use super::background::Background;
+use super::finish::{shut_down, Finish};
+use super::master::wait_for_workers;
+use super::program::Fatal;
+use super::start::{Run, Started};
+use super::stderr::stats_name_width;
+use crate::cli::Options;
+use crate::outputs::report_meta;
+
+/// The address the web UI listens on: `--web-host` (empty or `*`: every
+/// interface) and `--web-port`.
+fn web_bind_address(options: &Options) -> Result<std::net::SocketAddr, Fatal> {
+    use std::net::ToSocketAddrs;
+    let host = match options.web_host.as_str() {
+        "" | "*" => "0.0.0.0",
+        host => host.trim_start_matches('[').trim_end_matches(']'),
+    };
+    (host, options.web_port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| Fatal::startup(format!("--web-host: cannot resolve '{host}'")))
+}
+
+/// A run with the web UI: serve it, start at once with `--autostart`, and
+/// run tests from the browser until Ctrl-C, SIGTERM or `--autoquit`.
+pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
+    let Started {
+        options,
+        env,
+        shapes,
+        hostless,
+        web_extension,
+        outputs,
+        threads,
+        runner,
+        master,
+    } = run.start().await?;
+    let history = outputs.history();
+    let full_history_csv = options
+        .csv_prefix
+        .as_ref()
+        .filter(|_| options.csv_full_history)
+        .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
+    let outputs = Arc::new(parking_lot::Mutex::new(outputs));
+    let name_width = stats_name_width();
+    let finish = Finish::new(&options, &env, &runner, &outputs, name_width);
+    finish.watch();
+
+    let config = WebConfig {
+        bind: web_bind_address(&options)?,
+        base_path: options.web_base_path.trim_end_matches('/').to_string(),
+        login,
+        locustfile: report_meta(&options, &runner.user_classes(), 0.0).locustfile,
+        users: options.users.unwrap_or(1),
+        spawn_rate: options.spawn_rate.unwrap_or(1.0),
+        run_time: options.run_time,
+        profile: options.profile.clone(),
+        full_history_csv,
+        tls: (!options.tls_cert.is_empty()).then(|| TlsFiles {
+            cert: options.tls_cert.clone().into(),
+            key: options.tls_key.clone().into(),
+        }),
+        class_picker: options.class_picker,
+        hostless,
+    };
+    let meta_options = options.clone();
+    let shape_in_use = !shapes.is_empty();
+    let context = WebContext {
+        runner: runner.clone(),
+        history,
+        logs: crate::logging::recent_lines().clone(),
+        report_meta: Arc::new(move |runner: &Runner| {
+            report_meta(
+                &meta_options,
+                &runner.user_classes(),
+                runner.environment().stats.start_time(),
+            )
+        }),
+        shapes: shapes
+            .into_iter()
+            .map(|NamedShape { name, shape }| (name, Arc::new(parking_lot::Mutex::new(shape))))
+            .collect(),
+        extension: web_extension,
+    };
+    let server = locusta_web::serve(config, context)
+        .await
+        .map_err(Fatal::startup)?;
+    let display_host = match (&options.web_host_display_name, options.web_host.as_str()) {
+        (Some(name), _) => name.clone(),
+        (None, "" | "*" | "0.0.0.0" | "::" | "[::]") => "localhost".to_string(),
+        (None, host) if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+        (None, host) => host.to_string(),
+    };
+    log::info!("Starting web interface at {}", server.url(&display_host));
+
+    if options.autostart {
+        if let Some(master) = &master {
+            wait_for_workers(&options, master).await?;
+        }
+        if shape_in_use && (options.users.is_some() || options.spawn_rate.is_some()) {
+            log::warn!("The -u/-r options are ignored when a load shape is used");
+        }
+        server
+            .start(StartRequest {
+                user_count: options.users.unwrap_or(1),
+                spawn_rate: options.spawn_rate.unwrap_or(1.0),
+                run_time: options.run_time,
+                ..StartRequest::default()
+            })
+            .map_err(Fatal::startup)?;
+    }
+
+    let background = Background::start(
+        &env,
+        &runner,
+        &outputs,
+        threads,
+        options.print_stats.then_some(name_width),
+        true,
+    );
+    let autoquit = (options.autostart && options.autoquit >= 0)
+        .then(|| Duration::from_secs(options.autoquit.unsigned_abs()));
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match sigterm.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let watch = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let active = matches!(runner.state(), RunnerState::Spawning | RunnerState::Running);
+            if active {
+                if let Some(reason) = runner.finished() {
+                    log::info!("{reason}: stopping the test");
+                    server.stop_test().await;
+                }
+            }
+            if let (Some(limit), Some(since)) = (autoquit, server.stopped_since()) {
+                if since.elapsed() >= limit {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => log::info!("Got SIGINT signal, shutting down"),
+        _ = terminated => log::info!("Got SIGTERM signal, shutting down"),
+        _ = watch => log::info!("--autoquit time reached, shutting down"),
+    }
+    // The shape and run-time timer end with the test.
+    server.stop_test().await;
+    let code = shut_down(&env, &runner, background, master.as_ref(), &finish).await;
+    server.shutdown();
+    Ok(code)
+}

@@ -1,0 +1,33 @@
+//! `--worker`: the runner runs the users its master dispatches, and the
+//! master decides when the test starts, stops and the process quits
+//! (`locusta-cluster`'s worker loop). Outputs and final tables are the
+//! master's; a worker only fires `quitting` and `quit` and returns the code
+//! the master gave it.
+
+use std::sync::Arc;
+
+use super::program::Fatal;
+use super::start::{Run, Started};
+
+/// `--worker`: runs the users a master dispatches until the master says quit.
+pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
+    let Started {
+        options,
+        env,
+        runner,
+        ..
+    } = run.start().await?;
+    let code = locusta_cluster::worker::run(
+        runner,
+        locusta_cluster::worker::WorkerOptions {
+            master_host: options.master_host.clone(),
+            master_port: options.master_port,
+            log_lines: Some(Arc::new(|| crate::logging::recent_lines().lines())),
+            log_interval: locusta_cluster::worker::LOG_INTERVAL,
+        },
+    )
+    .await;
+    env.events.quitting.fire_reversed(&env);
+    env.events.quit.fire(&code);
+    Ok(code)
+}
