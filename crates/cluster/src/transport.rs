@@ -45,6 +45,76 @@ pub const QUEUE_LEN: usize = 1000;
 /// How long a DEALER waits between reconnection attempts.
 const RECONNECT_INTERVAL: Duration = Duration::from_millis(200);
 
+/// Workers cannot be listened for ([`MasterSocket::bind`]).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen for workers on {host}:{port}: {error}")]
+pub struct BindError {
+    /// The host, as bound (`0.0.0.0` for `*` or an empty host).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Why binding failed.
+    pub error: std::io::Error,
+}
+
+/// A message that cannot be queued ([`MasterSocket::send`], [`WorkerSocket::send`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The master has no connection from a worker of that identity.
+    #[error("no connection with that identity")]
+    NoConnection,
+    /// The master's connection to that worker has closed.
+    #[error("the connection closed")]
+    ConnectionClosed,
+    /// The worker's socket has stopped.
+    #[error("the socket is closed")]
+    SocketClosed,
+    /// The queue stayed full for [`SEND_TIMEOUT`].
+    #[error("timed out")]
+    TimedOut,
+}
+
+/// A worker that cannot reach its master ([`WorkerSocket::connect`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// A node id that is empty or longer than 255 bytes.
+    #[error("bad node id: 1 to 255 bytes")]
+    BadNodeId,
+    /// The master's host name does not resolve.
+    #[error("cannot connect to {endpoint}: {error}")]
+    Resolve {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The resolver's error.
+        error: std::io::Error,
+    },
+    /// The master's host name did not resolve within the timeout.
+    #[error("cannot connect to {endpoint}: its name did not resolve in {seconds} s")]
+    ResolveTimedOut {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// The last attempt to connect and shake hands failed, with no time
+    /// left for another.
+    #[error("cannot connect to {endpoint}: {error}")]
+    Dial {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// What went wrong: the TCP error, or what the peer did wrong.
+        error: String,
+    },
+    /// No connection within the timeout.
+    #[error("cannot connect to {endpoint}: no answer in {seconds} s")]
+    NoAnswer {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The timeout.
+        seconds: u64,
+    },
+}
+
 /// An established connection: the stream, the peer's identity, and bytes
 /// that arrived after the handshake.
 struct Connection {
@@ -202,14 +272,18 @@ impl MasterSocket {
     pub async fn bind(
         host: &str,
         port: u16,
-    ) -> Result<(MasterSocket, mpsc::UnboundedReceiver<(String, Message)>), String> {
+    ) -> Result<(MasterSocket, mpsc::UnboundedReceiver<(String, Message)>), BindError> {
         let host = match host.trim_start_matches('[').trim_end_matches(']') {
             "" | "*" => "0.0.0.0",
             host => host,
         };
         let listener = TcpListener::bind((host, port))
             .await
-            .map_err(|e| format!("cannot listen for workers on {host}:{port}: {e}"))?;
+            .map_err(|error| BindError {
+                host: host.to_string(),
+                port,
+                error,
+            })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let peers: Peers = Arc::default();
         let (inbox, messages) = mpsc::unbounded_channel();
@@ -254,16 +328,16 @@ impl MasterSocket {
     }
 
     /// Sends `message` to the worker whose identity is `to`.
-    pub async fn send(&self, to: &str, message: &Message) -> Result<(), String> {
+    pub async fn send(&self, to: &str, message: &Message) -> Result<(), SendError> {
         let queue = match self.peers.lock().get(to.as_bytes()) {
             Some(peer) => peer.queue.clone(),
-            None => return Err("no connection with that identity".into()),
+            None => return Err(SendError::NoConnection),
         };
         let bytes = zmtp::encode_message(&[&message.encode()]);
         match tokio::time::timeout(SEND_TIMEOUT, queue.send(bytes)).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err("the connection closed".into()),
-            Err(_) => Err("timed out".into()),
+            Ok(Err(_)) => Err(SendError::ConnectionClosed),
+            Err(_) => Err(SendError::TimedOut),
         }
     }
 }
@@ -405,14 +479,14 @@ impl WorkerSocket {
         port: u16,
         node_id: &str,
         timeout: Duration,
-    ) -> Result<(WorkerSocket, mpsc::UnboundedReceiver<Message>), String> {
+    ) -> Result<(WorkerSocket, mpsc::UnboundedReceiver<Message>), ConnectError> {
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
         let endpoint = format!("tcp://{host}:{port}");
         if node_id.is_empty() || node_id.len() > 255 {
-            return Err("bad node id: 1 to 255 bytes".into());
+            return Err(ConnectError::BadNodeId);
         }
         let identity = node_id.as_bytes().to_vec();
         let deadline = tokio::time::Instant::now() + timeout;
@@ -421,12 +495,12 @@ impl WorkerSocket {
             .await
         {
             Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(format!("cannot connect to {endpoint}: {error}")),
+            Ok(Err(error)) => return Err(ConnectError::Resolve { endpoint, error }),
             Err(_) => {
-                return Err(format!(
-                    "cannot connect to {endpoint}: its name did not resolve in {} s",
-                    timeout.as_secs()
-                ))
+                return Err(ConnectError::ResolveTimedOut {
+                    endpoint,
+                    seconds: timeout.as_secs(),
+                })
             }
         }
         let connection = loop {
@@ -434,16 +508,16 @@ impl WorkerSocket {
                 Ok(Ok(connection)) => break connection,
                 Ok(Err(error)) => {
                     if tokio::time::Instant::now() + RECONNECT_INTERVAL >= deadline {
-                        return Err(format!("cannot connect to {endpoint}: {error}"));
+                        return Err(ConnectError::Dial { endpoint, error });
                     }
                     log::debug!("cannot connect to {endpoint} yet: {error}");
                     tokio::time::sleep(RECONNECT_INTERVAL).await;
                 }
                 Err(_) => {
-                    return Err(format!(
-                        "cannot connect to {endpoint}: no answer in {} s",
-                        timeout.as_secs()
-                    ))
+                    return Err(ConnectError::NoAnswer {
+                        endpoint,
+                        seconds: timeout.as_secs(),
+                    })
                 }
             }
         };
@@ -472,12 +546,12 @@ impl WorkerSocket {
     }
 
     /// Sends `message` to the master.
-    pub async fn send(&self, message: &Message) -> Result<(), String> {
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         let bytes = zmtp::encode_message(&[&message.encode()]);
         match tokio::time::timeout(SEND_TIMEOUT, self.queue.send(bytes)).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err("the socket is closed".into()),
-            Err(_) => Err("timed out".into()),
+            Ok(Err(_)) => Err(SendError::SocketClosed),
+            Err(_) => Err(SendError::TimedOut),
         }
     }
 }

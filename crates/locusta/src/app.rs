@@ -1004,7 +1004,7 @@ async fn bind_master(options: &Options, env: &Arc<Environment>) -> Result<Option
         options.enable_rebalancing,
     )
     .await
-    .map_err(Fatal::startup)?;
+    .map_err(|e| Fatal::startup(e.to_string()))?;
     log::info!(
         "Starting locusta master, listening for workers on port {}",
         master.port()
@@ -1026,7 +1026,7 @@ async fn wait_for_workers(options: &Options, master: &Master) -> Result<(), Fata
         .then(|| Duration::from_secs(options.expect_workers_max_wait));
     tokio::select! {
         waited = master.wait_for_workers(options.expect_workers, max_wait) => {
-            waited.map_err(Fatal::startup)
+            waited.map_err(|e| Fatal::startup(e.to_string()))
         }
         _ = tokio::signal::ctrl_c() => {
             master.quit().await;
