@@ -867,7 +867,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
     };
     let server = locusta_web::serve(config, context)
         .await
-        .map_err(Fatal::startup)?;
+        .map_err(|e| Fatal::startup(e.to_string()))?;
     let display_host = match (&options.web_host_display_name, options.web_host.as_str()) {
         (Some(name), _) => name.clone(),
         (None, "" | "*" | "0.0.0.0" | "::" | "[::]") => "localhost".to_string(),
@@ -890,7 +890,7 @@ async fn web(run: Run, login: Option<Credentials>) -> Result<i32, Fatal> {
                 run_time: options.run_time,
                 ..StartRequest::default()
             })
-            .map_err(Fatal::startup)?;
+            .map_err(|e| Fatal::startup(e.to_string()))?;
     }
 
     let background = Background::start(
