@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rmpv::Value;
 
 use crate::message::{map, MapExt};
-use crate::transport::WorkerSocket;
+use crate::transport::{ConnectError, SendError, WorkerSocket};
 use crate::Message;
 
 /// How long a worker waits for its master's locustfiles (Locust: 300 s).
@@ -91,8 +91,50 @@ pub(crate) fn answer(files: &[PathBuf]) -> Value {
     map(vec![("locustfiles", Value::Array(served))])
 }
 
+/// Why a worker has no locustfiles from its master ([`download`]).
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The master cannot be reached.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The request cannot be sent.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// No answer within the timeout.
+    #[error("the master at {host}:{port} sent no locustfile within {seconds} s")]
+    NoAnswer {
+        /// The master's host, as given.
+        host: String,
+        /// The master's port.
+        port: u16,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// An answer without files.
+    #[error(transparent)]
+    Answer(#[from] AnswerError),
+}
+
+/// A master's answer that brings no usable locustfiles ([`parse_answer`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// The master's own error (it has no locustfiles to send, or cannot read them).
+    #[error("the master cannot send its locustfile: {0}")]
+    Master(String),
+    /// Neither an error nor a list of locustfiles.
+    #[error("the master's answer has no locustfiles")]
+    NoLocustfiles,
+    /// A file that is not a plain `.py` name with contents (its name).
+    #[error("the master sent a locustfile locusta cannot use ({0:?})")]
+    Unusable(String),
+}
+
 /// Asks the master at `host:port` for its locustfiles, within `timeout`.
-pub async fn download(host: &str, port: u16, timeout: Duration) -> Result<Vec<Locustfile>, String> {
+pub async fn download(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Vec<Locustfile>, DownloadError> {
     let id = format!(
         "{}_download_locustfile_{}",
         crate::hostname(),
@@ -108,10 +150,11 @@ pub async fn download(host: &str, port: u16, timeout: Duration) -> Result<Vec<Lo
     loop {
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
-            return Err(format!(
-                "the master at {host}:{port} sent no locustfile within {} s",
-                timeout.as_secs()
-            ));
+            return Err(DownloadError::NoAnswer {
+                host: host.to_string(),
+                port,
+                seconds: timeout.as_secs(),
+            });
         }
         socket.send(&request).await?;
         let wait = left.min(Duration::from_secs(1));
@@ -121,19 +164,19 @@ pub async fn download(host: &str, port: u16, timeout: Duration) -> Result<Vec<Lo
         if message.kind != "locustfile" {
             continue;
         }
-        return parse_answer(&message.data);
+        return Ok(parse_answer(&message.data)?);
     }
 }
 
 /// The files in a master's answer, or its error.
-pub(crate) fn parse_answer(data: &Value) -> Result<Vec<Locustfile>, String> {
+pub(crate) fn parse_answer(data: &Value) -> Result<Vec<Locustfile>, AnswerError> {
     if let Some(error) = data.get_str("error") {
-        return Err(format!("the master cannot send its locustfile: {error}"));
+        return Err(AnswerError::Master(error.to_string()));
     }
     let files = data
         .get("locustfiles")
         .and_then(Value::as_array)
-        .ok_or("the master's answer has no locustfiles")?;
+        .ok_or(AnswerError::NoLocustfiles)?;
     files
         .iter()
         .map(|file| {
@@ -148,9 +191,7 @@ pub(crate) fn parse_answer(data: &Value) -> Result<Vec<Locustfile>, String> {
                     contents: contents.to_string(),
                 }),
                 // Locust's masters may also name a URL; locusta fetches nothing.
-                _ => Err(format!(
-                    "the master sent a locustfile locusta cannot use ({filename:?})"
-                )),
+                _ => Err(AnswerError::Unusable(filename.to_string())),
             }
         })
         .collect()
@@ -176,9 +217,11 @@ mod tests {
         );
         assert!(parse_answer(&super::answer(&[]))
             .unwrap_err()
+            .to_string()
             .contains("has none"));
         assert!(parse_answer(&super::answer(&[dir.join("missing.py")]))
             .unwrap_err()
+            .to_string()
             .contains("cannot read"));
         let sneaky = map(vec![(
             "locustfiles",

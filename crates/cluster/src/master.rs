@@ -15,7 +15,7 @@ use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::dispatch::Dispatch;
 use locusta_engine::events::{CustomMessage, WorkerReport};
 use locusta_engine::options::OptionValue;
-use locusta_engine::remote::{Messenger, WorkerInfo, Workers};
+use locusta_engine::remote::{MessageError, Messenger, WorkerInfo, Workers};
 use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::Environment;
 use parking_lot::Mutex;
@@ -23,7 +23,7 @@ use rmpv::Value;
 use tokio::sync::mpsc;
 
 use crate::message::{as_u64, map, MapExt};
-use crate::transport::MasterSocket;
+use crate::transport::{BindError, MasterSocket};
 use crate::{wire, Message};
 
 /// Log lines kept per worker for the web UI (as many as the master's own).
@@ -151,6 +151,15 @@ pub struct Master {
     port: u16,
 }
 
+/// Too few workers were ready in time ([`Master::wait_for_workers`]);
+/// reads as Locust's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Gave up waiting for workers to connect after {seconds} seconds")]
+pub struct GaveUpWaiting {
+    /// How long the master waited.
+    pub seconds: u64,
+}
+
 impl Master {
     /// Listens for workers on `host:port` (port 0: any free port) and starts
     /// the tasks that receive messages and check heartbeats, on the current
@@ -164,7 +173,7 @@ impl Master {
         host: &str,
         port: u16,
         rebalance_missing: bool,
-    ) -> Result<Master, String> {
+    ) -> Result<Master, BindError> {
         let (socket, mut inbox) = MasterSocket::bind(host, port).await?;
         let port = socket.port();
         let (outbox, mut outgoing) = mpsc::unbounded_channel::<(String, Message)>();
@@ -239,7 +248,7 @@ impl Master {
         &self,
         count: u64,
         max_wait: Option<Duration>,
-    ) -> Result<(), String> {
+    ) -> Result<(), GaveUpWaiting> {
         let started = Instant::now();
         loop {
             let ready = self
@@ -253,10 +262,9 @@ impl Master {
                 return Ok(());
             }
             if max_wait.is_some_and(|limit| started.elapsed() >= limit) {
-                return Err(format!(
-                    "Gave up waiting for workers to connect after {} seconds",
-                    max_wait.unwrap_or_default().as_secs()
-                ));
+                return Err(GaveUpWaiting {
+                    seconds: max_wait.unwrap_or_default().as_secs(),
+                });
             }
             log::info!("Waiting for workers to be ready, {ready} of {count} connected");
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -297,12 +305,17 @@ impl Master {
 struct MasterMessenger(Weak<Shared>);
 
 impl Messenger for MasterMessenger {
-    fn send(&self, kind: &str, data: serde_json::Value, to: Option<&str>) -> Result<(), String> {
-        let shared = self.0.upgrade().ok_or("the master has stopped")?;
+    fn send(
+        &self,
+        kind: &str,
+        data: serde_json::Value,
+        to: Option<&str>,
+    ) -> Result<(), MessageError> {
+        let shared = self.0.upgrade().ok_or(MessageError::MasterStopped)?;
         let data = crate::message::from_json(&data);
         match to {
             Some(id) if shared.nodes.lock().contains_key(id) => shared.send(id, kind, data),
-            Some(id) => return Err(format!("no worker {id} is connected")),
+            Some(id) => return Err(MessageError::NoSuchWorker(id.to_string())),
             None => {
                 for id in shared.active_ids() {
                     shared.send(&id, kind, data.clone());

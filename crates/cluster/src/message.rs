@@ -43,24 +43,20 @@ impl Message {
 
     /// Decodes an envelope; a message that is not `[str, any, str]` is an
     /// error, and so is one beyond the limits of [`check_shape`].
-    pub fn decode(mut bytes: &[u8]) -> Result<Message, String> {
+    pub fn decode(mut bytes: &[u8]) -> Result<Message, DecodeError> {
         check_shape(bytes)?;
-        let value = rmpv::decode::read_value(&mut bytes)
-            .map_err(|e| format!("not a msgpack value: {e}"))?;
+        let value = rmpv::decode::read_value(&mut bytes).map_err(DecodeError::NotMsgpack)?;
         let Value::Array(mut items) = value else {
-            return Err("the message is not a msgpack array".into());
+            return Err(DecodeError::NotAnArray);
         };
         if items.len() != 3 {
-            return Err(format!(
-                "the message has {} elements, not 3 ([type, data, node_id])",
-                items.len()
-            ));
+            return Err(DecodeError::Elements(items.len()));
         }
         let node_id = items.pop().unwrap_or(Value::Nil);
         let data = items.pop().unwrap_or(Value::Nil);
         let kind = items.pop().unwrap_or(Value::Nil);
         let (Some(kind), Some(node_id)) = (kind.as_str(), text_or_nil(&node_id)) else {
-            return Err("the message type or node id is not a string".into());
+            return Err(DecodeError::NotStrings);
         };
         Ok(Message {
             kind: kind.to_string(),
@@ -68,6 +64,62 @@ impl Message {
             node_id,
         })
     }
+}
+
+/// A message that cannot be decoded ([`Message::decode`]).
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Its msgpack is beyond the limits of [`check_shape`].
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
+    /// Its bytes are not one msgpack value.
+    #[error("not a msgpack value: {0}")]
+    NotMsgpack(rmpv::decode::Error),
+    /// Its value is not an array.
+    #[error("the message is not a msgpack array")]
+    NotAnArray,
+    /// Its array has this many elements, not three.
+    #[error("the message has {0} elements, not 3 ([type, data, node_id])")]
+    Elements(usize),
+    /// Its type, or its node id, is not a string (a nil node id is one).
+    #[error("the message type or node id is not a string")]
+    NotStrings,
+}
+
+/// Msgpack refused by [`check_shape`] before it is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// A length field that ends past the end of the bytes.
+    #[error("a msgpack length past the end of the message")]
+    LengthPastEnd,
+    /// More than [`MAX_VALUES`] values in all.
+    #[error("more than {MAX_VALUES} msgpack values")]
+    TooManyValues,
+    /// The bytes end before the value does.
+    #[error("the msgpack value ends early")]
+    EndsEarly,
+    /// The marker 0xc1, which msgpack never uses.
+    #[error("the reserved msgpack marker 0xc1")]
+    ReservedMarker,
+    /// A string, binary or extension longer than the bytes left.
+    #[error("a msgpack field claiming {claimed} bytes, with {left} left")]
+    FieldTooLong {
+        /// The bytes the field claims.
+        claimed: u64,
+        /// The bytes left after its header.
+        left: u64,
+    },
+    /// An array or map of more items than bytes left (each takes one at least).
+    #[error("a msgpack container claiming {claimed} items, with {left} bytes left")]
+    ContainerTooLong {
+        /// The items the container claims (a map's keys and values both).
+        claimed: u64,
+        /// The bytes left after its header.
+        left: u64,
+    },
+    /// Arrays and maps nested deeper than [`MAX_DEPTH`].
+    #[error("msgpack nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
 }
 
 /// The deepest nesting of arrays and maps a message may have (Locust's
@@ -83,11 +135,9 @@ pub const MAX_VALUES: u64 = 16_000_000;
 /// Walks the msgpack value at the head of `bytes` without allocating and
 /// checks it before it is decoded: every length within the bytes that are
 /// there, nesting at most [`MAX_DEPTH`], at most [`MAX_VALUES`] values.
-pub fn check_shape(bytes: &[u8]) -> Result<(), String> {
-    fn be(bytes: &[u8], at: usize, n: usize) -> Result<u64, String> {
-        let field = bytes
-            .get(at..at + n)
-            .ok_or("a msgpack length past the end of the message")?;
+pub fn check_shape(bytes: &[u8]) -> Result<(), ShapeError> {
+    fn be(bytes: &[u8], at: usize, n: usize) -> Result<u64, ShapeError> {
+        let field = bytes.get(at..at + n).ok_or(ShapeError::LengthPastEnd)?;
         Ok(field.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
     // Items still to read at each open level, innermost last.
@@ -102,9 +152,9 @@ pub fn check_shape(bytes: &[u8]) -> Result<(), String> {
         *left -= 1;
         values += 1;
         if values > MAX_VALUES {
-            return Err(format!("more than {MAX_VALUES} msgpack values"));
+            return Err(ShapeError::TooManyValues);
         }
-        let marker = *bytes.get(at).ok_or("the msgpack value ends early")?;
+        let marker = *bytes.get(at).ok_or(ShapeError::EndsEarly)?;
         at += 1;
         // (bytes to skip, items of a new level)
         let (skip, items): (u64, u64) = match marker {
@@ -112,7 +162,7 @@ pub fn check_shape(bytes: &[u8]) -> Result<(), String> {
             0x80..=0x8f => (0, 2 * u64::from(marker & 0x0f)),
             0x90..=0x9f => (0, u64::from(marker & 0x0f)),
             0xa0..=0xbf => (u64::from(marker & 0x1f), 0),
-            0xc1 => return Err("the reserved msgpack marker 0xc1".into()),
+            0xc1 => return Err(ShapeError::ReservedMarker),
             0xc4 | 0xd9 => (1 + be(bytes, at, 1)?, 0),
             0xc5 | 0xda => (2 + be(bytes, at, 2)?, 0),
             0xc6 | 0xdb => (4 + be(bytes, at, 4)?, 0),
@@ -149,21 +199,23 @@ pub fn check_shape(bytes: &[u8]) -> Result<(), String> {
         };
         let remaining = (bytes.len() - at.min(bytes.len())) as u64;
         if skip > remaining || at > bytes.len() {
-            return Err(format!(
-                "a msgpack field claiming {skip} bytes, with {remaining} left"
-            ));
+            return Err(ShapeError::FieldTooLong {
+                claimed: skip,
+                left: remaining,
+            });
         }
         at += skip as usize;
         if items > 0 {
             // Each item takes at least a byte: a count beyond what is left
             // is a lie, caught before anything is read for it.
             if items > remaining {
-                return Err(format!(
-                    "a msgpack container claiming {items} items, with {remaining} bytes left"
-                ));
+                return Err(ShapeError::ContainerTooLong {
+                    claimed: items,
+                    left: remaining,
+                });
             }
             if open.len() >= MAX_DEPTH {
-                return Err(format!("msgpack nested deeper than {MAX_DEPTH} levels"));
+                return Err(ShapeError::TooDeep);
             }
             open.push(items);
         }

@@ -45,6 +45,76 @@ pub const QUEUE_LEN: usize = 1000;
 /// How long a DEALER waits between reconnection attempts.
 const RECONNECT_INTERVAL: Duration = Duration::from_millis(200);
 
+/// Workers cannot be listened for ([`MasterSocket::bind`]).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen for workers on {host}:{port}: {error}")]
+pub struct BindError {
+    /// The host, as bound (`0.0.0.0` for `*` or an empty host).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Why binding failed.
+    pub error: std::io::Error,
+}
+
+/// A message that cannot be queued ([`MasterSocket::send`], [`WorkerSocket::send`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The master has no connection from a worker of that identity.
+    #[error("no connection with that identity")]
+    NoConnection,
+    /// The master's connection to that worker has closed.
+    #[error("the connection closed")]
+    ConnectionClosed,
+    /// The worker's socket has stopped.
+    #[error("the socket is closed")]
+    SocketClosed,
+    /// The queue stayed full for [`SEND_TIMEOUT`].
+    #[error("timed out")]
+    TimedOut,
+}
+
+/// A worker that cannot reach its master ([`WorkerSocket::connect`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// A node id that is empty or longer than 255 bytes.
+    #[error("bad node id: 1 to 255 bytes")]
+    BadNodeId,
+    /// The master's host name does not resolve.
+    #[error("cannot connect to {endpoint}: {error}")]
+    Resolve {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The resolver's error.
+        error: std::io::Error,
+    },
+    /// The master's host name did not resolve within the timeout.
+    #[error("cannot connect to {endpoint}: its name did not resolve in {seconds} s")]
+    ResolveTimedOut {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// The last attempt to connect and shake hands failed, with no time
+    /// left for another.
+    #[error("cannot connect to {endpoint}: {error}")]
+    Dial {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// What went wrong: the TCP error, or what the peer did wrong.
+        error: LinkError,
+    },
+    /// No connection within the timeout.
+    #[error("cannot connect to {endpoint}: no answer in {seconds} s")]
+    NoAnswer {
+        /// `tcp://host:port`.
+        endpoint: String,
+        /// The timeout.
+        seconds: u64,
+    },
+}
+
 /// An established connection: the stream, the peer's identity, and bytes
 /// that arrived after the handshake.
 struct Connection {
@@ -53,8 +123,58 @@ struct Connection {
     buffered: BytesMut,
 }
 
-/// The error of a connection that the peer closed (or reset).
-const CLOSED: &str = "the connection closed";
+/// Why a connection could not be made or ended: what the peer did wrong,
+/// that it closed the connection, or an I/O error.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The TCP connection cannot be made.
+    #[error("{0}")]
+    Tcp(std::io::Error),
+    /// The peer closed (or reset) the connection.
+    #[error("the connection closed")]
+    Closed,
+    /// The peer broke the framing (see [`zmtp`]).
+    #[error(transparent)]
+    Zmtp(#[from] zmtp::ZmtpError),
+    /// Reading failed.
+    #[error("reading failed: {0}")]
+    Read(std::io::Error),
+    /// Writing failed.
+    #[error("writing failed: {0}")]
+    Write(std::io::Error),
+    /// Our greeting cannot be written.
+    #[error("writing the greeting failed: {0}")]
+    WriteGreeting(std::io::Error),
+    /// The peer's greeting cannot be read.
+    #[error("reading the greeting failed: {0}")]
+    ReadGreeting(std::io::Error),
+    /// Our READY cannot be written.
+    #[error("writing READY failed: {0}")]
+    WriteReady(std::io::Error),
+    /// The peer's socket type is not one ours talks to.
+    #[error("a {peer} socket cannot talk to a {ours}")]
+    Mismatch {
+        /// The peer's socket type (at most 32 bytes of it).
+        peer: String,
+        /// Ours.
+        ours: &'static str,
+    },
+    /// A PING where READY was due.
+    #[error("expected READY, got PING")]
+    PingBeforeReady,
+    /// Another command where READY was due (its name, at most 32 bytes).
+    #[error("expected READY, got the command {0:?}")]
+    CommandBeforeReady(String),
+    /// A message (of this many frames) where READY was due.
+    #[error("expected READY, got a message of {0} frames")]
+    MessageBeforeReady(usize),
+    /// No handshake within [`HANDSHAKE_TIMEOUT`].
+    #[error("no ZMTP handshake within {} s", HANDSHAKE_TIMEOUT.as_secs())]
+    HandshakeTimeout,
+    /// A second READY after the handshake.
+    #[error("a second READY")]
+    SecondReady,
+}
 
 /// Reads until `assembler` has the next event; an error names what the
 /// peer did wrong, or that it closed the connection.
@@ -62,14 +182,14 @@ async fn read_event(
     reader: &mut (impl AsyncReadExt + Unpin),
     buffer: &mut BytesMut,
     assembler: &mut Assembler,
-) -> Result<Event, String> {
+) -> Result<Event, LinkError> {
     loop {
-        if let Some(event) = assembler.next(buffer).map_err(|e| e.to_string())? {
+        if let Some(event) = assembler.next(buffer)? {
             return Ok(event);
         }
         buffer.reserve(assembler.wanted(buffer));
         match reader.read_buf(buffer).await {
-            Ok(0) => return Err(CLOSED.into()),
+            Ok(0) => return Err(LinkError::Closed),
             Ok(_) => {}
             Err(error)
                 if matches!(
@@ -77,9 +197,9 @@ async fn read_event(
                     std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
                 ) =>
             {
-                return Err(CLOSED.into())
+                return Err(LinkError::Closed)
             }
-            Err(error) => return Err(format!("reading failed: {error}")),
+            Err(error) => return Err(LinkError::Read(error)),
         }
     }
 }
@@ -89,22 +209,22 @@ async fn handshake(
     mut stream: TcpStream,
     kind: SocketType,
     identity: &[u8],
-) -> Result<Connection, String> {
+) -> Result<Connection, LinkError> {
     let _ = stream.set_nodelay(true);
     stream
         .write_all(&zmtp::greeting())
         .await
-        .map_err(|e| format!("writing the greeting failed: {e}"))?;
+        .map_err(LinkError::WriteGreeting)?;
     let mut greeting = [0u8; zmtp::GREETING_LEN];
     stream
         .read_exact(&mut greeting)
         .await
-        .map_err(|e| format!("reading the greeting failed: {e}"))?;
-    zmtp::parse_greeting(&greeting).map_err(|e| e.to_string())?;
+        .map_err(LinkError::ReadGreeting)?;
+    zmtp::parse_greeting(&greeting)?;
     stream
         .write_all(&zmtp::ready(kind, identity))
         .await
-        .map_err(|e| format!("writing READY failed: {e}"))?;
+        .map_err(LinkError::WriteReady)?;
     let mut buffered = BytesMut::new();
     let mut assembler = Assembler::new(zmtp::MAX_COMMAND_BYTES);
     match read_event(&mut stream, &mut buffered, &mut assembler).await? {
@@ -113,11 +233,11 @@ async fn handshake(
             identity,
         }) => {
             if !kind.accepts(&socket_type) {
-                return Err(format!(
-                    "a {} socket cannot talk to a {}",
-                    String::from_utf8_lossy(&socket_type[..socket_type.len().min(32)]),
-                    kind.name()
-                ));
+                return Err(LinkError::Mismatch {
+                    peer: String::from_utf8_lossy(&socket_type[..socket_type.len().min(32)])
+                        .into_owned(),
+                    ours: kind.name(),
+                });
             }
             Ok(Connection {
                 stream,
@@ -125,15 +245,11 @@ async fn handshake(
                 buffered,
             })
         }
-        Event::Command(Command::Ping(_)) => Err("expected READY, got PING".into()),
-        Event::Command(Command::Other(name)) => Err(format!(
-            "expected READY, got the command {:?}",
-            String::from_utf8_lossy(&name[..name.len().min(32)])
+        Event::Command(Command::Ping(_)) => Err(LinkError::PingBeforeReady),
+        Event::Command(Command::Other(name)) => Err(LinkError::CommandBeforeReady(
+            String::from_utf8_lossy(&name[..name.len().min(32)]).into_owned(),
         )),
-        Event::Message(parts) => Err(format!(
-            "expected READY, got a message of {} frames",
-            parts.len()
-        )),
+        Event::Message(parts) => Err(LinkError::MessageBeforeReady(parts.len())),
     }
 }
 
@@ -142,13 +258,10 @@ async fn handshake_in_time(
     stream: TcpStream,
     kind: SocketType,
     identity: &[u8],
-) -> Result<Connection, String> {
+) -> Result<Connection, LinkError> {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(stream, kind, identity)).await {
         Ok(result) => result,
-        Err(_) => Err(format!(
-            "no ZMTP handshake within {} s",
-            HANDSHAKE_TIMEOUT.as_secs()
-        )),
+        Err(_) => Err(LinkError::HandshakeTimeout),
     }
 }
 
@@ -158,7 +271,7 @@ async fn write_queue(
     mut writer: impl AsyncWriteExt + Unpin,
     queue: &mut mpsc::Receiver<Vec<u8>>,
     pongs: &mut mpsc::Receiver<Vec<u8>>,
-) -> Result<(), String> {
+) -> Result<(), LinkError> {
     loop {
         let bytes = tokio::select! {
             bytes = queue.recv() => match bytes {
@@ -167,10 +280,7 @@ async fn write_queue(
             },
             Some(pong) = pongs.recv() => pong,
         };
-        writer
-            .write_all(&bytes)
-            .await
-            .map_err(|e| format!("writing failed: {e}"))?;
+        writer.write_all(&bytes).await.map_err(LinkError::Write)?;
     }
 }
 
@@ -202,14 +312,18 @@ impl MasterSocket {
     pub async fn bind(
         host: &str,
         port: u16,
-    ) -> Result<(MasterSocket, mpsc::UnboundedReceiver<(String, Message)>), String> {
+    ) -> Result<(MasterSocket, mpsc::UnboundedReceiver<(String, Message)>), BindError> {
         let host = match host.trim_start_matches('[').trim_end_matches(']') {
             "" | "*" => "0.0.0.0",
             host => host,
         };
         let listener = TcpListener::bind((host, port))
             .await
-            .map_err(|e| format!("cannot listen for workers on {host}:{port}: {e}"))?;
+            .map_err(|error| BindError {
+                host: host.to_string(),
+                port,
+                error,
+            })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let peers: Peers = Arc::default();
         let (inbox, messages) = mpsc::unbounded_channel();
@@ -254,16 +368,16 @@ impl MasterSocket {
     }
 
     /// Sends `message` to the worker whose identity is `to`.
-    pub async fn send(&self, to: &str, message: &Message) -> Result<(), String> {
+    pub async fn send(&self, to: &str, message: &Message) -> Result<(), SendError> {
         let queue = match self.peers.lock().get(to.as_bytes()) {
             Some(peer) => peer.queue.clone(),
-            None => return Err("no connection with that identity".into()),
+            None => return Err(SendError::NoConnection),
         };
         let bytes = zmtp::encode_message(&[&message.encode()]);
         match tokio::time::timeout(SEND_TIMEOUT, queue.send(bytes)).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err("the connection closed".into()),
-            Err(_) => Err("timed out".into()),
+            Ok(Err(_)) => Err(SendError::ConnectionClosed),
+            Err(_) => Err(SendError::TimedOut),
         }
     }
 }
@@ -338,7 +452,7 @@ async fn serve_worker(
         }
     }
     match outcome {
-        Err(error) if error != CLOSED => log::warn!(
+        Err(error) if !matches!(error, LinkError::Closed) => log::warn!(
             "dropped the connection of worker {} from {address}: {error}",
             String::from_utf8_lossy(&identity)
         ),
@@ -354,7 +468,7 @@ async fn read_messages(
     buffer: &mut BytesMut,
     mut deliver: impl FnMut(Vec<Bytes>) -> bool,
     pong: &mpsc::Sender<Vec<u8>>,
-) -> Result<(), String> {
+) -> Result<(), LinkError> {
     let mut assembler = Assembler::new(zmtp::max_message_bytes());
     loop {
         match read_event(reader, buffer, &mut assembler).await? {
@@ -367,7 +481,7 @@ async fn read_messages(
                 let _ = pong.try_send(zmtp::pong(&context));
             }
             Event::Command(Command::Ready { .. }) => {
-                return Err("a second READY".into());
+                return Err(LinkError::SecondReady);
             }
             Event::Command(Command::Other(name)) => {
                 log::debug!("ignoring command {}", String::from_utf8_lossy(&name));
@@ -389,10 +503,10 @@ impl Drop for WorkerSocket {
 }
 
 /// Connects and shakes hands with the master once.
-async fn dial(host: &str, port: u16, identity: &[u8]) -> Result<Connection, String> {
+async fn dial(host: &str, port: u16, identity: &[u8]) -> Result<Connection, LinkError> {
     let stream = TcpStream::connect((host, port))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(LinkError::Tcp)?;
     handshake_in_time(stream, SocketType::Dealer, identity).await
 }
 
@@ -405,14 +519,14 @@ impl WorkerSocket {
         port: u16,
         node_id: &str,
         timeout: Duration,
-    ) -> Result<(WorkerSocket, mpsc::UnboundedReceiver<Message>), String> {
+    ) -> Result<(WorkerSocket, mpsc::UnboundedReceiver<Message>), ConnectError> {
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
         let endpoint = format!("tcp://{host}:{port}");
         if node_id.is_empty() || node_id.len() > 255 {
-            return Err("bad node id: 1 to 255 bytes".into());
+            return Err(ConnectError::BadNodeId);
         }
         let identity = node_id.as_bytes().to_vec();
         let deadline = tokio::time::Instant::now() + timeout;
@@ -421,12 +535,12 @@ impl WorkerSocket {
             .await
         {
             Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(format!("cannot connect to {endpoint}: {error}")),
+            Ok(Err(error)) => return Err(ConnectError::Resolve { endpoint, error }),
             Err(_) => {
-                return Err(format!(
-                    "cannot connect to {endpoint}: its name did not resolve in {} s",
-                    timeout.as_secs()
-                ))
+                return Err(ConnectError::ResolveTimedOut {
+                    endpoint,
+                    seconds: timeout.as_secs(),
+                })
             }
         }
         let connection = loop {
@@ -434,16 +548,16 @@ impl WorkerSocket {
                 Ok(Ok(connection)) => break connection,
                 Ok(Err(error)) => {
                     if tokio::time::Instant::now() + RECONNECT_INTERVAL >= deadline {
-                        return Err(format!("cannot connect to {endpoint}: {error}"));
+                        return Err(ConnectError::Dial { endpoint, error });
                     }
                     log::debug!("cannot connect to {endpoint} yet: {error}");
                     tokio::time::sleep(RECONNECT_INTERVAL).await;
                 }
                 Err(_) => {
-                    return Err(format!(
-                        "cannot connect to {endpoint}: no answer in {} s",
-                        timeout.as_secs()
-                    ))
+                    return Err(ConnectError::NoAnswer {
+                        endpoint,
+                        seconds: timeout.as_secs(),
+                    })
                 }
             }
         };
@@ -472,12 +586,12 @@ impl WorkerSocket {
     }
 
     /// Sends `message` to the master.
-    pub async fn send(&self, message: &Message) -> Result<(), String> {
+    pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         let bytes = zmtp::encode_message(&[&message.encode()]);
         match tokio::time::timeout(SEND_TIMEOUT, self.queue.send(bytes)).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err("the socket is closed".into()),
-            Err(_) => Err("timed out".into()),
+            Ok(Err(_)) => Err(SendError::SocketClosed),
+            Err(_) => Err(SendError::TimedOut),
         }
     }
 }
@@ -488,7 +602,7 @@ async fn run_dealer(
     connection: Connection,
     queued: &mut mpsc::Receiver<Vec<u8>>,
     inbox: &mpsc::UnboundedSender<Message>,
-) -> Result<(), String> {
+) -> Result<(), LinkError> {
     let (mut reader, writer) = connection.stream.into_split();
     let mut buffer = connection.buffered;
     let (pong, mut pongs) = mpsc::channel(4);
@@ -515,7 +629,7 @@ async fn run_dealer(
     };
     match outcome {
         Ok(()) => Ok(()),
-        Err(error) if error == CLOSED => Err(error),
+        Err(LinkError::Closed) => Err(LinkError::Closed),
         Err(error) => {
             log::warn!("dropped the connection to the master: {error}");
             Err(error)

@@ -120,12 +120,21 @@ fn int_pairs(value: Option<&Value>) -> Vec<(i64, u64)> {
         .collect()
 }
 
+/// A part of a worker's statistics report that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// A `StatsEntry` dict without a name ([`entry_from_value`]).
+    #[error("a stats entry without a name")]
+    EntryWithoutName,
+    /// A `StatsError` dict without a name ([`error_from_value`]).
+    #[error("a stats error without a name")]
+    ErrorWithoutName,
+}
+
 /// A row from a `StatsEntry` dict (a locusta or a Locust worker's). Missing
 /// or malformed fields count as zero; a dict without a name is an error.
-pub fn entry_from_value(value: &Value) -> Result<StatsEntry, String> {
-    let name = value
-        .get_str("name")
-        .ok_or("a stats entry without a name")?;
+pub fn entry_from_value(value: &Value) -> Result<StatsEntry, ReportError> {
+    let name = value.get_str("name").ok_or(ReportError::EntryWithoutName)?;
     let method = value.get_str("method").unwrap_or("");
     let start_time = value.get_f64("start_time").unwrap_or(0.0);
     let mut entry = StatsEntry::new(method, name, start_time);
@@ -190,13 +199,13 @@ pub fn error_to_value(error: &ErrorEntry) -> Value {
 }
 
 /// A failure group from a `StatsError` dict.
-pub fn error_from_value(value: &Value) -> Result<ErrorEntry, String> {
+pub fn error_from_value(value: &Value) -> Result<ErrorEntry, ReportError> {
     let now = locusta_stats::now_epoch();
     Ok(ErrorEntry {
         method: value.get_str("method").unwrap_or("").to_string(),
         name: value
             .get_str("name")
-            .ok_or("a stats error without a name")?
+            .ok_or(ReportError::ErrorWithoutName)?
             .to_string(),
         error: match value.get("error") {
             Some(Value::String(text)) => text.as_str().unwrap_or("").to_string(),
@@ -236,7 +245,7 @@ pub fn stats_fields(stats: &RequestStats) -> Vec<(&'static str, Value)> {
 
 /// Merges a worker's report (`stats`, `stats_total`, `errors`) into `into`.
 /// Malformed parts are skipped and described in the returned list.
-pub fn merge_report(into: &mut RequestStats, report: &Value) -> Vec<String> {
+pub fn merge_report(into: &mut RequestStats, report: &Value) -> Vec<ReportError> {
     let mut problems = Vec::new();
     if let Some(entries) = report.get("stats").and_then(Value::as_array) {
         for value in entries {

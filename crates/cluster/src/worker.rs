@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::events::CustomMessage;
 use locusta_engine::options::{OptionKind, OptionValue};
-use locusta_engine::remote::Messenger;
+use locusta_engine::remote::{MessageError, Messenger};
 use locusta_engine::runner::Runner;
 use locusta_engine::task::TagFilter;
 use locusta_engine::usage::UsageSampler;
@@ -316,10 +316,15 @@ struct WorkerMessenger {
 }
 
 impl Messenger for WorkerMessenger {
-    fn send(&self, kind: &str, data: serde_json::Value, _to: Option<&str>) -> Result<(), String> {
+    fn send(
+        &self,
+        kind: &str,
+        data: serde_json::Value,
+        _to: Option<&str>,
+    ) -> Result<(), MessageError> {
         self.outbox
             .send((kind.to_string(), crate::message::from_json(&data)))
-            .map_err(|_| "the connection to the master is closed".to_string())
+            .map_err(|_| MessageError::MasterConnectionClosed)
     }
 }
 

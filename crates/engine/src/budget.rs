@@ -63,13 +63,6 @@ pub struct TooManyUsers {
     pub available: u64,
 }
 
-/// For callers whose errors are messages (the web UI's form).
-impl From<TooManyUsers> for String {
-    fn from(error: TooManyUsers) -> String {
-        error.to_string()
-    }
-}
-
 /// The memory this process may still use, in bytes: the smallest of the
 /// kernel's `MemAvailable`, the cgroup's room and the address-space room.
 pub fn available_memory() -> Option<u64> {

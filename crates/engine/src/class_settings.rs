@@ -143,7 +143,7 @@ pub enum ClassSettingsError {
     },
 }
 
-/// For callers whose errors are messages (the web UI's `POST /user`).
+/// For callers whose errors are messages (`locusta`'s `--config-users` parser).
 impl From<ClassSettingsError> for String {
     fn from(error: ClassSettingsError) -> String {
         error.to_string()

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use crate::events::{CustomMessage, Events};
 use crate::options::{CustomOption, OptionValue};
-use crate::remote::Messenger;
+use crate::remote::{MessageError, Messenger};
 use crate::task::TagFilter;
 
 /// The settings, statistics and events of one test run (Locust's `Environment`).
@@ -84,7 +84,7 @@ impl Environment {
         kind: &str,
         data: serde_json::Value,
         to: Option<&str>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MessageError> {
         let messenger = self.messenger.read().clone();
         match messenger {
             Some(messenger) => messenger.send(kind, data, to),

@@ -279,13 +279,6 @@ pub enum OptionError {
     },
 }
 
-/// For callers whose errors are messages (the web UI's form).
-impl From<OptionError> for String {
-    fn from(error: OptionError) -> String {
-        error.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

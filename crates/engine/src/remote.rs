@@ -68,7 +68,26 @@ pub trait Workers: Send + Sync {
 pub trait Messenger: Send + Sync {
     /// Sends `kind` with `data`: from a worker, to its master (`to` is
     /// ignored); from a master, to worker `to`, or to every worker.
-    fn send(&self, kind: &str, data: serde_json::Value, to: Option<&str>) -> Result<(), String>;
+    fn send(
+        &self,
+        kind: &str,
+        data: serde_json::Value,
+        to: Option<&str>,
+    ) -> Result<(), MessageError>;
+}
+
+/// A custom message that cannot be sent ([`Messenger::send`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    /// From a master that has stopped.
+    #[error("the master has stopped")]
+    MasterStopped,
+    /// To a worker that is not connected (its id).
+    #[error("no worker {0} is connected")]
+    NoSuchWorker(String),
+    /// From a worker whose connection to its master is closed.
+    #[error("the connection to the master is closed")]
+    MasterConnectionClosed,
 }
 
 /// `total` iterations shared over the workers of `placement` (the users each

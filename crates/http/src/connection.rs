@@ -183,7 +183,7 @@ impl Conn {
             #[cfg(unix)]
             let fd = std::os::fd::AsRawFd::as_raw_fd(&tcp);
             let stream = if target.https {
-                let name = tls::server_name(host).map_err(HttpError::Tls)?;
+                let name = tls::server_name(host)?;
                 let connector = tokio_rustls::TlsConnector::from(tls::client_config(verify_tls));
                 let tls = connector
                     .connect(name, tcp)

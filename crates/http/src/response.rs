@@ -215,8 +215,16 @@ impl Response {
 pub struct CaughtResponse {
     response: Response,
     recorder: Recorder,
-    outcome: Option<Result<(), String>>,
+    outcome: Option<Outcome>,
     reported: bool,
+}
+
+/// What the caller of a [`CaughtResponse`] decided.
+enum Outcome {
+    /// [`CaughtResponse::success`].
+    Success,
+    /// [`CaughtResponse::failure`], with its message.
+    Failure(String),
 }
 
 impl CaughtResponse {
@@ -231,12 +239,12 @@ impl CaughtResponse {
 
     /// Marks the request as a success, whatever its status.
     pub fn success(&mut self) {
-        self.outcome = Some(Ok(()));
+        self.outcome = Some(Outcome::Success);
     }
 
     /// Marks the request as a failure with `message`.
     pub fn failure(&mut self, message: impl Into<String>) {
-        self.outcome = Some(Err(message.into()));
+        self.outcome = Some(Outcome::Failure(message.into()));
     }
 
     /// Changes the statistics name (Locust's `request_meta["name"]`).
@@ -254,8 +262,8 @@ impl CaughtResponse {
             return;
         }
         match &self.outcome {
-            Some(Ok(())) => self.response.record(&self.recorder, None),
-            Some(Err(message)) => self.response.record(&self.recorder, Some(message)),
+            Some(Outcome::Success) => self.response.record(&self.recorder, None),
+            Some(Outcome::Failure(message)) => self.response.record(&self.recorder, Some(message)),
             None => self.response.record_default(&self.recorder),
         }
     }

@@ -9,6 +9,8 @@ use rustls::crypto::{ring, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use crate::error::HttpError;
+
 /// The shared rustls configuration for `verify` (ALPN `http/1.1`).
 pub(crate) fn client_config(verify: bool) -> Arc<ClientConfig> {
     static VERIFIED: OnceLock<Arc<ClientConfig>> = OnceLock::new();
@@ -38,8 +40,9 @@ fn build(verify: bool) -> ClientConfig {
 }
 
 /// A server name for SNI and verification (DNS name or IP address).
-pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    ServerName::try_from(host.to_owned()).map_err(|e| format!("invalid server name '{host}': {e}"))
+pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, HttpError> {
+    ServerName::try_from(host.to_owned())
+        .map_err(|e| HttpError::Tls(format!("invalid server name '{host}': {e}")))
 }
 
 /// Accepts every certificate (`verify_tls: false`, like `verify=False`).

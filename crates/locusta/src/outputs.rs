@@ -58,7 +58,9 @@ impl Outputs {
     /// Opens the CSV files and checks the other paths; errors name the file.
     pub fn prepare(options: &Options) -> Result<Outputs, String> {
         let csv = match &options.csv_prefix {
-            Some(prefix) => Some(CsvWriter::create(prefix, options.csv_full_history)?),
+            Some(prefix) => Some(
+                CsvWriter::create(prefix, options.csv_full_history).map_err(|e| e.to_string())?,
+            ),
             None => None,
         };
         let json_file = options
@@ -131,7 +133,10 @@ impl Outputs {
             }
         };
         if let Some(csv) = &mut self.csv {
-            report(csv.finish(&stats, &exceptions, user_count, now));
+            report(
+                csv.finish(&stats, &exceptions, user_count, now)
+                    .map_err(|e| e.to_string()),
+            );
         }
         if self.json_stdout || self.json_file.is_some() {
             let text = json::stats_json(&stats);

@@ -44,7 +44,9 @@ pub fn fetch(args: &[OsString]) -> Result<FetchedLocustfiles, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let files = runtime.block_on(download(&host, port, DOWNLOAD_TIMEOUT))?;
+    let files = runtime
+        .block_on(download(&host, port, DOWNLOAD_TIMEOUT))
+        .map_err(|e| e.to_string())?;
     let folder = std::env::temp_dir().join(format!("locusta-locustfiles-{}", std::process::id()));
     let mut fetched = FetchedLocustfiles {
         folder: folder.clone(),

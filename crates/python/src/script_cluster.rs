@@ -135,7 +135,7 @@ fn script_master(
         .allow_threads(|| {
             runtime.block_on(Master::bind(env.clone(), &bind_host, bind_port, rebalance))
         })
-        .map_err(PyOSError::new_err)?;
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
     let runner = Runner::with_workers(env, user_classes(classes), None, Arc::new(master.clone()))
         .map_err(PyValueError::new_err)?;
     master.attach(&runner);

@@ -310,7 +310,7 @@ fn script_web_ui(
     let runtime = control_runtime()?;
     let server = py
         .allow_threads(|| runtime.block_on(locusta_web::serve(config, context)))
-        .map_err(PyOSError::new_err)?;
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
     let port = server.local_addr().port();
     let recorder = runtime.spawn(record_history(runner, history));
     let _ = WEB.set(ScriptWeb {

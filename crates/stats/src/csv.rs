@@ -275,6 +275,39 @@ pub fn exceptions_csv(exceptions: &[ExceptionEntry]) -> String {
     out
 }
 
+/// A CSV file of `--csv` that cannot be written; it names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    /// The folder of the CSV files cannot be created ([`CsvWriter::create`]).
+    #[error("cannot create folder '{}' for CSV file '{}': {error}", .dir.display(), .file.display())]
+    CreateFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// The first CSV file in it.
+        file: PathBuf,
+        /// Why it cannot be created.
+        error: std::io::Error,
+    },
+    /// The folder of a CSV file removed during the run cannot be created again.
+    #[error("cannot create folder '{}' again for CSV file '{}': {error}", .dir.display(), .file.display())]
+    RecreateFolder {
+        /// The folder.
+        dir: PathBuf,
+        /// The CSV file.
+        file: PathBuf,
+        /// Why it cannot be created.
+        error: std::io::Error,
+    },
+    /// A CSV file cannot be opened, read back, written or flushed.
+    #[error("cannot write CSV file '{}': {error}", .path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why writing failed.
+        error: std::io::Error,
+    },
+}
+
 /// One CSV file: its path, handle and where its data rows start.
 struct CsvFile {
     path: PathBuf,
@@ -284,10 +317,10 @@ struct CsvFile {
 
 impl CsvFile {
     /// Creates (truncates) the file and writes `header_line`.
-    fn create(path: PathBuf, header_line: &str) -> Result<CsvFile, String> {
-        let mut file = open(&path).map_err(|e| write_error(&path, &e))?;
+    fn create(path: PathBuf, header_line: &str) -> Result<CsvFile, CsvError> {
+        let mut file = open(&path).map_err(|e| write_error(&path, e))?;
         file.write_all(header_line.as_bytes())
-            .map_err(|e| write_error(&path, &e))?;
+            .map_err(|e| write_error(&path, e))?;
         Ok(CsvFile {
             path,
             file,
@@ -299,12 +332,12 @@ impl CsvFile {
     /// the run (its folder deleted, say): writes to the open handle would
     /// otherwise go to a file nobody can see. The folder is created again and
     /// the content so far, still readable through the handle, copied over.
-    fn relink(&mut self) -> Result<(), String> {
+    fn relink(&mut self) -> Result<(), CsvError> {
         use std::os::unix::fs::MetadataExt;
         let ours = self
             .file
             .metadata()
-            .map_err(|e| write_error(&self.path, &e))?;
+            .map_err(|e| write_error(&self.path, e))?;
         let linked = std::fs::metadata(&self.path)
             .is_ok_and(|there| there.dev() == ours.dev() && there.ino() == ours.ino());
         if linked {
@@ -318,26 +351,24 @@ impl CsvFile {
         self.file
             .seek(SeekFrom::Start(0))
             .and_then(|_| self.file.read_to_end(&mut content))
-            .map_err(|e| write_error(&self.path, &e))?;
+            .map_err(|e| write_error(&self.path, e))?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                format!(
-                    "cannot create folder '{}' again for CSV file '{}': {e}",
-                    dir.display(),
-                    self.path.display()
-                )
+            std::fs::create_dir_all(dir).map_err(|error| CsvError::RecreateFolder {
+                dir: dir.to_path_buf(),
+                file: self.path.clone(),
+                error,
             })?;
         }
-        let mut file = open(&self.path).map_err(|e| write_error(&self.path, &e))?;
+        let mut file = open(&self.path).map_err(|e| write_error(&self.path, e))?;
         file.write_all(&content)
-            .map_err(|e| write_error(&self.path, &e))?;
+            .map_err(|e| write_error(&self.path, e))?;
         self.file = file;
         Ok(())
     }
 
     /// Replaces everything after the header with the data of `content` (a whole
     /// file's text, header included).
-    fn rewrite(&mut self, content: &str) -> Result<(), String> {
+    fn rewrite(&mut self, content: &str) -> Result<(), CsvError> {
         self.relink()?;
         let data = content.get(self.data_start as usize..).unwrap_or("");
         let result = self
@@ -345,25 +376,25 @@ impl CsvFile {
             .set_len(self.data_start)
             .and_then(|()| self.file.seek(SeekFrom::Start(self.data_start)))
             .and_then(|_| self.file.write_all(data.as_bytes()));
-        result.map_err(|e| write_error(&self.path, &e))
+        result.map_err(|e| write_error(&self.path, e))
     }
 
     /// Appends `rows` at the end.
-    fn append(&mut self, rows: &str) -> Result<(), String> {
+    fn append(&mut self, rows: &str) -> Result<(), CsvError> {
         self.relink()?;
         let result = self
             .file
             .seek(SeekFrom::End(0))
             .and_then(|_| self.file.write_all(rows.as_bytes()));
-        result.map_err(|e| write_error(&self.path, &e))
+        result.map_err(|e| write_error(&self.path, e))
     }
 
     /// Flushes the file to disk.
-    fn sync(&mut self) -> Result<(), String> {
+    fn sync(&mut self) -> Result<(), CsvError> {
         self.file
             .flush()
             .and_then(|()| self.file.sync_all())
-            .map_err(|e| write_error(&self.path, &e))
+            .map_err(|e| write_error(&self.path, e))
     }
 }
 
@@ -377,8 +408,11 @@ fn open(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-fn write_error(path: &Path, error: &std::io::Error) -> String {
-    format!("cannot write CSV file '{}': {error}", path.display())
+fn write_error(path: &Path, error: std::io::Error) -> CsvError {
+    CsvError::Write {
+        path: path.to_path_buf(),
+        error,
+    }
 }
 
 /// The four CSV files of `--csv PREFIX`, kept open during the test.
@@ -403,16 +437,14 @@ impl CsvWriter {
     /// `PREFIX_exceptions.csv`, truncated, each with its header. `full_history`
     /// is `--csv-full-history`. Call before the test starts so that an
     /// unwritable path fails early; the error names the file or folder.
-    pub fn create(prefix: &str, full_history: bool) -> Result<CsvWriter, String> {
+    pub fn create(prefix: &str, full_history: bool) -> Result<CsvWriter, CsvError> {
         let path = |suffix: &str| PathBuf::from(format!("{prefix}{suffix}"));
         let stats_path = path("_stats.csv");
         if let Some(dir) = stats_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                format!(
-                    "cannot create folder '{}' for CSV file '{}': {e}",
-                    dir.display(),
-                    stats_path.display()
-                )
+            std::fs::create_dir_all(dir).map_err(|error| CsvError::CreateFolder {
+                dir: dir.to_path_buf(),
+                file: stats_path.clone(),
+                error,
             })?;
         }
         Ok(CsvWriter {
@@ -431,7 +463,7 @@ impl CsvWriter {
         stats: &RequestStats,
         user_count: u64,
         now: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CsvError> {
         let rows = history_rows(stats, user_count, now, self.full_history);
         self.history.append(&rows)?;
         self.last_history_sec = Some(now.floor() as i64);
@@ -444,7 +476,7 @@ impl CsvWriter {
         &mut self,
         stats: &RequestStats,
         exceptions: &[ExceptionEntry],
-    ) -> Result<(), String> {
+    ) -> Result<(), CsvError> {
         self.stats.rewrite(&stats_csv(stats))?;
         self.failures.rewrite(&failures_csv(stats))?;
         self.exceptions.rewrite(&exceptions_csv(exceptions))
@@ -459,7 +491,7 @@ impl CsvWriter {
         exceptions: &[ExceptionEntry],
         user_count: u64,
         now: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CsvError> {
         self.rewrite(stats, exceptions)?;
         if self.last_history_sec != Some(now.floor() as i64) {
             self.append_history(stats, user_count, now)?;

@@ -348,7 +348,8 @@ fn unwritable_paths_fail_naming_the_file() {
     let prefix = dir.join("blocker/sub/run");
     let error = CsvWriter::create(prefix.to_str().unwrap(), false)
         .err()
-        .expect("a file as parent folder cannot work");
+        .expect("a file as parent folder cannot work")
+        .to_string();
     assert!(error.contains("run_stats.csv"), "{error}");
     assert!(error.contains("blocker"), "{error}");
     // A folder stands where a CSV file should be.
@@ -356,7 +357,8 @@ fn unwritable_paths_fail_naming_the_file() {
     let prefix = dir.join("run");
     let error = CsvWriter::create(prefix.to_str().unwrap(), false)
         .err()
-        .expect("a folder cannot be opened as a file");
+        .expect("a folder cannot be opened as a file")
+        .to_string();
     assert!(error.contains("run_failures.csv"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -31,10 +31,10 @@ use locusta_stats::html::ReportMeta;
 use locusta_stats::StatsHistory;
 use parking_lot::Mutex;
 
-pub use api::StartRequest;
+pub use api::{StartError, StartRequest};
 pub use extension::{ExtensionRequest, ExtensionResponse, WebExtension, WebPage};
 pub use tasks::task_ratio_json;
-pub use tls::TlsFiles;
+pub use tls::{TlsError, TlsFiles};
 
 /// Log lines kept for the Logs tab (Locust keeps 500).
 pub const LOG_LINES_KEPT: usize = 500;
@@ -168,7 +168,7 @@ impl WebServer {
     }
 
     /// Starts (or changes) a test as `POST /swarm` does, e.g. for `--autostart`.
-    pub fn start(&self, request: StartRequest) -> Result<(), String> {
+    pub fn start(&self, request: StartRequest) -> Result<(), StartError> {
         api::control::start_test(&self.shared, request)
     }
 
@@ -191,17 +191,37 @@ impl WebServer {
     }
 }
 
+/// The web UI cannot start ([`serve`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The TLS files cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The address cannot be bound.
+    #[error("cannot start the web UI on {addr}: {error}")]
+    Bind {
+        /// The address to listen on.
+        addr: SocketAddr,
+        /// Why it cannot be bound.
+        error: std::io::Error,
+    },
+    /// The bound socket cannot be used (its address cannot be read).
+    #[error("cannot start the web UI: {0}")]
+    Listen(std::io::Error),
+}
+
 /// Binds the address and serves the UI on the current tokio runtime (over
 /// HTTPS when [`WebConfig::tls`] is set). Logs a warning when the UI is
 /// reachable from other machines without a login.
-pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, String> {
+pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, ServeError> {
     let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .map_err(|e| format!("cannot start the web UI on {}: {e}", config.bind))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot start the web UI: {e}"))?;
+        .map_err(|error| ServeError::Bind {
+            addr: config.bind,
+            error,
+        })?;
+    let addr = listener.local_addr().map_err(ServeError::Listen)?;
     if config.login.is_none() && !addr.ip().is_loopback() {
         log::warn!(
             "The web UI listens on {} with no login: anyone who can reach this machine can start tests. Use --web-host 127.0.0.1 or --web-login.",
@@ -226,8 +246,7 @@ pub async fn serve(config: WebConfig, context: WebContext) -> Result<WebServer, 
         .spawn_refresher(shared.context.runner.clone());
     let task = match acceptor {
         Some(acceptor) => {
-            let listener = tls::TlsListener::new(listener, acceptor)
-                .map_err(|e| format!("cannot start the web UI: {e}"))?;
+            let listener = tls::TlsListener::new(listener, acceptor).map_err(ServeError::Listen)?;
             tokio::spawn(async move {
                 if let Err(error) = axum::serve(listener, router).await {
                     log::error!("web UI server stopped: {error}");

@@ -3,11 +3,11 @@
 //! tasks, so a slow client does not hold up the others.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -26,29 +26,84 @@ pub struct TlsFiles {
     pub key: std::path::PathBuf,
 }
 
-fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+/// The UI's TLS files cannot be used ([`crate::serve`]); each message names
+/// the file.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A file cannot be read.
+    #[error("cannot read the {what} {}: {error}", .path.display())]
+    Read {
+        /// "TLS certificate" or "TLS key".
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        error: std::io::Error,
+    },
+    /// The certificate file holds malformed PEM.
+    #[error("{}: not a PEM certificate: {error}", .path.display())]
+    NotACertificate {
+        /// The certificate file.
+        path: PathBuf,
+        /// The PEM parser's error.
+        error: pem::Error,
+    },
+    /// The certificate file holds no certificate.
+    #[error("{}: no certificate found", .path.display())]
+    NoCertificate {
+        /// The certificate file.
+        path: PathBuf,
+    },
+    /// The key file holds no private key.
+    #[error("{}: no PEM private key found: {error}", .path.display())]
+    NoKey {
+        /// The key file.
+        path: PathBuf,
+        /// The PEM parser's error.
+        error: pem::Error,
+    },
+    /// rustls cannot be set up with the default protocol versions.
+    #[error("TLS setup failed: {0}")]
+    Setup(rustls::Error),
+    /// The key is not the certificate's (or is unusable with it).
+    #[error("the TLS certificate and key do not fit together: {0}")]
+    Mismatch(rustls::Error),
+}
+
+fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|error| TlsError::Read {
+        what,
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// A TLS acceptor from the PEM files; errors name the file.
-pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, String> {
+pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
     let cert_pem = read(&files.cert, "TLS certificate")?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: not a PEM certificate: {e}", files.cert.display()))?;
+        .map_err(|error| TlsError::NotACertificate {
+            path: files.cert.clone(),
+            error,
+        })?;
     if certs.is_empty() {
-        return Err(format!("{}: no certificate found", files.cert.display()));
+        return Err(TlsError::NoCertificate {
+            path: files.cert.clone(),
+        });
     }
     let key_pem = read(&files.key, "TLS key")?;
-    let key = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|e| format!("{}: no PEM private key found: {e}", files.key.display()))?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|error| TlsError::NoKey {
+        path: files.key.clone(),
+        error,
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .map_err(TlsError::Setup)?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("the TLS certificate and key do not fit together: {e}"))?;
+        .map_err(TlsError::Mismatch)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

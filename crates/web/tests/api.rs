@@ -590,7 +590,8 @@ async fn https_with_a_certificate_and_key() {
     )
     .await
     .err()
-    .expect("refused");
+    .expect("refused")
+    .to_string();
     assert!(error.contains("key.pem"), "{error}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -115,13 +115,6 @@ pub enum UpdateClassError {
     NoUsers,
 }
 
-/// For callers whose errors are messages (the web UI's `POST /user`).
-impl From<UpdateClassError> for String {
-    fn from(error: UpdateClassError) -> String {
-        error.to_string()
-    }
-}
-
 /// Runs user classes on load threads, ramps them with Locust's dispatch, stops them.
 pub struct Runner {
     env: Arc<Environment>,

@@ -80,10 +80,11 @@ pub struct Fatal {
 }
 
 impl Fatal {
-    /// A startup problem (exit code 1).
-    pub fn startup(message: impl Into<String>) -> Self {
+    /// A startup problem (exit code 1): a message, or a typed error from
+    /// another crate, told as its `Display` says.
+    pub fn startup(message: impl std::fmt::Display) -> Self {
         Fatal {
-            message: message.into(),
+            message: message.to_string(),
             code: 1,
         }
     }

@@ -49,7 +49,7 @@ fn send_message(kind: &str, data: &str, client_id: Option<&str>) -> PyResult<()>
     runner
         .environment()
         .send_message(kind, data, client_id)
-        .map_err(PyRuntimeError::new_err)
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
 /// A master's workers: `(id, state, user_count)` each, ordered by id (none

@@ -20,8 +20,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use locusta_engine::budget::TooManyUsers;
 use locusta_engine::class_settings::UserClassSettings;
-use locusta_engine::options::{OptionKind, OptionValue};
+use locusta_engine::options::{OptionError, OptionKind, OptionValue};
 use locusta_engine::runner::RunnerState;
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::timespan::parse_timespan;
@@ -64,11 +65,71 @@ pub struct StartRequest {
 /// the machine's memory.
 const MAX_USERS: i64 = 1_000_000;
 
+/// A `/swarm` form that cannot start a test ([`parse_swarm`]); the message
+/// says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SwarmError {
+    /// A shape class the program does not have.
+    #[error("unknown shape class '{name}' (available: Default{})", others(.known))]
+    UnknownShape {
+        /// The class named.
+        name: String,
+        /// The program's shape classes.
+        known: Vec<String>,
+    },
+    /// No user count or ramp-up, and no shape to give them.
+    #[error("Missing user_count or spawn_rate from /swarm request")]
+    MissingCounts,
+    /// More users than [`MAX_USERS`].
+    #[error("user_count must be at most {MAX_USERS}, got {0}")]
+    TooManyUsers(i64),
+    /// A negative user count.
+    #[error("user_count must be 0 or more, got {0}")]
+    NegativeUsers(i64),
+    /// A user count that is not a whole number (the text given).
+    #[error("user_count must be a whole number, got '{0}'")]
+    UsersNotANumber(String),
+    /// A ramp-up that is not a number greater than 0 (the text given).
+    #[error("spawn_rate must be a number greater than 0, got {0}")]
+    RateNotPositive(String),
+    /// A ramp-up that is not a number (the text given).
+    #[error("spawn_rate must be a number, got '{0}'")]
+    RateNotANumber(String),
+    /// A host that is not a URL.
+    #[error("host must be a URL like http://127.0.0.1:8080: {0}")]
+    BadHost(locusta_http::HttpError),
+    /// No host given, and a user class that has none of its own (its name).
+    #[error("host is required: the user class {0} has no host of its own")]
+    HostRequired(String),
+    /// A run time that is not a time span (the text given).
+    #[error("Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc. (got '{0}')")]
+    BadRunTime(String),
+    /// A user class the runner does not have.
+    #[error("unknown user class '{name}' (available: {})", .known.join(", "))]
+    UnknownClass {
+        /// The class named.
+        name: String,
+        /// The runner's user classes.
+        known: Vec<String>,
+    },
+    /// A required custom option left out or blank (its name).
+    #[error("{0} is required")]
+    OptionRequired(String),
+    /// A custom option whose value cannot be read.
+    #[error(transparent)]
+    Option(#[from] OptionError),
+}
+
+/// `, A, B` for shape classes A and B (after `Default`), nothing for none.
+fn others(known: &[String]) -> String {
+    known.iter().map(|name| format!(", {name}")).collect()
+}
+
 /// Parses `/swarm`'s form into a [`StartRequest`]; the message says what is wrong.
 pub(crate) fn parse_swarm(
     shared: &Shared,
     form: &[(String, String)],
-) -> Result<StartRequest, String> {
+) -> Result<StartRequest, SwarmError> {
     let get = |key: &str| {
         form.iter()
             .rev()
@@ -82,17 +143,15 @@ pub(crate) fn parse_swarm(
         Some(name) => match shared.context.shapes.iter().position(|(n, _)| n == name) {
             Some(index) => Some(Some(index)),
             None => {
-                let known: Vec<&str> = shared
-                    .context
-                    .shapes
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                return Err(format!(
-                    "unknown shape class '{name}' (available: Default{}{})",
-                    if known.is_empty() { "" } else { ", " },
-                    known.join(", ")
-                ));
+                return Err(SwarmError::UnknownShape {
+                    name: name.to_string(),
+                    known: shared
+                        .context
+                        .shapes
+                        .iter()
+                        .map(|(n, _)| n.clone())
+                        .collect(),
+                });
             }
         },
     };
@@ -104,33 +163,23 @@ pub(crate) fn parse_swarm(
         (Some(users), Some(rate)) => (users, rate),
         // With a load shape, the shape gives the users.
         (None, None) if has_shape => ("0", "1"),
-        _ => return Err("Missing user_count or spawn_rate from /swarm request".into()),
+        _ => return Err(SwarmError::MissingCounts),
     };
     let user_count = match users.parse::<i64>() {
-        Ok(n) if n > MAX_USERS => {
-            return Err(format!("user_count must be at most {MAX_USERS}, got {n}"))
-        }
+        Ok(n) if n > MAX_USERS => return Err(SwarmError::TooManyUsers(n)),
         Ok(n) if n >= 0 => n as u64,
-        Ok(n) => return Err(format!("user_count must be 0 or more, got {n}")),
-        Err(_) => return Err(format!("user_count must be a whole number, got '{users}'")),
+        Ok(n) => return Err(SwarmError::NegativeUsers(n)),
+        Err(_) => return Err(SwarmError::UsersNotANumber(users.to_string())),
     };
     let spawn_rate = match rate.parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => r,
-        Ok(_) => {
-            return Err(format!(
-                "spawn_rate must be a number greater than 0, got {rate}"
-            ))
-        }
-        Err(_) => return Err(format!("spawn_rate must be a number, got '{rate}'")),
+        Ok(_) => return Err(SwarmError::RateNotPositive(rate.to_string())),
+        Err(_) => return Err(SwarmError::RateNotANumber(rate.to_string())),
     };
     let host = match get("host").filter(|h| !h.is_empty()) {
         Some(host) => match locusta_http::check_host(host) {
             Ok(()) => Some(host.trim_end_matches('/').to_string()),
-            Err(error) => {
-                return Err(format!(
-                    "host must be a URL like http://127.0.0.1:8080: {error}"
-                ))
-            }
+            Err(error) => return Err(SwarmError::BadHost(error)),
         },
         None => None,
     };
@@ -143,16 +192,13 @@ pub(crate) fn parse_swarm(
             .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
             .find(|c| c.host().is_none())
         {
-            return Err(format!(
-                "host is required: the user class {} has no host of its own",
-                class.name()
-            ));
+            return Err(SwarmError::HostRequired(class.name().to_string()));
         }
     }
     let run_time = match get("run_time").filter(|t| !t.is_empty()) {
-        Some(text) => Some(parse_timespan(text).map_err(|_| {
-            format!("Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc. (got '{text}')")
-        })?),
+        Some(text) => {
+            Some(parse_timespan(text).map_err(|_| SwarmError::BadRunTime(text.to_string()))?)
+        }
         None => None,
     };
     let user_classes = shared.context.runner.user_classes();
@@ -164,10 +210,10 @@ pub(crate) fn parse_swarm(
         .filter(|v| !v.is_empty())
         .collect();
     if let Some(unknown) = picked.iter().find(|p| !known.contains(&p.as_str())) {
-        return Err(format!(
-            "unknown user class '{unknown}' (available: {})",
-            known.join(", ")
-        ));
+        return Err(SwarmError::UnknownClass {
+            name: unknown.clone(),
+            known: known.iter().map(|name| name.to_string()).collect(),
+        });
     }
     let env = shared.env();
     let mut options = Vec::new();
@@ -181,14 +227,14 @@ pub(crate) fn parse_swarm(
         if values.is_empty() || (option.secret && values.iter().all(|v| v.is_empty())) {
             // Not in the form (or a secret left blank): keep the current value.
             if option.required && current.is_none() {
-                return Err(format!("{} is required", option.name));
+                return Err(SwarmError::OptionRequired(option.name.clone()));
             }
             continue;
         }
         let is_blank = values.iter().all(|v| v.trim().is_empty());
         if is_blank && !matches!(option.kind, OptionKind::Flag | OptionKind::MultiChoice(_)) {
             if option.required {
-                return Err(format!("{} is required", option.name));
+                return Err(SwarmError::OptionRequired(option.name.clone()));
             }
             continue;
         }
@@ -206,31 +252,52 @@ pub(crate) fn parse_swarm(
     })
 }
 
+/// A validated start that cannot be applied now ([`start_test`],
+/// [`crate::WebServer::start`]).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A user class the runner does not have.
+    #[error("unknown user class '{0}'")]
+    UnknownClass(String),
+    /// The previous test is still stopping.
+    #[error("the test is stopping: start again once it has stopped")]
+    Stopping,
+    /// More users than this machine's memory allows.
+    #[error(transparent)]
+    TooManyUsers(#[from] TooManyUsers),
+    /// A change of users while a load shape drives the test.
+    #[error("the load shape sets the users of this test: stop it to start again")]
+    ShapeSetsUsers,
+    /// Another shape picked while a test runs.
+    #[error("the shape of a running test cannot change: stop it first")]
+    ShapeChange,
+}
+
 /// Applies a validated start: host and options (only for a new test, or when
 /// given), then the runner's start, and the run-time timer.
-pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<(), String> {
+pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<(), StartError> {
     let runner = &shared.context.runner;
     let env = shared.env();
     if let Some(classes) = &request.user_classes {
         for class in classes {
             if !runner.user_classes().iter().any(|c| c.name() == class) {
-                return Err(format!("unknown user class '{class}'"));
+                return Err(StartError::UnknownClass(class.clone()));
             }
         }
     }
     if runner.state() == RunnerState::Stopping {
-        return Err("the test is stopping: start again once it has stopped".into());
+        return Err(StartError::Stopping);
     }
     if shared.shape().is_none() {
         runner.check_user_count(request.user_count)?;
     }
     let new_test = matches!(runner.state(), RunnerState::Ready | RunnerState::Stopped);
     if !new_test && shared.shape().is_some() {
-        return Err("the load shape sets the users of this test: stop it to start again".into());
+        return Err(StartError::ShapeSetsUsers);
     }
     if let Some(choice) = request.shape {
         if !new_test && choice != *shared.shape_in_use.lock() {
-            return Err("the shape of a running test cannot change: stop it first".into());
+            return Err(StartError::ShapeChange);
         }
         *shared.shape_in_use.lock() = choice;
     }
@@ -339,14 +406,14 @@ pub(crate) async fn update_user_class(
     };
     let settings = match UserClassSettings::from_json(value) {
         Ok(mut list) => list.remove(0),
-        Err(message) => return error(StatusCode::BAD_REQUEST, message, host),
+        Err(refusal) => return error(StatusCode::BAD_REQUEST, refusal.to_string(), host),
     };
     // A Python class is changed on the Python thread: wait for it off the runtime.
     let runner = shared.context.runner.clone();
     let applied = tokio::task::spawn_blocking(move || runner.update_user_class(&settings)).await;
     match applied {
         Ok(Ok(())) => (StatusCode::CREATED, Json(json!({}))).into_response(),
-        Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message, host),
+        Ok(Err(refusal)) => error(StatusCode::BAD_REQUEST, refusal.to_string(), host),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), host),
     }
 }
@@ -368,12 +435,12 @@ pub(super) async fn swarm(State(shared): State<AppState>, body: axum::body::Byte
     };
     let request = match parse_swarm(&shared, &form) {
         Ok(request) => request,
-        Err(message) => return error(StatusCode::BAD_REQUEST, message, host),
+        Err(refusal) => return error(StatusCode::BAD_REQUEST, refusal.to_string(), host),
     };
     let run_time = request.run_time;
     let classes = request.user_classes.clone();
-    if let Err(message) = start_test(&shared, request) {
-        return error(StatusCode::BAD_REQUEST, message, host);
+    if let Err(refusal) = start_test(&shared, request) {
+        return error(StatusCode::BAD_REQUEST, refusal.to_string(), host);
     }
     let message = if shared.shape().is_some() {
         "Swarming started using the load shape"

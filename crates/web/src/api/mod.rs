@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use control::StartRequest;
+pub use control::{StartError, StartRequest};
 pub(crate) use state::{AppState, Shared};
 
 use crate::{assets, extension};

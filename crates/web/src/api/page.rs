@@ -176,14 +176,7 @@ pub(super) async fn index(State(shared): State<AppState>) -> Response {
 
 /// The page under `base_path`, its data still to fill in (`{{TEMPLATE_ARGS}}`).
 pub(crate) fn page_with_base(base_path: &str) -> String {
-    assets::INDEX_HTML.replace("{{BASE}}", &html_escape(base_path))
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    assets::INDEX_HTML.replace("{{BASE}}", &locusta_stats::html::escape(base_path))
 }
 
 /// The page's data now.
