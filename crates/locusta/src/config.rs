@@ -27,6 +27,7 @@ use clap::{Arg, ArgAction, Command, CommandFactory, FromArgMatches};
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 
 use crate::cli::{Options, REMOVED_OPTIONS};
+use crate::suggest;
 
 /// The per-user file, in the home directory.
 pub const HOME_CONFIG: &str = ".locust.conf";
@@ -650,7 +651,7 @@ fn check_keys(command: &Command, files: &[ConfigFile]) -> Result<(), Error> {
                 )));
             }
             if !keys.contains(&key) {
-                let hint = suggest(key, &keys)
+                let hint = suggest::closest_key(key, &keys)
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 return Err(Error::Config(at(
@@ -662,44 +663,4 @@ fn check_keys(command: &Command, files: &[ConfigFile]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The known key closest to `key`: Locust's attribute names (`num_users`),
-/// underscores for dashes, or a small typo.
-fn suggest<'a>(key: &str, keys: &[&'a str]) -> Option<&'a str> {
-    let aliases = [
-        ("num_users", "users"),
-        ("list_commands", "list"),
-        ("csv_prefix", "csv"),
-        ("stats_history_enabled", "csv-full-history"),
-        ("html_file", "html"),
-    ];
-    let wanted = aliases.iter().find(|(alias, _)| *alias == key).map_or_else(
-        || key.replace('_', "-").to_ascii_lowercase(),
-        |(_, k)| k.to_string(),
-    );
-    let limit = (wanted.chars().count() / 3).max(2);
-    keys.iter()
-        .map(|k| (edit_distance(&wanted, k), *k))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }

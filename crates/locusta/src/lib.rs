@@ -31,6 +31,7 @@ pub mod processes;
 pub mod python;
 mod remote_locustfile;
 pub mod stdout;
+mod suggest;
 pub mod task_ratio;
 pub mod watchdog;
 
