@@ -1,4 +1,6 @@
-"""locusta's side of the Python thread: loads the locustfile, then runs the
+"""Kept whole: the hub's one dispatcher — loading, the users' lifecycle (spawn, stop, kill) and the mailbox commands read and write the same module state (_shapes, _creating, _stopping and _run.users) from every command; it splits cleanly once that state moves into `locust._run` (issue 14's follow-up), not before.
+
+locusta's side of the Python thread: loads the locustfile, then runs the
 gevent hub, where users live as greenlets and the mailbox is drained."""
 
 import argparse

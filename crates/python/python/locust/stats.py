@@ -1,4 +1,6 @@
-"""locust.stats: the statistics as Python code sees them (kept in Rust, in HDR
+"""Kept whole: this is Locust's `locust.stats`, one module of its public API, and its settings (PERCENTILES_TO_REPORT, CSV_STATS_INTERVAL_SEC, …) are module attributes that locustfiles and plugins *assign* (`locust.stats.PERCENTILES_TO_REPORT = …`); the printers and CSV writers read them from this module at call time, so moving them into submodules would make an assignment here silently miss them.
+
+locust.stats: the statistics as Python code sees them (kept in Rust, in HDR
 histograms, and read when accessed), Locust's settings, console printing,
 history and CSV writing.
 
