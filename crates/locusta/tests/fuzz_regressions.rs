@@ -4,34 +4,14 @@
 //! input the fuzzer found that broke something (below, with what it broke)
 //! go through `locusta::fuzzing::config` on each `cargo test`.
 
-use std::path::Path;
-use std::time::Duration;
-
 use locusta::fuzzing;
+
+#[path = "../../../fuzz/replay.rs"]
+mod replay;
 
 #[test]
 fn seeds_and_found_crashes_pass_the_target() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/config");
-    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for seed in std::fs::read_dir(dir).expect("fuzz/seeds/config exists") {
-        let path = seed.unwrap().path();
-        inputs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
-    }
-    assert!(inputs.len() >= 5, "only {} seeds", inputs.len());
-    for (what, bytes) in found_crashes() {
-        inputs.push((what.to_string(), bytes));
-    }
-    for (what, bytes) in inputs {
-        let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            fuzzing::config(&bytes);
-            let _ = done.send(());
-        });
-        assert!(
-            finished.recv_timeout(Duration::from_secs(30)).is_ok(),
-            "{what}: panicked, or not done in 30 s"
-        );
-    }
+    replay::seeds_and_found("config", found_crashes(), fuzzing::config);
 }
 
 /// Inputs the fuzzer found that broke something, with what they broke.
