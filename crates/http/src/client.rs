@@ -267,14 +267,14 @@ impl HttpClient {
                 Ok(exchange) => {
                     match exchange.unread {
                         Some(framing) => {
-                            stream = Some(BodyStream::new(
+                            stream = Some(Box::new(BodyStream::new(
                                 conn,
                                 framing,
                                 &exchange.headers,
                                 self.config.max_body_bytes,
                                 read_timeout,
                                 Arc::downgrade(&self.returned),
-                            ))
+                            )))
                         }
                         None => {
                             conn.mark_idle(now);

@@ -28,8 +28,10 @@ pub struct Response {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
-    /// The body still on the connection (`stream=True`).
-    pub(crate) stream: Option<BodyStream>,
+    /// The body still on the connection (`stream=True`). Boxed: inline it
+    /// would make every response several hundred bytes larger, and responses
+    /// are moved a few times per request on the hot path.
+    pub(crate) stream: Option<Box<BodyStream>>,
     pub(crate) length: u64,
     pub(crate) url: String,
     /// Where the default name (path and query) starts in `url`.
@@ -98,7 +100,7 @@ impl Response {
     /// The body of a streamed response ([`RequestBuilder::stream`](crate::RequestBuilder::stream)),
     /// still to be read; None when the body was read whole (or taken already).
     pub fn take_stream(&mut self) -> Option<BodyStream> {
-        self.stream.take()
+        self.stream.take().map(|s| *s)
     }
 
     /// The body as text (invalid UTF-8 replaced).

@@ -38,7 +38,9 @@ impl ReturnedConns {
     /// The connections handed back since the last call (one atomic load when none).
     #[allow(clippy::vec_box)]
     pub(crate) fn take(&self) -> Vec<Box<Conn>> {
-        if !self.any.swap(false, Ordering::Acquire) {
+        // A plain load first: the swap is a locked instruction, and this
+        // runs before every request.
+        if !self.any.load(Ordering::Relaxed) || !self.any.swap(false, Ordering::Acquire) {
             return Vec::new();
         }
         std::mem::take(&mut *self.conns.lock().unwrap_or_else(|e| e.into_inner()))

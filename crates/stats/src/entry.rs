@@ -84,6 +84,12 @@ impl PerSecond {
     /// Adds counts to `sec`; counts older than the window (behind the newest
     /// second kept) are dropped.
     fn add(&mut self, sec: i64, reqs: u32, fails: u32) {
+        // The common case, a request of the newest second: no search.
+        if let Some(slot) = self.slots.back_mut().filter(|s| s.sec == sec) {
+            slot.reqs = slot.reqs.saturating_add(reqs);
+            slot.fails = slot.fails.saturating_add(fails);
+            return;
+        }
         let newest = self.slots.back().map_or(i64::MIN, |s| s.sec);
         if sec > newest {
             self.slots.push_back(SecondSlot { sec, reqs, fails });

@@ -33,7 +33,7 @@ pub use errors::{normalize_error, ErrorEntry, ExceptionEntry};
 pub use history::{HistoryPoint, StatsHistory, PERCENTILES_RECORDED, PERCENTILES_TO_CHART};
 pub use recorder::{Recorder, RequestListener, RequestRecord};
 pub use shared::{RequestStats, SharedStats};
-pub use times::{ResponseTimes, MAX_US, SIGNIFICANT_DIGITS, SPARSE_MAX};
+pub use times::{ResponseTimes, MAX_US, SIGNIFICANT_DIGITS, SPARSE_MAX, SPARSE_MAX_TIMES};
 
 /// Seconds since the Unix epoch, as a float (Locust's `time.time()`).
 pub fn now_epoch() -> f64 {

@@ -7,7 +7,8 @@
 //! highest value equivalent to it in an HDR histogram of 2 significant
 //! digits, so percentiles, merges and what goes on the wire are the same
 //! whichever form a row is in, and a row turns dense (with its counts) once
-//! it has more than [`SPARSE_MAX`] distinct buckets.
+//! it has more than [`SPARSE_MAX`] distinct buckets or more than
+//! [`SPARSE_MAX_TIMES`] times (a busy row records faster into the histogram).
 
 use std::sync::OnceLock;
 
@@ -19,6 +20,11 @@ pub const SIGNIFICANT_DIGITS: u8 = 2;
 /// Distinct buckets kept in the small form (16 bytes each) before a row gets
 /// an HDR histogram.
 pub const SPARSE_MAX: usize = 32;
+
+/// Times recorded in the small form before a row gets its HDR histogram
+/// whatever its spread: a row this busy is worth the histogram's few KiB,
+/// and recording into it is cheaper than the small form's search.
+pub const SPARSE_MAX_TIMES: u64 = 256;
 
 /// The largest time recorded (µs, about 8.9 years); larger ones are clamped,
 /// so that times from the network cannot make a histogram grow without end.
@@ -91,12 +97,10 @@ impl ResponseTimes {
                 let key = reference().highest_equivalent(us);
                 match buckets.binary_search_by_key(&key, |b| b.0) {
                     Ok(i) => buckets[i].1 = buckets[i].1.saturating_add(count),
-                    Err(i) => {
-                        buckets.insert(i, (key, count));
-                        if buckets.len() > SPARSE_MAX {
-                            self.densify();
-                        }
-                    }
+                    Err(i) => buckets.insert(i, (key, count)),
+                }
+                if buckets.len() > SPARSE_MAX || self.total > SPARSE_MAX_TIMES {
+                    self.densify();
                 }
             }
         }
@@ -164,7 +168,8 @@ impl ResponseTimes {
     }
 
     /// Whether the row has its HDR histogram (more than [`SPARSE_MAX`]
-    /// distinct buckets seen since it was created).
+    /// distinct buckets, or more than [`SPARSE_MAX_TIMES`] times at once,
+    /// seen since it was created).
     pub fn is_dense(&self) -> bool {
         matches!(self.form, Form::Dense(_))
     }
@@ -243,6 +248,21 @@ mod tests {
             .collect();
         assert_eq!(times.buckets().collect::<Vec<_>>(), expected);
         assert_eq!(times.len(), hdr.len());
+    }
+
+    #[test]
+    fn a_busy_row_turns_dense_with_the_same_counts() {
+        let mut times = ResponseTimes::new();
+        for i in 0..=SPARSE_MAX_TIMES {
+            times.record(250 + i % 3);
+        }
+        assert!(times.is_dense());
+        let values: Vec<(u64, u64)> = (0..=SPARSE_MAX_TIMES).map(|i| (250 + i % 3, 1)).collect();
+        let hdr = dense_of(&values);
+        assert!(times.buckets().eq(hdr
+            .iter_recorded()
+            .map(|b| (b.value_iterated_to(), b.count_at_value()))));
+        assert_eq!(times.len(), SPARSE_MAX_TIMES + 1);
     }
 
     #[test]
