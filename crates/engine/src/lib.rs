@@ -27,6 +27,9 @@
 //! * [`host`]: the seam for classes whose users run elsewhere (Python).
 //! * [`runner`]: load threads, the ramp, placement and stop, holding every
 //!   class through one seam (local or hosted).
+//! * [`session`]: one test under control (start with users or a shape, the
+//!   run-time timer, stop with a reason, the end and why), for the headless
+//!   run and the web UI alike.
 
 pub mod budget;
 pub mod class_settings;
@@ -38,6 +41,7 @@ pub mod options;
 pub mod remote;
 mod run_state;
 pub mod runner;
+pub mod session;
 pub mod shape;
 pub mod task;
 pub mod timespan;

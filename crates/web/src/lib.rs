@@ -6,8 +6,8 @@
 //! The caller (the `locusta` crate) builds a [`WebContext`] (the runner, the
 //! shared history, where log lines and the report's description come from) and
 //! a [`WebConfig`], then calls [`serve`]. Starting, editing and stopping tests
-//! goes through the runner's public API; the statistics are read from the
-//! environment.
+//! goes through the engine's [`TestSession`] (mode `Tests`) over the runner;
+//! the statistics are read from the environment.
 
 mod api;
 mod assets;
@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use locusta_engine::runner::Runner;
+use locusta_engine::session::TestSession;
 use locusta_engine::shape::LoadShape;
 use locusta_stats::html::ReportMeta;
 use locusta_stats::StatsHistory;
@@ -172,10 +173,17 @@ impl WebServer {
         api::control::start_test(&self.shared, request)
     }
 
-    /// Stops the current test (its run-time timer and shape too), e.g. when a
-    /// user raised `StopTest`.
+    /// Stops the current test (its run-time timer and shape too).
     pub async fn stop_test(&self) {
-        api::control::stop_test(&self.shared).await;
+        self.shared.session.stop_test().await;
+    }
+
+    /// The session the UI's tests run in (mode [`Tests`](locusta_engine::session::Mode::Tests)): its
+    /// [`wait_for_end`](TestSession::wait_for_end) stops each test the runner
+    /// ends by itself and returns at a signal; its
+    /// [`stop`](TestSession::stop) stops the running test for a reason.
+    pub fn session(&self) -> &Arc<TestSession> {
+        &self.shared.session
     }
 
     /// When the last test ended (stopped), if it has and none runs now.

@@ -3,14 +3,16 @@
 //! `--autostart`, and runs tests from the browser until Ctrl-C, SIGTERM or
 //! `--autoquit`.
 //!
-//! Tests come and go while the UI runs, so the background outputs follow
-//! them (only while a test runs); the run's end is the same as headless
-//! (`finish::shut_down`), then the server stops.
+//! Tests come and go while the UI runs, in the UI's engine `TestSession`
+//! (mode `Tests`), which stops each test that ends by itself and waits for a
+//! signal; the background outputs follow the tests (only while one runs); the
+//! run's end is the same as headless (`finish::shut_down`), then the server
+//! stops.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use locusta_engine::runner::{Runner, RunnerState};
+use locusta_engine::runner::Runner;
 use locusta_engine::shape::NamedShape;
 use locusta_web::{Credentials, StartRequest, TlsFiles, WebConfig, WebContext};
 
@@ -137,26 +139,9 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
     );
     let autoquit = (options.autostart && options.autoquit >= 0)
         .then(|| Duration::from_secs(options.autoquit.unsigned_abs()));
-    let mut sigterm =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match sigterm.as_mut() {
-            Some(signal) => {
-                signal.recv().await;
-            }
-            None => std::future::pending().await,
-        }
-    };
-    let watch = async {
+    let autoquit_reached = async {
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let active = matches!(runner.state(), RunnerState::Spawning | RunnerState::Running);
-            if active {
-                if let Some(reason) = runner.finished() {
-                    log::info!("{reason}: stopping the test");
-                    server.stop_test().await;
-                }
-            }
             if let (Some(limit), Some(since)) = (autoquit, server.stopped_since()) {
                 if since.elapsed() >= limit {
                     return;
@@ -164,10 +149,11 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
             }
         }
     };
+    // The session stops each test that ends by itself (StopTest,
+    // --iterations, its run time or shape) and waits for a signal.
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => log::info!("Got SIGINT signal, shutting down"),
-        _ = terminated => log::info!("Got SIGTERM signal, shutting down"),
-        _ = watch => log::info!("--autoquit time reached, shutting down"),
+        _ = server.session().wait_for_end() => {}
+        _ = autoquit_reached => log::info!("--autoquit time reached, shutting down"),
     }
     // The shape and run-time timer end with the test.
     server.stop_test().await;

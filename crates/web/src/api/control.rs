@@ -6,8 +6,9 @@
 //! right: [`parse_swarm`] checks the whole form against the runner (user
 //! count, ramp-up, host, run time, classes, shape, custom options) and gives
 //! a [`StartRequest`] or one message saying what is wrong; [`start_test`]
-//! then applies it (host and options, the runner's start or the shape's
-//! task, the run-time timer). `--autostart` and the `locusta` crate use
+//! then applies it (host and options, then the engine's
+//! [`TestSession`](locusta_engine::session::TestSession): users or the
+//! shape, and the run-time timer). `--autostart` and the `locusta` crate use
 //! [`start_test`] too, through [`crate::WebServer::start`].
 //!
 //! Refusals answer status 400 with Locust's JSON (`success: false`, a
@@ -24,6 +25,7 @@ use locusta_engine::budget::TooManyUsers;
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::{OptionError, OptionKind, OptionValue};
 use locusta_engine::runner::RunnerState;
+use locusta_engine::session::Load;
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::timespan::parse_timespan;
 use serde_json::{json, Value};
@@ -274,7 +276,8 @@ pub enum StartError {
 }
 
 /// Applies a validated start: host and options (only for a new test, or when
-/// given), then the runner's start, and the run-time timer.
+/// given), then the test session's start (users or the shape, and the
+/// run-time timer).
 pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<(), StartError> {
     let runner = &shared.context.runner;
     let env = shared.env();
@@ -314,27 +317,9 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
     if request.profile.is_some() {
         *shared.profile.lock() = request.profile;
     }
-    if new_test || request.run_time.is_some() {
-        if let Some(timer) = shared.run_timer.lock().take() {
-            timer.abort();
-        }
-    }
-    match shared.shape() {
-        Some((_, shape)) => {
-            // The shape sets the users; a new start restarts it from zero.
-            if let Some(task) = shared.shape_task.lock().take() {
-                task.abort();
-            }
-            let runner = runner.clone();
-            let shape = ShapeHandle(shape.clone());
-            let stopper = shared.clone();
-            *shared.shape_task.lock() = Some(tokio::spawn(async move {
-                runner.run_shape(Box::new(shape)).await;
-                log::info!("Shape test completed: stopping the test");
-                stopper.shape_task.lock().take();
-                stop_test(&stopper).await;
-            }));
-        }
+    let load = match shared.shape() {
+        // The shape sets the users; a new start restarts it from zero.
+        Some((_, shape)) => Load::Shape(Box::new(ShapeHandle(shape.clone()))),
         None => {
             // An edit without classes keeps the classes the test was started with.
             let classes = {
@@ -344,19 +329,14 @@ pub(crate) fn start_test(shared: &Arc<Shared>, request: StartRequest) -> Result<
                 }
                 picked.clone()
             };
-            runner.start(request.user_count, request.spawn_rate, classes);
+            Load::Users {
+                count: request.user_count,
+                spawn_rate: request.spawn_rate,
+                classes,
+            }
         }
-    }
-    if let Some(limit) = request.run_time {
-        log::info!("Run time limit set to {} seconds", limit.as_secs());
-        let stopper = shared.clone();
-        *shared.run_timer.lock() = Some(tokio::spawn(async move {
-            tokio::time::sleep(limit).await;
-            log::info!("Time limit reached. Stopping the test.");
-            stopper.run_timer.lock().take();
-            stop_test(&stopper).await;
-        }));
-    }
+    };
+    shared.session.start(load, request.run_time);
     Ok(())
 }
 
@@ -367,17 +347,6 @@ impl LoadShape for ShapeHandle {
     fn tick(&mut self, context: &ShapeContext) -> Option<ShapeTick> {
         self.0.lock().tick(context)
     }
-}
-
-/// Stops the current test: its run-time timer, its shape, then its users.
-pub(crate) async fn stop_test(shared: &Shared) {
-    if let Some(timer) = shared.run_timer.lock().take() {
-        timer.abort();
-    }
-    if let Some(task) = shared.shape_task.lock().take() {
-        task.abort();
-    }
-    shared.context.runner.stop().await;
 }
 
 /// `POST /user`: new settings of one user class (Locust's per-class settings
@@ -465,7 +434,7 @@ pub(super) async fn swarm(State(shared): State<AppState>, body: axum::body::Byte
 pub(super) async fn stop(State(shared): State<AppState>) -> Response {
     let runner = shared.context.runner.clone();
     let stopping = shared.clone();
-    tokio::spawn(async move { stop_test(&stopping).await });
+    tokio::spawn(async move { stopping.session.stop_test().await });
     // Answer once the stop has begun, so that a start sent after this answer
     // sees it (users finish stopping in the background).
     for _ in 0..200 {

@@ -1,6 +1,7 @@
 //! What every handler shares: the caller's [`WebConfig`] and [`WebContext`],
-//! and the little the UI remembers between requests (when each run started,
-//! the timers of the current test, the choices of the last start).
+//! the [`TestSession`] that starts, times and stops its tests, and the little
+//! the UI remembers between requests (when each run started, the choices of
+//! the last start).
 //!
 //! One [`Shared`] is made per server by [`Shared::new`], which also listens
 //! to the runner's `test_start` and `test_stop` events: the charts' run
@@ -10,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use locusta_engine::session::{Mode, TestSession};
 use locusta_engine::Environment;
 use locusta_stats::now_epoch;
 use parking_lot::Mutex;
@@ -26,10 +28,8 @@ pub(crate) struct Shared {
     pub(crate) run_starts: Arc<Mutex<Vec<f64>>>,
     /// When the last test stopped, while none runs.
     pub(crate) stopped_at: Arc<Mutex<Option<Instant>>>,
-    /// The `run_time` timer of the current test.
-    pub(super) run_timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// The task driving the current test from the program's load shape.
-    pub(super) shape_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The tests' control: start (users or shape), run-time timer, stop.
+    pub(crate) session: Arc<TestSession>,
     /// The user count and ramp-up of the latest start, for the form.
     pub(super) last_start: Mutex<(u64, f64)>,
     /// Charts per endpoint.
@@ -81,14 +81,14 @@ impl Shared {
         }
         let last_start = (config.users, config.spawn_rate);
         let first_shape = (!context.shapes.is_empty()).then_some(0);
+        let session = TestSession::new(context.runner.clone(), Mode::Tests);
         Arc::new(Shared {
+            session,
             profile: Mutex::new(config.profile.clone()),
             config,
             context,
             run_starts,
             stopped_at,
-            run_timer: Mutex::new(None),
-            shape_task: Mutex::new(None),
             last_start: Mutex::new(last_start),
             endpoints: Mutex::new(EndpointHistory::default()),
             picked_classes: Mutex::new(None),
