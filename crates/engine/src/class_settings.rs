@@ -150,24 +150,6 @@ impl From<ClassSettingsError> for String {
     }
 }
 
-/// What a user class offers for settings: the current values, and every task
-/// that `tasks` may name (Locust's `User.json()` and `available_user_tasks`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserClassInfo {
-    /// Class name.
-    pub name: String,
-    /// Host of the class, if it has its own.
-    pub host: Option<String>,
-    /// Weight among weighted classes.
-    pub weight: f64,
-    /// Fixed number of users (0 = weighted).
-    pub fixed_count: u64,
-    /// The tasks that run now.
-    pub tasks: Vec<String>,
-    /// Every task of the class that settings may keep.
-    pub available_tasks: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,42 +5,15 @@
 //! in steps of `max(1, floor(spawn_rate))` users; every step is the full,
 //! absolute map `{worker id: {class name: count}}`. The dispatcher never
 //! sleeps: the caller waits [`UsersDispatcher::delay_before_next`] (minus its
-//! own compute time) before asking for the next step.
+//! own compute time) before asking for the next step. Classes are the
+//! engine's [`ClassDescriptor`]s; the dispatcher reads their name, weight
+//! and fixed count.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
-/// A user class as the dispatcher sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DispatchClass {
-    /// Class name; classes are ordered by it and it keys the dispatch maps.
-    pub name: String,
-    /// Relative weight (ignored when `fixed_count` is non-zero).
-    pub weight: f64,
-    /// Exact number of users of this class, dispatched before weighted users; 0 = weighted.
-    pub fixed_count: u64,
-}
-
-impl DispatchClass {
-    /// A weighted class.
-    pub fn weighted(name: &str, weight: f64) -> Self {
-        Self {
-            name: name.to_owned(),
-            weight,
-            fixed_count: 0,
-        }
-    }
-
-    /// A class with a fixed user count.
-    pub fn fixed(name: &str, fixed_count: u64) -> Self {
-        Self {
-            name: name.to_owned(),
-            weight: 1.0,
-            fixed_count,
-        }
-    }
-}
+use crate::class_descriptor::ClassDescriptor;
 
 /// {worker id: {class name: count}} — BTreeMap so iteration order is stable.
 pub type Dispatch = BTreeMap<String, BTreeMap<String, u64>>;
@@ -133,7 +106,7 @@ struct UserGenerator {
 
 impl UserGenerator {
     /// A generator over the `active` classes (indices into `classes`).
-    fn new(classes: &[DispatchClass], active: &[usize]) -> Self {
+    fn new(classes: &[ClassDescriptor], active: &[usize]) -> Self {
         let weighted = active
             .iter()
             .filter(|&&c| classes[c].fixed_count == 0)
@@ -151,7 +124,7 @@ impl UserGenerator {
     fn next_user(
         &mut self,
         try_fixed: &mut bool,
-        classes: &[DispatchClass],
+        classes: &[ClassDescriptor],
         active: &[usize],
         placement: &Placement,
     ) -> Option<usize> {
@@ -204,7 +177,7 @@ impl Placement {
     }
 
     /// The public map, with a zero entry for every class of every worker.
-    fn to_dispatch(&self, classes: &[DispatchClass]) -> Dispatch {
+    fn to_dispatch(&self, classes: &[ClassDescriptor]) -> Dispatch {
         self.workers
             .iter()
             .zip(&self.counts)
@@ -250,7 +223,7 @@ pub struct UsersDispatcher {
     /// Connected workers, in dispatch order.
     workers: Vec<String>,
     /// All classes, sorted by name; indices into it identify classes.
-    classes: Vec<DispatchClass>,
+    classes: Vec<ClassDescriptor>,
     /// Classes dispatched in the current stage (all unless a shape restricts them).
     active_classes: Vec<usize>,
     target_user_count: u64,
@@ -274,7 +247,7 @@ pub struct UsersDispatcher {
 impl UsersDispatcher {
     /// A dispatcher over `worker_ids` (local mode uses a single `"local"`)
     /// and `classes` (sorted by name here; names are expected to be unique).
-    pub fn new(worker_ids: &[String], mut classes: Vec<DispatchClass>) -> Self {
+    pub fn new(worker_ids: &[String], mut classes: Vec<ClassDescriptor>) -> Self {
         classes.sort_by(|a, b| a.name.cmp(&b.name));
         let mut ids = worker_ids.to_vec();
         ids.sort();

@@ -14,17 +14,19 @@
 //! The modules, from the bottom up (each imports only those above it, except
 //! that `task` and `user` name each other's types):
 //!
-//! * Plain values and tools: [`timespan`], [`options`], [`class_settings`],
+//! * Plain values and tools: [`timespan`], [`options`], [`class_descriptor`]
+//!   (a user class as data), [`class_settings`],
 //!   [`budget`], [`dispatch`] (Locust's `UsersDispatcher`), [`shape`],
 //!   [`wait`], [`usage`].
 //! * The run's context: [`environment`] and [`events`]; [`remote`], the
 //!   seam to distributed mode.
 //! * `run_state` (crate-private): what the runner shares with load threads,
-//!   hosts and users (live counts, `--iterations`, the stop switch).
+//!   runtimes and users (live counts, `--iterations`, the stop switch).
 //! * What users are: [`task`] (tasks and task sets) and [`user`] (the `User`
 //!   context, `UserClass`, the class description the runner sees and the
 //!   spawner that starts Rust users on a load thread).
-//! * [`host`]: the seam for classes whose users run elsewhere (Python).
+//! * [`hosting`]: the seam for classes whose users a class runtime runs
+//!   (Python's interpreter).
 //! * [`runner`]: load threads, the ramp, placement and stop, holding every
 //!   class through one seam (local or hosted).
 //! * [`session`]: one test under control (start with users or a shape, the
@@ -32,11 +34,12 @@
 //!   run and the web UI alike.
 
 pub mod budget;
+pub mod class_descriptor;
 pub mod class_settings;
 pub mod dispatch;
 pub mod environment;
 pub mod events;
-pub mod host;
+pub mod hosting;
 pub mod options;
 pub mod remote;
 mod run_state;

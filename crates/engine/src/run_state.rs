@@ -5,10 +5,10 @@
 //!
 //! This is the engine's lowest layer for running users: it knows the
 //! [`Environment`] and the statistics recorder, and nothing of the runner,
-//! users, hosts or tasks, which all build on it:
+//! users, class runtimes or tasks, which all build on it:
 //!
 //! ```text
-//! runner ──owns──► Arc<RunShared> ◄──reads/writes── HostedUsers (a host's users)
+//! runner ──owns──► Arc<RunShared> ◄──reads/writes── HostedUsers (a runtime's users)
 //!    │                   ▲
 //!    └─ load thread ─► ThreadContext ◄── User<S> (a Rust user's tasks)
 //! ```
@@ -27,7 +27,7 @@ use crate::Environment;
 /// The iteration limit of a run without `--iterations`.
 const NO_ITERATION_LIMIT: u64 = u64::MAX;
 
-/// What load threads, user hosts and their users share with the runner.
+/// What load threads, class runtimes and their users share with the runner.
 pub(crate) struct RunShared {
     /// Live users per class index.
     live: Vec<AtomicU64>,

@@ -59,8 +59,8 @@ async fn a_tasks_setting_keeps_the_named_tasks_of_the_original_list() {
             serde_json::json!({"user_class_name": "Shopper", "tasks": ["buy"], "host": "http://127.0.0.1:1"}),
         ))
         .expect("applied");
-    let info = &runner.user_class_infos()[0];
-    assert_eq!(info.tasks, vec!["buy"]);
+    let info = &runner.class_descriptors()[0];
+    assert_eq!(info.task_names(), vec!["buy"]);
     assert_eq!(info.available_tasks, vec!["browse", "buy"]);
     assert_eq!(info.host.as_deref(), Some("http://127.0.0.1:1"));
     runner.start(2, 1000.0, None);
@@ -73,7 +73,10 @@ async fn a_tasks_setting_keeps_the_named_tasks_of_the_original_list() {
             serde_json::json!({"user_class_name": "Shopper", "tasks": ["browse", "buy"]}),
         ))
         .expect("applied");
-    assert_eq!(runner.user_class_infos()[0].tasks, vec!["browse", "buy"]);
+    assert_eq!(
+        runner.class_descriptors()[0].task_names(),
+        vec!["browse", "buy"]
+    );
     runner.start(2, 1000.0, None);
     assert!(wait_until(LIMIT, || BROWSED.load(Ordering::Relaxed) >= 5).await);
     runner.quit().await;
@@ -135,8 +138,8 @@ async fn bad_settings_are_refused_and_change_nothing() {
     assert!(unknown_key.contains("mqtt_port"), "{unknown_key}");
     let no_users = refused(serde_json::json!({"user_class_name": "Shopper", "weight": 0}));
     assert!(no_users.contains("weight > 0"), "{no_users}");
-    let info = &runner.user_class_infos()[0];
-    assert_eq!((info.weight, info.tasks.len()), (1.0, 2));
+    let info = &runner.class_descriptors()[0];
+    assert_eq!((info.weight, info.task_ratios.len()), (1.0, 2));
     runner.quit().await;
 }
 

@@ -39,10 +39,10 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 pub use locusta_engine::{
-    dispatch, events, options, runner, shape, task, timespan, usage, user, wait, Environment,
+    class_descriptor, dispatch, events, options, runner, shape, task, timespan, usage, user, wait,
+    Environment,
 };
 pub use locusta_http as http;
 pub use locusta_stats as stats;
@@ -54,13 +54,14 @@ pub mod prelude {
 }
 
 use locusta_engine::options::CustomOption;
+use locusta_engine::runner::SeatedClass;
 use locusta_engine::shape::{LoadShape, NamedShape};
-use locusta_engine::user::{UserClass, UserDefinition};
+use locusta_engine::user::UserClass;
 
 /// A test program: its user classes, optional load shape and event listeners.
 #[derive(Default)]
 pub struct Locusta {
-    classes: Vec<Arc<dyn UserDefinition>>,
+    classes: Vec<SeatedClass>,
     shapes: Vec<NamedShape>,
     setup: Vec<app::program::Setup>,
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
@@ -76,7 +77,7 @@ impl Locusta {
 
     /// Adds a user class.
     pub fn user<S: 'static>(mut self, class: UserClass<S>) -> Self {
-        self.classes.push(class.boxed());
+        self.classes.push(SeatedClass::Local(class.boxed()));
         self
     }
 
@@ -244,7 +245,6 @@ impl Locusta {
                 classes: self.classes,
                 shapes: self.shapes,
                 setup: self.setup,
-                user_host: None,
                 on_runner: Vec::new(),
                 hostless: Vec::new(),
                 web_extension: None,

@@ -9,7 +9,7 @@ use locusta_engine::options::CustomOption;
 use crate::app::program::{Fatal, Program};
 use crate::cli::Options;
 
-/// Turns a `-f` file into a [`Program`] (user classes, shape, a user host).
+/// Turns a `-f` file into a [`Program`] (user classes seated with their runtime, shapes).
 pub trait LocustfileLoader {
     /// Whether this loader reads `locustfile` (e.g. by its extension).
     fn handles(&self, locustfile: &str) -> bool;

@@ -4,10 +4,8 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::sync::Arc;
 
 use locusta_cluster::locustfiles::files_of;
-use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
 
 use crate::app::program::{Fatal, Program};
@@ -47,12 +45,10 @@ impl LocustfileLoader for PythonLoader {
         };
         let loaded =
             locusta_python::load(settings).map_err(|message| Fatal { message, code: 1 })?;
-        let host: Arc<dyn UserHost> = loaded.host;
         Ok(Program {
             classes: loaded.classes,
             shapes: loaded.shapes,
             setup: Vec::new(),
-            user_host: Some(host),
             on_runner: vec![Box::new(locusta_python::attach)],
             hostless: loaded.hostless,
             web_extension: Some(locusta_python::web_extension()),

@@ -1,35 +1,21 @@
 //! User classes as the Python side describes them: the JSON that
 //! `locust.main._describe` writes for each class when the locustfile loads
-//! and when the web UI edits a class, read here into the engine's
-//! [`HostedClass`] (name, weight, fixed count, host, task ratios).
+//! and when the web UI edits a class. It is the engine's
+//! [`ClassDescriptor`] (name, weight, fixed count, host, task ratios,
+//! available tasks), read as it is, with the one thing only this crate
+//! needs beside it: whether the class needs a host.
 
-use locusta_engine::host::HostedClass;
-use locusta_engine::task::TaskRatio;
+use locusta_engine::class_descriptor::ClassDescriptor;
 
 /// A user class as the Python side describes it (`locust.main._describe`).
 #[derive(serde::Deserialize)]
 pub(crate) struct DescribedClass {
-    pub(crate) name: String,
-    weight: f64,
-    fixed_count: u64,
-    host: Option<String>,
+    /// The class, as the engine describes every class.
+    #[serde(flatten)]
+    pub(crate) class: ClassDescriptor,
+    /// Whether its users make HTTP requests (an `HttpUser` or
+    /// `FastHttpUser`), so that a start must have a host for them.
     pub(crate) needs_host: bool,
-    tasks: Vec<DescribedTask>,
-    available_tasks: Vec<String>,
-}
-
-/// `[name, ratio, [children…]]`: a task's share, with a task set's own tasks.
-#[derive(serde::Deserialize)]
-struct DescribedTask(String, f64, Vec<DescribedTask>);
-
-impl From<DescribedTask> for TaskRatio {
-    fn from(DescribedTask(name, ratio, tasks): DescribedTask) -> Self {
-        TaskRatio {
-            name,
-            ratio,
-            tasks: tasks.into_iter().map(TaskRatio::from).collect(),
-        }
-    }
 }
 
 impl DescribedClass {
@@ -37,18 +23,5 @@ impl DescribedClass {
     pub(crate) fn parse(described: &str) -> Result<DescribedClass, String> {
         serde_json::from_str(described)
             .map_err(|e| format!("bad class description from Python ({e}): {described}"))
-    }
-}
-
-impl From<DescribedClass> for HostedClass {
-    fn from(class: DescribedClass) -> Self {
-        HostedClass {
-            name: class.name,
-            weight: class.weight,
-            fixed_count: class.fixed_count,
-            host: class.host,
-            task_ratios: class.tasks.into_iter().map(TaskRatio::from).collect(),
-            available_tasks: class.available_tasks,
-        }
     }
 }

@@ -5,26 +5,27 @@
 //! [`home`]), where a `locust` compatibility package (written for locusta,
 //! placed in `sys.modules` before the locustfile is imported, see [`package`])
 //! and the native module `locusta._native` live. Users run as greenlets on that thread; the engine's runner
-//! decides how many of each class run, through the [`UserHost`] seam, exactly
+//! decides how many of each class run, through the
+//! [`ClassRuntime`](locusta_engine::hosting::ClassRuntime) seam, exactly
 //! as for Rust users. Requests go to an I/O thread that runs locusta's Rust
 //! HTTP client; completions come back in batches through one eventfd the
 //! gevent hub watches, so Rust threads never take the GIL.
 //!
 //! Where each part lives: `loading` (a locustfile run's Python thread,
 //! from import to hub), `script` (a Python script run instead),
-//! `host` (how the engine reaches Python users, shapes and events),
+//! `runtime` (how the engine reaches Python users, shapes and events),
 //! `native` (what Python calls into), `mailbox` and `io` (the queue
 //! to the hub and the thread that sends requests).
 
 mod described;
 mod home;
-mod host;
 mod io;
 mod loading;
 mod mailbox;
 mod native;
 pub mod options;
 mod package;
+mod runtime;
 mod script;
 mod script_cluster;
 mod script_web;
@@ -33,19 +34,17 @@ mod streaming;
 mod wsgi;
 
 pub use home::{exit, serve_here};
-pub use host::attach;
 pub use loading::{load, start};
 pub use native::populate;
+pub use runtime::attach;
 pub use script::run_script;
 pub use stall::stop_waiting_at;
 pub use wsgi::extension as web_extension;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use locusta_engine::host::UserHost;
+use locusta_engine::runner::SeatedClass;
 use locusta_engine::shape::NamedShape;
-use locusta_engine::user::UserDefinition;
 use pyo3::prelude::*;
 
 /// What a locustfile run needs from the command line.
@@ -63,14 +62,13 @@ pub struct Settings {
     pub parsed_options: serde_json::Value,
 }
 
-/// A loaded locustfile: its user classes (run by `host`) and its shape.
+/// A loaded locustfile: its user classes and its shapes.
 pub struct Locustfile {
-    /// The user classes found in the file.
-    pub classes: Vec<Arc<dyn UserDefinition>>,
+    /// The user classes found in the file, each seated with the Python
+    /// runtime that runs its users on the Python thread.
+    pub classes: Vec<SeatedClass>,
     /// The file's `LoadTestShape` subclasses, in definition order.
     pub shapes: Vec<NamedShape>,
-    /// Runs the users of every class above, on the Python thread.
-    pub host: Arc<dyn UserHost>,
     /// The classes that need no host (`User` subclasses that are not HTTP users).
     pub hostless: Vec<String>,
 }

@@ -19,19 +19,19 @@ use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-use locusta_engine::host::HostedClass;
+use locusta_engine::class_descriptor::ClassDescriptor;
 use locusta_engine::options::CustomOption;
+use locusta_engine::runner::SeatedClass;
 use locusta_engine::shape::NamedShape;
-use locusta_engine::user::UserDefinition;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::described::DescribedClass;
-use crate::host::{PythonHost, PythonShape};
 use crate::mailbox::Mailbox;
 use crate::native::state::share;
 use crate::package::install_package;
+use crate::runtime::{PythonRuntime, PythonShape};
 use crate::{describe, home, options, stall, Locustfile, Settings};
 
 /// The Python thread once started: where to send the settings, and where its
@@ -103,9 +103,8 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
     let lost = || "the Python thread ended while loading the locustfile".to_string();
     send_settings.send(settings).map_err(|_| lost())?;
     let discovery = found.recv().map_err(|_| lost())??;
-    let host = Arc::new(PythonHost {
+    let runtime = Arc::new(PythonRuntime {
         mailbox: mailbox.clone(),
-        classes: discovery.classes.iter().map(|c| c.name.clone()).collect(),
     });
     let hostless = discovery.hostless.clone();
     Ok(Locustfile {
@@ -113,7 +112,7 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
         classes: discovery
             .classes
             .into_iter()
-            .map(|class| Arc::new(class) as Arc<dyn UserDefinition>)
+            .map(|class| SeatedClass::Hosted(class, runtime.clone()))
             .collect(),
         shapes: discovery
             .shapes
@@ -123,13 +122,12 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
                 shape: Box::new(PythonShape { name }),
             })
             .collect(),
-        host,
     })
 }
 
 /// What importing the locustfile found.
 struct Discovery {
-    classes: Vec<HostedClass>,
+    classes: Vec<ClassDescriptor>,
     hostless: Vec<String>,
     shapes: Vec<String>,
 }
@@ -240,9 +238,9 @@ fn discover<'py>(
     let hostless = described
         .iter()
         .filter(|class| !class.needs_host)
-        .map(|class| class.name.clone())
+        .map(|class| class.class.name.clone())
         .collect();
-    let classes = described.into_iter().map(HostedClass::from).collect();
+    let classes = described.into_iter().map(|class| class.class).collect();
     let serve = main.getattr("serve").map_err(|e| describe(py, &e))?;
     Ok((
         Discovery {

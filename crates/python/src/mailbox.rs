@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
-use locusta_engine::host::HostedUsers;
+use locusta_engine::hosting::HostedUsers;
 use locusta_http::{BodyStream, Bytes, HttpError, Response};
 use locusta_web::{ExtensionRequest, ExtensionResponse};
 use parking_lot::Mutex;

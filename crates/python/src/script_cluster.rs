@@ -7,7 +7,7 @@
 //! the engine's [`Runner`] over its workers; the worker is
 //! [`locusta_cluster::worker`] with a runner whose users are the script's
 //! classes, run as greenlets by the host of `locusta -f` runs
-//! ([`PythonHost`]). The runner is then the one the rest of the native module
+//! ([`PythonRuntime`]). The runner is then the one the rest of the native module
 //! reads and drives (state, counts, `start`, statistics, custom messages),
 //! and its events reach the script's listeners ([`crate::attach`]).
 //!
@@ -15,24 +15,22 @@
 //! stopping and quitting run on the control runtime, and the Python runner
 //! polls [`script_runner_ended`] from a greenlet.
 
-use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use locusta_cluster::master::Master;
 use locusta_cluster::worker::{self, WorkerOptions};
-use locusta_engine::host::HostedClass;
-use locusta_engine::runner::Runner;
-use locusta_engine::user::UserDefinition;
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::runner::{Runner, SeatedClass};
 use locusta_engine::Environment;
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::Notify;
 
-use crate::host::PythonHost;
 use crate::native::runner::control_runtime;
 use crate::native::state::SHARED;
+use crate::runtime::PythonRuntime;
 
 /// The script's distributed runner (one per process).
 struct Cluster {
@@ -60,19 +58,21 @@ fn cluster() -> PyResult<&'static Cluster> {
 /// A user class as the runner needs it: `(name, weight, fixed_count)`.
 pub(crate) type ClassWeights = (String, f64, u64);
 
-pub(crate) fn user_classes(classes: Vec<ClassWeights>) -> Vec<Arc<dyn UserDefinition>> {
+pub(crate) fn user_classes(classes: Vec<ClassWeights>) -> Vec<ClassDescriptor> {
     classes
         .into_iter()
-        .map(|(name, weight, fixed_count)| {
-            Arc::new(HostedClass {
-                name,
-                weight,
-                fixed_count,
-                host: None,
-                task_ratios: Vec::new(),
-                available_tasks: Vec::new(),
-            }) as Arc<dyn UserDefinition>
+        .map(|(name, weight, fixed_count)| ClassDescriptor {
+            fixed_count,
+            ..ClassDescriptor::weighted(&name, weight)
         })
+        .collect()
+}
+
+/// `classes`, each only described: a master's workers run them.
+pub(crate) fn remote_classes(classes: Vec<ClassWeights>) -> Vec<SeatedClass> {
+    user_classes(classes)
+        .into_iter()
+        .map(SeatedClass::Remote)
         .collect()
 }
 
@@ -136,7 +136,7 @@ fn script_master(
             runtime.block_on(Master::bind(env.clone(), &bind_host, bind_port, rebalance))
         })
         .map_err(|e| PyOSError::new_err(e.to_string()))?;
-    let runner = Runner::with_workers(env, user_classes(classes), None, Arc::new(master.clone()))
+    let runner = Runner::with_workers(env, remote_classes(classes), Arc::new(master.clone()))
         .map_err(PyValueError::new_err)?;
     master.attach(&runner);
     let port = master.port();
@@ -162,15 +162,14 @@ fn script_worker(
         .get()
         .ok_or_else(|| PyRuntimeError::new_err("locusta is not running"))?;
     let env = environment(host, stop_timeout)?;
-    let user_host = Arc::new(PythonHost {
+    let runtime = Arc::new(PythonRuntime {
         mailbox: shared.mailbox.clone(),
-        classes: classes
-            .iter()
-            .map(|(name, ..)| name.clone())
-            .collect::<HashSet<_>>(),
     });
-    let runner = Runner::with_user_host(env, user_classes(classes), 1, Some(user_host))
-        .map_err(PyValueError::new_err)?;
+    let classes = user_classes(classes)
+        .into_iter()
+        .map(|class| SeatedClass::Hosted(class, runtime.clone()))
+        .collect();
+    let runner = Runner::seated(env, classes, 1).map_err(PyValueError::new_err)?;
     let quit = Arc::new(Notify::new());
     let ended = install(runner.clone(), Role::Worker(quit.clone()))?;
     let id = locusta_cluster::new_node_id();

@@ -47,7 +47,7 @@ use pyo3::prelude::*;
 
 use crate::native::runner::control_runtime;
 use crate::native::state::SHARED;
-use crate::script_cluster::{environment, user_classes, ClassWeights};
+use crate::script_cluster::{environment, remote_classes, ClassWeights};
 
 /// A command of the UI for the script's runner, taken by the next sync.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,7 +213,7 @@ fn runner_for_ui(
         mirror: Mutex::new(Mirror::default()),
         runner: OnceLock::new(),
     });
-    let runner = Runner::with_workers(env, user_classes(classes), None, side.clone())
+    let runner = Runner::with_workers(env, remote_classes(classes), side.clone())
         .map_err(PyValueError::new_err)?;
     let _ = side.runner.set(Arc::downgrade(&runner));
     // From now on the script's requests count in the runner's statistics.

@@ -44,7 +44,7 @@ impl WebExtension for FlaskApp {
         if !APP.load(Ordering::Acquire) {
             return None;
         }
-        match crate::host::call(Call::Wsgi(request)) {
+        match crate::runtime::call(Call::Wsgi(request)) {
             Some(Answered::Http(response)) => Some(response),
             _ => Some(unanswered()),
         }
@@ -56,7 +56,7 @@ impl WebExtension for FlaskApp {
 
     fn after(&self, request: ExtensionRequest, response: ExtensionResponse) -> ExtensionResponse {
         // The answer comes back only when the app changed it.
-        match crate::host::call(Call::AfterRequest(request, response.clone())) {
+        match crate::runtime::call(Call::AfterRequest(request, response.clone())) {
             Some(Answered::Http(changed)) => changed,
             _ => response,
         }

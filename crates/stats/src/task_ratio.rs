@@ -10,7 +10,7 @@
 //! report renders it.
 
 /// A task's share of its parent's picks, with the shares inside it if it is a set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct TaskRatio {
     /// Task (function or set) name.
     pub name: String,

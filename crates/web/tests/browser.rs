@@ -453,10 +453,10 @@ async fn class_settings_are_changed_from_the_start_form() {
     screenshot(&client, "15-class-settings").await;
     click(&client, "#class-save").await;
     wait_for(&client, "!document.getElementById('class-dialog').open").await;
-    let infos = h.runner.user_class_infos();
+    let infos = h.runner.class_descriptors();
     let visitor = infos.iter().find(|c| c.name == "Visitor").expect("Visitor");
     assert_eq!(
-        (visitor.fixed_count, visitor.tasks.clone()),
+        (visitor.fixed_count, visitor.task_names()),
         (2, vec!["products".to_string()])
     );
     // Opened again, the dialog shows what was saved.

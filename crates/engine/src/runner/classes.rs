@@ -1,28 +1,78 @@
-//! The seam between the runner and its user classes: every class the runner
-//! is given takes one seat ([`RunClass`]), chosen once when the runner is
-//! built, and the rest of the runner goes through it.
+//! The seam between the runner and its user classes: the caller gives every
+//! class with its seat ([`SeatedClass`]: who runs its users), the runner
+//! holds it as a [`RunClass`], and the rest of the runner goes through it.
 //!
-//! * [`Seat::Local`]: a Rust class. Its [`LocalSpawner`] starts users on
-//!   the load threads; settings and `--tags` make a new spawner.
-//! * [`Seat::Hosted`]: a class a [`UserHost`] runs (Python). Spawn, stop,
-//!   kill, settings and tags go to the host; its users report back through
-//!   [`HostedUsers`].
-//! * [`Seat::Remote`]: a bare description on a master that no host here
-//!   holds; only the master's workers run its users.
+//! * [`SeatedClass::Local`]: a Rust class. Its [`LocalSpawner`] starts users
+//!   on the load threads; settings and `--tags` make a new spawner.
+//! * [`SeatedClass::Hosted`]: a class a [`ClassRuntime`] runs (Python).
+//!   Spawn, stop, kill, settings and tags go to the runtime; its users report
+//!   back through [`HostedUsers`].
+//! * [`SeatedClass::Remote`]: a bare description on a master; only the
+//!   master's workers run its users.
 //!
 //! ```text
-//! Arc<dyn UserDefinition> ──host.hosts(name)?──► Hosted { host, users }
-//!                         ──local_spawner()?───► Local(spawner)
-//!                         ──a master?──────────► Remote
+//! SeatedClass::Local(class)           ──class.local_spawner()──► Seat::Local(spawner)
+//! SeatedClass::Hosted(desc, runtime)  ─────────────────────────► Seat::Hosted { runtime, users }
+//! SeatedClass::Remote(desc)           ──(a master only)────────► Seat::Remote
 //! ```
 
 use std::sync::Arc;
 
+use crate::class_descriptor::ClassDescriptor;
 use crate::class_settings::UserClassSettings;
-use crate::host::{HostedUsers, UserHost};
+use crate::hosting::{ClassRuntime, HostedUsers};
 use crate::run_state::RunShared;
 use crate::task::TagFilter;
 use crate::user::{LocalSpawner, UserDefinition};
+
+/// A user class as a runner is given it: what it is, and who runs its users.
+#[derive(Clone)]
+pub enum SeatedClass {
+    /// A Rust class ([`UserClass::boxed`](crate::user::UserClass::boxed)):
+    /// its users run on the load threads.
+    Local(Arc<dyn UserDefinition>),
+    /// A class whose users `runtime` runs (Python's).
+    Hosted(ClassDescriptor, Arc<dyn ClassRuntime>),
+    /// A class that only a master's workers run.
+    Remote(ClassDescriptor),
+}
+
+impl SeatedClass {
+    /// The class's name.
+    pub fn name(&self) -> &str {
+        match self {
+            SeatedClass::Local(class) => class.name(),
+            SeatedClass::Hosted(class, _) | SeatedClass::Remote(class) => &class.name,
+        }
+    }
+
+    /// What the class says about itself.
+    pub fn definition(&self) -> Arc<dyn UserDefinition> {
+        match self {
+            SeatedClass::Local(class) => class.clone(),
+            SeatedClass::Hosted(class, _) | SeatedClass::Remote(class) => Arc::new(class.clone()),
+        }
+    }
+
+    /// The same class, in the same seat, with another weight and fixed
+    /// count (`--equal-weights`).
+    pub fn with_weights(&self, weight: f64, fixed_count: u64) -> SeatedClass {
+        let described = |class: &ClassDescriptor| ClassDescriptor {
+            weight,
+            fixed_count,
+            ..class.clone()
+        };
+        match self {
+            SeatedClass::Local(class) => {
+                SeatedClass::Local(class.with_weights(weight, fixed_count))
+            }
+            SeatedClass::Hosted(class, runtime) => {
+                SeatedClass::Hosted(described(class), runtime.clone())
+            }
+            SeatedClass::Remote(class) => SeatedClass::Remote(described(class)),
+        }
+    }
+}
 
 /// One user class as the runner holds it: what it says about itself, and who
 /// runs its users.
@@ -40,9 +90,9 @@ pub(super) struct RunClass {
 pub(super) enum Seat {
     /// The load threads, each user started by the class's spawner.
     Local(Arc<dyn LocalSpawner>),
-    /// A host, whose users report back through `users`.
+    /// A class runtime, whose users report back through `users`.
     Hosted {
-        host: Arc<dyn UserHost>,
+        runtime: Arc<dyn ClassRuntime>,
         users: HostedUsers,
     },
     /// A master's workers; nothing runs here.
@@ -50,32 +100,36 @@ pub(super) enum Seat {
 }
 
 impl RunClass {
-    /// The seat of `class`, the class at `index`: with `host` if it hosts the
-    /// class, else on the load threads if it can run there, else (on a master
-    /// only) on the workers.
+    /// The class at `index`, in the seat it was given. A local class must
+    /// be able to run on the load threads; a remote one is for a master.
     pub(super) fn seat(
-        class: Arc<dyn UserDefinition>,
+        class: SeatedClass,
         index: usize,
-        host: Option<&Arc<dyn UserHost>>,
         shared: &Arc<RunShared>,
         master: bool,
     ) -> Result<RunClass, String> {
-        if let Some(host) = host.filter(|host| host.hosts(class.name())) {
-            return Ok(RunClass {
-                definition: class,
+        match class {
+            SeatedClass::Local(class) => match class.clone().local_spawner() {
+                Some(spawner) => Ok(RunClass::local(spawner)),
+                None => Err(format!(
+                    "{}: a description alone cannot run on the load threads",
+                    class.name()
+                )),
+            },
+            SeatedClass::Hosted(class, runtime) => Ok(RunClass {
+                definition: Arc::new(class),
                 seat: Seat::Hosted {
-                    host: host.clone(),
+                    runtime,
                     users: HostedUsers::new(shared.clone(), index),
                 },
-            });
-        }
-        match class.clone().local_spawner() {
-            Some(spawner) => Ok(RunClass::local(spawner)),
-            None if master => Ok(RunClass {
-                definition: class,
+            }),
+            SeatedClass::Remote(class) if master => Ok(RunClass {
+                definition: Arc::new(class),
                 seat: Seat::Remote,
             }),
-            None => Err(format!("{}: no user host runs this class", class.name())),
+            SeatedClass::Remote(class) => {
+                Err(format!("{}: no class runtime runs this class", class.name))
+            }
         }
     }
 
@@ -91,17 +145,17 @@ impl RunClass {
         self.definition.name()
     }
 
-    /// The host of a hosted class.
-    pub(super) fn host(&self) -> Option<&Arc<dyn UserHost>> {
+    /// The runtime of a hosted class.
+    pub(super) fn runtime(&self) -> Option<&Arc<dyn ClassRuntime>> {
         match &self.seat {
-            Seat::Hosted { host, .. } => Some(host),
+            Seat::Hosted { runtime, .. } => Some(runtime),
             _ => None,
         }
     }
 
     /// The class with only the tasks that pass `filter`, for those whose
-    /// tasks the runner filters (a host filters its own:
-    /// [`UserHost::filter_tasks`]).
+    /// tasks the runner filters (a runtime filters its own:
+    /// [`ClassRuntime::filter_tasks`]).
     pub(super) fn with_tag_filter(&self, filter: &TagFilter) -> RunClass {
         match &self.seat {
             Seat::Local(spawner) => RunClass::local(spawner.with_tag_filter(filter)),
@@ -110,16 +164,16 @@ impl RunClass {
     }
 
     /// The class with `settings` applied: by the class itself, or by its
-    /// host (which waits for its own thread).
+    /// runtime (which waits for its own thread).
     pub(super) fn with_settings(&self, settings: &UserClassSettings) -> Result<RunClass, String> {
         match &self.seat {
             Seat::Local(spawner) => Ok(RunClass::local(spawner.with_settings(settings)?)),
-            Seat::Hosted { host, .. } => Ok(RunClass {
-                definition: Arc::new(host.update_class(settings)?),
+            Seat::Hosted { runtime, .. } => Ok(RunClass {
+                definition: Arc::new(runtime.update_class(settings)?),
                 seat: self.seat.clone(),
             }),
             Seat::Remote => Err(format!(
-                "the settings of {} go through its host",
+                "the settings of {} go through its runtime",
                 self.name()
             )),
         }

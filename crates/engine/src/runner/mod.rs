@@ -1,5 +1,5 @@
-//! The runner: it runs user classes on load threads (or through a user host,
-//! or on a master's workers), ramps them with Locust's dispatch, stops them
+//! The runner: it runs user classes on load threads (or through a class
+//! runtime, or on a master's workers), ramps them with Locust's dispatch, stops them
 //! gracefully, and ends the test on `--iterations`, `StopTest` or a load shape.
 //!
 //! Each load thread runs a single-threaded tokio runtime; its users are local
@@ -16,14 +16,16 @@
 //! * `ramp.rs`: starting and pacing a ramp with the dispatcher, a worker
 //!   following its master ([`Runner::apply_counts`]), load shapes, and the
 //!   memory budget a ramp may not exceed.
-//! * `placement.rs`: putting a ramp step's users on load threads or hosts,
+//! * `placement.rs`: putting a ramp step's users on load threads or runtimes,
 //!   and taking them off again when the test stops ([`Runner::stop`]).
 //! * `load_thread.rs`: one load thread: its runtime and the commands it obeys.
-//! * `classes.rs`: the one seam through which the runner holds every class:
-//!   a Rust class on the load threads, a hosted (Python) class through its
-//!   [`UserHost`], or a master's class that only workers run.
+//! * `classes.rs`: the one seam through which the runner holds every class,
+//!   each given with its seat ([`SeatedClass`]): a Rust class on the load
+//!   threads, a hosted (Python) class through its
+//!   [`ClassRuntime`], or a master's class
+//!   that only workers run.
 //!
-//! The state shared with load threads, hosts and users lives lower, in
+//! The state shared with load threads, runtimes and users lives lower, in
 //! `run_state.rs`.
 //!
 //! ```no_run
@@ -56,14 +58,17 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::class_settings::{UserClassInfo, UserClassSettings};
-use crate::host::UserHost;
+use crate::class_descriptor::ClassDescriptor;
+use crate::class_settings::UserClassSettings;
+use crate::hosting::ClassRuntime;
 use crate::remote::{WorkerInfo, Workers};
 use crate::run_state::RunShared;
 use crate::task::TagFilter;
 use crate::user::UserDefinition;
 use crate::Environment;
 use classes::{RunClass, Seat};
+
+pub use classes::SeatedClass;
 use load_thread::LoadThread;
 use ramp::RampState;
 
@@ -107,7 +112,7 @@ pub enum UpdateClassError {
     /// No class has the name the settings give.
     #[error("Error applying user config: there is no user class named {0}")]
     NoSuchClass(String),
-    /// The class (or its host) refused them; the message says why.
+    /// The class (or its runtime) refused them; the message says why.
     #[error("{0}")]
     Refused(String),
     /// They would leave no class that gets users.
@@ -140,52 +145,55 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Checks the user classes, applies the tag filter and starts `threads` load
-    /// threads. Errors are messages for the user (Locust's wording where it has one).
+    /// Checks the Rust user classes, applies the tag filter and starts
+    /// `threads` load threads. Errors are messages for the user (Locust's
+    /// wording where it has one).
     pub fn new(
         env: Arc<Environment>,
         classes: Vec<Arc<dyn UserDefinition>>,
         threads: usize,
     ) -> Result<Arc<Runner>, String> {
-        Self::with_user_host(env, classes, threads, None)
+        let classes = classes.into_iter().map(SeatedClass::Local).collect();
+        Self::seated(env, classes, threads)
     }
 
-    /// As [`Runner::new`], with a [`UserHost`] that runs the users of the
-    /// classes it [hosts](UserHost::hosts) instead of the load threads.
-    pub fn with_user_host(
+    /// As [`Runner::new`], each class in the seat it is given: local (on the
+    /// load threads) or hosted (by its [`ClassRuntime`]).
+    pub fn seated(
         env: Arc<Environment>,
-        classes: Vec<Arc<dyn UserDefinition>>,
+        classes: Vec<SeatedClass>,
         threads: usize,
-        host: Option<Arc<dyn UserHost>>,
     ) -> Result<Arc<Runner>, String> {
-        Self::build(env, classes, threads, host, None)
+        Self::build(env, classes, threads, None)
     }
 
     /// A master's runner: no users of its own, each ramp step goes to
-    /// `workers`, and user counts are what the workers report. `host` (the
-    /// Python front) holds the classes it hosts, so their settings can change.
+    /// `workers`, and user counts are what the workers report. Hosted
+    /// classes (the Python front's) keep their runtime, so their settings
+    /// can change; remote ones are only described here.
     pub fn with_workers(
         env: Arc<Environment>,
-        classes: Vec<Arc<dyn UserDefinition>>,
-        host: Option<Arc<dyn UserHost>>,
+        classes: Vec<SeatedClass>,
         workers: Arc<dyn Workers>,
     ) -> Result<Arc<Runner>, String> {
-        Self::build(env, classes, 0, host, Some(workers))
+        Self::build(env, classes, 0, Some(workers))
     }
 
     fn build(
         env: Arc<Environment>,
-        classes: Vec<Arc<dyn UserDefinition>>,
+        classes: Vec<SeatedClass>,
         threads: usize,
-        host: Option<Arc<dyn UserHost>>,
         remote: Option<Arc<dyn Workers>>,
     ) -> Result<Arc<Runner>, String> {
         if classes.is_empty() {
             return Err("No User class found!".into());
         }
-        let classes: Vec<Arc<dyn UserDefinition>> = classes
+        let classes: Vec<SeatedClass> = classes
             .into_iter()
-            .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
+            .filter(|class| {
+                let class = class.definition();
+                class.weight() > 0.0 || class.fixed_count() > 0
+            })
             .collect();
         if classes.is_empty() {
             return Err("There are no users with weight > 0.".into());
@@ -194,9 +202,7 @@ impl Runner {
         let mut classes = classes
             .into_iter()
             .enumerate()
-            .map(|(index, class)| {
-                RunClass::seat(class, index, host.as_ref(), &shared, remote.is_some())
-            })
+            .map(|(index, class)| RunClass::seat(class, index, &shared, remote.is_some()))
             .collect::<Result<Vec<_>, _>>()?;
         if env.tag_filter.is_active() {
             for class in &mut classes {
@@ -210,7 +216,7 @@ impl Runner {
                 }
             }
         }
-        // When a host or workers run every class, load threads would only idle.
+        // When runtimes or workers run every class, load threads would only idle.
         let all_elsewhere = !classes
             .iter()
             .any(|class| matches!(class.seat, Seat::Local(_)));
@@ -257,19 +263,13 @@ impl Runner {
             .collect()
     }
 
-    /// Each class's settings and the tasks they may keep (for the web UI's
-    /// class picker).
-    pub fn user_class_infos(&self) -> Vec<UserClassInfo> {
-        self.definitions()
+    /// Each class as data: its settings and the tasks it may keep (for the
+    /// web UI's class picker).
+    pub fn class_descriptors(&self) -> Vec<ClassDescriptor> {
+        self.classes
+            .read()
             .iter()
-            .map(|class| UserClassInfo {
-                name: class.name().to_string(),
-                host: class.host().map(str::to_string),
-                weight: class.weight(),
-                fixed_count: class.fixed_count(),
-                tasks: class.task_ratios().into_iter().map(|t| t.name).collect(),
-                available_tasks: class.available_tasks(),
-            })
+            .map(|class| class.definition.descriptor())
             .collect()
     }
 
@@ -284,7 +284,7 @@ impl Runner {
             .iter()
             .position(|class| class.name() == name)
             .ok_or_else(|| UpdateClassError::NoSuchClass(name.clone()))?;
-        // A host is asked without the lock held: it waits for its own thread.
+        // A runtime is asked without the lock held: it waits for its own thread.
         let current = self.classes.read()[index].clone();
         let updated = current
             .with_settings(settings)
@@ -376,9 +376,9 @@ impl Runner {
         {
             return;
         }
-        // Hosts are asked without the lock held: they wait for their own thread.
-        for (class, host) in self.hosted_classes() {
-            host.filter_tasks(&class, filter);
+        // Runtimes are asked without the lock held: they wait for their own thread.
+        for (class, runtime) in self.hosted_classes() {
+            runtime.filter_tasks(&class, filter);
         }
         for class in self.classes.write().iter_mut() {
             *class = class.with_tag_filter(filter);
@@ -441,12 +441,12 @@ impl Runner {
         ramp.target_user_count = target_user_count;
     }
 
-    /// The hosted classes: name and host.
-    fn hosted_classes(&self) -> Vec<(String, Arc<dyn UserHost>)> {
+    /// The hosted classes: name and runtime.
+    fn hosted_classes(&self) -> Vec<(String, Arc<dyn ClassRuntime>)> {
         self.classes
             .read()
             .iter()
-            .filter_map(|class| Some((class.name().to_string(), class.host()?.clone())))
+            .filter_map(|class| Some((class.name().to_string(), class.runtime()?.clone())))
             .collect()
     }
 }

@@ -4,7 +4,7 @@
 //! [`Runner::apply`] turns the difference into commands: new users of a Rust
 //! class go to the load threads round-robin, and stopping takes the newest
 //! first (LIFO, as Locust); a hosted class's users are spawned and stopped
-//! through its [`UserHost`](crate::host::UserHost). [`Runner::stop`] takes every user off: gracefully
+//! through its [`ClassRuntime`](crate::hosting::ClassRuntime). [`Runner::stop`] takes every user off: gracefully
 //! within `--stop-timeout`, then by force, waiting for their `on_stop`
 //! handlers up to the run's deadline.
 
@@ -24,7 +24,7 @@ const REMOTE_STOP_GRACE: Duration = Duration::from_secs(60);
 impl Runner {
     /// Spawns and stops users so that each class has `targets[i]` placed users:
     /// new users of a local class go to the threads round-robin, stopped ones
-    /// are the newest; a hosted class's host is told the difference.
+    /// are the newest; a hosted class's runtime is told the difference.
     pub(super) fn apply(&self, targets: &[u64]) {
         let threads = self.threads.lock();
         let mut ramp = self.ramp.lock();
@@ -36,12 +36,12 @@ impl Runner {
             let placed = ramp.placed[index];
             let spawner = match &classes[index].seat {
                 Seat::Local(spawner) => spawner,
-                Seat::Hosted { host, users } => {
+                Seat::Hosted { runtime, users } => {
                     let class = classes[index].name();
                     if target > placed {
-                        host.spawn(class, target - placed, users);
+                        runtime.spawn(class, target - placed, users);
                     } else if target < placed {
-                        host.stop(class, placed - target, graceful);
+                        runtime.stop(class, placed - target, graceful);
                     }
                     ramp.placed[index] = target;
                     continue;
@@ -129,8 +129,8 @@ impl Runner {
                 }
             }
         }
-        for (class, host) in self.hosted_classes() {
-            host.stop(&class, u64::MAX, graceful);
+        for (class, runtime) in self.hosted_classes() {
+            runtime.stop(&class, u64::MAX, graceful);
         }
         // Without a stop timeout users are killed at once; their on_stop handlers
         // still run, and are waited for as Locust does.
@@ -147,8 +147,8 @@ impl Runner {
             for thread in self.threads.lock().iter() {
                 thread.send(Command::KillAll);
             }
-            for (_, host) in self.hosted_classes() {
-                host.kill_all();
+            for (_, runtime) in self.hosted_classes() {
+                runtime.kill_all();
             }
         }
         if self.remote.is_none() {
@@ -202,12 +202,12 @@ impl Runner {
     /// Sets when the current phase of the test must be over: the end of
     /// `--run-time` while it runs, `--stop-timeout` from now once it stops.
     /// Past it, stopping no longer waits (beyond `KILL_GRACE`, 2 s) for users
-    /// that do not end, nor for hosts whose thread user code holds
-    /// ([`UserHost::stop_waiting_at`](crate::host::UserHost::stop_waiting_at)).
+    /// that do not end, nor for class runtimes whose thread user code holds
+    /// ([`ClassRuntime::stop_waiting_at`](crate::hosting::ClassRuntime::stop_waiting_at)).
     pub fn set_deadline(&self, deadline: Instant) {
         *self.deadline.lock() = Some(deadline);
-        for (_, host) in self.hosted_classes() {
-            host.stop_waiting_at(deadline);
+        for (_, runtime) in self.hosted_classes() {
+            runtime.stop_waiting_at(deadline);
         }
     }
 }

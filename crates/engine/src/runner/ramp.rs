@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use super::classes::RunClass;
 use super::{Runner, RunnerState, LOG_TARGET};
 use crate::budget;
-use crate::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
+use crate::class_descriptor::ClassDescriptor;
+use crate::dispatch::{Dispatch, UsersDispatcher};
 use crate::remote::{self, Workers};
 use crate::shape::{LoadShape, ShapeContext};
 
@@ -292,7 +293,7 @@ impl Runner {
             .classes
             .read()
             .iter()
-            .any(|class| class.host().is_some())
+            .any(|class| class.runtime().is_some())
         {
             budget::PYTHON_USER_BYTES
         } else {
@@ -366,15 +367,10 @@ fn worker_ids(remote: Option<&dyn Workers>) -> Vec<String> {
 
 /// A dispatcher for the classes that can have users, over `workers`.
 fn new_dispatcher(classes: &[RunClass], workers: &[String]) -> UsersDispatcher {
-    let dispatch_classes: Vec<DispatchClass> = classes
+    let described = classes
         .iter()
-        .map(|class| &class.definition)
-        .filter(|class| class.weight() > 0.0 || class.fixed_count() > 0)
-        .map(|class| DispatchClass {
-            name: class.name().to_string(),
-            weight: class.weight(),
-            fixed_count: class.fixed_count(),
-        })
+        .map(|class| class.definition.descriptor())
+        .filter(ClassDescriptor::gets_users)
         .collect();
-    UsersDispatcher::new(workers, dispatch_classes)
+    UsersDispatcher::new(workers, described)
 }

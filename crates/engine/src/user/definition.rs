@@ -7,12 +7,15 @@
 //!
 //! * [`UserClass<S>`](super::UserClass), a Rust class: described from its
 //!   builder, and its own local spawner;
-//! * [`HostedClass`](crate::host::HostedClass), a plain description of a
-//!   class whose users a [`UserHost`](crate::host::UserHost) runs (Python);
-//!   it has no local spawner.
+//! * [`ClassDescriptor`], the plain description of a class (a class whose
+//!   users a [`ClassRuntime`](crate::hosting::ClassRuntime) runs, Python's,
+//!   or one only a master's workers run); it has no local spawner.
 //!
-//! The runner sorts every class it is given into one of these two seats once,
-//! when it is built (`runner/classes.rs`).
+//! [`UserDefinition::descriptor`] gives any class as a [`ClassDescriptor`],
+//! the value the dispatcher, the web UI and the reports read.
+//!
+//! The runner holds each class in its seat (`runner/classes.rs`): local,
+//! hosted or remote.
 //!
 //! ```
 //! use locusta_engine::prelude::*;
@@ -27,6 +30,7 @@
 use std::sync::Arc;
 
 use super::LocalSpawner;
+use crate::class_descriptor::ClassDescriptor;
 use crate::task::TaskRatio;
 
 /// A user class as the runner sees it, whatever its state type.
@@ -52,5 +56,52 @@ pub trait UserDefinition: Send + Sync {
     #[doc(hidden)]
     fn local_spawner(self: Arc<Self>) -> Option<Arc<dyn LocalSpawner>> {
         None
+    }
+    /// The class as data (name, weight, fixed count, host, tasks).
+    fn descriptor(&self) -> ClassDescriptor {
+        ClassDescriptor {
+            name: self.name().to_string(),
+            weight: self.weight(),
+            fixed_count: self.fixed_count(),
+            host: self.host().map(str::to_string),
+            task_ratios: self.task_ratios(),
+            available_tasks: self.available_tasks(),
+        }
+    }
+}
+
+/// A bare description runs nowhere by itself: the runner seats it with a
+/// [`ClassRuntime`](crate::hosting::ClassRuntime), or on a master's workers.
+impl UserDefinition for ClassDescriptor {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn fixed_count(&self) -> u64 {
+        self.fixed_count
+    }
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn has_tasks(&self) -> bool {
+        !self.task_ratios.is_empty()
+    }
+    fn task_ratios(&self) -> Vec<TaskRatio> {
+        self.task_ratios.clone()
+    }
+    fn with_weights(&self, weight: f64, fixed_count: u64) -> Arc<dyn UserDefinition> {
+        Arc::new(ClassDescriptor {
+            weight,
+            fixed_count,
+            ..self.clone()
+        })
+    }
+    fn available_tasks(&self) -> Vec<String> {
+        self.available_tasks.clone()
+    }
+    fn descriptor(&self) -> ClassDescriptor {
+        self.clone()
     }
 }

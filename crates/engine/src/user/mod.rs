@@ -11,7 +11,7 @@
 //!   runner about itself.
 //! * `definition.rs`: [`UserDefinition`], a user class as the runner and the
 //!   reports see it, whatever runs its users (a Rust class, or a Python class
-//!   a [`UserHost`](crate::host::UserHost) runs).
+//!   a [`ClassRuntime`](crate::hosting::ClassRuntime) runs).
 //! * `spawner.rs`: [`LocalSpawner`], the other side of a Rust class: starting
 //!   its users on a load thread, applying settings and tag filters.
 //! * `control.rs`: [`UserControl`], the runner's handle on one running user

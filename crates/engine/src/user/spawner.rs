@@ -5,7 +5,7 @@
 //! The runner holds a Rust class through its spawner (`runner/classes.rs`):
 //! a load thread asks it for each new user ([`LocalSpawner::start_user`]),
 //! and settings (`--config-users`, `POST /user`) and `--tags` make new
-//! spawners from it. A hosted class has no spawner: its host does all this
+//! spawners from it. A hosted class has no spawner: its runtime does all this
 //! on its own thread.
 //!
 //! ```text

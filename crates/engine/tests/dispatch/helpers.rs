@@ -33,7 +33,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use locusta_engine::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::dispatch::{Dispatch, UsersDispatcher};
 
 /// Owned worker ids (or class names) from string literals.
 pub fn ids(v: &[&str]) -> Vec<String> {
@@ -41,11 +42,10 @@ pub fn ids(v: &[&str]) -> Vec<String> {
 }
 
 /// A class as Locust's tests declare it: a weight and an optional fixed count.
-pub fn cls(name: &str, weight: f64, fixed_count: u64) -> DispatchClass {
-    DispatchClass {
-        name: name.to_owned(),
-        weight,
+pub fn cls(name: &str, weight: f64, fixed_count: u64) -> ClassDescriptor {
+    ClassDescriptor {
         fixed_count,
+        ..ClassDescriptor::weighted(name, weight)
     }
 }
 
@@ -122,7 +122,7 @@ pub fn run(script: &str) {
         rest.to_owned()
     };
     let workers = ids(&header("workers").split_whitespace().collect::<Vec<_>>());
-    let classes: Vec<DispatchClass> = header("classes")
+    let classes: Vec<ClassDescriptor> = header("classes")
         .split_whitespace()
         .map(parse_class)
         .collect();
@@ -244,7 +244,7 @@ impl Scenario {
 }
 
 /// `User1`, `User1(weight=0.8)`, `User1(fixed=2)` or `User1(weight=3,fixed=2)`.
-fn parse_class(spec: &str) -> DispatchClass {
+fn parse_class(spec: &str) -> ClassDescriptor {
     let (name, options) = match spec.split_once('(') {
         Some((name, options)) => (name, options.strip_suffix(')').expect("`)`")),
         None => (spec, ""),

@@ -8,14 +8,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use locusta_engine::dispatch::{DispatchClass, UsersDispatcher};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::dispatch::UsersDispatcher;
 
 use crate::helpers::{
     assert_no_wait, assert_step_wait, cls, dmap, drain, ids, on_worker, run, user_count,
 };
 
 /// Classes of the users added one at a time on a single worker.
-fn class_sequence(classes: Vec<DispatchClass>, n: u64) -> String {
+fn class_sequence(classes: Vec<ClassDescriptor>, n: u64) -> String {
     let mut d = UsersDispatcher::new(&ids(&["local"]), classes);
     d.new_dispatch(n, 1.0, None);
     let mut previous = BTreeMap::new();
@@ -37,8 +38,8 @@ fn class_sequence(classes: Vec<DispatchClass>, n: u64) -> String {
 #[test]
 fn kl_sequence_for_weights_5_and_1() {
     let classes = vec![
-        DispatchClass::weighted("A", 5.0),
-        DispatchClass::weighted("B", 1.0),
+        ClassDescriptor::weighted("A", 5.0),
+        ClassDescriptor::weighted("B", 1.0),
     ];
     let sequence = class_sequence(classes, 12);
     assert_eq!(sequence, "AABAAAAABAAA");
@@ -49,7 +50,7 @@ fn fixed_users_come_first_then_weighted_sequence() {
     let classes = vec![
         cls("A", 5.0, 0),
         cls("B", 1.0, 0),
-        DispatchClass::fixed("F", 2),
+        ClassDescriptor::fixed("F", 2),
     ];
     let sequence = class_sequence(classes, 8);
     assert_eq!(sequence, "FFAABAAA");

@@ -6,29 +6,30 @@
 //! stays within a tolerance of its share (15 % while ramping, 0.5 % at the
 //! end of a ramp-up), and a ramp at 5000 users/s takes 20 steps.
 
-use locusta_engine::dispatch::{Dispatch, DispatchClass, UsersDispatcher};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::dispatch::{Dispatch, UsersDispatcher};
 
 use crate::helpers::{aggregate, cls, drain, user_count};
 
 /// Class sets of Locust's `TestLargeScale`.
-fn large_scale_classes() -> [Vec<DispatchClass>; 4] {
+fn large_scale_classes() -> [Vec<ClassDescriptor>; 4] {
     #[rustfmt::skip]
     let weights = [
         5, 55, 37, 2, 97, 41, 33, 19, 19, 34, 78, 76, 28, 62, 69, 5, 55, 37, 2, 97, 41, 33, 19, 19, 34,
         78, 76, 28, 62, 69, 41, 33, 19, 19, 34, 78, 76, 28, 62, 69, 41, 33, 19, 19, 34, 78, 76, 28, 62, 69,
     ];
-    let weighted: Vec<DispatchClass> = weights
+    let weighted: Vec<ClassDescriptor> = weights
         .iter()
         .enumerate()
         .map(|(i, &w)| cls(&format!("User{i}"), f64::from(w), 0))
         .collect();
-    let fixed_10k: Vec<DispatchClass> = (0..50)
+    let fixed_10k: Vec<ClassDescriptor> = (0..50)
         .map(|i| cls(&format!("FixedUser10k{i}"), 1.0, 2000))
         .collect();
-    let fixed_1m: Vec<DispatchClass> = (0..50)
+    let fixed_1m: Vec<ClassDescriptor> = (0..50)
         .map(|i| cls(&format!("FixedUser1M{i}"), 1.0, 20000))
         .collect();
-    let mixed: Vec<DispatchClass> = weighted[..25]
+    let mixed: Vec<ClassDescriptor> = weighted[..25]
         .iter()
         .chain(&fixed_10k[25..])
         .cloned()
@@ -44,8 +45,8 @@ fn assert_balanced(d: &Dispatch) {
 }
 
 /// Each weighted class is at most `tol` percent over its target share.
-fn assert_weights_respected(d: &Dispatch, classes: &[DispatchClass], tol: f64) {
-    let weighted: Vec<&DispatchClass> = classes.iter().filter(|c| c.fixed_count == 0).collect();
+fn assert_weights_respected(d: &Dispatch, classes: &[ClassDescriptor], tol: f64) {
+    let weighted: Vec<&ClassDescriptor> = classes.iter().filter(|c| c.fixed_count == 0).collect();
     let total_weight: f64 = weighted.iter().map(|c| c.weight).sum();
     let aggregated = aggregate(d);
     let users = user_count(d);

@@ -7,7 +7,8 @@
 //! slow; here the default run leaves out the largest counts (14165 and 1476
 //! users), which the ignored `_full` test adds.
 
-use locusta_engine::dispatch::{DispatchClass, UsersDispatcher};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::dispatch::UsersDispatcher;
 
 use crate::helpers::{cls, drain};
 
@@ -19,7 +20,7 @@ fn check_ramp_up_then_down_then_up(count_pairs: &[(u64, u64)]) {
         [1.0, 2.0, 3.0, 4.0, 5.0],
         [1.0, 3.0, 5.0, 7.0, 9.0],
     ] {
-        let all: Vec<DispatchClass> = weights
+        let all: Vec<ClassDescriptor> = weights
             .iter()
             .enumerate()
             .map(|(i, &w)| cls(&format!("User{}", i + 1), w, 0))

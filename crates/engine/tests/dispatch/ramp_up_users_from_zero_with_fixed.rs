@@ -7,7 +7,8 @@
 //! for Locust's large matrix, loops over the class counts seen after each
 //! ramp.
 
-use locusta_engine::dispatch::{DispatchClass, UsersDispatcher};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::dispatch::UsersDispatcher;
 
 use crate::helpers::{cls, counts, drain, ids, run};
 
@@ -15,7 +16,7 @@ use crate::helpers::{cls, counts, drain, ids, run};
 /// first classes get the fixed counts, the others the weights; one worker
 /// ramps at 0.5 users/s to `target`, and the final map must be `expected`.
 fn ramp_up_with_fixed(fixed_counts: &[u64], weights: &[f64], target: u64, expected: &str) {
-    let classes: Vec<DispatchClass> = fixed_counts
+    let classes: Vec<ClassDescriptor> = fixed_counts
         .iter()
         .map(|&f| (1.0, f))
         .chain(weights.iter().map(|&w| (w, 0)))
@@ -164,7 +165,7 @@ fn ramp_up_ramp_down_and_ramp_up_again_with_fixed() {
         [200, 0, 0, 0, 0],
         [0, 0, 0, 0, 0],
     ] {
-        let classes: Vec<DispatchClass> = fixed_counts
+        let classes: Vec<ClassDescriptor> = fixed_counts
             .iter()
             .enumerate()
             .map(|(i, &f)| cls(&format!("User{}", i + 1), 1.0, f))

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::CustomOption;
+use locusta_engine::runner::SeatedClass;
 use locusta_engine::user::UserDefinition;
 use locusta_web::Credentials;
 
@@ -45,12 +46,12 @@ const WEB_LOGIN_ENV: &str = "LOCUSTA_WEB_LOGIN";
 /// Keeps the classes named on the command line (all when none are named).
 pub(super) fn select_classes(
     options: &Options,
-    classes: Vec<Arc<dyn UserDefinition>>,
-) -> Result<Vec<Arc<dyn UserDefinition>>, Fatal> {
+    classes: Vec<SeatedClass>,
+) -> Result<Vec<SeatedClass>, Fatal> {
     if classes.is_empty() {
         return Err(Fatal::startup("No User class found!"));
     }
-    let classes: Vec<Arc<dyn UserDefinition>> = if options.equal_weights {
+    let classes: Vec<SeatedClass> = if options.equal_weights {
         classes.iter().map(|c| c.with_weights(1.0, 0)).collect()
     } else {
         classes

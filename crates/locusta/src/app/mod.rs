@@ -31,7 +31,9 @@ mod worker;
 
 use std::sync::Arc;
 
+use locusta_engine::runner::SeatedClass;
 use locusta_engine::task::TagFilter;
+use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 
 use crate::cli::Options;
@@ -95,7 +97,9 @@ fn run_checked(
             None => {}
         }
     }
-    let classes = select_classes(&options, program.classes)?;
+    let seated = select_classes(&options, program.classes)?;
+    let classes: Vec<Arc<dyn UserDefinition>> =
+        seated.iter().map(SeatedClass::definition).collect();
     let user_settings = config_users(&options, &classes)?;
     let listing = if options.list {
         let names: String = classes
@@ -159,9 +163,8 @@ fn run_checked(
     let run = Run {
         options,
         env,
-        classes,
+        classes: seated,
         shapes: program.shapes,
-        user_host: program.user_host,
         on_runner: program.on_runner,
         hostless: program.hostless,
         web_extension: program.web_extension,

@@ -1,5 +1,5 @@
 //! The contract between whatever describes the users and the run: a
-//! [`Program`] (user classes, shapes, hooks, a user host) and [`Fatal`] (a
+//! [`Program`] (user classes with their seats, shapes, hooks) and [`Fatal`] (a
 //! start-up problem and its exit code).
 //!
 //! A Rust program builds its `Program` with [`crate::Locusta`]; a locustfile
@@ -14,11 +14,9 @@
 
 use std::sync::Arc;
 
-use locusta_engine::host::UserHost;
 use locusta_engine::options::CustomOption;
-use locusta_engine::runner::Runner;
+use locusta_engine::runner::{Runner, SeatedClass};
 use locusta_engine::shape::NamedShape;
-use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_web::WebExtension;
 
@@ -28,17 +26,15 @@ pub type Setup = Box<dyn FnOnce(&Environment)>;
 /// What the program registered: user classes, load shapes, and a hook to
 /// add event listeners once the environment exists.
 pub struct Program {
-    /// The user classes.
-    pub classes: Vec<Arc<dyn UserDefinition>>,
+    /// The user classes, each with who runs its users: the load threads
+    /// (Rust classes) or a class runtime (a locustfile's, Python's).
+    pub classes: Vec<SeatedClass>,
     /// The load shapes, the one in use first.
     pub shapes: Vec<NamedShape>,
     /// Called with the environment before the test starts.
     pub setup: Vec<Setup>,
     /// The custom options the program declared (their values are in the options).
     pub custom_options: Vec<CustomOption>,
-    /// Runs the users of the classes it hosts (Python users), instead of the
-    /// load threads.
-    pub user_host: Option<Arc<dyn UserHost>>,
     /// Called with the runner once it exists, before `init` fires.
     pub on_runner: Vec<OnRunner>,
     /// Classes whose users need no host (Python `User` subclasses without an
@@ -57,9 +53,6 @@ impl Program {
         }
         self.setup.extend(loaded.setup);
         self.custom_options.extend(loaded.custom_options);
-        if loaded.user_host.is_some() {
-            self.user_host = loaded.user_host;
-        }
         self.on_runner.extend(loaded.on_runner);
         self.hostless.extend(loaded.hostless);
         if loaded.web_extension.is_some() {

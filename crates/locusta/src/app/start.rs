@@ -10,10 +10,8 @@ use std::sync::Arc;
 
 use locusta_cluster::master::Master;
 use locusta_engine::class_settings::UserClassSettings;
-use locusta_engine::host::UserHost;
-use locusta_engine::runner::Runner;
+use locusta_engine::runner::{Runner, SeatedClass};
 use locusta_engine::shape::NamedShape;
-use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
 use locusta_web::WebExtension;
 
@@ -26,9 +24,9 @@ use crate::outputs::Outputs;
 pub(super) struct Run {
     pub(super) options: Options,
     pub(super) env: Arc<Environment>,
-    pub(super) classes: Vec<Arc<dyn UserDefinition>>,
+    /// The user classes, each with who runs its users.
+    pub(super) classes: Vec<SeatedClass>,
     pub(super) shapes: Vec<NamedShape>,
-    pub(super) user_host: Option<Arc<dyn UserHost>>,
     pub(super) on_runner: Vec<OnRunner>,
     /// Classes whose users need no host.
     pub(super) hostless: Vec<String>,
@@ -60,7 +58,6 @@ impl Run {
             env,
             classes,
             shapes,
-            user_host,
             on_runner,
             hostless,
             web_extension,
@@ -73,7 +70,6 @@ impl Run {
             &env,
             classes,
             threads,
-            user_host,
             on_runner,
             &user_settings,
             master.as_ref(),
@@ -97,9 +93,8 @@ impl Run {
 /// the master's workers instead of users of its own.
 fn start_runner(
     env: &Arc<Environment>,
-    classes: Vec<Arc<dyn UserDefinition>>,
+    classes: Vec<SeatedClass>,
     threads: usize,
-    user_host: Option<Arc<dyn UserHost>>,
     on_runner: Vec<OnRunner>,
     user_settings: &[UserClassSettings],
     master: Option<&Master>,
@@ -107,14 +102,12 @@ fn start_runner(
     log::info!("Starting locusta {}", env!("CARGO_PKG_VERSION"));
     let runner = match master {
         Some(master) => {
-            let runner =
-                Runner::with_workers(env.clone(), classes, user_host, Arc::new(master.clone()))
-                    .map_err(Fatal::startup)?;
+            let runner = Runner::with_workers(env.clone(), classes, Arc::new(master.clone()))
+                .map_err(Fatal::startup)?;
             master.attach(&runner);
             runner
         }
-        None => Runner::with_user_host(env.clone(), classes, threads, user_host)
-            .map_err(Fatal::startup)?,
+        None => Runner::seated(env.clone(), classes, threads).map_err(Fatal::startup)?,
     };
     for settings in user_settings {
         if let Err(error) = runner.update_user_class(settings) {

@@ -85,6 +85,7 @@ def _task_name(entry):
 
 
 def _ratios(tasks):
+    """Each task's share of its list, with a task set's own tasks inside (the engine's TaskRatio)."""
     counts = {}
     for entry in tasks:
         counts[entry] = counts.get(entry, 0) + 1
@@ -92,7 +93,7 @@ def _ratios(tasks):
     result = []
     for entry, count in counts.items():
         children = entry.tasks if isinstance(entry, type) and issubclass(entry, TaskSet) else []
-        result.append((_task_name(entry), count / total, _ratios(children)))
+        result.append({"name": _task_name(entry), "ratio": count / total, "tasks": _ratios(children)})
     return result
 
 
@@ -312,7 +313,7 @@ def load(options):
 
 
 def _describe(cls):
-    """A user class as JSON for the engine: its settings and tasks."""
+    """A user class as JSON for the engine: its ClassDescriptor, and whether it needs a host."""
     return json.dumps(
         {
             "name": cls.__name__,
@@ -320,7 +321,7 @@ def _describe(cls):
             "fixed_count": int(cls.fixed_count),
             "host": cls.host or None,
             "needs_host": issubclass(cls, (HttpUser, FastHttpUser)),
-            "tasks": _ratios(cls.tasks),
+            "task_ratios": _ratios(cls.tasks),
             "available_tasks": list(dict.fromkeys(_task_name(task) for task in _run.environment.available_user_tasks[cls.__name__])),
         }
     )

@@ -18,7 +18,7 @@
 
 use std::sync::mpsc::SyncSender;
 
-use locusta_engine::host::HostedUsers;
+use locusta_engine::hosting::HostedUsers;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 

@@ -185,7 +185,7 @@ pub(crate) fn template_args(shared: &Shared) -> TemplateArgs {
     let env = shared.env();
     let (num_users, spawn_rate) = *shared.last_start.lock();
     let user_classes = runner.user_classes();
-    let infos = runner.user_class_infos();
+    let infos = runner.class_descriptors();
     let class_hosts: Vec<Option<&str>> = user_classes
         .iter()
         .filter(|c| !shared.config.hostless.iter().any(|h| h == c.name()))
@@ -259,7 +259,7 @@ pub(crate) fn template_args(shared: &Shared) -> TemplateArgs {
                     host: info.host.clone(),
                     weight: info.weight,
                     fixed_count: info.fixed_count,
-                    tasks: info.tasks.clone(),
+                    tasks: info.task_names(),
                 };
                 (info.name.clone(), settings)
             })

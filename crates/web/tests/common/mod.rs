@@ -19,7 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use locusta_demo_target::{spawn, RunningTarget, TargetConfig};
 use locusta_engine::options::CustomOption;
 use locusta_engine::prelude::*;
-use locusta_engine::runner::{Runner, RunnerState};
+use locusta_engine::runner::{Runner, RunnerState, SeatedClass};
 use locusta_stats::html::ReportMeta;
 use locusta_stats::{now_epoch, StatsHistory};
 use locusta_web::{serve, Credentials, LogBuffer, WebConfig, WebContext, WebServer};
@@ -134,8 +134,9 @@ pub async fn start(mut setup: Setup) -> Harness {
         let master = locusta_cluster::master::Master::bind(env.clone(), "127.0.0.1", 0, false)
             .await
             .expect("the master listens");
-        let runner = Runner::with_workers(env.clone(), classes, None, Arc::new(master.clone()))
-            .expect("runner");
+        let classes = classes.into_iter().map(SeatedClass::Local).collect();
+        let runner =
+            Runner::with_workers(env.clone(), classes, Arc::new(master.clone())).expect("runner");
         master.attach(&runner);
         for n in 0..setup.workers {
             let worker_env = Arc::new(Environment {

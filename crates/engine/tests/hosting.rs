@@ -1,5 +1,6 @@
-//! The `UserHost` seam: a class whose users live elsewhere is ramped, stopped
-//! and counted by the same runner and dispatch as Rust users.
+//! The `ClassRuntime` seam: a class seated with a runtime (its users live
+//! elsewhere) is ramped, stopped and counted by the same runner and dispatch
+//! as Rust users.
 
 mod common;
 
@@ -7,26 +8,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{wait_until, Trace};
-use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
+use locusta_engine::class_descriptor::ClassDescriptor;
+use locusta_engine::hosting::{ClassRuntime, HostedUsers};
 use locusta_engine::prelude::*;
-use locusta_engine::runner::Runner;
+use locusta_engine::runner::{Runner, SeatedClass};
 use locusta_engine::task::TagFilter;
 use parking_lot::Mutex;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// A host whose "users" are just counted: it starts and ends them at once
-/// when told, and logs every command.
+/// A runtime whose "users" are just counted: it starts and ends them at
+/// once when told, and logs every command.
 #[derive(Default)]
-struct FakeHost {
+struct CountingRuntime {
     log: Trace,
     users: Mutex<Vec<HostedUsers>>,
 }
 
-impl UserHost for FakeHost {
-    fn hosts(&self, class: &str) -> bool {
-        class == "Hosted"
-    }
+impl ClassRuntime for CountingRuntime {
     fn spawn(&self, class: &str, count: u64, users: &HostedUsers) {
         self.log.push(format!("spawn {class} {count}"));
         for _ in 0..count {
@@ -49,7 +48,7 @@ impl UserHost for FakeHost {
             user.ended();
         }
     }
-    fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String> {
+    fn update_class(&self, settings: &UserClassSettings) -> Result<ClassDescriptor, String> {
         self.log
             .push(format!("update {}", settings.user_class_name));
         let mut class = hosted(settings.weight.unwrap_or(1.0));
@@ -62,34 +61,27 @@ impl UserHost for FakeHost {
     }
 }
 
-fn hosted(weight: f64) -> HostedClass {
-    HostedClass {
-        name: "Hosted".into(),
-        weight,
-        fixed_count: 0,
-        host: None,
-        task_ratios: Vec::new(),
-        available_tasks: Vec::new(),
-    }
+fn hosted(weight: f64) -> ClassDescriptor {
+    ClassDescriptor::weighted("Hosted", weight)
 }
 
-fn hosted_class(weight: f64) -> Arc<dyn UserDefinition> {
-    Arc::new(hosted(weight))
+/// The class `Hosted`, seated with `runtime`.
+fn hosted_class(weight: f64, runtime: &Arc<CountingRuntime>) -> SeatedClass {
+    SeatedClass::Hosted(hosted(weight), runtime.clone())
 }
 
 #[tokio::test]
 async fn hosted_users_are_dispatched_counted_and_stopped_with_rust_users() {
-    let host = Arc::new(FakeHost::default());
+    let runtime = Arc::new(CountingRuntime::default());
     let rust = UserClass::<()>::new("Rust")
         .task(1, async |_: &mut User<()>| {
             tokio::time::sleep(Duration::from_millis(10)).await;
         })
         .boxed();
-    let runner = Runner::with_user_host(
+    let runner = Runner::seated(
         Arc::new(Environment::default()),
-        vec![hosted_class(3.0), rust],
+        vec![hosted_class(3.0, &runtime), SeatedClass::Local(rust)],
         1,
-        Some(host.clone() as Arc<dyn UserHost>),
     )
     .expect("runner starts");
     runner.start(8, 1000.0, None);
@@ -97,13 +89,13 @@ async fn hosted_users_are_dispatched_counted_and_stopped_with_rust_users() {
     let counts = runner.user_classes_count();
     assert_eq!(counts["Hosted"], 6);
     assert_eq!(counts["Rust"], 2);
-    // Ramping down stops the newest hosted users through the host.
+    // Ramping down stops the newest hosted users through the runtime.
     runner.start(4, 1000.0, None);
     assert!(wait_until(LIMIT, || runner.user_count() == 4).await);
     assert_eq!(runner.user_classes_count()["Hosted"], 3);
     runner.quit().await;
     assert_eq!(runner.user_count(), 0);
-    let log = host.log.items();
+    let log = runtime.log.items();
     let spawned: u64 = log
         .iter()
         .filter_map(|l| l.strip_prefix("spawn Hosted "))
@@ -119,21 +111,16 @@ async fn hosted_users_are_dispatched_counted_and_stopped_with_rust_users() {
 
 #[tokio::test]
 async fn hosted_users_share_the_iteration_budget_and_stop_test() {
-    let host = Arc::new(FakeHost::default());
+    let runtime = Arc::new(CountingRuntime::default());
     let env = Environment {
         iterations: Some(2),
         ..Environment::default()
     };
-    let runner = Runner::with_user_host(
-        Arc::new(env),
-        vec![hosted_class(1.0)],
-        1,
-        Some(host.clone() as Arc<dyn UserHost>),
-    )
-    .expect("runner starts");
+    let runner =
+        Runner::seated(Arc::new(env), vec![hosted_class(1.0, &runtime)], 1).expect("runner starts");
     runner.start(1, 10.0, None);
     assert!(wait_until(LIMIT, || runner.user_count() == 1).await);
-    let users = host.users.lock()[0].clone();
+    let users = runtime.users.lock()[0].clone();
     assert!(users.take_iteration());
     assert!(users.take_iteration());
     assert!(!users.take_iteration(), "the budget is a total");
@@ -147,13 +134,12 @@ async fn hosted_users_share_the_iteration_budget_and_stop_test() {
 }
 
 #[tokio::test]
-async fn settings_of_a_hosted_class_go_through_its_host() {
-    let host = Arc::new(FakeHost::default());
-    let runner = Runner::with_user_host(
+async fn settings_of_a_hosted_class_go_through_its_runtime() {
+    let runtime = Arc::new(CountingRuntime::default());
+    let runner = Runner::seated(
         Arc::new(Environment::default()),
-        vec![hosted_class(1.0)],
+        vec![hosted_class(1.0, &runtime)],
         1,
-        Some(host.clone() as Arc<dyn UserHost>),
     )
     .expect("runner starts");
     let settings = UserClassSettings::from_json(serde_json::json!({
@@ -162,8 +148,8 @@ async fn settings_of_a_hosted_class_go_through_its_host() {
     .expect("valid")
     .remove(0);
     runner.update_user_class(&settings).expect("applied");
-    assert!(host.log.items().contains(&"update Hosted".to_string()));
-    let info = &runner.user_class_infos()[0];
+    assert!(runtime.log.items().contains(&"update Hosted".to_string()));
+    let info = &runner.class_descriptors()[0];
     assert_eq!(
         (info.weight, info.host.as_deref()),
         (2.0, Some("http://127.0.0.1:9"))
@@ -192,18 +178,17 @@ async fn a_workers_classes_take_its_masters_tags_once_unless_it_has_its_own() {
         rust.task_ratios().into_iter().map(|t| t.name).collect()
     };
 
-    let host = Arc::new(FakeHost::default());
-    let runner = Runner::with_user_host(
+    let runtime = Arc::new(CountingRuntime::default());
+    let runner = Runner::seated(
         Arc::new(Environment::default()),
-        vec![hosted_class(1.0), rust()],
+        vec![hosted_class(1.0, &runtime), SeatedClass::Local(rust())],
         1,
-        Some(host.clone() as Arc<dyn UserHost>),
     )
     .expect("runner starts");
     assert_eq!(task_names(&runner).len(), 2);
     runner.adopt_tag_filter(&cart_only);
     assert_eq!(task_names(&runner), vec!["cart".to_string()]);
-    assert!(host
+    assert!(runtime
         .log
         .items()
         .contains(&"filter Hosted Some([\"cart\"])".to_string()));
@@ -230,15 +215,23 @@ async fn a_workers_classes_take_its_masters_tags_once_unless_it_has_its_own() {
 }
 
 #[test]
-fn a_hosted_class_without_its_host_is_refused() {
-    // A description alone cannot start users: without a host that runs it
-    // (and without workers), the runner says so instead of starting users
+fn a_description_alone_is_refused_off_a_master() {
+    // A description cannot start users: seated on the load threads, or
+    // remote without workers, the runner says so instead of starting users
     // that would do nothing.
-    let error = Runner::new(Arc::new(Environment::default()), vec![hosted_class(1.0)], 1)
+    let env = || Arc::new(Environment::default());
+    let local = Runner::new(env(), vec![Arc::new(hosted(1.0))], 1)
         .err()
         .expect("refused");
     assert!(
-        error.contains("Hosted") && error.contains("host"),
-        "{error}"
+        local.contains("Hosted") && local.contains("load threads"),
+        "{local}"
+    );
+    let remote = Runner::seated(env(), vec![SeatedClass::Remote(hosted(1.0))], 1)
+        .err()
+        .expect("refused");
+    assert!(
+        remote.contains("Hosted") && remote.contains("runtime"),
+        "{remote}"
     );
 }

@@ -2,20 +2,20 @@
 //! Python users, shapes and event listeners.
 //!
 //! The engine drives Python classes through the same seams as Rust ones:
-//! [`PythonHost`] is their [`UserHost`] (spawn, stop, update a class) and
+//! [`PythonRuntime`] is their [`ClassRuntime`] (spawn, stop, update a class) and
 //! [`PythonShape`] a [`LoadShape`]; [`attach`] makes the engine's events
 //! reach the Python listeners. Each turns into a [`Message`] in the
 //! mailbox, which the hub drains ([`crate::native`]). Fire-and-forget
 //! messages are only pushed; those that need Python's answer go through
 //! [`call`], which waits for it without ever taking the GIL.
 
-use std::collections::HashSet;
 use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_engine::class_descriptor::ClassDescriptor;
 use locusta_engine::class_settings::UserClassSettings;
-use locusta_engine::host::{HostedClass, HostedUsers, UserHost};
+use locusta_engine::hosting::{ClassRuntime, HostedUsers};
 use locusta_engine::runner::Runner;
 use locusta_engine::shape::{LoadShape, ShapeContext, ShapeTick};
 use locusta_engine::task::TagFilter;
@@ -133,15 +133,11 @@ fn fire(name: &'static str, arguments: Vec<(&'static str, f64)>) {
 }
 
 /// Runs the Python classes' users as greenlets on the Python thread.
-pub(crate) struct PythonHost {
+pub(crate) struct PythonRuntime {
     pub(crate) mailbox: Arc<Mailbox>,
-    pub(crate) classes: HashSet<String>,
 }
 
-impl UserHost for PythonHost {
-    fn hosts(&self, class: &str) -> bool {
-        self.classes.contains(class)
-    }
+impl ClassRuntime for PythonRuntime {
     fn spawn(&self, class: &str, count: u64, users: &HostedUsers) {
         self.mailbox.push(Message::Spawn {
             class: class.to_string(),
@@ -159,11 +155,11 @@ impl UserHost for PythonHost {
     fn kill_all(&self) {
         self.mailbox.push(Message::KillAll);
     }
-    fn update_class(&self, settings: &UserClassSettings) -> Result<HostedClass, String> {
+    fn update_class(&self, settings: &UserClassSettings) -> Result<ClassDescriptor, String> {
         let json = serde_json::to_string(settings).map_err(|e| e.to_string())?;
         match call(Call::UpdateClass(json)) {
             Some(Answered::Text(Ok(described))) => {
-                DescribedClass::parse(&described).map(HostedClass::from)
+                DescribedClass::parse(&described).map(|described| described.class)
             }
             Some(Answered::Text(Err(message))) => Err(message),
             _ => Err("the Python thread did not answer".into()),
