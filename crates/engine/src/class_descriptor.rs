@@ -86,3 +86,27 @@ impl ClassDescriptor {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_json_the_python_side_writes() {
+        // As `locust.main._describe` writes it (its `needs_host` is read
+        // beside this, in locusta-python).
+        let json = r#"{"name": "Shopper", "weight": 3.0, "fixed_count": 0,
+            "host": null, "needs_host": true, "available_tasks": ["browse", "Cart"],
+            "task_ratios": [{"name": "browse", "ratio": 0.75, "tasks": []},
+                            {"name": "Cart", "ratio": 0.25,
+                             "tasks": [{"name": "add", "ratio": 1.0, "tasks": []}]}]}"#;
+        let class: ClassDescriptor = serde_json::from_str(json).expect("a descriptor");
+        assert_eq!(
+            (class.name.as_str(), class.weight, class.host.as_deref()),
+            ("Shopper", 3.0, None)
+        );
+        assert_eq!(class.task_names(), ["browse", "Cart"]);
+        assert_eq!(class.task_ratios[1].tasks[0].name, "add");
+        assert!(class.gets_users());
+    }
+}
