@@ -13,73 +13,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, CommandFactory, Parser};
-use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 
-use crate::timespan::parse_timespan;
-
-fn timespan(text: &str) -> Result<Duration, String> {
-    parse_timespan(text).map_err(|e| e.to_string())
-}
-
-fn positive_users(text: &str) -> Result<u64, String> {
-    let value: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number of users"))?;
-    u64::try_from(value).map_err(|_| format!("the number of users must be 0 or more, got {value}"))
-}
-
-fn spawn_rate(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(format!(
-            "the spawn rate must be a number greater than 0, got {text}"
-        ))
-    }
-}
-
-fn expect_workers(text: &str) -> Result<u64, String> {
-    let value: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid int value: '{text}'"))?;
-    match u64::try_from(value) {
-        Ok(value) if value >= 1 => Ok(value),
-        _ => Err(format!(
-            "Invalid --expect-workers argument ({value}), must be a positive number"
-        )),
-    }
-}
-
-fn log_level(text: &str) -> Result<log::LevelFilter, String> {
-    match text.to_ascii_uppercase().as_str() {
-        "DEBUG" => Ok(log::LevelFilter::Debug),
-        "INFO" => Ok(log::LevelFilter::Info),
-        "WARNING" | "WARN" => Ok(log::LevelFilter::Warn),
-        "ERROR" | "CRITICAL" => Ok(log::LevelFilter::Error),
-        _ => Err(format!(
-            "invalid choice: '{text}' (choose from DEBUG, INFO, WARNING, ERROR, CRITICAL)"
-        )),
-    }
-}
-
-fn tag_list(text: &str) -> Result<String, String> {
-    Ok(text.to_string())
-}
-
-fn user_config(text: &str) -> Result<String, String> {
-    // A file is read when the run starts; inline JSON is checked now.
-    if !text.trim_end().ends_with(".json") {
-        UserClassSettings::from_config_values(&[text.to_string()])?;
-    }
-    Ok(text.to_string())
-}
+use crate::option_values::{
+    expect_workers, log_level, positive_users, spawn_rate, tag_list, timespan, user_config,
+};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -440,10 +378,27 @@ pub struct Options {
     pub custom: BTreeMap<String, OptionValue>,
 }
 
+/// A custom option whose name cannot be used ([`check_custom_options`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomOptionError {
+    /// A name with other characters than lower-case letters, digits, `-` and
+    /// `_`, or not starting with a letter.
+    #[error(
+        "custom option '{0}': use lower-case letters, digits, '-' and '_', starting with a letter"
+    )]
+    BadName(String),
+    /// The name of one of locusta's own options.
+    #[error("custom option '{0}': locusta already has an option of that name")]
+    Taken(String),
+    /// A name declared twice.
+    #[error("custom option '{0}' is declared twice")]
+    Twice(String),
+}
+
 /// Checks the names of the program's custom options: lower-case letters,
 /// digits, `-` and `_`, starting with a letter, used once, and not the name of
 /// one of locusta's own options.
-pub fn check_custom_options(custom: &[CustomOption]) -> Result<(), String> {
+pub fn check_custom_options(custom: &[CustomOption]) -> Result<(), CustomOptionError> {
     let builtin = Options::full_command();
     for (index, option) in custom.iter().enumerate() {
         let name = option.name.as_str();
@@ -452,20 +407,16 @@ pub fn check_custom_options(custom: &[CustomOption]) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !valid {
-            return Err(format!(
-                "custom option '{name}': use lower-case letters, digits, '-' and '_', starting with a letter"
-            ));
+            return Err(CustomOptionError::BadName(name.to_string()));
         }
         let taken = builtin
             .get_arguments()
             .any(|arg| arg.get_long() == Some(name) || arg.get_id().as_str() == name);
         if taken {
-            return Err(format!(
-                "custom option '{name}': locusta already has an option of that name"
-            ));
+            return Err(CustomOptionError::Taken(name.to_string()));
         }
         if custom[..index].iter().any(|other| other.name == name) {
-            return Err(format!("custom option '{name}' is declared twice"));
+            return Err(CustomOptionError::Twice(name.to_string()));
         }
     }
     Ok(())
@@ -536,6 +487,34 @@ pub const REMOVED_OPTIONS: &[(&str, Option<&str>, bool, &str)] = &[
     ("slave", None, false, "--slave was renamed: use --worker"),
 ];
 
+/// Options that Locust's start-up checks refuse ([`Options::validate`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOptions {
+    /// `--python` after other arguments.
+    #[error("--python must come first: locusta --python FILE.py [ARGS…]")]
+    PythonNotFirst,
+    /// `--autoquit` without `--autostart`.
+    #[error("--autoquit is only meaningful in combination with --autostart")]
+    AutoquitWithoutAutostart,
+    /// A `--web-base-path` not starting with `/`.
+    #[error(
+        "Invalid format for --web-base-path argument ({0}): the url path must start with a slash."
+    )]
+    WebBasePath(String),
+    /// Only one of `--tls-cert` and `--tls-key`.
+    #[error("--tls-cert and --tls-key must be given together")]
+    TlsHalf,
+    /// `--master` with `--worker`.
+    #[error("--master and --worker cannot be used together")]
+    MasterAndWorker,
+    /// `--processes` below -1.
+    #[error("Invalid --processes count {0}")]
+    ProcessesCount(i64),
+    /// `--processes` with `--master`.
+    #[error("--master cannot be combined with --processes. Remove --master, as it is implicit as long as --worker is not set.")]
+    ProcessesWithMaster,
+}
+
 impl Options {
     /// The full clap command as a run parses it: [`Options`] plus the hidden
     /// removed options of [`REMOVED_OPTIONS`] (so that they are recognised and
@@ -574,36 +553,33 @@ impl Options {
     /// `--web-base-path` not starting with `/` when the web UI would run,
     /// `--processes` below -1 or combined with `--master`. `run_with_args`
     /// calls it after parsing and prints the message.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidOptions> {
         #[cfg(feature = "python")]
         if self.python.is_some() {
-            return Err("--python must come first: locusta --python FILE.py [ARGS…]".into());
+            return Err(InvalidOptions::PythonNotFirst);
         }
         if self.autoquit != -1 && !self.autostart {
-            return Err("--autoquit is only meaningful in combination with --autostart".into());
+            return Err(InvalidOptions::AutoquitWithoutAutostart);
         }
         if !self.headless
             && !self.worker
             && !self.web_base_path.is_empty()
             && !self.web_base_path.starts_with('/')
         {
-            return Err(format!(
-                "Invalid format for --web-base-path argument ({}): the url path must start with a slash.",
-                self.web_base_path
-            ));
+            return Err(InvalidOptions::WebBasePath(self.web_base_path.clone()));
         }
         if !self.headless && self.tls_cert.is_empty() != self.tls_key.is_empty() {
-            return Err("--tls-cert and --tls-key must be given together".into());
+            return Err(InvalidOptions::TlsHalf);
         }
         if self.master && self.worker {
-            return Err("--master and --worker cannot be used together".into());
+            return Err(InvalidOptions::MasterAndWorker);
         }
         if let Some(processes) = self.processes {
             if processes < -1 {
-                return Err(format!("Invalid --processes count {processes}"));
+                return Err(InvalidOptions::ProcessesCount(processes));
             }
             if self.master {
-                return Err("--master cannot be combined with --processes. Remove --master, as it is implicit as long as --worker is not set.".into());
+                return Err(InvalidOptions::ProcessesWithMaster);
             }
         }
         Ok(())

@@ -25,6 +25,7 @@ pub mod config;
 pub mod fuzzing;
 pub mod loader;
 pub mod logging;
+pub mod option_values;
 pub mod outputs;
 pub mod processes;
 #[cfg(feature = "python")]

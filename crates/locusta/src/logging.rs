@@ -126,15 +126,28 @@ pub fn recent_lines() -> &'static LogBuffer {
     LINES.get_or_init(LogBuffer::default)
 }
 
-/// Installs the logger. Fails with a message when `--logfile` cannot be opened.
-pub fn init(level: log::LevelFilter, logfile: Option<&str>) -> Result<(), String> {
+/// `--logfile` cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open --logfile {path}: {error}")]
+pub struct LogfileError {
+    /// The file, as given.
+    pub path: String,
+    /// Why it cannot be opened.
+    pub error: std::io::Error,
+}
+
+/// Installs the logger. Fails when `--logfile` cannot be opened.
+pub fn init(level: log::LevelFilter, logfile: Option<&str>) -> Result<(), LogfileError> {
     let sink: Box<dyn Write + Send> = match logfile {
         Some(path) => Box::new(
             File::options()
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| format!("cannot open --logfile {path}: {e}"))?,
+                .map_err(|error| LogfileError {
+                    path: path.to_string(),
+                    error,
+                })?,
         ),
         None => Box::new(std::io::stderr()),
     };
@@ -148,7 +161,7 @@ pub fn init(level: log::LevelFilter, logfile: Option<&str>) -> Result<(), String
 /// Locust's logging setup from the options: [`init`] with `--loglevel` and
 /// `--logfile`, or nothing at all with `--skip-log-setup` (the program may
 /// install its own `log` logger, or have none).
-pub fn setup(options: &Options) -> Result<(), String> {
+pub fn setup(options: &Options) -> Result<(), LogfileError> {
     if options.skip_log_setup {
         return Ok(());
     }

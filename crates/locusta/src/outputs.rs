@@ -12,11 +12,12 @@ use parking_lot::Mutex;
 use locusta_engine::task::task_ratio_tree;
 use locusta_engine::user::UserDefinition;
 use locusta_engine::Environment;
-use locusta_stats::csv::CsvWriter;
+use locusta_stats::csv::{CsvError, CsvWriter};
 use locusta_stats::html::{html_file_name, render_report, ReportMeta};
 use locusta_stats::{json, now_epoch, StatsHistory};
 
 use crate::cli::Options;
+use crate::stdout::StdoutError;
 
 /// The outputs asked for on the command line, and the history they share.
 pub struct Outputs {
@@ -28,39 +29,82 @@ pub struct Outputs {
     history: Arc<Mutex<StatsHistory>>,
 }
 
+/// An output that cannot be prepared or written; it names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The `--csv` files.
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    /// `--json` on standard output.
+    #[error(transparent)]
+    Stdout(#[from] StdoutError),
+    /// The folder of a file cannot be created.
+    #[error("cannot create the folder of {what} {path}: {error}")]
+    Folder {
+        /// Which output: `the --json-file`, `the --html report`.
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A file cannot be written.
+    #[error("cannot write {what} {path}: {error}")]
+    Write {
+        /// Which output: `the --json-file`, `the --html report`.
+        what: &'static str,
+        /// The file.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
 /// Creates (or truncates) a file to prove it can be written, creating parent folders.
-fn check_writable(path: &str, what: &str) -> Result<(), String> {
-    let path = Path::new(path);
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create the folder of {what} {}: {e}", path.display()))?;
+fn check_writable(path: &str, what: &'static str) -> Result<(), OutputError> {
+    let file = Path::new(path);
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| OutputError::Folder {
+            what,
+            path: path.to_string(),
+            error,
+        })?;
     }
-    std::fs::File::create(path)
+    std::fs::File::create(file)
         .map(drop)
-        .map_err(|e| format!("cannot write {what} {}: {e}", path.display()))
+        .map_err(|error| OutputError::Write {
+            what,
+            path: path.to_string(),
+            error,
+        })
 }
 
 /// Writes a report at the end of the run; its folder is created again if it
 /// was removed during the run. Errors name the file and the reason.
-fn write_file(path: &str, what: &str, content: &[u8]) -> Result<(), String> {
+fn write_file(path: &str, what: &'static str, content: &[u8]) -> Result<(), OutputError> {
     let file = Path::new(path);
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
             log::warn!("the folder of {what} {path} was removed during the run: creating it again");
         }
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create the folder of {what} {path}: {e}"))?;
+        std::fs::create_dir_all(parent).map_err(|error| OutputError::Folder {
+            what,
+            path: path.to_string(),
+            error,
+        })?;
     }
-    std::fs::write(file, content).map_err(|e| format!("cannot write {what} {path}: {e}"))
+    std::fs::write(file, content).map_err(|error| OutputError::Write {
+        what,
+        path: path.to_string(),
+        error,
+    })
 }
 
 impl Outputs {
     /// Opens the CSV files and checks the other paths; errors name the file.
-    pub fn prepare(options: &Options) -> Result<Outputs, String> {
+    pub fn prepare(options: &Options) -> Result<Outputs, OutputError> {
         let csv = match &options.csv_prefix {
-            Some(prefix) => Some(
-                CsvWriter::create(prefix, options.csv_full_history).map_err(|e| e.to_string())?,
-            ),
+            Some(prefix) => Some(CsvWriter::create(prefix, options.csv_full_history)?),
             None => None,
         };
         let json_file = options
@@ -126,7 +170,7 @@ impl Outputs {
         stats.snapshot_response_times(now, self.full_history);
         self.history.lock().record(&stats, user_count, now);
         let mut ok = true;
-        let mut report = |result: Result<(), String>| {
+        let mut report = |result: Result<(), OutputError>| {
             if let Err(error) = result {
                 log::error!("{error}");
                 ok = false;
@@ -135,13 +179,13 @@ impl Outputs {
         if let Some(csv) = &mut self.csv {
             report(
                 csv.finish(&stats, &exceptions, user_count, now)
-                    .map_err(|e| e.to_string()),
+                    .map_err(OutputError::from),
             );
         }
         if self.json_stdout || self.json_file.is_some() {
             let text = json::stats_json(&stats);
             if self.json_stdout {
-                report(crate::stdout::line(&text));
+                report(crate::stdout::line(&text).map_err(OutputError::from));
             }
             if let Some(path) = &self.json_file {
                 report(write_file(path, "the --json-file", text.as_bytes()));

@@ -35,6 +35,17 @@ pub struct Relaunch {
     pub prefix: Vec<OsString>,
 }
 
+/// Worker processes that cannot be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessesError {
+    /// The running executable cannot be found, so no copy of it can start.
+    #[error("--processes: cannot find this program: {0}")]
+    FindProgram(std::io::Error),
+    /// A worker process cannot be started.
+    #[error("--processes: cannot start a worker: {0}")]
+    StartWorker(std::io::Error),
+}
+
 /// How copies start, and the command line this run was given (without the
 /// program name), set once the command line is known.
 static COMMAND: Mutex<Option<(Option<Relaunch>, Vec<OsString>)>> = Mutex::new(None);
@@ -47,15 +58,14 @@ pub(crate) fn remember(relaunch: Option<Relaunch>, args: &[OsString]) {
 }
 
 /// The program, and the arguments that start a copy of this run.
-fn copy_command() -> Result<(PathBuf, Vec<OsString>), String> {
+fn copy_command() -> Result<(PathBuf, Vec<OsString>), ProcessesError> {
     let remembered = COMMAND.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let (relaunch, args) =
         remembered.unwrap_or_else(|| (None, std::env::args_os().skip(1).collect()));
     let relaunch = match relaunch {
         Some(relaunch) => relaunch,
         None => Relaunch {
-            program: std::env::current_exe()
-                .map_err(|e| format!("--processes: cannot find this program: {e}"))?,
+            program: std::env::current_exe().map_err(ProcessesError::FindProgram)?,
             prefix: Vec::new(),
         },
     };
@@ -110,7 +120,7 @@ pub struct WorkerProcesses {
 impl WorkerProcesses {
     /// Starts `count` copies of this program as workers of the master at
     /// `host:port`; their output goes where this process's goes.
-    pub fn start(count: usize, host: &str, port: u16) -> Result<WorkerProcesses, String> {
+    pub fn start(count: usize, host: &str, port: u16) -> Result<WorkerProcesses, ProcessesError> {
         let (program, args) = copy_command()?;
         let mut started = WorkerProcesses {
             children: Vec::with_capacity(count),
@@ -121,7 +131,7 @@ impl WorkerProcesses {
                 .env(MASTER_OF_CHILD, format!("{host}:{port}"))
                 .stdin(Stdio::null())
                 .spawn()
-                .map_err(|e| format!("--processes: cannot start a worker: {e}"))?;
+                .map_err(ProcessesError::StartWorker)?;
             log::debug!("Started child worker with pid #{}", child.id());
             started.children.push(child);
         }
@@ -187,7 +197,7 @@ static MASTERS_WORKERS: Mutex<Option<WorkerProcesses>> = Mutex::new(None);
 
 /// For a master started with `--processes N`: starts its N workers, which
 /// connect to it at `host:port`.
-pub fn start_masters_workers(count: usize, host: &str, port: u16) -> Result<(), String> {
+pub fn start_masters_workers(count: usize, host: &str, port: u16) -> Result<(), ProcessesError> {
     let started = WorkerProcesses::start(count, connect_host(host), port)?;
     *MASTERS_WORKERS.lock().unwrap_or_else(|e| e.into_inner()) = Some(started);
     Ok(())

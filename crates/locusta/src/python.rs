@@ -23,7 +23,7 @@ impl LocustfileLoader for PythonLoader {
     }
 
     fn declare(&self, locustfile: &str) -> Result<Vec<CustomOption>, Fatal> {
-        locusta_python::start(&files_of(locustfile)).map_err(|message| Fatal { message, code: 1 })
+        locusta_python::start(&files_of(locustfile)).map_err(Fatal::startup)
     }
 
     /// `FILE [ARGS…]` as Python would run it, with the `locust` package.
@@ -43,8 +43,7 @@ impl LocustfileLoader for PythonLoader {
             exclude_tags: options.exclude_tags.clone(),
             parsed_options: parsed_options(options),
         };
-        let loaded =
-            locusta_python::load(settings).map_err(|message| Fatal { message, code: 1 })?;
+        let loaded = locusta_python::load(settings).map_err(Fatal::startup)?;
         Ok(Program {
             classes: loaded.classes,
             shapes: loaded.shapes,

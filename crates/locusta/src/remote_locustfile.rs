@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use locusta_cluster::locustfiles::{download, DOWNLOAD_TIMEOUT};
+use locusta_cluster::locustfiles::{download, DownloadError, DOWNLOAD_TIMEOUT};
 
 /// Locustfiles fetched from a master, in a folder of their own that is
 /// removed when this is dropped.
@@ -22,14 +22,42 @@ impl Drop for FetchedLocustfiles {
     }
 }
 
+/// Why a worker's locustfiles could not be fetched from its master.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// `-f -` without `--worker`.
+    #[error("-f - (locustfiles from the master) only works with --worker")]
+    NotAWorker,
+    /// `--master-port` (or `LOCUST_MASTER_NODE_PORT`) is not a port.
+    #[error("--master-port: '{0}' is not a port")]
+    BadPort(String),
+    /// The runtime that downloads the files cannot start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The master did not hand the files over.
+    #[error(transparent)]
+    Download(#[from] DownloadError),
+    /// The folder for the files cannot be created.
+    #[error("cannot write the locustfiles: {0}")]
+    Folder(std::io::Error),
+    /// A file cannot be written.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
 /// Fetches the master's locustfiles for a worker started with `-f -`.
-pub fn fetch(args: &[OsString]) -> Result<FetchedLocustfiles, String> {
+pub fn fetch(args: &[OsString]) -> Result<FetchedLocustfiles, FetchError> {
     let env_flag = |name: &str| {
         std::env::var(name)
             .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
     };
     if !(flag_given(args, "--worker") || env_flag("LOCUST_MODE_WORKER")) {
-        return Err("-f - (locustfiles from the master) only works with --worker".into());
+        return Err(FetchError::NotAWorker);
     }
     let host = value_given(args, "--master-host")
         .or_else(|| std::env::var("LOCUST_MASTER_NODE_HOST").ok())
@@ -39,25 +67,24 @@ pub fn fetch(args: &[OsString]) -> Result<FetchedLocustfiles, String> {
         .unwrap_or_else(|| "5557".into());
     let port: u16 = port_text
         .parse()
-        .map_err(|_| format!("--master-port: '{port_text}' is not a port"))?;
+        .map_err(|_| FetchError::BadPort(port_text.clone()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let files = runtime
-        .block_on(download(&host, port, DOWNLOAD_TIMEOUT))
-        .map_err(|e| e.to_string())?;
+        .map_err(FetchError::Runtime)?;
+    let files = runtime.block_on(download(&host, port, DOWNLOAD_TIMEOUT))?;
     let folder = std::env::temp_dir().join(format!("locusta-locustfiles-{}", std::process::id()));
     let mut fetched = FetchedLocustfiles {
         folder: folder.clone(),
         locustfile: String::new(),
     };
-    std::fs::create_dir_all(&folder).map_err(|e| format!("cannot write the locustfiles: {e}"))?;
+    std::fs::create_dir_all(&folder).map_err(FetchError::Folder)?;
     let mut paths = Vec::new();
     for file in files {
         let path = folder.join(&file.filename);
-        std::fs::write(&path, file.contents)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if let Err(error) = std::fs::write(&path, file.contents) {
+            return Err(FetchError::Write { path, error });
+        }
         paths.push(path.display().to_string());
     }
     fetched.locustfile = paths.join(",");

@@ -3,8 +3,8 @@
 //! `println!` panics when standard output is a closed pipe (`locusta … |
 //! head -1`) or a full device (`> /dev/full`). Here a closed pipe ends
 //! output quietly, as Unix tools do (the reader has what it wanted; the run
-//! and its other outputs go on), and any other error comes back as a message
-//! for the caller to report.
+//! and its other outputs go on), and any other error comes back as a
+//! [`StdoutError`] for the caller to report.
 
 use std::io::{ErrorKind, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,10 +12,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Set once a write found the reading end of standard output gone.
 static CLOSED: AtomicBool = AtomicBool::new(false);
 
+/// Standard output could not be written (other than a closed pipe).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutError(pub std::io::Error);
+
 /// Writes `text` to standard output and flushes it. A closed pipe is not an
-/// error (later writes are skipped); anything else is, with a message that
-/// says what could not be written and why.
-pub fn write(text: &str) -> Result<(), String> {
+/// error (later writes are skipped); anything else is, and says why.
+pub fn write(text: &str) -> Result<(), StdoutError> {
     if CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -29,11 +33,11 @@ pub fn write(text: &str) -> Result<(), String> {
             CLOSED.store(true, Ordering::Relaxed);
             Ok(())
         }
-        Err(error) => Err(format!("cannot write to standard output: {error}")),
+        Err(error) => Err(StdoutError(error)),
     }
 }
 
 /// [`write`] with a line end.
-pub fn line(text: &str) -> Result<(), String> {
+pub fn line(text: &str) -> Result<(), StdoutError> {
     write(&format!("{text}\n"))
 }

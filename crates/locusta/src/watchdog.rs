@@ -27,11 +27,21 @@ const FORCE_AFTER: Duration = Duration::from_secs(10);
 /// second call returns the first one's code).
 pub type FinalReport = Box<dyn Fn() -> i32 + Send + Sync>;
 
-/// Starts the watchdog thread for `runner`. Fails with a message when the
-/// signals cannot be watched.
-pub fn start(runner: Arc<Runner>, report: FinalReport) -> Result<(), String> {
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).map_err(|e| format!("cannot watch for signals: {e}"))?;
+/// The watchdog cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchdogError {
+    /// SIGINT and SIGTERM cannot be watched.
+    #[error("cannot watch for signals: {0}")]
+    Signals(std::io::Error),
+    /// Its thread cannot be started.
+    #[error("cannot start the watchdog thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Starts the watchdog thread for `runner`. Fails when the signals cannot be
+/// watched or the thread cannot start.
+pub fn start(runner: Arc<Runner>, report: FinalReport) -> Result<(), WatchdogError> {
+    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(WatchdogError::Signals)?;
     std::thread::Builder::new()
         .name("locusta-watchdog".into())
         .spawn(move || {
@@ -60,7 +70,7 @@ pub fn start(runner: Arc<Runner>, report: FinalReport) -> Result<(), String> {
             }
         })
         .map(drop)
-        .map_err(|e| format!("cannot start the watchdog thread: {e}"))
+        .map_err(WatchdogError::Thread)
 }
 
 fn force(report: &FinalReport) -> ! {

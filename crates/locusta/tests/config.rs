@@ -55,7 +55,7 @@ impl Dirs {
     }
     fn config_error(&self, list: &[&str]) -> String {
         match self.parse(list, &[]) {
-            Err(Error::Config(message)) => message,
+            Err(Error::Config(error)) => error.to_string(),
             other => panic!("{list:?}: expected a config error, got {other:?}"),
         }
     }
@@ -548,7 +548,8 @@ fn custom_options_come_from_every_source() {
     dirs.write("cwd/locust.conf", "# settings\nquantity = lots\n");
     let args: Vec<OsString> = vec!["locusta".into()];
     match config::parse_with(&args, &env, &dirs.cwd(), None, &custom) {
-        Err(Error::Config(message)) => {
+        Err(Error::Config(error)) => {
+            let message = error.to_string();
             assert!(message.contains("locust.conf, line 2"), "{message}");
             assert!(message.contains("not a whole number"), "{message}");
         }

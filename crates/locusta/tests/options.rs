@@ -688,7 +688,7 @@ fn removed_options_give_their_migration_message() {
 fn validate_applies_locusts_startup_checks() {
     let message = parse(&["--autoquit", "5"]).validate().unwrap_err();
     assert_eq!(
-        message,
+        message.to_string(),
         "--autoquit is only meaningful in combination with --autostart"
     );
     assert!(parse(&["--autoquit", "5", "--autostart"])
@@ -696,7 +696,8 @@ fn validate_applies_locusts_startup_checks() {
         .is_ok());
     let message = parse(&["--web-base-path", "locust"])
         .validate()
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("must start with a slash"), "{message}");
     assert!(parse(&["--web-base-path", "/locust"]).validate().is_ok());
     // Headless: no web UI, so the path does not matter (as in Locust).
@@ -877,7 +878,7 @@ fn custom_option_names_are_checked() {
             "declared twice",
         ),
     ] {
-        let message = check_custom_options(&options).unwrap_err();
+        let message = check_custom_options(&options).unwrap_err().to_string();
         assert!(message.contains(expected), "{message}");
     }
 }

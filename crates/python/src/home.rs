@@ -54,19 +54,28 @@ pub(crate) fn hosted() -> bool {
     HOME.lock().is_some()
 }
 
+/// Python's work that cannot be handed to a thread ([`run_on_python_thread`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PythonThreadError {
+    /// The thread that offered itself ([`serve_here`]) no longer serves.
+    #[error("the Python thread is gone")]
+    Gone,
+    /// A thread for Python cannot be started.
+    #[error("cannot start the Python thread: {0}")]
+    Spawn(std::io::Error),
+}
+
 /// Runs `job` on the Python thread: the one that called [`serve_here`], else
 /// a new thread named `locusta-python`.
-pub(crate) fn run_on_python_thread(job: Job) -> Result<(), String> {
+pub(crate) fn run_on_python_thread(job: Job) -> Result<(), PythonThreadError> {
     if let Some(home) = HOME.lock().as_ref() {
-        return home
-            .send(job)
-            .map_err(|_| "the Python thread is gone".to_string());
+        return home.send(job).map_err(|_| PythonThreadError::Gone);
     }
     std::thread::Builder::new()
         .name("locusta-python".into())
         .spawn(job)
         .map(drop)
-        .map_err(|e| format!("cannot start the Python thread: {e}"))
+        .map_err(PythonThreadError::Spawn)
 }
 
 /// Starts the embedded interpreter unless one runs already (the wheel's).

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use locusta_http::cookie_store::CookieStore;
 use locusta_http::{
-    Amount, BodyStream, Bytes, ClientConfig, HttpClient, Method, Multipart, Response,
+    Amount, BodyStream, Bytes, ClientConfig, HttpClient, HttpError, Method, Multipart, Response,
 };
 use locusta_stats::{Recorder, RequestRecord};
 use parking_lot::Mutex;
@@ -70,9 +70,8 @@ impl UserClients {
         host: Option<String>,
         config: Arc<ClientConfig>,
         recorder: Recorder,
-    ) -> Result<UserClients, String> {
-        let main = HttpClient::new(host.as_deref(), config.clone(), recorder.clone())
-            .map_err(|e| e.to_string())?;
+    ) -> Result<UserClients, HttpError> {
+        let main = HttpClient::new(host.as_deref(), config.clone(), recorder.clone())?;
         Ok(UserClients {
             main: Mutex::new(Some(main)),
             spares: Mutex::new(Vec::new()),

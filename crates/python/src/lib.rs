@@ -33,9 +33,11 @@ mod stall;
 mod streaming;
 mod wsgi;
 
-pub use home::{exit, serve_here};
-pub use loading::{load, start};
+pub use home::{exit, serve_here, PythonThreadError};
+pub use loading::{load, start, LoadError};
 pub use native::populate;
+pub use native::state::ShareError;
+pub use package::InstallError;
 pub use runtime::attach;
 pub use script::run_script;
 pub use stall::stop_waiting_at;

@@ -12,8 +12,8 @@
 //!    JSON ([`crate::described`]), then runs the gevent hub until the
 //!    process ends.
 //!
-//! Both answer with messages for the user (a Python traceback included)
-//! instead of Python errors.
+//! Both answer with a [`LoadError`] for the user (a Python traceback
+//! included) instead of Python errors.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -28,17 +28,56 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::described::DescribedClass;
+use crate::home::PythonThreadError;
 use crate::mailbox::Mailbox;
-use crate::native::state::share;
-use crate::package::install_package;
+use crate::native::state::{share, ShareError};
+use crate::options::DeclaredOptionsError;
+use crate::package::{install_package, InstallError};
 use crate::runtime::{PythonRuntime, PythonShape};
 use crate::{describe, home, options, stall, Locustfile, Settings};
+
+/// Locustfiles that cannot be loaded ([`start`], [`load`]).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A locustfile that does not exist (Locust's message).
+    #[error("Could not find '{}'. Ensure your locustfile ends with '.py' or is a directory with locustfiles.", .0.display())]
+    NotFound(PathBuf),
+    /// No locustfile at all (an empty directory).
+    #[error("No locustfile found: give a .py file or a directory that holds some.")]
+    NoLocustfile,
+    /// [`start`] called twice.
+    #[error("the Python locustfiles are already loaded")]
+    AlreadyLoaded,
+    /// [`load`] called again after it took the Python thread.
+    #[error("the Python locustfiles were not started")]
+    NotStarted,
+    /// The Python thread ended before it answered.
+    #[error("the Python thread ended while loading the locustfile")]
+    ThreadEnded,
+    /// The mailbox or the I/O thread cannot be set up.
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    /// The Python thread cannot be reached or started.
+    #[error(transparent)]
+    Thread(#[from] PythonThreadError),
+    /// The `locust` package cannot be installed (no gevent, …).
+    #[error(transparent)]
+    Install(#[from] InstallError),
+    /// The options the locustfiles declared cannot be used.
+    #[error(transparent)]
+    Options(#[from] DeclaredOptionsError),
+    /// The locustfiles' Python says no: an exception's traceback, what
+    /// `locust.main` found wrong (no user class, an unknown class name, …),
+    /// or a class it could not describe.
+    #[error("{0}")]
+    Python(String),
+}
 
 /// The Python thread once started: where to send the settings, and where its
 /// findings come back.
 struct Started {
     settings: SyncSender<Settings>,
-    found: Receiver<Result<Discovery, String>>,
+    found: Receiver<Result<Discovery, LoadError>>,
     mailbox: Arc<Mailbox>,
 }
 
@@ -46,39 +85,34 @@ static STARTED: Mutex<Option<Started>> = Mutex::new(None);
 
 /// Starts the Python thread and imports the locustfiles (before the command
 /// line is parsed, as Locust does): returns the custom options their
-/// `init_command_line_parser` listeners declared. Errors are messages for the
-/// user (with the Python traceback).
-pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, String> {
+/// `init_command_line_parser` listeners declared. Errors are for the user
+/// (with the Python traceback).
+pub fn start(locustfiles: &[PathBuf]) -> Result<Vec<CustomOption>, LoadError> {
     if let Some(missing) = locustfiles.iter().find(|file| !file.is_file()) {
-        return Err(format!(
-            "Could not find '{}'. Ensure your locustfile ends with '.py' or is a directory with locustfiles.",
-            missing.display()
-        ));
+        return Err(LoadError::NotFound(missing.clone()));
     }
     if locustfiles.is_empty() {
-        return Err("No locustfile found: give a .py file or a directory that holds some.".into());
+        return Err(LoadError::NoLocustfile);
     }
     let mut started = STARTED.lock();
     if started.is_some() {
-        return Err("the Python locustfiles are already loaded".into());
+        return Err(LoadError::AlreadyLoaded);
     }
     let mailbox = share()?;
-    let (declared_tx, declared) = sync_channel::<Result<String, String>>(1);
+    let (declared_tx, declared) = sync_channel::<Result<String, LoadError>>(1);
     let (settings, settings_rx) = sync_channel::<Settings>(1);
-    let (found_tx, found) = sync_channel::<Result<Discovery, String>>(1);
+    let (found_tx, found) = sync_channel::<Result<Discovery, LoadError>>(1);
     let files = locustfiles.to_vec();
     home::run_on_python_thread(Box::new(move || {
         python_thread(files, declared_tx, settings_rx, found_tx)
     }))?;
-    let declared = declared
-        .recv()
-        .map_err(|_| "the Python thread ended while loading the locustfile".to_string())??;
+    let declared = declared.recv().map_err(|_| LoadError::ThreadEnded)??;
     *started = Some(Started {
         settings,
         found,
         mailbox,
     });
-    options::from_json(&declared)
+    Ok(options::from_json(&declared)?)
 }
 
 /// Whether [`start`] ran and [`load`] has not taken its thread yet.
@@ -88,7 +122,7 @@ pub(crate) fn is_started() -> bool {
 
 /// Finds the classes and shape of the locustfiles (started with [`start`],
 /// which this calls when it was not), with the parsed command line.
-pub fn load(settings: Settings) -> Result<Locustfile, String> {
+pub fn load(settings: Settings) -> Result<Locustfile, LoadError> {
     if STARTED.lock().is_none() {
         start(&settings.locustfiles)?;
     }
@@ -98,11 +132,12 @@ pub fn load(settings: Settings) -> Result<Locustfile, String> {
         mailbox,
     }) = STARTED.lock().take()
     else {
-        return Err("the Python locustfiles were not started".into());
+        return Err(LoadError::NotStarted);
     };
-    let lost = || "the Python thread ended while loading the locustfile".to_string();
-    send_settings.send(settings).map_err(|_| lost())?;
-    let discovery = found.recv().map_err(|_| lost())??;
+    send_settings
+        .send(settings)
+        .map_err(|_| LoadError::ThreadEnded)?;
+    let discovery = found.recv().map_err(|_| LoadError::ThreadEnded)??;
     let runtime = Arc::new(PythonRuntime {
         mailbox: mailbox.clone(),
     });
@@ -137,9 +172,9 @@ struct Discovery {
 /// [`start`] or [`load`] through its channel.
 fn python_thread(
     files: Vec<PathBuf>,
-    declared: SyncSender<Result<String, String>>,
+    declared: SyncSender<Result<String, LoadError>>,
     settings: Receiver<Settings>,
-    found: SyncSender<Result<Discovery, String>>,
+    found: SyncSender<Result<Discovery, LoadError>>,
 ) {
     home::ensure_interpreter();
     Python::with_gil(|py| {
@@ -184,19 +219,20 @@ fn python_thread(
 fn import_locustfiles<'py>(
     py: Python<'py>,
     files: &[PathBuf],
-) -> Result<(Bound<'py, PyAny>, String), String> {
+) -> Result<(Bound<'py, PyAny>, String), LoadError> {
     let main = install_package(py)?;
+    let python = |e: PyErr| LoadError::Python(describe(py, &e));
     let files: Vec<String> = files
         .iter()
         .map(|file| file.to_string_lossy().into_owned())
         .collect();
     let imported = main
         .call_method1("import_files", (files,))
-        .map_err(|e| describe(py, &e))?;
+        .map_err(python)?;
     // An error text, or the declared options as JSON: told apart by a leading '['.
-    let text: String = imported.extract().map_err(|e| describe(py, &e))?;
+    let text: String = imported.extract().map_err(python)?;
     if !text.starts_with('[') {
-        return Err(text);
+        return Err(LoadError::Python(text));
     }
     Ok((main, text))
 }
@@ -207,7 +243,8 @@ fn discover<'py>(
     py: Python<'py>,
     main: &Bound<'py, PyAny>,
     settings: &Settings,
-) -> Result<(Discovery, Bound<'py, PyAny>), String> {
+) -> Result<(Discovery, Bound<'py, PyAny>), LoadError> {
+    let python = |e: PyErr| LoadError::Python(describe(py, &e));
     let options = PyDict::new(py);
     let set = |key: &str, value: Bound<'_, PyAny>| options.set_item(key, value);
     let json = serde_json::to_string(&settings.parsed_options).unwrap_or_else(|_| "{}".into());
@@ -221,27 +258,25 @@ fn discover<'py>(
         set("parsed_options", json.into_pyobject(py)?.into_any())?;
         Ok(())
     })()
-    .map_err(|e| describe(py, &e))?;
-    let loaded = main
-        .call_method1("load", (options,))
-        .map_err(|e| describe(py, &e))?;
+    .map_err(python)?;
+    let loaded = main.call_method1("load", (options,)).map_err(python)?;
     // `load` returns an error text, or (classes, has_shape).
     if let Ok(message) = loaded.extract::<String>() {
-        return Err(message);
+        return Err(LoadError::Python(message));
     }
-    let (described, shapes): (Vec<String>, Vec<String>) =
-        loaded.extract().map_err(|e| describe(py, &e))?;
+    let (described, shapes): (Vec<String>, Vec<String>) = loaded.extract().map_err(python)?;
     let described = described
         .iter()
         .map(|text| DescribedClass::parse(text))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(LoadError::Python)?;
     let hostless = described
         .iter()
         .filter(|class| !class.needs_host)
         .map(|class| class.class.name.clone())
         .collect();
     let classes = described.into_iter().map(|class| class.class).collect();
-    let serve = main.getattr("serve").map_err(|e| describe(py, &e))?;
+    let serve = main.getattr("serve").map_err(python)?;
     Ok((
         Discovery {
             classes,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+use locusta_engine::options::{CustomOption, OptionError, OptionKind, OptionValue};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -23,14 +23,25 @@ struct Declared {
     env: Option<String>,
 }
 
+/// Options declared in Python that cannot become the engine's.
+#[derive(Debug, thiserror::Error)]
+pub enum DeclaredOptionsError {
+    /// `locust.main`'s description is not the JSON expected (a bug).
+    #[error("locusta: unreadable custom options from Python: {0}")]
+    Unreadable(serde_json::Error),
+    /// A default the option itself refuses.
+    #[error("the default of the custom option --{0}")]
+    Default(OptionError),
+}
+
 /// The options declared by the locustfile, from `locust.main`'s JSON.
-pub(crate) fn from_json(json: &str) -> Result<Vec<CustomOption>, String> {
-    let declared: Vec<Declared> = serde_json::from_str(json)
-        .map_err(|e| format!("locusta: unreadable custom options from Python: {e}"))?;
+pub(crate) fn from_json(json: &str) -> Result<Vec<CustomOption>, DeclaredOptionsError> {
+    let declared: Vec<Declared> =
+        serde_json::from_str(json).map_err(DeclaredOptionsError::Unreadable)?;
     declared.into_iter().map(custom_option).collect()
 }
 
-fn custom_option(declared: Declared) -> Result<CustomOption, String> {
+fn custom_option(declared: Declared) -> Result<CustomOption, DeclaredOptionsError> {
     let kind = match declared.kind.as_str() {
         "integer" => OptionKind::Integer,
         "float" => OptionKind::Float,
@@ -49,7 +60,10 @@ fn custom_option(declared: Declared) -> Result<CustomOption, String> {
 }
 
 /// A Python default as a value of the option's kind (`None` stays unset).
-fn default_value(option: &CustomOption, default: &Value) -> Result<Option<OptionValue>, String> {
+fn default_value(
+    option: &CustomOption,
+    default: &Value,
+) -> Result<Option<OptionValue>, DeclaredOptionsError> {
     let text = match default {
         Value::Null => return Ok(None),
         Value::Bool(flag) => flag.to_string(),
@@ -68,7 +82,7 @@ fn default_value(option: &CustomOption, default: &Value) -> Result<Option<Option
     option
         .parse(&text)
         .map(Some)
-        .map_err(|e| format!("the default of the custom option --{e}"))
+        .map_err(DeclaredOptionsError::Default)
 }
 
 /// Option values keyed by their `parsed_options` attribute name.
@@ -127,7 +141,7 @@ mod tests {
     fn a_default_of_the_wrong_kind_is_an_error() {
         let json = r#"[{"name": "n", "help": "", "kind": "integer", "choices": [],
             "default": "many", "required": false, "secret": false, "include_in_web_ui": true, "env": null}]"#;
-        let error = from_json(json).unwrap_err();
+        let error = from_json(json).unwrap_err().to_string();
         assert!(error.contains("'many' is not a whole number"), "{error}");
     }
 }

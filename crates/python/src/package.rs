@@ -285,9 +285,32 @@ fn native_module(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
+/// The `locust` package cannot be installed ([`install_package`]); Python's
+/// part of each message is the last line or the whole traceback.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// This Python has no gevent.
+    #[error("Python locustfiles need gevent, and this Python ({python}) cannot import it: install it with `{python} -m pip install gevent`. {why}")]
+    NoGevent {
+        /// The interpreter (`sys.executable`).
+        python: String,
+        /// The last line of the import's traceback.
+        why: String,
+    },
+    /// The module `locusta._native` cannot be set up.
+    #[error("cannot set up the locusta module: {0}")]
+    NativeModule(String),
+    /// The `locust` package cannot be set up.
+    #[error("cannot set up the locust package: {0}")]
+    Package(String),
+    /// `locust.main` cannot be imported: the traceback.
+    #[error("{0}")]
+    Main(String),
+}
+
 /// Applies the prelude (gevent's monkey-patching) and installs the `locust`
 /// package in `sys.modules`; returns `locust.main`.
-pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String> {
+pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, InstallError> {
     let install = || -> PyResult<()> {
         let builtins = py.import("builtins")?;
         builtins.call_method1("exec", (PRELUDE, PyDict::new(py)))?;
@@ -344,15 +367,17 @@ pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, String
             .and_then(|sys| sys.getattr("executable"))
             .and_then(|exe| exe.extract::<String>())
             .unwrap_or_else(|_| "python3".into());
-        return Err(format!(
-            "Python locustfiles need gevent, and this Python ({python}) cannot import it: \
-             install it with `{python} -m pip install gevent`. {}",
-            describe(py, &error).lines().last().unwrap_or_default()
-        ));
+        let why = describe(py, &error)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        return Err(InstallError::NoGevent { python, why });
     }
-    native_module(py)
-        .map_err(|e| format!("cannot set up the locusta module: {}", describe(py, &e)))?;
-    install().map_err(|e| format!("cannot set up the locust package: {}", describe(py, &e)))?;
-    let main = py.import("locust.main").map_err(|e| describe(py, &e))?;
+    native_module(py).map_err(|e| InstallError::NativeModule(describe(py, &e)))?;
+    install().map_err(|e| InstallError::Package(describe(py, &e)))?;
+    let main = py
+        .import("locust.main")
+        .map_err(|e| InstallError::Main(describe(py, &e)))?;
     Ok(main.into_any())
 }

@@ -163,7 +163,7 @@ impl Client {
             ..ClientConfig::default()
         };
         let clients = UserClients::new(host, Arc::new(config), recorder()?.clone())
-            .map_err(PyValueError::new_err)?;
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(Client {
             clients: Arc::new(clients),
             fast,

@@ -36,12 +36,22 @@ pub(crate) struct Shared {
 
 pub(crate) static SHARED: OnceLock<Shared> = OnceLock::new();
 
+/// What the native module shares cannot be set up ([`share`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// The mailbox's eventfd cannot be created.
+    #[error("cannot create an eventfd: {0}")]
+    Eventfd(std::io::Error),
+    /// The I/O thread cannot be started.
+    #[error("cannot start the I/O thread: {0}")]
+    IoThread(std::io::Error),
+}
+
 /// Creates the mailbox and the I/O thread the native module shares (once
 /// per process: a second call keeps the first ones).
-pub(crate) fn share() -> Result<Arc<Mailbox>, String> {
-    let mailbox = Arc::new(Mailbox::new().map_err(|e| format!("cannot create an eventfd: {e}"))?);
-    let io = IoThread::start(mailbox.clone())
-        .map_err(|e| format!("cannot start the I/O thread: {e}"))?;
+pub(crate) fn share() -> Result<Arc<Mailbox>, ShareError> {
+    let mailbox = Arc::new(Mailbox::new().map_err(ShareError::Eventfd)?);
+    let io = IoThread::start(mailbox.clone()).map_err(ShareError::IoThread)?;
     let _ = SHARED.set(Shared {
         mailbox: mailbox.clone(),
         io,

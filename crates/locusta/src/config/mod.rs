@@ -8,16 +8,13 @@
 //! the strongest source that sets a key wins, even when it sets a flag to
 //! false.
 //!
-//! `.conf` files (and any `--config` file not ending in `.toml`) are ini-style,
-//! as configargparse reads them: `key = value`, `key: value` or `key value`; a
-//! bare `key` sets a flag; `[a, b]` (or a JSON array) is a list; lines starting
-//! with `#`, `;` or `[` are skipped, as are comments after ` #` or ` ;`. TOML
-//! files are read from their `[tool.locust]` table; their scalars become
-//! strings and their arrays lists.
+//! Reading the files is [`files`]'s; here every source is checked against the
+//! options and combined.
+
+mod files;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use clap::error::ErrorKind;
@@ -27,60 +24,25 @@ use clap::{Arg, ArgAction, Command, CommandFactory, FromArgMatches};
 use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
 
 use crate::cli::{Options, REMOVED_OPTIONS};
+use crate::stdout::StdoutError;
 use crate::suggest;
 
-/// The per-user file, in the home directory.
-pub const HOME_CONFIG: &str = ".locust.conf";
-/// The per-project ini-style file, in the current directory.
-pub const LOCAL_CONFIG: &str = "locust.conf";
-/// The per-project TOML file, in the current directory (`[tool.locust]` only).
-pub const PYPROJECT: &str = "pyproject.toml";
-
-/// The value of one setting in a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// A single value (flags read `true`/`false`/`yes`/`no`/`1`/`0`).
-    Text(String),
-    /// A list, for options that take several values (`tags`, `exclude-tags`).
-    List(Vec<String>),
-}
-
-/// One `key = value` of a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
-    /// The key as written: an option's long name without the dashes.
-    pub key: String,
-    /// The value.
-    pub value: Value,
-    /// The 1-based line the key is on.
-    pub line: usize,
-}
-
-/// A configuration file that was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigFile {
-    /// Where it was read from.
-    pub path: PathBuf,
-    /// Its settings in file order (a key set twice: the last one counts).
-    pub settings: Vec<Setting>,
-}
-
-impl ConfigFile {
-    /// The setting for `key`, if the file has one.
-    pub fn get(&self, key: &str) -> Option<&Setting> {
-        self.settings.iter().rev().find(|s| s.key == key)
-    }
-}
+pub use files::{
+    load, parse_ini, parse_toml, ConfigFile, ConfigFileError, FlagValueError, LineProblem, Setting,
+    Value, HOME_CONFIG, LOCAL_CONFIG, PYPROJECT,
+};
 
 /// Why options could not be parsed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A command-line or environment problem (exit code 2), or `--help` /
     /// `--version` (exit code 0): clap's error, printed by clap.
+    #[error("{0}")]
     Args(clap::Error),
-    /// A configuration file problem (exit code 1); the message names the
-    /// file, the line and the key.
-    Config(String),
+    /// A configuration file problem (exit code 1); it names the file, the
+    /// line and the key.
+    #[error("error: {0}")]
+    Config(#[from] ConfigFileError),
 }
 
 impl Error {
@@ -93,14 +55,12 @@ impl Error {
     }
 
     /// Prints the error as the command line shows it (help and version to
-    /// stdout, errors to stderr). Fails, with a message, when `--help` or `--version` could not be
+    /// stdout, errors to stderr). Fails when `--help` or `--version` could not be
     /// written to standard output (a full device; a closed pipe is fine).
-    pub fn print(&self) -> Result<(), String> {
+    pub fn print(&self) -> Result<(), StdoutError> {
         match self {
             Error::Args(error) => match error.print() {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(format!("cannot write to standard output: {e}"))
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(StdoutError(e)),
                 _ => Ok(()),
             },
             Error::Config(message) => {
@@ -108,222 +68,6 @@ impl Error {
                 Ok(())
             }
         }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Args(error) => write!(f, "{error}"),
-            Error::Config(message) => write!(f, "error: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-fn at(path: &Path, line: usize, message: impl fmt::Display) -> String {
-    format!("{}, line {line}: {message}", path.display())
-}
-
-/// Parses an ini-style configuration file the way configargparse does.
-pub fn parse_ini(path: &Path, text: &str) -> Result<ConfigFile, String> {
-    let mut settings = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with(['#', ';', '[']) || line.starts_with("---") {
-            continue;
-        }
-        let key_end = line
-            .find(|c: char| matches!(c, ':' | '=' | ';' | '#') || c.is_whitespace())
-            .unwrap_or(line.len());
-        let (key, rest) = line.split_at(key_end);
-        let rest = strip_comment(rest);
-        let trimmed = rest.trim_start();
-        let value = if key.is_empty() {
-            None
-        } else if trimmed.is_empty() {
-            Some("true")
-        } else if let Some(value) = trimmed.strip_prefix([':', '=']) {
-            Some(unquote(value.trim_start()))
-        } else if trimmed.len() < rest.len() {
-            Some(unquote(trimmed))
-        } else {
-            None
-        };
-        let Some(value) = value else {
-            return Err(at(
-                path,
-                index + 1,
-                format!("cannot parse the line '{line}' (expected 'key = value')"),
-            ));
-        };
-        settings.push(Setting {
-            key: key.to_string(),
-            value: ini_value(value.to_string()),
-            line: index + 1,
-        });
-    }
-    Ok(ConfigFile {
-        path: path.to_path_buf(),
-        settings,
-    })
-}
-
-/// Cuts a trailing ` # comment` or ` ; comment`.
-fn strip_comment(value: &str) -> &str {
-    let bytes = value.as_bytes();
-    let cut = (1..bytes.len())
-        .find(|&i| matches!(bytes[i], b'#' | b';') && bytes[i - 1].is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    value[..cut].trim_end()
-}
-
-fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
-            return &value[1..value.len() - 1];
-        }
-    }
-    value
-}
-
-/// `[a, b]` (or a JSON array) is a list; anything else a single value.
-fn ini_value(value: String) -> Value {
-    if !(value.starts_with('[') && value.ends_with(']')) {
-        return Value::Text(value);
-    }
-    if let Ok(serde_json::Value::Array(items)) = serde_json::from_str(&value) {
-        return Value::List(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                })
-                .collect(),
-        );
-    }
-    Value::List(
-        value[1..value.len() - 1]
-            .split(',')
-            .map(|item| item.trim().to_string())
-            .collect(),
-    )
-}
-
-/// Parses the `[tool.locust]` table of a TOML file; `None` when the file has
-/// no such table.
-pub fn parse_toml(path: &Path, text: &str) -> Result<Option<ConfigFile>, String> {
-    type Table = std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>;
-    #[derive(serde::Deserialize)]
-    struct Document {
-        tool: Option<Tool>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Tool {
-        locust: Option<Table>,
-    }
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let document: Document = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |span| line_of(span.start));
-        at(path, line, format!("invalid TOML: {}", e.message()))
-    })?;
-    let Some(table) = document.tool.and_then(|tool| tool.locust) else {
-        return Ok(None);
-    };
-    let mut settings = Vec::new();
-    for (key, value) in table {
-        let line = line_of(key.span().start);
-        let key = key.into_inner();
-        let value =
-            match value.into_inner() {
-                toml::Value::Array(items) => Value::List(
-                    items
-                        .into_iter()
-                        .map(toml_scalar)
-                        .collect::<Option<_>>()
-                        .ok_or_else(|| {
-                            at(
-                                path,
-                                line,
-                                format!("'{key}': a list may only hold plain values"),
-                            )
-                        })?,
-                ),
-                other => Value::Text(toml_scalar(other).ok_or_else(|| {
-                    at(path, line, format!("'{key}': a table is not a valid value"))
-                })?),
-            };
-        settings.push(Setting { key, value, line });
-    }
-    settings.sort_by_key(|s| s.line);
-    Ok(Some(ConfigFile {
-        path: path.to_path_buf(),
-        settings,
-    }))
-}
-
-fn toml_scalar(value: toml::Value) -> Option<String> {
-    match value {
-        toml::Value::String(s) => Some(s),
-        toml::Value::Integer(i) => Some(i.to_string()),
-        toml::Value::Float(f) => Some(f.to_string()),
-        toml::Value::Boolean(b) => Some(b.to_string()),
-        toml::Value::Datetime(d) => Some(d.to_string()),
-        toml::Value::Array(_) | toml::Value::Table(_) => None,
-    }
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read configuration file {}: {e}", path.display()))
-}
-
-/// Reads the configuration files that exist: `~/.locust.conf` (when `home` is
-/// given), `cwd/locust.conf`, `cwd/pyproject.toml`, then `explicit` (the
-/// `--config` file, relative to `cwd`; it must exist). They are returned from
-/// the weakest to the strongest. A `.toml` file is read as TOML (and an
-/// explicit one must have a `[tool.locust]` table), anything else as ini.
-pub fn load(
-    cwd: &Path,
-    home: Option<&Path>,
-    explicit: Option<&Path>,
-) -> Result<Vec<ConfigFile>, String> {
-    let mut files = Vec::new();
-    let defaults = [
-        home.map(|home| home.join(HOME_CONFIG)),
-        Some(cwd.join(LOCAL_CONFIG)),
-        Some(cwd.join(PYPROJECT)),
-    ];
-    for path in defaults.into_iter().flatten() {
-        if path.is_file() {
-            if let Some(file) = parse_file(&path)? {
-                files.push(file);
-            }
-        }
-    }
-    if let Some(explicit) = explicit {
-        let path = cwd.join(explicit);
-        match parse_file(&path)? {
-            Some(file) => files.push(file),
-            None => {
-                return Err(format!(
-                    "configuration file {} has no [tool.locust] table",
-                    path.display()
-                ))
-            }
-        }
-    }
-    Ok(files)
-}
-
-fn parse_file(path: &Path) -> Result<Option<ConfigFile>, String> {
-    let text = read(path)?;
-    if path.extension().is_some_and(|e| e == "toml") {
-        parse_toml(path, &text)
-    } else {
-        parse_ini(path, &text).map(Some)
     }
 }
 
@@ -361,7 +105,7 @@ where
         .try_get_matches_from(&args)
         .map_err(Error::Args)?;
     let explicit = first.get_one::<String>("config").map(PathBuf::from);
-    let files = load(cwd, home, explicit.as_deref()).map_err(Error::Config)?;
+    let files = load(cwd, home, explicit.as_deref())?;
     resolve_with(&args, env, &files, custom)
 }
 
@@ -532,8 +276,11 @@ fn flag_value(value: &str) -> Option<bool> {
     }
 }
 
-fn flag_error(name: &str, value: &str) -> String {
-    format!("Unexpected value for {name}: '{value}'. Expecting 'true', 'false', 'yes', 'no', '1' or '0'")
+fn flag_error(name: &str, value: &str) -> FlagValueError {
+    FlagValueError {
+        name: name.to_string(),
+        value: value.to_string(),
+    }
 }
 
 /// Checks one value with the option's own parser; `Err` holds the reason.
@@ -582,7 +329,7 @@ fn env_value(command: &Command, arg: &Arg, name: &str, value: &str) -> Result<Ve
                     Error::Args(
                         command
                             .clone()
-                            .error(ErrorKind::InvalidValue, flag_error(name, value)),
+                            .error(ErrorKind::InvalidValue, flag_error(name, value).to_string()),
                     )
                 })?;
                 vec![flag.to_string()]
@@ -607,23 +354,29 @@ fn env_value(command: &Command, arg: &Arg, name: &str, value: &str) -> Result<Ve
 
 /// The value of a configuration file setting, checked with the option's parser.
 fn file_value(arg: &Arg, file: &ConfigFile, setting: &Setting) -> Result<Vec<String>, Error> {
-    let error = |message: String| Error::Config(at(&file.path, setting.line, message));
+    let error = |problem: LineProblem| {
+        Error::Config(ConfigFileError::at(&file.path, setting.line, problem))
+    };
     let key = &setting.key;
     let values = match (kind(arg), &setting.value) {
         (Kind::Flag, Value::Text(text)) => {
-            let flag = flag_value(text).ok_or_else(|| error(flag_error(key, text)))?;
+            let flag = flag_value(text).ok_or_else(|| error(flag_error(key, text).into()))?;
             vec![flag.to_string()]
         }
         (Kind::List, Value::List(items)) => items.clone(),
         (_, Value::Text(text)) => vec![text.clone()],
         (_, Value::List(_)) => {
-            return Err(error(format!("'{key}' can't be set to a list")));
+            return Err(error(LineProblem::List(key.clone())));
         }
     };
     if kind(arg) != Kind::Flag {
         for value in &values {
             check_value(arg, value).map_err(|reason| {
-                error(format!("invalid value '{value}' for '{key}': {reason}"))
+                error(LineProblem::InvalidValue {
+                    key: key.clone(),
+                    value: value.clone(),
+                    reason,
+                })
             })?;
         }
     }
@@ -641,23 +394,27 @@ fn check_keys(command: &Command, files: &[ConfigFile]) -> Result<(), Error> {
         for setting in &file.settings {
             let key = setting.key.as_str();
             if let Some(&(_, _, _, message)) = REMOVED_OPTIONS.iter().find(|r| r.0 == key) {
-                return Err(Error::Config(at(&file.path, setting.line, message)));
-            }
-            if key == "config" {
-                return Err(Error::Config(at(
+                return Err(Error::Config(ConfigFileError::at(
                     &file.path,
                     setting.line,
-                    "'config' cannot be set in a configuration file",
+                    LineProblem::Removed(message),
+                )));
+            }
+            if key == "config" {
+                return Err(Error::Config(ConfigFileError::at(
+                    &file.path,
+                    setting.line,
+                    LineProblem::ConfigKey,
                 )));
             }
             if !keys.contains(&key) {
-                let hint = suggest::closest_key(key, &keys)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
-                return Err(Error::Config(at(
+                return Err(Error::Config(ConfigFileError::at(
                     &file.path,
                     setting.line,
-                    format!("unknown key '{key}'{hint}"),
+                    LineProblem::UnknownKey {
+                        key: key.to_string(),
+                        suggestion: suggest::closest_key(key, &keys).map(str::to_string),
+                    },
                 )));
             }
         }
