@@ -181,6 +181,10 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Lazy(include_str!("../python/locust/opentelemetry.py")),
     ),
     (
+        "locust._lifecycle",
+        Source::Module(include_str!("../python/locust/_lifecycle.py")),
+    ),
+    (
         "locust.main",
         Source::Module(include_str!("../python/locust/main.py")),
     ),

@@ -10,6 +10,7 @@ module's `parse_options` parses with the same option set, for scripts and
 tools."""
 
 import argparse
+import atexit
 import difflib
 import json
 import os
@@ -18,6 +19,9 @@ import textwrap
 import urllib.request
 from typing import Any, NamedTuple
 
+from locusta import _native
+
+from locust.event import events
 from locust.rpc import Message  # noqa: F401
 from locust.util.directory import get_abspaths_in  # noqa: F401
 from locust.util.timespan import parse_timespan
@@ -30,16 +34,7 @@ except ImportError:  # Python < 3.11
 
 DEFAULT_CONFIG_FILES = ("~/.locust.conf", "locust.conf", "pyproject.toml")
 
-version = None  # set below from locusta's version
-
-
-def _version():
-    from locusta import _native
-
-    return _native.__version__
-
-
-version = _version()
+version = _native.__version__
 
 # locusta's own options (long names): a locustfile's option of the same name
 # is not added again (locusta's value lands in parsed_options under it).
@@ -209,8 +204,6 @@ def parse_locustfile_paths(paths):
 
 
 def _parse_locustfile_path(path):
-    from locust.util.directory import get_abspaths_in
-
     if is_url(path):
         return [download_locustfile_from_url(path)]
     if os.path.isdir(path):
@@ -225,8 +218,6 @@ def _parse_locustfile_path(path):
 
 def download_locustfile_from_url(url):
     """Downloads a locustfile into the working directory; its path (removed at exit)."""
-    import atexit
-
     with urllib.request.urlopen(url) as response:
         content = response.read().decode()
     name = os.path.basename(url.split("?")[0]) or "locustfile.py"
@@ -412,8 +403,6 @@ def setup_parser_arguments(parser):
 def get_parser(default_config_files=DEFAULT_CONFIG_FILES):
     """Locust's full parser, with the options locustfiles added in
     `init_command_line_parser` listeners."""
-    from locust import events
-
     parser = get_empty_argument_parser(add_help=True, default_config_files=default_config_files)
     setup_parser_arguments(parser)
     events.init_command_line_parser.fire(parser=parser)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from locusta import _native
 
 from locust.exception import (
+    CatchResponseError,
     InterruptTaskSet,
     RescheduleTask,
     RescheduleTaskImmediately,
@@ -138,8 +139,6 @@ class RequestEventHook(EventHook):
 def _failure_text(exception):
     """The failure group text of an exception or message (Locust unwraps
     CatchResponseError to its message)."""
-    from locust.exception import CatchResponseError
-
     if isinstance(exception, CatchResponseError):
         return str(exception)
     if isinstance(exception, BaseException):

@@ -2,6 +2,9 @@
 `--html`); `get_html_report` returns it for the running test."""
 
 import os
+import time
+
+from locusta import _native
 
 from locust.runners import STATE_STOPPED, STATE_STOPPING, MasterRunner  # noqa: F401
 from locust.user.inspectuser import get_ratio  # noqa: F401
@@ -35,10 +38,6 @@ def render_template_from(file, build_path=DEFAULT_BUILD_PATH, **kwargs):
 
 def get_html_report(environment, show_download_link=True, theme=""):
     """The HTML report of the test so far, as a string."""
-    import time
-
-    from locusta import _native
-
     locustfile = os.path.basename(getattr(environment, "locustfile", None) or "locustfile.py")
     start_time = environment.stats.start_time
     end_time = environment.stats.last_request_timestamp or time.time()

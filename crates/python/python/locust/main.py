@@ -1,24 +1,27 @@
-"""Kept whole: the hub's one dispatcher — loading, the users' lifecycle (spawn, stop, kill) and the mailbox commands read and write the same module state (_shapes, _creating, _stopping and _run.users) from every command; it splits cleanly once that state moves into `locust._run` (issue 14's follow-up), not before.
-
-locusta's side of the Python thread: loads the locustfile, then runs the
-gevent hub, where users live as greenlets and the mailbox is drained."""
+"""locusta's side of the Python thread: loads the locustfile, then runs the
+gevent hub, where the mailbox is drained and each command goes where it
+belongs (the users' lives to `locust._lifecycle`, events and shape ticks
+here); also `locusta --python FILE` and Locust's public names of
+`locust.main`."""
 
 import argparse
 import importlib.util
 import json
 import logging
 import os
+import shutil
+import signal
 import sys
+import tokenize
 import traceback
 import types
 
 import gevent
 import gevent.event
-from gevent import GreenletExit
 
 from locusta import _native
 
-from locust import _run, clients, web
+from locust import _lifecycle, _run, clients, web
 from locust.argument_parser import BUILTIN_OPTIONS, LocustArgumentParser, default_args_dict
 from locust.env import Environment
 from locust.event import events as _events
@@ -27,19 +30,11 @@ from locust.exception import StopTest
 from locust.runners import Message
 from locust.shape import LoadTestShape
 from locust.stats import stats_history
-from locust.task import STOPPING, WAITING, TaskSet, filter_tasks_by_tags
+from locust.task import TaskSet, filter_tasks_by_tags
 from locust.contrib.fasthttp import FastHttpUser
 from locust.users import HttpUser, User
 
-# The run's environment, classes and live users are in locust._run.
-
-# The locustfiles' LoadTestShape instances by class name, in definition order.
-_shapes = {}
-# Per class name, the greenlets of users whose __init__ is still running (it
-# may block, as in Locust), oldest first: greenlet -> True.
-_creating = {}
-# Users told to stop gracefully that have not ended yet.
-_stopping = set()
+# The run's environment, classes, shapes and live users are in locust._run.
 
 
 class _RustLogHandler(logging.Handler):
@@ -299,17 +294,17 @@ def load(options):
     env.available_user_classes = {cls.__name__: cls for cls in found}
     env.available_user_tasks = {cls.__name__: list(cls.tasks) for cls in found}
     for shape_class in shapes:
-        if shape_class.__name__ in _shapes:
+        if shape_class.__name__ in _run.shapes:
             return f"Duplicate shape classes: {shape_class.__name__} is defined twice"
         try:
             shape = shape_class()
         except Exception as error:  # noqa: BLE001
             return f"Could not create the load shape {shape_class.__name__}: {error!r}"
         shape.runner = env.runner
-        _shapes[shape_class.__name__] = shape
+        _run.shapes[shape_class.__name__] = shape
     # The first shape runs unless the web UI's class picker chooses another.
-    env.shape_class = next(iter(_shapes.values()), None)
-    return ([_describe(cls) for cls in found], list(_shapes))
+    env.shape_class = next(iter(_run.shapes.values()), None)
+    return ([_describe(cls) for cls in found], list(_run.shapes))
 
 
 def _describe(cls):
@@ -339,126 +334,6 @@ def _update_class(encoded, answer):
         answer.send_result(False, f"Error applying user config to {settings.get('user_class_name')}: {error}")
 
 
-def _run_user(user, class_name):
-    try:
-        user.run()
-    except GreenletExit:
-        pass
-    except StopTest:
-        user._hosted.stop_test(f"StopTest raised by a {class_name} user")
-    except SystemExit as exit_request:
-        # sys.exit() in user code ends the test (with every report written).
-        _request_exit(exit_request, f"a user of class {class_name}")
-    except KeyboardInterrupt:
-        # As in Locust, where it reaches the main greenlet: the run ends, as
-        # after Ctrl-C (every report written).
-        logging.error("KeyboardInterrupt in a %s user: stopping the test", class_name)
-        user._hosted.stop_test(f"KeyboardInterrupt raised by a {class_name} user")
-    except Exception as error:  # noqa: BLE001 - the user ends; the test goes on
-        user._task_error(user, error)
-    finally:
-        live = _run.users.get(class_name)
-        if live is not None and user in live:
-            live.remove(user)
-        _stopping.discard(user)
-        user._hosted.ended()
-
-
-def _request_exit(exit_request, where):
-    """sys.exit(code) in user code: the test ends and the process exits with that code."""
-    code = exit_request.code
-    if isinstance(code, int):
-        _native.set_exit_code(code)
-    elif code is not None:
-        logging.error("%s", code)
-        _native.set_exit_code(1)
-    _native.quit(f"sys.exit() called by {where}")
-
-
-def _spawn(class_name, count, hosted):
-    cls = _run.classes[class_name]
-    # The host may have changed since the start (the web form, a master).
-    _run.environment.host = _native.environment_host() or _run.environment.host
-    if _run.environment.host:
-        # As Locust: --host is every class's host.
-        cls.host = _run.environment.host
-    creating = _creating.setdefault(class_name, {})
-    for _ in range(count):
-        creating[gevent.spawn(_create_and_run, cls, class_name, hosted)] = True
-
-
-def _create_and_run(cls, class_name, hosted):
-    """Creates a user in its own greenlet (its __init__ may block, e.g. to
-    fetch test data), then runs it."""
-    try:
-        user = cls(_run.environment)
-    except Exception as error:  # noqa: BLE001
-        text = format_user_traceback(error)
-        logging.error("Could not create a %s user: %s\n%s", class_name, error, text)
-        _native.log_exception(repr(error), text)
-        return
-    finally:
-        _creating[class_name].pop(gevent.getcurrent(), None)
-    if not hasattr(user, "_state"):
-        message = f"{class_name}.__init__ must call super().__init__(environment)"
-        logging.error("%s", message)
-        _native.log_exception(message, message)
-        return
-    user._hosted = hosted
-    user._limited = hosted.limited
-    user._user_id = hosted.started()
-    user._greenlet = gevent.getcurrent()
-    _run.users[class_name].append(user)
-    _run_user(user, class_name)
-
-
-def _stop(class_name, count, graceful):
-    # The newest users first: those still being created are not started yet.
-    creating = _creating.get(class_name, {})
-    for greenlet in list(creating)[::-1][:count]:
-        del creating[greenlet]
-        greenlet.kill(block=False)
-        count -= 1
-    if count <= 0:
-        return
-    live = _run.users.get(class_name, [])
-    chosen = live[max(0, len(live) - count):] if count < len(live) else list(live)
-    del live[len(live) - len(chosen):]
-    if graceful is None:
-        for user in chosen:
-            user._greenlet.kill(block=False)
-        return
-    survivors = []
-    for user in chosen:
-        if user._state == WAITING or user._state is None:
-            user._greenlet.kill(block=False)
-        else:
-            user._state = STOPPING
-            survivors.append(user)
-            _stopping.add(user)
-    if survivors:
-        gevent.spawn_later(graceful, _kill_survivors, survivors)
-
-
-def _kill_survivors(users):
-    for user in users:
-        if not user._greenlet.dead:
-            user._greenlet.kill(block=False)
-
-
-def _kill_all():
-    for creating in _creating.values():
-        for greenlet in list(creating):
-            greenlet.kill(block=False)
-        creating.clear()
-    for live in _run.users.values():
-        for user in list(live):
-            user._greenlet.kill(block=False)
-        live.clear()
-    for user in list(_stopping):
-        user._greenlet.kill(block=False)
-
-
 def _fire(name, kwargs, answer):
     env = _run.environment
     try:
@@ -467,7 +342,7 @@ def _fire(name, kwargs, answer):
             hook.fire(environment=env, runner=env.runner, web_ui=env.web_ui)
         elif name in ("test_start", "test_stopping", "test_stop"):
             if name == "test_start":
-                for shape in _shapes.values():
+                for shape in _run.shapes.values():
                     shape.reset_time()
             hook.fire(environment=env)
         elif name == "quitting":
@@ -488,7 +363,7 @@ def _fire(name, kwargs, answer):
     except StopTest:
         _native.quit(f"StopTest raised in a {name} listener")
     except SystemExit as exit_request:
-        _request_exit(exit_request, f"a listener of {name}")
+        _lifecycle.request_exit(exit_request, f"a listener of {name}")
     except Exception as error:  # noqa: BLE001
         logging.error("Uncaught exception in event handler: \n%s", format_user_traceback(error))
         _native.unhandled_error()
@@ -520,7 +395,7 @@ def _flush_output():
 def _tick(shape_name, run_time, user_count, answer):
     result = None
     try:
-        shape = _shapes[shape_name]
+        shape = _run.shapes[shape_name]
         _run.environment.shape_class = shape
         shape._user_count = user_count
         tick = shape.tick()
@@ -571,11 +446,11 @@ def _on_mailbox():
         kind = command[0]
         try:
             if kind == "spawn":
-                _spawn(command[1], command[2], command[3])
+                _lifecycle.spawn(command[1], command[2], command[3])
             elif kind == "stop":
-                _stop(command[1], command[2], command[3])
+                _lifecycle.stop(command[1], command[2], command[3])
             elif kind == "kill_all":
-                _kill_all()
+                _lifecycle.kill_all()
             elif kind == "event":
                 gevent.spawn(_fire, command[1], command[2], command[3])
             elif kind == "shape":
@@ -620,7 +495,7 @@ def serve():
             forever.wait()
         except SystemExit as exit_request:
             # gevent hands a greenlet's SystemExit to this (main) greenlet.
-            _request_exit(exit_request, "a greenlet")
+            _lifecycle.request_exit(exit_request, "a greenlet")
         except KeyboardInterrupt:
             pass
 
@@ -629,9 +504,6 @@ def run_script(argv):
     """Runs argv[0] as `__main__`, as `python FILE ARGS...` would; returns the
     exit code (SystemExit's, 1 after an uncaught exception, with its traceback
     on stderr, 130 after Ctrl-C)."""
-    import signal
-    import tokenize
-
     _run.script_mode = True
     # The script's requests and events.request.fire count in statistics of
     # its own (environment.stats), and responses arrive through the mailbox.
@@ -738,8 +610,6 @@ def merge_locustfiles_content(locustfiles):
 def _locusta_program():
     """The path of the `locusta` program: this process's own when it is
     locusta (the embedding binary), else `locusta` on PATH, else None."""
-    import shutil
-
     try:
         this = os.readlink("/proc/self/exe")
     except OSError:

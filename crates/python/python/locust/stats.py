@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import re
 import signal
 import time
 from typing import NamedTuple, Protocol, TypedDict
@@ -353,8 +354,6 @@ class StatsError:
     @classmethod
     def parse_error(cls, error):
         """The group text of an error (memory addresses blanked)."""
-        import re
-
         text = error if isinstance(error, str) else repr(error)
         return re.sub(r" at 0x[0-9a-fA-F]+", " at 0x....", text)
 
@@ -607,10 +606,9 @@ def update_stats_history(runner, timestamp=None):
 
 def stats_history(runner):
     """For gevent.spawn: a history point every HISTORY_STATS_INTERVAL_SEC while the test runs."""
-    from locust.runners import STATE_STOPPED
-
     while True:
-        if runner.state != STATE_STOPPED:
+        # locust.runners.STATE_STOPPED, by value as in Locust: runners imports this module.
+        if runner.state != "stopped":
             update_stats_history(runner)
         gevent.sleep(HISTORY_STATS_INTERVAL_SEC)
 

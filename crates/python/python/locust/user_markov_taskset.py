@@ -2,6 +2,8 @@
 the weighted transitions of the current one, and the checks applied when
 such a set is defined."""
 
+import logging
+
 from locust.exception import (  # noqa: F401
     InvalidTransitionError,
     LocustError,
@@ -46,8 +48,6 @@ def validate_no_tags(task, classname):
 def validate_task_name(decorated_func):
     """Warns when on_start/on_stop is a Markov task (it would also run as
     one) and refuses `run`."""
-    import logging
-
     if decorated_func.__name__ in ("on_start", "on_stop"):
         logging.warning(
             "You have tagged your on_stop/start function with @transition: it runs both as a step and on stop/start"
@@ -71,8 +71,6 @@ def validate_transitions(tasks, class_dict, classname):
 
 def validate_no_unreachable_tasks(tasks, class_dict, classname):
     """Logs a warning per task no transition leads to (the first excepted); returns them."""
-    import logging
-
     reached = {target for task in tasks for target in task.locust_markov_transitions}
     unreachable = [task.__name__ for task in tasks[1:] if task.__name__ not in reached]
     for name in unreachable:

@@ -1,6 +1,7 @@
 """User and HttpUser (locusta's implementation of Locust's classes)."""
 
 import logging
+import time
 from contextlib import contextmanager
 
 import gevent
@@ -200,8 +201,6 @@ class RestMixin:
     @contextmanager
     def rest_(self, method, url, name=None, **kwargs):
         """As rest(), with a cache-busting `_=<ms>` query and that name."""
-        import time
-
         separator = "&" if "?" in url else "?"
         busted = f"{url}{separator}_={int(time.time() * 1000)}"
         with self.rest(method, busted, name=name or f"{url}{separator}_=...", **kwargs) as response:

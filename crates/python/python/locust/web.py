@@ -10,11 +10,15 @@ import functools
 import json
 import logging
 import os
+import sys
 from typing import TypedDict
+
+import gevent
 
 from locusta import _native
 
 from locust import _run
+from locust.event import format_user_traceback
 from locust.html import DEFAULT_BUILD_PATH, get_html_report, render_template_from  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
 from locust.runners import STATE_MISSING, STATE_RUNNING, LocalRunner, MasterRunner, _class_weights  # noqa: F401
@@ -214,8 +218,6 @@ class WebUI:
 
     def _serve_script(self, environment, host, port, web_base_path, web_login, tls_cert, tls_key, class_picker):
         """Starts locusta's web UI in a script's process; returns its port."""
-        import sys
-
 
         login = None
         if web_login:
@@ -237,8 +239,6 @@ class WebUI:
         )
         logger.info("Starting web interface at %s://%s:%s%s/", "https" if tls_cert else "http",
                     host or "0.0.0.0", port, (web_base_path or "").rstrip("/"))
-        import gevent
-
         self._follower = gevent.spawn(self._follow_script_runner)
         return port
 
@@ -248,8 +248,6 @@ class WebUI:
         the page's buttons ask of it: Start calls `runner.start(users, rate)`,
         Stop calls `runner.stop()`. A master's or worker's runner is locusta's
         own: the server reads and drives it directly."""
-        import gevent
-
         while True:
             runner = self.environment.runner
             if isinstance(runner, LocalRunner):
@@ -284,8 +282,6 @@ def _serve_wsgi(environ, answer):
     """Runs a request through the Flask app (a WSGI application) and answers
     with its status, headers and body. An app that raises answers 500, the
     traceback logged; Flask logs and answers its routes' errors itself."""
-    from locust.event import format_user_traceback
-
     web_ui = _web_ui()
     if web_ui is None or web_ui._app is None:
         answer.send_http(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not Found")
@@ -323,8 +319,6 @@ def _serve_wsgi(environ, answer):
 def _after_request(environ, response, answer):
     """Passes an answer of locusta's own routes through the Flask app's
     `after_request` functions; answers only when there are some."""
-    from locust.event import format_user_traceback
-
     web_ui = _web_ui()
     app = web_ui._app if web_ui is not None else None
     if app is None or not app.after_request_funcs.get(None):
