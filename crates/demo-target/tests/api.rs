@@ -17,6 +17,18 @@ async fn post_json(addr: std::net::SocketAddr, path: &str, cookie: &str, body: &
     send(addr, Method::POST, path, &headers, body).await
 }
 
+/// Logs in as ann and returns the session token.
+async fn session_token(addr: std::net::SocketAddr) -> String {
+    let login = post_json(
+        addr,
+        "/login",
+        "",
+        r#"{"username": "ann", "password": "x"}"#,
+    )
+    .await;
+    login.json()["token"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn index_is_a_100_byte_text_body() {
     let target = spawn(TargetConfig::default());
@@ -163,14 +175,7 @@ async fn login_cart_checkout_with_the_session_cookie() {
 async fn bearer_token_works_like_the_cookie() {
     let target = spawn(TargetConfig::default());
     let addr = target.addr();
-    let login = post_json(
-        addr,
-        "/login",
-        "",
-        r#"{"username": "ann", "password": "x"}"#,
-    )
-    .await;
-    let bearer = format!("Bearer {}", login.json()["token"].as_str().unwrap());
+    let bearer = format!("Bearer {}", session_token(addr).await);
     let cart = send(
         addr,
         Method::GET,
@@ -186,14 +191,7 @@ async fn bearer_token_works_like_the_cookie() {
 async fn cart_rejects_bad_items() {
     let target = spawn(TargetConfig::default());
     let addr = target.addr();
-    let login = post_json(
-        addr,
-        "/login",
-        "",
-        r#"{"username": "ann", "password": "x"}"#,
-    )
-    .await;
-    let cookie = format!("session={}", login.json()["token"].as_str().unwrap());
+    let cookie = format!("session={}", session_token(addr).await);
     let unknown = post_json(addr, "/cart", &cookie, r#"{"product_id": 99}"#).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     for body in [
@@ -230,11 +228,7 @@ async fn oldest_sessions_are_evicted_beyond_the_bound() {
     let addr = target.addr();
     let mut cookies = Vec::new();
     for _ in 0..3 {
-        let login = post_json(addr, "/login", "", r#"{"username": "a", "password": "x"}"#).await;
-        cookies.push(format!(
-            "session={}",
-            login.json()["token"].as_str().unwrap()
-        ));
+        cookies.push(format!("session={}", session_token(addr).await));
     }
     let statuses: Vec<StatusCode> = cart_statuses(addr, &cookies).await;
     assert_eq!(

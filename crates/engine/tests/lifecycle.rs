@@ -3,16 +3,32 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{runner, wait_until, Trace};
 use locusta_engine::prelude::*;
+use locusta_engine::runner::Runner;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
 fn traced(name: &str, trace: &Trace) -> UserClass<Trace> {
     let trace = trace.clone();
     UserClass::with_state(name, move || trace.clone())
+}
+
+/// Runs one user of `class` until `iterations` task runs are done, and
+/// returns the runner, quit, for its statistics.
+async fn one_user_for(iterations: u64, class: UserClass<Trace>) -> Arc<Runner> {
+    let env = Environment {
+        iterations: Some(iterations),
+        ..Environment::default()
+    };
+    let runner = runner(env, vec![class.boxed()]);
+    runner.start(1, 1.0, None);
+    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
+    runner.quit().await;
+    runner
 }
 
 #[tokio::test]
@@ -22,14 +38,7 @@ async fn on_start_then_tasks_then_on_stop() {
         .on_start(async |u: &mut User<Trace>| u.push("start"))
         .task(1, async |u: &mut User<Trace>| u.push("task"))
         .on_stop(async |u: &mut User<Trace>| u.push("stop"));
-    let env = Environment {
-        iterations: Some(3),
-        ..Environment::default()
-    };
-    let runner = runner(env, vec![class.boxed()]);
-    runner.start(1, 1.0, None);
-    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
-    runner.quit().await;
+    one_user_for(3, class).await;
     assert_eq!(trace.items(), ["start", "task", "task", "task", "stop"]);
 }
 
@@ -41,9 +50,7 @@ async fn iterations_are_a_total_over_all_users_and_threads() {
         iterations: Some(100),
         ..Environment::default()
     };
-    let runner =
-        locusta_engine::runner::Runner::new(std::sync::Arc::new(env), vec![class.boxed()], 2)
-            .unwrap();
+    let runner = Runner::new(Arc::new(env), vec![class.boxed()], 2).unwrap();
     runner.start(7, 100.0, None);
     assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
     runner.quit().await;
@@ -112,14 +119,7 @@ async fn task_errors_are_recorded_and_the_user_goes_on() {
         parsed?;
         Ok(())
     });
-    let env = Environment {
-        iterations: Some(5),
-        ..Environment::default()
-    };
-    let runner = runner(env, vec![class.boxed()]);
-    runner.start(1, 1.0, None);
-    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
-    runner.quit().await;
+    let runner = one_user_for(5, class).await;
     assert_eq!(trace.count("task"), 5);
     let exceptions = runner.environment().stats.exceptions();
     assert_eq!(exceptions.len(), 1);
@@ -219,14 +219,7 @@ async fn nested_sequential_set_runs_in_order_and_interrupt_returns_to_parent() {
         .sequential()
         .task_set(1, journey)
         .task(1, async |u: &mut User<Trace>| u.push("root"));
-    let env = Environment {
-        iterations: Some(9),
-        ..Environment::default()
-    };
-    let runner = runner(env, vec![class.boxed()]);
-    runner.start(1, 1.0, None);
-    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
-    runner.quit().await;
+    one_user_for(9, class).await;
     // 9 task runs: two rounds of the journey (4 tasks each) and one root task;
     // the next root task finds the budget spent and the user stops.
     assert_eq!(
@@ -282,14 +275,7 @@ async fn interrupt_from_a_sets_on_start_skips_it_without_on_stop() {
         .sequential()
         .task_set(1, skipped)
         .task(1, async |u: &mut User<Trace>| u.push("root"));
-    let env = Environment {
-        iterations: Some(3),
-        ..Environment::default()
-    };
-    let runner = runner(env, vec![class.boxed()]);
-    runner.start(1, 1.0, None);
-    assert!(wait_until(LIMIT, || runner.finished().is_some()).await);
-    runner.quit().await;
+    one_user_for(3, class).await;
     // Skipping the set costs no iteration: three root tasks, then the fourth
     // pick of the set is skipped and the next root task finds the budget spent.
     assert_eq!(

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::net::{free_port, request};
@@ -31,28 +32,45 @@ fn worker_users(log: &str) -> Option<u64> {
     count.parse().ok()
 }
 
+/// A master and its workers on 127.0.0.1, all running `program` in `dir`:
+/// the master with `master_args` plus `--master-bind-host 127.0.0.1
+/// --master-bind-port` on a free port, then `N` workers with `worker_args`
+/// plus `--worker --master-port` that port (logged as `worker1`, `worker2`,
+/// …).
+fn master_and_workers<const N: usize>(
+    program: &Path,
+    dir: &Path,
+    master_args: &str,
+    worker_args: &[&str],
+) -> (Proc, [Proc; N]) {
+    let port = free_port().to_string();
+    let master = Proc::start(
+        program,
+        &words(&format!(
+            "{master_args} --master-bind-host 127.0.0.1 --master-bind-port {port}"
+        )),
+        dir,
+        "master",
+    );
+    let mut args = worker_args.to_vec();
+    args.extend(["--worker", "--master-port", &port]);
+    let workers =
+        std::array::from_fn(|i| Proc::start(program, &args, dir, &format!("worker{}", i + 1)));
+    (master, workers)
+}
+
 #[test]
 fn two_workers_share_the_users_and_the_master_counts_every_request() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
     let dir = scratch("two");
-    let port = free_port().to_string();
     let url = target.url();
-    let mut master = Proc::start(
+    let (mut master, [mut first, mut second]) = master_and_workers(
         &program,
-        &words(&format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 4 -r 4 -t 4s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
-        "master",
+        &format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 4 -r 4 -t 4s --stop-timeout 5 -H {url}"),
+        &["--master-host", "127.0.0.1"],
     );
-    let worker_args = [
-        "--worker",
-        "--master-host",
-        "127.0.0.1",
-        "--master-port",
-        &port,
-    ];
-    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
-    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
 
     let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
@@ -85,21 +103,13 @@ fn python_locustfile_workers() {
          class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
     )
     .unwrap();
-    let locusta = locusta_binary();
-    let port = free_port().to_string();
     let url = target.url();
-    let mut master = Proc::start(
-        locusta,
-        &words(&format!("-f locustfile.py --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 3 -r 10 -t 3s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+    let (mut master, [mut worker]) = master_and_workers(
+        locusta_binary(),
         &dir,
-        "master",
-    );
-    let mut worker = Proc::start(
-        locusta,
+        &format!("-f locustfile.py --master --headless --json --only-summary --expect-workers 1 --expect-workers-max-wait 30 -u 3 -r 10 -t 3s --stop-timeout 5 -H {url}"),
         // No --host: a worker takes its master's.
-        &["-f", "locustfile.py", "--worker", "--master-port", &port],
-        &dir,
-        "worker",
+        &["-f", "locustfile.py"],
     );
     let stdout = master.succeeded(Duration::from_secs(40));
     let log = master.log();
@@ -126,20 +136,12 @@ fn a_python_workers_client_id_is_the_id_its_master_knows() {
          class Visitor(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def index(self):\n        self.client.get(\"/\")\n",
     )
     .unwrap();
-    let locusta = locusta_binary();
-    let port = free_port().to_string();
     let url = target.url();
-    let mut master = Proc::start(
-        locusta,
-        &words(&format!("-f locustfile.py --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 1 -r 10 -t 1s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+    let (mut master, [mut worker]) = master_and_workers(
+        locusta_binary(),
         &dir,
-        "master",
-    );
-    let mut worker = Proc::start(
-        locusta,
-        &["-f", "locustfile.py", "--worker", "--master-port", &port],
-        &dir,
-        "worker",
+        &format!("-f locustfile.py --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 1 -r 10 -t 1s -H {url}"),
+        &["-f", "locustfile.py"],
     );
     master.succeeded(Duration::from_secs(40));
     let log = master.log();
@@ -277,18 +279,14 @@ fn iterations_are_a_total_over_the_workers() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
     let dir = scratch("iterations");
-    let port = free_port().to_string();
     let url = target.url();
     // Three users over two workers: the shares follow the users (2:1).
-    let mut master = Proc::start(
+    let (mut master, [mut first, mut second]) = master_and_workers(
         &program,
-        &words(&format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 3 -r 1 -i 45 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
-        "master",
+        &format!("--master --headless --json --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 3 -r 1 -i 45 -H {url}"),
+        &[],
     );
-    let worker_args = ["--worker", "--master-port", &port];
-    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
-    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
     // No run time: the master ends the test once the workers' shares are spent.
     let stdout = master.succeeded(Duration::from_secs(60));
     let log = master.log();
@@ -335,26 +333,19 @@ fn custom_messages_go_between_the_master_and_its_workers() {
     );
 }
 
-#[test]
-fn workers_take_the_masters_custom_options() {
+/// A 2-second headless run of the locustfile `name` by a master given
+/// `master_options` and one worker given only the file; the master's `--json`
+/// output, once both have ended.
+fn run_with_one_worker(name: &str, master_options: &str) -> String {
     let target = spawn(TargetConfig::default());
-    let dir = scratch("options");
-    let locustfile = locustfile("relayed_options.py");
-    let locusta = locusta_binary();
-    let port = free_port().to_string();
+    let dir = scratch(name);
+    let locustfile = locustfile(name);
     let url = target.url();
-    let mut master = Proc::start(
-        locusta,
-        &words(&format!("-f {locustfile} --master --headless --json --only-summary --greeting hello --repeat 3 -u 2 -r 10 -t 2s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+    let (mut master, [mut worker]) = master_and_workers(
+        locusta_binary(),
         &dir,
-        "master",
-    );
-    // The worker's command line does not have the options.
-    let mut worker = Proc::start(
-        locusta,
-        &["-f", &locustfile, "--worker", "--master-port", &port],
-        &dir,
-        "worker",
+        &format!("-f {locustfile} --master --headless --json --only-summary {master_options} -u 2 -r 10 -t 2s --stop-timeout 5 -H {url}"),
+        &["-f", &locustfile],
     );
     let stdout = master.succeeded(Duration::from_secs(40));
     assert!(
@@ -362,6 +353,13 @@ fn workers_take_the_masters_custom_options() {
         "{}",
         worker.log()
     );
+    stdout
+}
+
+#[test]
+fn workers_take_the_masters_custom_options() {
+    // The worker's command line does not have the options.
+    let stdout = run_with_one_worker("relayed_options.py", "--greeting hello --repeat 3");
     assert!(stdout.contains("\"name\": \"/hellox3\""), "{stdout}");
     assert!(!stdout.contains("/unsetx1"), "{stdout}");
 }
@@ -454,8 +452,6 @@ fn the_masters_class_settings_reach_its_workers() {
     let target = spawn(TargetConfig::default());
     let dir = scratch("user-settings");
     let locustfile = locustfile("picked_tasks.py");
-    let locusta = locusta_binary();
-    let port = free_port().to_string();
     let web_port = free_port().to_string();
     let url = target.url();
     let web = format!("127.0.0.1:{web_port}");
@@ -464,17 +460,11 @@ fn the_masters_class_settings_reach_its_workers() {
         let answer = request(&web, method, path, &[("Content-Type", content_type)], body);
         (answer.status_line, answer.body)
     };
-    let master = Proc::start(
-        locusta,
-        &words(&format!("-f {locustfile} --master --class-picker --web-host 127.0.0.1 --web-port {web_port} --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
+    let (master, [worker]) = master_and_workers(
+        locusta_binary(),
         &dir,
-        "master",
-    );
-    let worker = Proc::start(
-        locusta,
-        &["-f", &locustfile, "--worker", "--master-port", &port],
-        &dir,
-        "worker",
+        &format!("-f {locustfile} --master --class-picker --web-host 127.0.0.1 --web-port {web_port} -H {url}"),
+        &["-f", &locustfile],
     );
     master.expect_log("1 workers connected", Duration::from_secs(30));
     let settings = r#"{"user_class_name": "Visitor", "tasks": ["cart"]}"#;
@@ -510,30 +500,7 @@ fn the_masters_class_settings_reach_its_workers() {
 
 #[test]
 fn workers_without_tags_take_the_masters() {
-    let target = spawn(TargetConfig::default());
-    let dir = scratch("tags");
-    let locustfile = locustfile("tagged_tasks.py");
-    let locusta = locusta_binary();
-    let port = free_port().to_string();
-    let url = target.url();
-    let mut master = Proc::start(
-        locusta,
-        &words(&format!("-f {locustfile} --master --headless --json --only-summary --tags cart -u 2 -r 10 -t 2s --stop-timeout 5 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
-        &dir,
-        "master",
-    );
-    let mut worker = Proc::start(
-        locusta,
-        &words(&format!("-f {locustfile} --worker --master-port {port}")),
-        &dir,
-        "worker",
-    );
-    let stdout = master.succeeded(Duration::from_secs(40));
-    assert!(
-        worker.wait_for(Duration::from_secs(10)).is_some(),
-        "{}",
-        worker.log()
-    );
+    let stdout = run_with_one_worker("tagged_tasks.py", "--tags cart");
     assert!(stdout.contains("\"name\": \"tagged\""), "{stdout}");
     assert!(!stdout.contains("untagged"), "{stdout}");
 }
@@ -543,17 +510,13 @@ fn a_killed_worker_is_marked_missing_and_the_test_goes_on() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
     let dir = scratch("missing");
-    let port = free_port().to_string();
     let url = target.url();
-    let mut master = Proc::start(
+    let (mut master, [mut survivor, mut victim]) = master_and_workers(
         &program,
-        &words(&format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 14s --enable-rebalancing --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
-        "master",
+        &format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 14s --enable-rebalancing -H {url}"),
+        &[],
     );
-    let worker_args = ["--worker", "--master-port", &port];
-    let mut survivor = Proc::start(&program, &worker_args, &dir, "worker1");
-    let mut victim = Proc::start(&program, &worker_args, &dir, "worker2");
     master.expect_log("All users spawned", Duration::from_secs(30));
     victim.kill();
     master.expect_log("setting state to missing", Duration::from_secs(10));
@@ -568,17 +531,13 @@ fn when_every_worker_goes_missing_the_test_stops_once() {
     let target = spawn(TargetConfig::default());
     let program = example("bench_sleep");
     let dir = scratch("all-missing");
-    let port = free_port().to_string();
     let url = target.url();
-    let mut master = Proc::start(
+    let (mut master, [mut first, mut second]) = master_and_workers(
         &program,
-        &words(&format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 60s --master-bind-host 127.0.0.1 --master-bind-port {port} -H {url}")),
         &dir,
-        "master",
+        &format!("--master --headless --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 2 -r 10 -t 60s -H {url}"),
+        &[],
     );
-    let worker_args = ["--worker", "--master-port", &port];
-    let mut first = Proc::start(&program, &worker_args, &dir, "worker1");
-    let mut second = Proc::start(&program, &worker_args, &dir, "worker2");
     master.expect_log("All users spawned", Duration::from_secs(30));
     first.kill();
     second.kill();

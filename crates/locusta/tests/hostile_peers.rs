@@ -1,6 +1,6 @@
-//! Hostile peers against the real binary (`target/<profile>/locusta`, built
-//! here once; `LOCUSTA_TEST_BINARY` names another, e.g. an older build to
-//! see these tests fail): a peer that opens the master's port and sends
+//! Hostile peers against the real binary (the one cargo built for this
+//! test; `LOCUSTA_TEST_BINARY` names another, e.g. an older build to see
+//! these tests fail): a peer that opens the master's port and sends
 //! ZMTP frames, commands, READY properties and msgpack containers claiming
 //! up to 2^62 bytes must cost the master that one connection, nothing more:
 //! the run goes on with its real worker, ends on time, and its reports hold
@@ -10,150 +10,22 @@
 //! Every process is bounded by `-t` and by the time limits of `wait_for`;
 //! everything listens on 127.0.0.1.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use common::net::free_port;
+use common::process::{words, Proc};
+use common::programs::{locusta_binary, locustfile};
+use common::scratch::scratch;
 use locusta_cluster::message::map;
 use locusta_cluster::zmtp::{self, Assembler, Event, SocketType};
 use locusta_cluster::Message;
 use locusta_demo_target::{spawn, TargetConfig};
-
-/// The locusta binary: `LOCUSTA_TEST_BINARY`, or the workspace's, built once.
-fn locusta() -> PathBuf {
-    if let Some(path) = std::env::var_os("LOCUSTA_TEST_BINARY") {
-        return PathBuf::from(path);
-    }
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("test binary path");
-            let profile = exe
-                .parent()
-                .and_then(Path::parent)
-                .expect("target dir")
-                .to_path_buf();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = Command::new(cargo);
-            build.args(["build", "--quiet", "-p", "locusta", "--bin", "locusta"]);
-            if profile.ends_with("release") {
-                build.arg("--release");
-            }
-            assert!(build.status().expect("cargo runs").success());
-            profile.join("locusta")
-        })
-        .clone()
-}
-
-fn locustfile(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/locustfiles")
-        .join(name)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A process whose stderr goes to a file, killed if the test ends early.
-struct Proc {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Proc {
-    fn start(args: &str, dir: &Path, name: &str) -> Proc {
-        Proc::start_with(args, &[], dir, name)
-    }
-
-    fn start_with(args: &str, env: &[(&str, &str)], dir: &Path, name: &str) -> Proc {
-        let log = dir.join(format!("{name}.log"));
-        let child = Command::new(locusta())
-            .args(args.split_whitespace())
-            .envs(env.iter().copied())
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("locusta starts");
-        Proc { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_for_log(&self, text: &str, limit: Duration) -> bool {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if self.log().contains(text) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-
-    /// Waits up to `limit` for the exit; kills the process after that.
-    fn wait_for(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        None
-    }
-
-    fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn stdout(&mut self) -> String {
-        let mut out = String::new();
-        if let Some(stdout) = self.child.stdout.as_mut() {
-            let _ = stdout.read_to_string(&mut out);
-        }
-        out
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.running() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A fresh folder, removed at the end.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("locusta-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// A long frame header: `flags | LONG`, then `size` as eight bytes.
 fn long_header(flags: u8, size: u64) -> Vec<u8> {
@@ -273,23 +145,23 @@ fn a_hostile_peer_costs_the_master_one_connection_and_the_run_goes_on() {
     let dir = scratch("master");
     let port = free_port();
     let file = locustfile("steady.py");
-    let mut master = Proc::start_with(
-        &format!(
-            "-f {} --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 6s --stop-timeout 3 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {} --csv {}/run --json --only-summary",
-            file.display(),
+    let mut master = Proc::start_with_env(
+        locusta_binary(),
+        &words(&format!(
+            "-f {file} --master --headless --expect-workers 1 --expect-workers-max-wait 30 -u 2 -r 2 -t 6s --stop-timeout 3 --master-bind-host 127.0.0.1 --master-bind-port {port} -H {} --csv {}/run --json --only-summary",
             target.url(),
-            dir.0.display()
-        ),
-        &[("LOCUSTA_MAX_MESSAGE_MB", "1")],
-        &dir.0,
+            dir.display()
+        )),
+        &dir,
         "master",
+        &[("LOCUSTA_MAX_MESSAGE_MB", "1")],
     );
     let mut worker = Proc::start(
-        &format!(
-            "-f {} --worker --master-host 127.0.0.1 --master-port {port}",
-            file.display()
-        ),
-        &dir.0,
+        locusta_binary(),
+        &words(&format!(
+            "-f {file} --worker --master-host 127.0.0.1 --master-port {port}"
+        )),
+        &dir,
         "worker",
     );
     assert!(
@@ -332,7 +204,7 @@ fn a_hostile_peer_costs_the_master_one_connection_and_the_run_goes_on() {
     // The reports: the worker's requests, all of them, in CSV and JSON.
     let _ = worker.wait_for(Duration::from_secs(20));
     let stdout = master.stdout();
-    let rows = csv_requests(&dir.0.join("run_stats.csv"));
+    let rows = csv_requests(&dir.join("run_stats.csv"));
     let aggregated = rows
         .iter()
         .find(|(name, _)| name == "Aggregated")
@@ -414,11 +286,12 @@ fn a_worker_drops_a_hostile_master_and_obeys_the_next() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let mut worker = Proc::start(
-        &format!(
+        locusta_binary(),
+        &words(&format!(
             "-f {} --worker --master-host 127.0.0.1 --master-port {port}",
-            locustfile("steady.py").display()
-        ),
-        &dir.0,
+            locustfile("steady.py")
+        )),
+        &dir,
         "worker",
     );
     let (mut hostile, ready) = accept_worker(&listener, &mut worker);

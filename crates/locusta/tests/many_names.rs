@@ -1,6 +1,6 @@
-//! Memory per request name, through the real binary
-//! (`target/<profile>/locusta`, built here once; `LOCUSTA_TEST_BINARY` names
-//! another, e.g. an older build to see this fail): a locustfile that puts
+//! Memory per request name, through the real binary (the one cargo built
+//! for this test; `LOCUSTA_TEST_BINARY` names another, e.g. an older build
+//! to see this fail): a locustfile that puts
 //! ids in URLs makes up to 20,000 names in a run bounded by `-t`; what each
 //! name costs is the peak RSS of that run above the peak of the same run
 //! with one name, divided by the names reached. Before the small-first
@@ -8,49 +8,27 @@
 //! on purpose. The warning about too many names fires once and names the
 //! pattern.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::programs::{locusta_binary, locustfile};
+use common::scratch::scratch;
 use locusta_demo_target::{spawn, TargetConfig};
-
-fn locusta() -> PathBuf {
-    if let Some(path) = std::env::var_os("LOCUSTA_TEST_BINARY") {
-        return PathBuf::from(path);
-    }
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("test binary path");
-            let profile = exe
-                .parent()
-                .and_then(Path::parent)
-                .expect("target dir")
-                .to_path_buf();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = Command::new(cargo);
-            build.args(["build", "--quiet", "-p", "locusta", "--bin", "locusta"]);
-            if profile.ends_with("release") {
-                build.arg("--release");
-            }
-            assert!(build.status().expect("cargo runs").success());
-            profile.join("locusta")
-        })
-        .clone()
-}
 
 /// The peak RSS in KiB of `locusta -f many_names.py` with `names` names
 /// (VmHWM, read every 50 ms until the process ends), the names in its CSV,
 /// and its log.
 fn run(names: u64, url: &str, dir: &Path) -> (u64, u64, String) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/locustfiles/many_names.py");
+    let file = locustfile("many_names.py");
     let log_path = dir.join(format!("{names}.log"));
     let csv = dir.join(format!("n{names}"));
-    let mut child = Command::new(locusta())
+    let mut child = Command::new(locusta_binary())
         .args([
             "-f",
-            file.to_str().unwrap(),
+            &file,
             "--headless",
             "-u",
             "20",
@@ -107,11 +85,9 @@ fn run(names: u64, url: &str, dir: &Path) -> (u64, u64, String) {
 #[test]
 fn a_request_name_costs_little_and_too_many_are_named_once() {
     let target = spawn(TargetConfig::default());
-    let dir = std::env::temp_dir().join(format!("locusta-names-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("names");
     let (base, _, _) = run(0, &target.url(), &dir);
     let (peak, names, log) = run(20_000, &target.url(), &dir);
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         names >= 2_000,
         "only {names} names in 6 s: too few to measure"

@@ -4,8 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{get, post, post_json, request, start, wait_until, Setup};
-use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+use common::{get, post, post_json, request, shop_options, start, wait_until, Setup};
+use locusta_engine::options::{CustomOption, OptionValue};
 use locusta_engine::runner::RunnerState;
 use locusta_web::Credentials;
 
@@ -409,16 +409,7 @@ async fn a_login_protects_every_endpoint() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_options_are_shown_and_set_from_the_form() {
     let h = start(Setup {
-        custom_options: vec![
-            CustomOption::new("quantity", "Items per purchase")
-                .kind(OptionKind::Integer)
-                .default_value(OptionValue::Integer(1)),
-            CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
-            CustomOption::new("region", "Region")
-                .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
-                .default_value(OptionValue::Text("eu".into())),
-            CustomOption::new("token", "API token").secret().required(),
-        ],
+        custom_options: shop_options(CustomOption::new("token", "API token").secret().required()),
         ..Setup::default()
     })
     .await;

@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::chromium::{browser, click, eval, open_tab, screenshot, text, type_into, wait_for};
-use common::{start, Harness, Setup};
+use common::{shop_options, start, Harness, Setup};
 use fantoccini::Client;
-use locusta_engine::options::{CustomOption, OptionKind, OptionValue};
+use locusta_engine::options::{CustomOption, OptionValue};
 use serde_json::json;
 
 async fn points(client: &Client) -> u64 {
@@ -27,16 +27,7 @@ async fn points(client: &Client) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_from_start_to_new_test_in_the_browser() {
     let h: Harness = start(Setup {
-        custom_options: vec![
-            CustomOption::new("quantity", "Items per purchase")
-                .kind(OptionKind::Integer)
-                .default_value(OptionValue::Integer(1)),
-            CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
-            CustomOption::new("region", "Region")
-                .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
-                .default_value(OptionValue::Text("eu".into())),
-            CustomOption::new("token", "API token").secret(),
-        ],
+        custom_options: shop_options(CustomOption::new("token", "API token").secret()),
         class_picker: true,
         ..Setup::default()
     })

@@ -154,6 +154,11 @@ impl Proc {
         assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
     }
 
+    /// Whether the program is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -162,7 +167,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
+        if self.running() {
             self.kill();
         }
     }

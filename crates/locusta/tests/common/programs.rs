@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use super::timed::{run, Run};
@@ -14,9 +14,17 @@ use super::timed::{run, Run};
 /// Every run is bounded: a run that does not end by itself within this is a hang.
 pub const LIMIT: Duration = Duration::from_secs(60);
 
-/// The `locusta` binary cargo built for this test.
+/// The `locusta` binary cargo built for this test, or the one
+/// `LOCUSTA_TEST_BINARY` names (e.g. an older build, to see a test fail
+/// without a fix).
 pub fn locusta_binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_locusta"))
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        std::env::var_os("LOCUSTA_TEST_BINARY").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_locusta")),
+            PathBuf::from,
+        )
+    })
 }
 
 /// A bundled example program (`crates/locusta/examples/NAME.rs`), built by
@@ -25,7 +33,9 @@ pub fn locusta_binary() -> &'static Path {
 /// harnesses, not as the programs).
 pub fn example(name: &str) -> PathBuf {
     static BUILT: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-    let profile_dir = locusta_binary().parent().expect("the profile folder");
+    let profile_dir = Path::new(env!("CARGO_BIN_EXE_locusta"))
+        .parent()
+        .expect("the profile folder");
     let path = profile_dir.join("examples").join(name);
     // Held while cargo builds: tests asking at once wait for one build.
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());

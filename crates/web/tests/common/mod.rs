@@ -49,6 +49,21 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The custom options of the form tests: an integer, a flag and a choice
+/// with defaults, then `token` (a secret, as each test needs it).
+pub fn shop_options(token: CustomOption) -> Vec<CustomOption> {
+    vec![
+        CustomOption::new("quantity", "Items per purchase")
+            .kind(OptionKind::Integer)
+            .default_value(OptionValue::Integer(1)),
+        CustomOption::new("express", "Express checkout").kind(OptionKind::Flag),
+        CustomOption::new("region", "Region")
+            .kind(OptionKind::Choice(vec!["eu".into(), "us".into()]))
+            .default_value(OptionValue::Text("eu".into())),
+        token,
+    ]
+}
+
 /// What to change from the defaults.
 #[derive(Default)]
 pub struct Setup {
