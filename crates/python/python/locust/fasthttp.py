@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from locust.clients import HttpSession, LocustBadStatusCode, ResponseContextManager, rest as _rest  # noqa: F401
 from locust.exception import CatchResponseError, LocustError, ResponseError, StopTest  # noqa: F401
-from locust.users import RestMixin, User  # noqa: F401
+from locust.users import RestMixin, User, base_host  # noqa: F401
 from locust.util.deprecation import DeprecatedFastHttpLocustClass as FastHttpLocust  # noqa: F401
 
 # Locust's FastHttpSession response classes: one class here serves them all
@@ -114,11 +114,7 @@ class FastHttpUser(User):
 
     def __init__(self, environment):
         super().__init__(environment)
-        host = environment.host or self.host
-        if host is None:
-            raise LocustError(
-                "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option."
-            )
+        host = base_host(self, environment)
         self.client = FastHttpSession(
             base_url=host,
             request_event=environment.events.request,

@@ -27,7 +27,7 @@ from locust.env import Environment
 from locust.event import events as _events
 from locust.event import format_user_traceback
 from locust.exception import StopTest
-from locust.runners import Message
+from locust.rpc import Message
 from locust.shape import LoadTestShape
 from locust.stats import stats_history
 from locust.task import TaskSet, filter_tasks_by_tags

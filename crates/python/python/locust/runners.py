@@ -25,6 +25,7 @@ from locust import _run
 from locust.dispatch import UsersDispatcher
 from locust.exception import RPCError, RPCReceiveError, RPCSendError, StopTest  # noqa: F401
 from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
+from locust.rpc import Message
 from locust.stats import RequestStats, StatsError, setup_distributed_stats_event_listeners  # noqa: F401
 from locust.util.directory import get_abspaths_in  # noqa: F401
 from locust.util.url import is_url  # noqa: F401
@@ -77,18 +78,6 @@ def locust_exception_handler(environment):
             log_it(greenlet)
 
     return handler
-
-
-class Message:
-    """A custom message: its type, its data and the node that sent it."""
-
-    def __init__(self, message_type, data, node_id):
-        self.type = message_type
-        self.data = data
-        self.node_id = node_id
-
-    def __repr__(self):
-        return f"<Message {self.type}:{self.node_id}>"
 
 
 class Runner:

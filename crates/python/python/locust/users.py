@@ -207,6 +207,17 @@ class RestMixin:
             yield response
 
 
+def base_host(user, environment):
+    """The host an HTTP user's client sends to: --host (the environment's),
+    else the class's; Locust's error when there is none."""
+    host = environment.host or user.host
+    if host is None:
+        raise LocustError(
+            "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option."
+        )
+    return host
+
+
 class HttpUser(User):
     """A user with `self.client`, an HttpSession for the class's host."""
 
@@ -215,11 +226,7 @@ class HttpUser(User):
 
     def __init__(self, environment):
         super().__init__(environment)
-        host = environment.host or self.host
-        if host is None:
-            raise LocustError(
-                "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option."
-            )
+        host = base_host(self, environment)
         self.client = HttpSession(base_url=host, request_event=environment.events.request, user=self)
 
     rest = RestMixin.rest
