@@ -17,16 +17,23 @@ async fn post_json(addr: std::net::SocketAddr, path: &str, cookie: &str, body: &
     send(addr, Method::POST, path, &headers, body).await
 }
 
-/// Logs in as ann and returns the session token.
-async fn session_token(addr: std::net::SocketAddr) -> String {
-    let login = post_json(
+/// Logs in as ann (a JSON body).
+async fn login(addr: std::net::SocketAddr) -> Reply {
+    post_json(
         addr,
         "/login",
         "",
         r#"{"username": "ann", "password": "x"}"#,
     )
-    .await;
-    login.json()["token"].as_str().unwrap().to_string()
+    .await
+}
+
+/// Logs in as ann and returns the session token.
+async fn session_token(addr: std::net::SocketAddr) -> String {
+    login(addr).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -69,13 +76,7 @@ async fn products_list_and_lookup() {
 async fn login_accepts_json_and_form_and_sets_a_cookie() {
     let target = spawn(TargetConfig::default());
     let addr = target.addr();
-    let by_json = post_json(
-        addr,
-        "/login",
-        "",
-        r#"{"username": "ann", "password": "x"}"#,
-    )
-    .await;
+    let by_json = login(addr).await;
     assert_eq!(by_json.status, StatusCode::OK);
     let token = by_json.json()["token"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -115,13 +116,7 @@ async fn login_without_credentials_is_a_400() {
 async fn login_cart_checkout_with_the_session_cookie() {
     let target = spawn(TargetConfig::default());
     let addr = target.addr();
-    let login = post_json(
-        addr,
-        "/login",
-        "",
-        r#"{"username": "ann", "password": "x"}"#,
-    )
-    .await;
+    let login = login(addr).await;
     let cookie = login
         .header("set-cookie")
         .unwrap()
