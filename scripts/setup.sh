@@ -10,7 +10,7 @@ group="${1:-all}"
 # "check:package" pairs; a check is a command name or an absolute path.
 # The wheel's tests make virtual environments with Debian's own python3 too,
 # which needs python3-venv (its documentation folder tells it is installed).
-test_needs=(cc:build-essential pkg-config:pkg-config /usr/bin/chromium:chromium chromedriver:chromium-driver
+test_needs=(cc:build-essential pkg-config:pkg-config xmllint:libxml2-utils /usr/bin/chromium:chromium chromedriver:chromium-driver
   /usr/bin/python3:python3 /usr/share/doc/python3-venv:python3-venv
   ip:iproute2 iptables:iptables) # network-fault tests: namespaces, veth links, packet filters
 bench_needs=(wrk:wrk /usr/bin/time:time taskset:util-linux curl:curl timeout:coreutils pgrep:procps)

@@ -364,6 +364,10 @@ pub struct Options {
     )]
     pub threads: Option<usize>,
 
+    /// Thresholds, `--junit` and locust-plugins' checks (`crate::thresholds`).
+    #[command(flatten)]
+    pub thresholds: crate::thresholds::ThresholdOptions,
+
     /// User classes to run (see --list; also LOCUST_USER_CLASSES); default: all of them.
     #[arg(
         value_name = "UserClass",

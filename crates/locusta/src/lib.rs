@@ -34,6 +34,7 @@ mod remote_locustfile;
 pub mod stdout;
 mod suggest;
 pub mod task_ratio;
+pub mod thresholds;
 pub mod watchdog;
 
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ pub struct Locusta {
     loaders: Vec<Box<dyn loader::LocustfileLoader>>,
     custom_options: Vec<CustomOption>,
     relaunch: Option<processes::Relaunch>,
+    thresholds: Vec<String>,
 }
 
 impl Locusta {
@@ -109,6 +111,16 @@ impl Locusta {
     /// its value with `env.option("name")` (e.g. `u.environment().option(…)`).
     pub fn option(mut self, option: CustomOption) -> Self {
         self.custom_options.push(option);
+        self
+    }
+
+    /// Declares a threshold the test must meet, in the grammar of
+    /// `--threshold` (`docs/thresholds.md`): `"p95 < 300ms"`,
+    /// `"fail_ratio{name:/cart} < 1% over 30s abort"`. Judged with those of
+    /// the command line and configuration files; a malformed one ends the
+    /// run before it starts, with a message naming the bad part.
+    pub fn threshold(mut self, expression: impl Into<String>) -> Self {
+        self.thresholds.push(expression.into());
         self
     }
 
@@ -250,6 +262,7 @@ impl Locusta {
                 hostless: Vec::new(),
                 web_extension: None,
                 custom_options: self.custom_options,
+                thresholds: self.thresholds,
             },
             self.loaders,
         )

@@ -61,7 +61,7 @@ pub enum OutputError {
 }
 
 /// Creates (or truncates) a file to prove it can be written, creating parent folders.
-fn check_writable(path: &str, what: &'static str) -> Result<(), OutputError> {
+pub(crate) fn check_writable(path: &str, what: &'static str) -> Result<(), OutputError> {
     let file = Path::new(path);
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|error| OutputError::Folder {
@@ -81,7 +81,11 @@ fn check_writable(path: &str, what: &'static str) -> Result<(), OutputError> {
 
 /// Writes a report at the end of the run; its folder is created again if it
 /// was removed during the run. Errors name the file and the reason.
-fn write_file(path: &str, what: &'static str, content: &[u8]) -> Result<(), OutputError> {
+pub(crate) fn write_file(
+    path: &str,
+    what: &'static str,
+    content: &[u8],
+) -> Result<(), OutputError> {
     let file = Path::new(path);
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {

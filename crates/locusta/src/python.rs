@@ -52,6 +52,7 @@ impl LocustfileLoader for PythonLoader {
             hostless: loaded.hostless,
             web_extension: Some(locusta_python::web_extension()),
             custom_options: Vec::new(),
+            thresholds: Vec::new(),
         })
     }
 }
@@ -89,6 +90,11 @@ fn parsed_options(options: &Options) -> serde_json::Value {
         "tls_cert": options.tls_cert,
         "tls_key": options.tls_key,
         "class_picker": options.class_picker,
+        "threshold": options.thresholds.thresholds,
+        "junit": options.thresholds.junit,
+        "check_rps": options.thresholds.check_rps,
+        "check_fail_ratio": options.thresholds.check_fail_ratio,
+        "check_avg_response_time": options.thresholds.check_avg_response_time,
     });
     if let serde_json::Value::Object(parsed) = &mut parsed {
         parsed.extend(locusta_python::options::attributes(&options.custom));

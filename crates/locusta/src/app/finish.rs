@@ -18,6 +18,7 @@ use locusta_stats::console;
 
 use super::background::Background;
 use super::stderr::print_stderr;
+use super::thresholds::Judge;
 use crate::cli::Options;
 use crate::outputs::{report_meta, Outputs};
 
@@ -57,6 +58,7 @@ pub(super) struct Finish {
     runner: Arc<Runner>,
     outputs: Arc<parking_lot::Mutex<Outputs>>,
     name_width: usize,
+    judge: Arc<Judge>,
     code: parking_lot::Mutex<Option<i32>>,
 }
 
@@ -68,6 +70,7 @@ impl Finish {
         runner: &Arc<Runner>,
         outputs: &Arc<parking_lot::Mutex<Outputs>>,
         name_width: usize,
+        judge: &Arc<Judge>,
     ) -> Arc<Finish> {
         Arc::new(Finish {
             options: options.clone(),
@@ -75,6 +78,7 @@ impl Finish {
             runner: runner.clone(),
             outputs: outputs.clone(),
             name_width,
+            judge: judge.clone(),
             code: parking_lot::Mutex::new(None),
         })
     }
@@ -110,14 +114,25 @@ impl Finish {
             print_stderr(&console::percentiles_table(&stats, self.name_width));
             print_stderr(&console::error_report_with_width(&stats, self.name_width));
         }
-        let failed = !stats.errors().is_empty() || !env.stats.exceptions().is_empty();
-        let exit_code = match *env.process_exit_code.lock() {
-            Some(code) => code,
-            None if failed => options.exit_code_on_error,
+        let verdicts = self.judge.verdicts(&stats);
+        let thresholds_written = self.judge.report(&verdicts);
+        let failed = self.judge.failures_set_exit_code()
+            && (!stats.errors().is_empty() || !env.stats.exceptions().is_empty());
+        // Precedence (docs/thresholds.md): user code's process_exit_code,
+        // failed thresholds (99; 3 for locust-plugins' checks), failures
+        // (--exit-code-on-error), an internal error (2).
+        let user_code = *env.process_exit_code.lock();
+        let exit_code = match (user_code, self.judge.exit_code(&verdicts)) {
+            (Some(code), _) | (None, Some(code)) => code,
+            (None, None) if failed => options.exit_code_on_error,
             // An output that could not be written, or a panicking event listener,
             // is an internal error.
-            None if !outputs_written || events::unhandled_errors() > 0 => 2,
-            None => 0,
+            (None, None)
+                if !outputs_written || !thresholds_written || events::unhandled_errors() > 0 =>
+            {
+                2
+            }
+            (None, None) => 0,
         };
         log::info!("Shutting down (exit code {exit_code})");
         *code = Some(exit_code);

@@ -3,7 +3,9 @@
 //! master whose workers all left) or the end of the load shape.
 //!
 //! The test runs in the engine's `TestSession` (mode `Run`), which owns the
-//! start, the run-time timer and the shape, and logs why the test ended.
+//! start, the run-time timer and the shape, and logs why the test ended
+//! (a threshold with `abort` that fails ends it through the session's
+//! `stop`, `thresholds`).
 //! Here: the console table before the test and every two seconds (unless
 //! `--only-summary`), then the run's end as every mode has it
 //! (`finish::shut_down`).
@@ -33,11 +35,12 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
         threads,
         runner,
         master,
+        judge,
         ..
     } = run.start().await?;
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     let name_width = stats_name_width();
-    let finish = Finish::new(&options, &env, &runner, &outputs, name_width);
+    let finish = Finish::new(&options, &env, &runner, &outputs, name_width, &judge);
     finish.watch();
     let periodic = !options.only_summary;
     if let Some(master) = &master {
@@ -68,6 +71,8 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
         }
     };
     let session = TestSession::new(runner.clone(), Mode::Run);
+    // A threshold with `abort` that fails stops the test through the session.
+    let judging = judge.watch(&env, &session);
     session.start(load, options.run_time);
 
     let background = Background::start(
@@ -80,5 +85,8 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
     );
     // Logged by the session: "--run-time limit reached, shutting down", …
     session.wait_for_end().await;
+    if let Some(task) = judging {
+        task.abort();
+    }
     Ok(shut_down(&env, &runner, background, master.as_ref(), &finish).await)
 }

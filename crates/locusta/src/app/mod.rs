@@ -26,6 +26,7 @@ mod master;
 pub mod program;
 mod start;
 mod stderr;
+mod thresholds;
 mod web;
 mod worker;
 
@@ -153,6 +154,7 @@ fn run_checked(
         setup(&env);
     }
     let outputs = Outputs::prepare(&options).map_err(Fatal::startup)?;
+    let judge = thresholds::Judge::new(&options, &program.thresholds)?;
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -171,6 +173,7 @@ fn run_checked(
         user_settings,
         threads,
         outputs,
+        judge,
     };
     if run.options.worker {
         runtime.block_on(worker::run(run))

@@ -42,6 +42,9 @@ pub struct Program {
     pub hostless: Vec<String>,
     /// Routes the program adds to the web UI (a Python locustfile's Flask app).
     pub web_extension: Option<Arc<dyn WebExtension>>,
+    /// Thresholds the program declares ([`crate::Locusta::threshold`]),
+    /// judged after those of the options.
+    pub thresholds: Vec<String>,
 }
 
 impl Program {
@@ -58,6 +61,7 @@ impl Program {
         if loaded.web_extension.is_some() {
             self.web_extension = loaded.web_extension;
         }
+        self.thresholds.extend(loaded.thresholds);
     }
 }
 

@@ -17,6 +17,7 @@ use locusta_web::WebExtension;
 
 use super::master::bind_master;
 use super::program::{Fatal, OnRunner};
+use super::thresholds::Judge;
 use crate::cli::Options;
 use crate::outputs::Outputs;
 
@@ -35,6 +36,7 @@ pub(super) struct Run {
     pub(super) user_settings: Vec<UserClassSettings>,
     pub(super) threads: usize,
     pub(super) outputs: Outputs,
+    pub(super) judge: Arc<Judge>,
 }
 
 /// A run whose runner is up (and, on a master, listening for workers).
@@ -48,6 +50,7 @@ pub(super) struct Started {
     pub(super) threads: usize,
     pub(super) runner: Arc<Runner>,
     pub(super) master: Option<Master>,
+    pub(super) judge: Arc<Judge>,
 }
 
 impl Run {
@@ -64,6 +67,7 @@ impl Run {
             user_settings,
             threads,
             outputs,
+            judge,
         } = self;
         let master = bind_master(&options, &env).await?;
         let runner = start_runner(
@@ -84,6 +88,7 @@ impl Run {
             threads,
             runner,
             master,
+            judge,
         })
     }
 }

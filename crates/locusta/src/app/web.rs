@@ -53,6 +53,7 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         threads,
         runner,
         master,
+        judge,
     } = run.start().await?;
     let history = outputs.history();
     let full_history_csv = options
@@ -62,7 +63,7 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         .map(|prefix| std::path::PathBuf::from(format!("{prefix}_stats_history.csv")));
     let outputs = Arc::new(parking_lot::Mutex::new(outputs));
     let name_width = stats_name_width();
-    let finish = Finish::new(&options, &env, &runner, &outputs, name_width);
+    let finish = Finish::new(&options, &env, &runner, &outputs, name_width, &judge);
     finish.watch();
 
     let config = WebConfig {
@@ -111,6 +112,8 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         (None, host) => host.to_string(),
     };
     log::info!("Starting web interface at {}", server.url(&display_host));
+    // A threshold with `abort` that fails stops the test through the session.
+    let judging = judge.watch(&env, server.session());
 
     if options.autostart {
         if let Some(master) = &master {
@@ -157,6 +160,9 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
     }
     // The shape and run-time timer end with the test.
     server.stop_test().await;
+    if let Some(task) = judging {
+        task.abort();
+    }
     let code = shut_down(&env, &runner, background, master.as_ref(), &finish).await;
     server.shutdown();
     Ok(code)

@@ -15,8 +15,12 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
         options,
         env,
         runner,
+        judge,
         ..
     } = run.start().await?;
+    if judge.is_active() {
+        log::warn!("Thresholds are judged by the master: this worker ignores its own");
+    }
     let code = locusta_cluster::worker::run(
         runner,
         locusta_cluster::worker::WorkerOptions {

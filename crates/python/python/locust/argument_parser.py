@@ -39,12 +39,12 @@ version = _native.__version__
 # locusta's own options (long names): a locustfile's option of the same name
 # is not added again (locusta's value lands in parsed_options under it).
 BUILTIN_OPTIONS = frozenset(
-    "autoquit autostart class-picker config config-users csv csv-full-history enable-rebalancing "
+    "autoquit autostart check-avg-response-time check-fail-ratio check-rps class-picker config config-users csv csv-full-history enable-rebalancing "
     "equal-weights exclude-tags exit-code-on-error expect-workers expect-workers-max-wait headless "
-    "help host html iterations json json-file list locustfile logfile loglevel master "
+    "help host html iterations json json-file junit list locustfile logfile loglevel master "
     "master-bind-host master-bind-port master-host master-port only-summary otel print-stats "
     "processes profile python reset-stats run-time show-task-ratio show-task-ratio-json "
-    "skip-log-setup spawn-rate stop-timeout tags threads tls-cert tls-key users version "
+    "skip-log-setup spawn-rate stop-timeout tags threads threshold tls-cert tls-key users version "
     "web-base-path web-host web-login web-port worker".split()
 )
 
