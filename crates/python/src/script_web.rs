@@ -306,6 +306,7 @@ fn script_web_ui(
         }),
         shapes: Vec::new(),
         extension: Some(crate::wsgi::extension()),
+        thresholds: None,
     };
     let runtime = control_runtime()?;
     let server = py

@@ -20,6 +20,7 @@ import { renderFailures } from "./js/tab-failures.js";
 import { refreshLogs } from "./js/tab-logs.js";
 import { refreshRatio, renderRatio } from "./js/tab-ratio.js";
 import { renderWorkers } from "./js/tab-workers.js";
+import { renderThresholds } from "./js/thresholds.js";
 import { onShow, showTab, wireTabs } from "./js/tabs.js";
 
 const POLL_MS = 2000;
@@ -126,6 +127,7 @@ async function poll() {
     renderFailures(data.errors);
     renderWorkers(data);
     renderExtendedStats(data.extended_stats);
+    renderThresholds(data.thresholds);
     $("offline").hidden = true;
   } catch (e) {
     // The process may have ended or be restarting: say so, keep polling.

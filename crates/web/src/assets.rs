@@ -71,6 +71,10 @@ pub(crate) const ASSETS: &[Asset] = &[
         include_str!("../assets/js/tab-workers.js"),
     ),
     js("js/tabs.js", include_str!("../assets/js/tabs.js")),
+    js(
+        "js/thresholds.js",
+        include_str!("../assets/js/thresholds.js"),
+    ),
     Asset {
         path: "app.css",
         content_type: "text/css",

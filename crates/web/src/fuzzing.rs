@@ -95,6 +95,7 @@ fn ui() -> Ui {
         }),
         shapes: Vec::new(),
         extension: None,
+        thresholds: None,
     };
     let shared = Shared::new(config, context);
     drop(entered);

@@ -112,6 +112,10 @@ pub struct WebConfig {
 /// The program's load shape, shared so that every test from the UI can run it.
 pub type SharedShape = Arc<Mutex<Box<dyn LoadShape>>>;
 
+/// The live state of the run's thresholds, for `/stats/requests` and the
+/// page's banner (`docs/thresholds.md`).
+pub type ThresholdsSource = Arc<dyn Fn() -> Vec<locusta_thresholds::Live> + Send + Sync>;
+
 /// Builds the HTML report's description of the current run.
 pub type ReportMetaSource = Arc<dyn Fn(&Runner) -> ReportMeta + Send + Sync>;
 
@@ -135,6 +139,9 @@ pub struct WebContext {
     /// Routes of the program's own, and rewriting of the built-in answers
     /// (a Python locustfile's Flask app).
     pub extension: Option<Arc<dyn WebExtension>>,
+    /// The run's thresholds, if it has any: their live state goes into
+    /// `/stats/requests` (key `thresholds`) and the page.
+    pub thresholds: Option<ThresholdsSource>,
 }
 
 /// A running web UI.

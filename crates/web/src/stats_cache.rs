@@ -21,6 +21,7 @@ use locusta_engine::runner::Runner;
 use locusta_stats::now_epoch;
 
 use crate::stats_json;
+use crate::ThresholdsSource;
 
 /// How often the body is rebuilt while someone polls.
 const REFRESH: Duration = Duration::from_secs(1);
@@ -36,6 +37,8 @@ const SLOW_BUILD: Duration = Duration::from_millis(10);
 /// The latest `/stats/requests` body and when it was last asked for.
 #[derive(Default)]
 pub(crate) struct StatsCache {
+    /// The thresholds' live state, added to the body.
+    thresholds: Option<ThresholdsSource>,
     body: Mutex<Option<(Instant, Bytes)>>,
     asked: Mutex<Option<Instant>>,
     /// The CPU time the last build took.
@@ -43,6 +46,14 @@ pub(crate) struct StatsCache {
 }
 
 impl StatsCache {
+    /// A cache whose bodies carry the thresholds' state `thresholds` gives.
+    pub(crate) fn new(thresholds: Option<ThresholdsSource>) -> Self {
+        Self {
+            thresholds,
+            ..Self::default()
+        }
+    }
+
     /// Someone polls (or is about to: the page was just loaded).
     pub(crate) fn asked(&self) {
         *self.asked.lock() = Some(Instant::now());
@@ -85,9 +96,11 @@ impl StatsCache {
     /// Builds the body on a blocking thread and caches it.
     async fn rebuild(&self, runner: &Arc<Runner>) -> Bytes {
         let building = runner.clone();
-        let built = tokio::task::spawn_blocking(move || build(&building)).await;
+        let thresholds = self.thresholds.clone();
+        let built =
+            tokio::task::spawn_blocking(move || build(&building, thresholds.as_ref())).await;
         // A build cannot fail short of a panic; then build here, once.
-        let (body, cpu) = built.unwrap_or_else(|_| build(runner));
+        let (body, cpu) = built.unwrap_or_else(|_| build(runner, self.thresholds.as_ref()));
         *self.last_build.lock() = cpu;
         *self.body.lock() = Some((Instant::now(), body.clone()));
         body
@@ -112,15 +125,17 @@ impl StatsCache {
 }
 
 /// The body, and the CPU time its build took.
-fn build(runner: &Runner) -> (Bytes, Duration) {
+fn build(runner: &Runner, thresholds: Option<&ThresholdsSource>) -> (Bytes, Duration) {
     let started = thread_cpu_time();
     let workers = runner.workers();
+    let thresholds = thresholds.map(|source| source()).unwrap_or_default();
     let stats = runner.environment().stats.collect();
     let body = Bytes::from(stats_json::stats_requests(
         &stats,
         runner.state(),
         runner.user_count(),
         workers.as_deref(),
+        &thresholds,
         now_epoch(),
     ));
     (body, thread_cpu_time().saturating_sub(started))

@@ -4,6 +4,7 @@
 use locusta_engine::remote::WorkerInfo;
 use locusta_engine::runner::RunnerState;
 use locusta_stats::{RequestStats, StatsEntry, PERCENTILES_TO_CHART};
+use locusta_thresholds::{Live, Status};
 use serde::Serialize;
 
 /// The percentiles of the statistics table (Locust's `PERCENTILES_TO_STATISTICS`).
@@ -72,6 +73,34 @@ struct Answer<'a> {
     workers: Option<&'a [WorkerInfo]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     worker_count: Option<usize>,
+    /// The thresholds' live state (absent without thresholds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    thresholds: Vec<ThresholdRow>,
+}
+
+/// One threshold in `thresholds`: as written, where it stands
+/// (`waiting`, `no_data`, `passing`, `failing`, `aborted`), its latest value
+/// (in its metric's unit) and both for people.
+#[derive(Serialize)]
+struct ThresholdRow {
+    threshold: String,
+    status: Status,
+    value: Option<f64>,
+    value_text: String,
+    limit_text: String,
+}
+
+fn threshold_row(live: &Live) -> ThresholdRow {
+    let kind = live.threshold.metric.kind();
+    ThresholdRow {
+        threshold: live.threshold.text.clone(),
+        status: live.status,
+        value: live.value,
+        value_text: live
+            .value
+            .map_or_else(|| "–".to_owned(), |v| kind.format(v)),
+        limit_text: live.threshold.limit_text(),
+    }
 }
 
 /// Workers that can take users (ready, spawning or running): Locust's
@@ -108,13 +137,14 @@ fn row<'a>(stats: &RequestStats, entry: &'a StatsEntry) -> Row<'a> {
 
 /// The whole answer: every row sorted by name then method, Aggregated last,
 /// the failure groups, the Aggregated rates, the current-window percentiles
-/// of [`PERCENTILES_TO_CHART`], the runner's state and user count, and a
-/// master's workers.
+/// of [`PERCENTILES_TO_CHART`], the runner's state and user count, a
+/// master's workers, and the thresholds' live state.
 pub(crate) fn stats_requests(
     stats: &RequestStats,
     state: RunnerState,
     user_count: u64,
     workers: Option<&[WorkerInfo]>,
+    thresholds: &[Live],
     now: f64,
 ) -> String {
     let entries = stats.entries();
@@ -152,6 +182,7 @@ pub(crate) fn stats_requests(
         user_count,
         workers,
         worker_count: workers.map(active_worker_count),
+        thresholds: thresholds.iter().map(threshold_row).collect(),
     };
     serde_json::to_string(&answer).unwrap_or_else(|_| "{}".into())
 }

@@ -101,6 +101,10 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
             .map(|NamedShape { name, shape }| (name, Arc::new(parking_lot::Mutex::new(shape))))
             .collect(),
         extension: web_extension,
+        thresholds: judge.is_active().then(|| {
+            let judge = judge.clone();
+            Arc::new(move || judge.live()) as locusta_web::ThresholdsSource
+        }),
     };
     let server = locusta_web::serve(config, context)
         .await

@@ -59,6 +59,17 @@ import { args } from "./store.js";
  * @property {WorkerInfo[]} [workers] a master's only
  * @property {number} [worker_count] a master's only
  * @property {ExtendedStats[]} [extended_stats] added by a locustfile's Flask app
+ * @property {ThresholdState[]} [thresholds] the run's thresholds, when it has any
+ */
+
+/**
+ * One threshold's live state in `/stats/requests`.
+ * @typedef {object} ThresholdState
+ * @property {string} threshold as written
+ * @property {string} status waiting, no_data, passing, failing or aborted
+ * @property {number | null} value in its metric's unit
+ * @property {string} value_text
+ * @property {string} limit_text
  */
 
 /**

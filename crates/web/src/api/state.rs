@@ -67,7 +67,7 @@ impl Shared {
                 *stopped_at.lock() = Some(Instant::now());
             });
         }
-        let stats_cache = Arc::new(StatsCache::default());
+        let stats_cache = Arc::new(StatsCache::new(context.thresholds.clone()));
         // A new test, its end and a reset make the cached statistics wrong.
         {
             let cache = stats_cache.clone();

@@ -90,6 +90,8 @@ pub struct Setup {
     pub extension: Option<Arc<dyn locusta_web::WebExtension>>,
     /// These user classes instead of `Visitor` and `Buyer` (when not empty).
     pub classes: Vec<Arc<dyn UserDefinition>>,
+    /// The run's thresholds' live state, for `/stats/requests` and the page.
+    pub thresholds: Option<locusta_web::ThresholdsSource>,
 }
 
 async fn visit(u: &mut User<()>) {
@@ -207,6 +209,7 @@ pub async fn start(mut setup: Setup) -> Harness {
             .map(|named| (named.name, Arc::new(Mutex::new(named.shape))))
             .collect(),
         extension: setup.extension.take(),
+        thresholds: setup.thresholds.take(),
     };
     let server = serve(config, context.clone()).await.expect("the UI starts");
     let base = format!(
