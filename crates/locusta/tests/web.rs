@@ -293,3 +293,50 @@ fn the_class_picker_runs_the_python_shape_chosen() {
     program.signal(libc::SIGTERM);
     program.succeeded(Duration::from_secs(30));
 }
+
+/// In the web UI a threshold's live state is in `/stats/requests`; one that
+/// aborts stops the test as the Stop button does, the UI stays, and the
+/// exit code says a threshold failed.
+#[cfg(feature = "python")]
+#[test]
+fn a_threshold_that_aborts_stops_the_test_and_the_ui_stays() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("web-thresholds");
+    let file = locustfile("thresholds.py");
+    let threshold = "fail_ratio{name:/mixed} < 10% abort";
+    let extra = [
+        "--autostart",
+        "-u",
+        "2",
+        "-r",
+        "10",
+        "--threshold",
+        threshold,
+        "--threshold",
+        "requests > 0",
+    ];
+    let (mut program, address) = python_ui(&file, &extra, &target.url(), &dir);
+    let stats = stats_when(&address, "the threshold aborts the test", |stats| {
+        stats.contains(r#""status":"aborted""#) && stats.contains(r#""state":"stopped""#)
+    });
+    let answer: serde_json::Value = serde_json::from_str(&stats).expect("JSON");
+    let thresholds = answer["thresholds"].as_array().expect("a thresholds key");
+    assert_eq!(thresholds[0]["threshold"], threshold);
+    assert_eq!(thresholds[0]["limit_text"], "< 10.00%");
+    assert_eq!(thresholds[1]["status"], "passing");
+    program.expect_log(
+        "and aborts the test: stopping the test",
+        Duration::from_secs(5),
+    );
+    // The UI still answers.
+    let (head, _) = http(&address, "GET", "/", "");
+    assert!(head.contains("200"), "{head}");
+    program.signal(libc::SIGTERM);
+    assert_eq!(
+        program.exit_code(Duration::from_secs(20)),
+        Some(99),
+        "{}",
+        program.log()
+    );
+    assert!(program.log().contains("✗ ABORT"), "{}", program.log());
+}
