@@ -229,5 +229,6 @@ pub fn report_meta(
         host,
         locustfile: options.locustfile.clone().unwrap_or(program),
         user_classes: task_ratio_tree(classes, &Default::default()),
+        thresholds: Vec::new(),
     }
 }

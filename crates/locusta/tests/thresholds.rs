@@ -78,6 +78,7 @@ fn every_metric_and_scope_is_judged_and_a_failure_exits_99() {
     let dir = scratch("thresholds-metrics");
     let json = dir.join("run").to_string_lossy().into_owned();
     let junit = dir.join("junit.xml").to_string_lossy().into_owned();
+    let html = dir.join("report.html").to_string_lossy().into_owned();
     let expected = [
         ("p50{name:/sleep} >= 20ms", "✓ pass"),
         ("p95{name:/sleep} < 20ms", "✗ FAIL"),
@@ -105,7 +106,7 @@ fn every_metric_and_scope_is_judged_and_a_failure_exits_99() {
         &target.url(),
         "4s",
         &thresholds,
-        &["--json-file", &json, "--junit", &junit],
+        &["--json-file", &json, "--junit", &junit, "--html", &html],
         &[("FAST_MS", "30")],
     );
     assert_eq!(run.code, Some(99), "{}", run.all());
@@ -158,6 +159,12 @@ fn every_metric_and_scope_is_judged_and_a_failure_exits_99() {
     assert_eq!(list[18]["value"], serde_json::Value::Null);
     assert_eq!(list[19]["result"], "skipped");
     assert_eq!(list[19]["after_s"], 60.0);
+
+    // The HTML report has the table too.
+    let report = std::fs::read_to_string(&html).expect("the --html report");
+    assert!(report.contains("id=\"thresholds\""), "no thresholds section");
+    assert!(report.contains("7 of 20 thresholds failed"), "no count in the report");
+    assert!(report.contains("<code>p95{name:/sleep} &lt; 20ms</code>"), "no row in the report");
 
     // JUnit: valid against the schema, one case per threshold.
     let xml = std::fs::read_to_string(&junit).expect("the --junit file");

@@ -303,6 +303,7 @@ fn script_web_ui(
             host: runner.environment().host().unwrap_or_default(),
             locustfile: locustfile.clone(),
             user_classes: Vec::new(),
+            thresholds: Vec::new(),
         }),
         shapes: Vec::new(),
         extension: Some(crate::wsgi::extension()),

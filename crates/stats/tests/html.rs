@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use locusta_stats::history::{HistoryPoint, StatsHistory};
-use locusta_stats::html::{html_file_name, render_report, ReportMeta};
+use locusta_stats::html::{html_file_name, render_report, ReportMeta, ReportThreshold};
 use locusta_stats::task_ratio::{ClassRatio, TaskRatio};
 use locusta_stats::{ExceptionEntry, RequestStats};
 
@@ -116,6 +116,7 @@ fn sample_meta() -> ReportMeta {
                 }],
             },
         ],
+        thresholds: Vec::new(),
     }
 }
 
@@ -529,4 +530,41 @@ fn chromium_renders_the_report() {
     fs::write(keep.join("html-report.png"), &bytes).unwrap();
     fs::write(keep.join("html-report.html"), fs::read(&page).unwrap()).unwrap();
     let _ = fs::remove_dir_all(&work);
+}
+
+#[test]
+fn thresholds_have_a_section_with_their_verdicts() {
+    // None: no section.
+    assert!(!sample_report().contains("id=\"thresholds\""));
+    let row =
+        |result: &str, failed: bool, threshold: &str, value: &str, limit: &str| ReportThreshold {
+            result: result.to_owned(),
+            failed,
+            threshold: threshold.to_owned(),
+            value: value.to_owned(),
+            limit: limit.to_owned(),
+        };
+    let meta = ReportMeta {
+        thresholds: vec![
+            row("✓ pass", false, "p95 < 300ms", "182.0 ms", "< 300.0 ms"),
+            row(
+                "✗ FAIL",
+                true,
+                "p95{name:\"<b>x</b>\"} < 1s",
+                "2.00 s",
+                "< 1000.0 ms",
+            ),
+        ],
+        ..sample_meta()
+    };
+    let html = render_report(&sample_stats(), &[], &sample_history(), &meta);
+    let section = &html[html
+        .find("id=\"thresholds\"")
+        .expect("a thresholds section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("1 of 2 thresholds failed"), "{section}");
+    assert!(section.contains("<tr class=\"threshold\"><td class=\"good\">✓ pass</td><td><code>p95 &lt; 300ms</code></td><td class=\"num\">182.0 ms</td><td class=\"num\">&lt; 300.0 ms</td></tr>"), "{section}");
+    assert!(section.contains("<td class=\"bad\">✗ FAIL</td><td><code>p95{name:&quot;&lt;b&gt;x&lt;/b&gt;&quot;} &lt; 1s</code>"), "{section}");
+    // Right after the summary tiles, before the request table.
+    assert!(html.find("id=\"thresholds\"").unwrap() < html.find("id=\"requests\"").unwrap());
 }

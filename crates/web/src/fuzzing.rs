@@ -92,6 +92,7 @@ fn ui() -> Ui {
             host: runner.environment().host().unwrap_or_default(),
             locustfile: "fuzz".into(),
             user_classes: Vec::new(),
+            thresholds: Vec::new(),
         }),
         shapes: Vec::new(),
         extension: None,

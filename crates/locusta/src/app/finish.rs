@@ -100,7 +100,10 @@ impl Finish {
             return code;
         }
         let (options, env, runner) = (&self.options, &self.env, &self.runner);
-        let meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
+        // Judged first: the HTML report shows the verdicts.
+        let verdicts = self.judge.verdicts(&env.stats.collect());
+        let mut meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
+        meta.thresholds = self.judge.report_rows();
         let (outputs_written, console_summary) = {
             let mut outputs = self.outputs.lock();
             (
@@ -114,7 +117,6 @@ impl Finish {
             print_stderr(&console::percentiles_table(&stats, self.name_width));
             print_stderr(&console::error_report_with_width(&stats, self.name_width));
         }
-        let verdicts = self.judge.verdicts(&stats);
         let thresholds_written = self.judge.report(&verdicts);
         let failed = self.judge.failures_set_exit_code()
             && (!stats.errors().is_empty() || !env.stats.exceptions().is_empty());

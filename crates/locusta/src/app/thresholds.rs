@@ -18,8 +18,9 @@ use parking_lot::Mutex;
 use locusta_engine::runner::RunnerState;
 use locusta_engine::session::TestSession;
 use locusta_engine::Environment;
+use locusta_stats::html::ReportThreshold;
 use locusta_stats::{now_epoch, RequestStats};
-use locusta_thresholds::{junit, report, Evaluator, Live, Threshold, Verdict, EXIT_CODE};
+use locusta_thresholds::{junit, report, Evaluator, Live, Status, Threshold, Verdict, EXIT_CODE};
 
 use super::program::Fatal;
 use super::stderr::print_stderr;
@@ -151,6 +152,38 @@ impl Judge {
             .unwrap_or_default();
         *verdicts = Some(judged.clone());
         judged
+    }
+
+    /// The HTML report's rows: the verdicts once judged, else the live
+    /// state (a report downloaded from the web UI while a test runs).
+    pub(crate) fn report_rows(&self) -> Vec<ReportThreshold> {
+        if let Some(verdicts) = &*self.verdicts.lock() {
+            return verdicts
+                .iter()
+                .map(|v| ReportThreshold {
+                    result: report::mark(v.outcome).to_owned(),
+                    failed: v.outcome.failed(),
+                    threshold: v.threshold.text.clone(),
+                    value: v.value_text(),
+                    limit: v.threshold.limit_text(),
+                })
+                .collect();
+        }
+        self.live()
+            .into_iter()
+            .map(|live| {
+                let kind = live.threshold.metric.kind();
+                ReportThreshold {
+                    result: format!("{:?}", live.status).to_lowercase(),
+                    failed: matches!(live.status, Status::Failing | Status::Aborted),
+                    value: live
+                        .value
+                        .map_or_else(|| "–".to_owned(), |v| kind.format(v)),
+                    limit: live.threshold.limit_text(),
+                    threshold: live.threshold.text,
+                }
+            })
+            .collect()
     }
 
     /// Prints the table and writes the thresholds' files; false if a file

@@ -84,17 +84,20 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         hostless,
     };
     let meta_options = options.clone();
+    let meta_judge = judge.clone();
     let shape_in_use = !shapes.is_empty();
     let context = WebContext {
         runner: runner.clone(),
         history,
         logs: crate::logging::recent_lines().clone(),
         report_meta: Arc::new(move |runner: &Runner| {
-            report_meta(
+            let mut meta = report_meta(
                 &meta_options,
                 &runner.user_classes(),
                 runner.environment().stats.start_time(),
-            )
+            );
+            meta.thresholds = meta_judge.report_rows();
+            meta
         }),
         shapes: shapes
             .into_iter()

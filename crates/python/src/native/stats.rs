@@ -331,6 +331,7 @@ fn html_report(
         host,
         locustfile,
         user_classes: Vec::new(),
+        thresholds: Vec::new(),
     };
     let exceptions = stats.exceptions();
     let history = locusta_stats::StatsHistory::default();

@@ -27,10 +27,12 @@ mod escape;
 mod svg_chart;
 mod tables;
 mod task_ratio;
+mod thresholds;
 
 use std::fmt::Write;
 
 pub use escape::escape;
+pub use thresholds::ReportThreshold;
 
 use crate::console::format_ms;
 use crate::history::StatsHistory;
@@ -60,6 +62,8 @@ pub struct ReportMeta {
     pub locustfile: String,
     /// Per user class: its share of the users and its task tree.
     pub user_classes: Vec<ClassRatio>,
+    /// The run's thresholds and their verdicts (none: no section).
+    pub thresholds: Vec<ReportThreshold>,
 }
 
 /// Replaces `{u}`, `{r}` and `{t}` in an `--html` file name by the number of
@@ -109,6 +113,7 @@ pub fn render_report(
     out.push_str("</style>\n</head>\n<body>\n<main class=\"page\">\n");
     header(&mut out, meta);
     summary(&mut out, stats, history, meta);
+    thresholds::thresholds(&mut out, &meta.thresholds);
     tables::request_table(&mut out, stats);
     tables::percentile_table(&mut out, stats);
     tables::failures(&mut out, stats);

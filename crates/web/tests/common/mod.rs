@@ -203,6 +203,7 @@ pub async fn start(mut setup: Setup) -> Harness {
             host: runner.environment().host().unwrap_or_default(),
             locustfile: "harness".into(),
             user_classes: Vec::new(),
+            thresholds: Vec::new(),
         }),
         shapes: std::mem::take(&mut setup.shapes)
             .into_iter()
