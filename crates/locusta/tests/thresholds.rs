@@ -162,9 +162,18 @@ fn every_metric_and_scope_is_judged_and_a_failure_exits_99() {
 
     // The HTML report has the table too.
     let report = std::fs::read_to_string(&html).expect("the --html report");
-    assert!(report.contains("id=\"thresholds\""), "no thresholds section");
-    assert!(report.contains("7 of 20 thresholds failed"), "no count in the report");
-    assert!(report.contains("<code>p95{name:/sleep} &lt; 20ms</code>"), "no row in the report");
+    assert!(
+        report.contains("id=\"thresholds\""),
+        "no thresholds section"
+    );
+    assert!(
+        report.contains("7 of 20 thresholds failed"),
+        "no count in the report"
+    );
+    assert!(
+        report.contains("<code>p95{name:/sleep} &lt; 20ms</code>"),
+        "no row in the report"
+    );
 
     // JUnit: valid against the schema, one case per threshold.
     let xml = std::fs::read_to_string(&junit).expect("the --junit file");

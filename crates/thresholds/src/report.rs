@@ -37,8 +37,8 @@ pub fn console_table(verdicts: &[Verdict]) -> String {
     let _ = writeln!(out, "Thresholds");
     let _ = writeln!(
         out,
-        "{:<9} {:<width$} {:>14}   {}",
-        "Result", "Threshold", "Value", "Limit"
+        "{:<9} {:<width$} {:>14}   Limit",
+        "Result", "Threshold", "Value"
     );
     let _ = writeln!(out, "{}", "-".repeat(9 + 1 + width + 1 + 14 + 3 + 14));
     for verdict in verdicts {
