@@ -12,8 +12,8 @@
 //!    modes: `headless`, `web` or `worker`;
 //! 4. in each mode the runner is started (`start`, and with `--master` the
 //!    listening master and its workers, `master`), the background tasks run
-//!    (`background`), and the end writes every output once and decides the
-//!    exit code (`finish`).
+//!    (`background`), the thresholds are judged (`thresholds`), and the end
+//!    writes every output once and decides the exit code (`finish`).
 //!
 //! Every start-up problem is a [`Fatal`]: [`run`] logs it and returns its
 //! exit code.
