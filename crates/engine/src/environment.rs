@@ -62,6 +62,10 @@ pub struct Environment {
     /// A worker's id, as it names itself in its messages to the master
     /// (Locust's `WorkerRunner.client_id`); `None` elsewhere.
     pub node_id: RwLock<Option<String>>,
+    /// Thresholds user code declared once the run exists (a locustfile's
+    /// `environment.thresholds`), as written; the run judges them with its
+    /// own from the next test start on (`docs/thresholds.md`).
+    pub thresholds: RwLock<Vec<String>>,
 }
 
 impl Environment {
@@ -129,6 +133,7 @@ impl Default for Environment {
             parsed_options: RwLock::new(BTreeMap::new()),
             messenger: RwLock::new(None),
             node_id: RwLock::new(None),
+            thresholds: RwLock::new(Vec::new()),
         }
     }
 }

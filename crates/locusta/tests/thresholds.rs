@@ -439,6 +439,39 @@ fn a_distributed_run_is_judged_as_a_local_one() {
     assert_eq!(distributed.code, Some(99), "{}", distributed.all());
 }
 
+/// A locustfile's `environment.thresholds` (append and `+=`, in an init
+/// listener) joins the command line's; a bad one raises ValueError there.
+#[test]
+fn a_locustfile_declares_thresholds_on_its_environment() {
+    let target = spawn(TargetConfig::default());
+    let url = target.url();
+    let env = [
+        ("PY_APPEND", "requests > 0;rps > 100000"),
+        ("PY_PLUS", "fail_ratio{method:GET,name:/mixed} <= 0"),
+    ];
+    let run = judged(&url, "2s", &["rps > 1"], &[], &env);
+    assert_marks(
+        &run,
+        &[
+            ("rps > 1", "✓ pass"),
+            ("requests > 0", "✓ pass"),
+            ("rps > 100000", "✗ FAIL"),
+            ("fail_ratio{method:GET,name:/mixed} <= 0", "✓ pass"),
+        ],
+    );
+    common::text::assert_contains(
+        &run.stdout,
+        "DECLARED ['requests > 0', 'rps > 100000', 'fail_ratio{method:GET,name:/mixed} <= 0']",
+    );
+    assert_eq!(run.code, Some(99), "{}", run.all());
+    let run = judged(&url, "2s", &[], &[], &[("PY_APPEND", "p95 < soon")]);
+    common::text::assert_contains(
+        &run.stderr,
+        "ValueError: threshold 'p95 < soon': 'soon' (column 7): expected a time limit",
+    );
+    common::text::assert_contains(&run.stderr, "thresholds.py");
+}
+
 async fn home(u: &mut User<()>) {
     u.client.get("/").send().await;
 }

@@ -20,7 +20,9 @@ use locusta_engine::session::TestSession;
 use locusta_engine::Environment;
 use locusta_stats::html::ReportThreshold;
 use locusta_stats::{now_epoch, RequestStats};
-use locusta_thresholds::{junit, report, Evaluator, Live, Status, Threshold, Verdict, EXIT_CODE};
+use locusta_thresholds::{
+    junit, parse, report, Evaluator, Live, Status, Threshold, Verdict, EXIT_CODE,
+};
 
 use super::program::Fatal;
 use super::stderr::print_stderr;
@@ -33,7 +35,11 @@ const EVALUATION_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The thresholds of a run and their state.
 pub(crate) struct Judge {
-    thresholds: Vec<(Threshold, Origin)>,
+    /// The options' and the program's thresholds.
+    declared: Vec<(Threshold, Origin)>,
+    /// What the current test judges: those, then user code's
+    /// (`Environment::thresholds`, e.g. a locustfile's `environment.thresholds`).
+    judged: Mutex<Vec<(Threshold, Origin)>>,
     evaluator: Mutex<Option<(Evaluator, f64)>>,
     junit: Option<String>,
     json_file: Option<String>,
@@ -55,14 +61,14 @@ impl Judge {
         let json_file = options
             .json_file
             .as_ref()
-            .filter(|_| !thresholds.is_empty())
             .map(|name| format!("{name}.thresholds.json"));
-        if let Some(path) = &json_file {
+        if let Some(path) = json_file.as_ref().filter(|_| !thresholds.is_empty()) {
             check_writable(path, "the thresholds' JSON file").map_err(Fatal::startup)?;
         }
         Ok(Arc::new(Judge {
             fail_ratio_checked: options.thresholds.check_fail_ratio.is_some(),
-            thresholds,
+            judged: Mutex::new(thresholds.clone()),
+            declared: thresholds,
             evaluator: Mutex::new(None),
             junit,
             json_file,
@@ -78,13 +84,13 @@ impl Judge {
         env: &Arc<Environment>,
         session: &Arc<TestSession>,
     ) -> Option<tokio::task::JoinHandle<()>> {
-        if self.thresholds.is_empty() {
+        if self.declared.is_empty() && env.thresholds.read().is_empty() {
             return None;
         }
         let judge = self.clone();
         env.events
             .test_start
-            .add_listener(move |env| judge.begin(&env.stats.collect()));
+            .add_listener(move |env| judge.begin(env));
         let (judge, env, session) = (self.clone(), env.clone(), session.clone());
         Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval(EVALUATION_INTERVAL);
@@ -95,7 +101,7 @@ impl Judge {
                 if matches!(state, RunnerState::Ready | RunnerState::Stopped) {
                     continue;
                 }
-                if let Some(reason) = judge.tick(&env.stats.collect()) {
+                if let Some(reason) = judge.tick(&env) {
                     session.stop(reason);
                 }
             }
@@ -104,27 +110,37 @@ impl Judge {
 
     /// Whether the run has any threshold.
     pub(crate) fn is_active(&self) -> bool {
-        !self.thresholds.is_empty()
+        !self.judged.lock().is_empty()
     }
 
-    /// A test starts: the thresholds measure from here.
-    fn begin(&self, stats: &RequestStats) {
+    /// A test starts: the thresholds (the declared ones, then user code's)
+    /// measure from here.
+    fn begin(&self, env: &Environment) {
         let now = now_epoch();
-        let thresholds = self.thresholds.iter().map(|(t, _)| t.clone()).collect();
-        *self.evaluator.lock() = Some((Evaluator::new(thresholds, stats, now), now));
+        let mut judged = self.declared.clone();
+        for text in env.thresholds.read().iter() {
+            // Checked when user code added them.
+            match parse(text) {
+                Ok(threshold) => judged.push((threshold, Origin::Declared)),
+                Err(error) => log::error!("{error}"),
+            }
+        }
+        let thresholds = judged.iter().map(|(t, _)| t.clone()).collect();
+        let stats = env.stats.collect();
+        *self.evaluator.lock() = Some((Evaluator::new(thresholds, &stats, now), now));
+        *self.judged.lock() = judged;
     }
 
     /// One evaluation; why the test must stop, if a threshold aborts it.
-    fn tick(&self, stats: &RequestStats) -> Option<String> {
-        let mut evaluator = self.evaluator.lock();
-        if evaluator.is_none() {
-            drop(evaluator);
-            self.begin(stats);
-            evaluator = self.evaluator.lock();
+    fn tick(&self, env: &Environment) -> Option<String> {
+        if self.evaluator.lock().is_none() {
+            self.begin(env);
         }
+        let stats = env.stats.collect();
+        let mut evaluator = self.evaluator.lock();
         let (evaluator, _) = evaluator.as_mut()?;
         evaluator
-            .tick(stats, now_epoch())
+            .tick(&stats, now_epoch())
             .map(|abort| abort.reason())
     }
 
@@ -229,7 +245,7 @@ impl Judge {
         let failed = |origin: Origin| {
             verdicts
                 .iter()
-                .zip(&self.thresholds)
+                .zip(self.judged.lock().iter())
                 .any(|(verdict, (_, o))| *o == origin && verdict.outcome.failed())
         };
         if failed(Origin::Declared) {

@@ -10,7 +10,9 @@ tests (crates/locusta/tests/thresholds.rs). Each task run makes:
   through events.request.
 
 At test_stop it prints "STOPPED AFTER <seconds>"; EXIT_CODE makes a
-quitting listener set environment.process_exit_code."""
+quitting listener set environment.process_exit_code. PY_APPEND and PY_PLUS
+(thresholds separated by ";") are declared in an init listener, with
+environment.thresholds.append and with +=."""
 
 import os
 import time
@@ -23,6 +25,16 @@ SLOW_FROM = float(os.environ.get("SLOW_FROM", "1e9"))
 SLOW_UNTIL = float(os.environ.get("SLOW_UNTIL", "1e9"))
 FAIL_FROM = float(os.environ.get("FAIL_FROM", "1e9"))
 started = [time.time()]
+
+
+@events.init.add_listener
+def declare(environment, **_kwargs):
+    for expression in filter(None, os.environ.get("PY_APPEND", "").split(";")):
+        environment.thresholds.append(expression)
+    plus = [e for e in os.environ.get("PY_PLUS", "").split(";") if e]
+    if plus:
+        environment.thresholds += plus
+    print(f"DECLARED {environment.thresholds}", flush=True)
 
 
 @events.test_start.add_listener

@@ -119,6 +119,22 @@ class Environment:
         return {cls.__name__: cls for cls in self.user_classes}
 
     @property
+    def thresholds(self):
+        """locusta's thresholds declared by user code (docs/thresholds.md):
+        `environment.thresholds.append("p95 < 300ms")` in an init or
+        test_start listener. A malformed one raises ValueError naming the
+        bad part; they are judged with the command line's from the next
+        test start on."""
+        return _Thresholds(_native.thresholds())
+
+    @thresholds.setter
+    def thresholds(self, expressions):
+        known = _native.thresholds()
+        for expression in expressions:
+            if expression not in known:
+                _native.add_threshold(str(expression))
+
+    @property
     def process_exit_code(self):
         """The exit code user code set (wins over every other rule), or None."""
         if _run.script_mode:
@@ -222,3 +238,16 @@ class Environment:
 
     def _log(self):
         return logging.getLogger(__name__)
+
+
+class _Thresholds(list):
+    """`environment.thresholds`: a list whose append and extend declare
+    thresholds to locusta (`+=` goes through the property's setter)."""
+
+    def append(self, expression):
+        _native.add_threshold(str(expression))
+        super().append(expression)
+
+    def extend(self, expressions):
+        for expression in expressions:
+            self.append(expression)

@@ -182,6 +182,36 @@ fn set_exit_code(code: Option<i32>) -> PyResult<()> {
     Ok(())
 }
 
+/// Declares a threshold (`environment.thresholds.append(…)`): checked now
+/// (a malformed one raises ValueError naming the bad part), judged with the
+/// run's own from the next test start on.
+#[pyfunction]
+fn add_threshold(expression: &str) -> PyResult<()> {
+    locusta_thresholds::parse(expression)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let Some(runner) = shared()?.runner.get() else {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "environment.thresholds can be changed once the run exists (in an init or test_start listener)",
+        ));
+    };
+    runner
+        .environment()
+        .thresholds
+        .write()
+        .push(expression.to_owned());
+    Ok(())
+}
+
+/// The thresholds user code declared so far.
+#[pyfunction]
+fn thresholds() -> PyResult<Vec<String>> {
+    Ok(shared()?
+        .runner
+        .get()
+        .map(|runner| runner.environment().thresholds.read().clone())
+        .unwrap_or_default())
+}
+
 /// The exit code set so far.
 #[pyfunction]
 fn exit_code() -> PyResult<Option<i32>> {
@@ -202,6 +232,8 @@ pub(super) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(user_classes_count, module)?)?;
     module.add_function(wrap_pyfunction!(quit, module)?)?;
     module.add_function(wrap_pyfunction!(set_exit_code, module)?)?;
+    module.add_function(wrap_pyfunction!(add_threshold, module)?)?;
+    module.add_function(wrap_pyfunction!(thresholds, module)?)?;
     module.add_function(wrap_pyfunction!(exit_code, module)?)?;
     module.add_function(wrap_pyfunction!(environment_host, module)?)?;
     module.add_function(wrap_pyfunction!(runner_start, module)?)?;
