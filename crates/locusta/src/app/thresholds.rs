@@ -51,16 +51,18 @@ pub(crate) struct Judge {
 
 impl Judge {
     /// The run's thresholds: the options', then `extra` (the program's). Bad
-    /// expressions and unwritable files end the run before it starts.
+    /// expressions and unwritable files end the run before it starts. A
+    /// worker judges nothing and writes no file (its master does both).
     pub(crate) fn new(options: &Options, extra: &[String]) -> Result<Arc<Judge>, Fatal> {
         let thresholds = declared(&options.thresholds, extra).map_err(Fatal::startup)?;
-        let junit = options.thresholds.junit.clone();
+        let junit = options.thresholds.junit.clone().filter(|_| !options.worker);
         if let Some(path) = &junit {
             check_writable(path, "the --junit file").map_err(Fatal::startup)?;
         }
         let json_file = options
             .json_file
             .as_ref()
+            .filter(|_| !options.worker)
             .map(|name| format!("{name}.thresholds.json"));
         if let Some(path) = json_file.as_ref().filter(|_| !thresholds.is_empty()) {
             check_writable(path, "the thresholds' JSON file").map_err(Fatal::startup)?;
