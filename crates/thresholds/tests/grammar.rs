@@ -143,3 +143,48 @@ fn bad_expressions_name_the_bad_part() {
     let error = parse("p95 < 300xs").unwrap_err();
     assert_eq!((error.column, error.found.as_str()), (10, "'xs'"));
 }
+
+/// Whatever is cut from or put into a good expression, the parser answers
+/// with a threshold or an error, never a panic.
+#[test]
+fn mangled_expressions_never_panic() {
+    let good = [
+        "p99.9{name:/cart} <= 1s over 30s after 10s abort after 5s",
+        r#"avg{method:GET,name:"a, \"b\" {c}"} < 200ms"#,
+        "fail_ratio < 1% over 1m30s",
+        "requests/s >= 12.5/s after 1h",
+        "failures <= 0 abort",
+    ];
+    let inserts = [
+        '{', '}', '"', '\\', ',', ':', '<', '=', '%', '.', 'µ', ' ', '9', 'é',
+    ];
+    let mut seen = 0;
+    for text in good {
+        let chars: Vec<char> = text.chars().collect();
+        for cut in 0..=chars.len() {
+            let prefix: String = chars[..cut].iter().collect();
+            let without: String = chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != cut)
+                .map(|(_, c)| c)
+                .collect();
+            let _ = parse(&prefix);
+            let _ = parse(&without);
+            for c in inserts {
+                let mut with = chars.clone();
+                with.insert(cut, c);
+                let with: String = with.into_iter().collect();
+                if let Err(error) = parse(&with) {
+                    // The column points inside the expression (or just past it).
+                    assert!(
+                        error.column <= with.trim().chars().count() + 1,
+                        "{with}: {error}"
+                    );
+                }
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 1000);
+}
