@@ -84,6 +84,14 @@ python_setup() {
     "$python" "${flask[@]}" 2>/dev/null || "$python" "${flask[@]}" --break-system-packages ||
       { echo "setup: could not install flask" >&2; return 1; }
   fi
+  # pytest, for the tests of pytest-style locustfiles (pytest collects their
+  # test functions, which become users).
+  if ! "$python" -c 'import pytest' >/dev/null 2>&1; then
+    echo "setup: installing pytest for $python" >&2
+    local pytest=(-m pip install --quiet --disable-pip-version-check pytest)
+    "$python" "${pytest[@]}" 2>/dev/null || "$python" "${pytest[@]}" --break-system-packages ||
+      { echo "setup: could not install pytest" >&2; return 1; }
+  fi
   # pyo3 links libpython: Debian's python3 needs its development package.
   if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&
     [[ "$(command -v "$python")" == /usr/bin/* ]]; then

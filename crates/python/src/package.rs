@@ -1,7 +1,9 @@
 //! The `locust` compatibility package, as Python modules compiled into
 //! locusta: [`install_package`] places every module in `sys.modules` before
 //! a locustfile runs, so `import locust` resolves to locusta's package even
-//! where a real Locust is installed, and it never looks on `sys.path`.
+//! where a real Locust is installed, and it never looks on `sys.path`. The
+//! same goes for `pytest_locust.plugin`, the module Locust's pytest plugin
+//! is: inside a locusta run, its fixtures are locusta's.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -230,7 +232,26 @@ const PACKAGE: &[(&str, Source)] = &[
         "locust.contrib.qdrant",
         Source::Lazy(include_str!("../python/locust/contrib/qdrant.py")),
     ),
+    // Locust's pytest plugin (the fixtures of pytest-style locustfiles),
+    // under the name Locust's entry point gives it.
+    (
+        "pytest_locust",
+        Source::Lazy(include_str!("../python/pytest_locust/__init__.py")),
+    ),
+    (
+        "pytest_locust.plugin",
+        Source::Lazy(include_str!("../python/pytest_locust/plugin.py")),
+    ),
 ];
+
+/// Whether the lazy module `name` is a package: some other module lives in it.
+fn is_package(name: &str) -> bool {
+    PACKAGE.iter().any(|(other, _)| {
+        other
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
 
 /// Finds the lazy modules of the package (`SOURCES`: name -> (code, is
 /// package)); first on `sys.meta_path`, so that a Locust on `sys.path` never
@@ -326,7 +347,7 @@ pub(crate) fn install_package(py: Python<'_>) -> Result<Bound<'_, PyAny>, Instal
         for (name, source) in PACKAGE {
             let module = match source {
                 Source::Lazy(code) => {
-                    lazy.set_item(*name, (*code, name.ends_with(".rpc")))?;
+                    lazy.set_item(*name, (*code, is_package(name)))?;
                     continue;
                 }
                 Source::Alias(target) => modules.get_item(*target)?,

@@ -269,6 +269,11 @@ def load(options):
                 found.append(value)
             elif issubclass(value, LoadTestShape) and not value.abstract and value not in shapes:
                 shapes.append(value)
+    if not found:
+        # As Locust: without User classes, a file's pytest test functions are the users.
+        found = pytest_users(_modules)
+        if isinstance(found, str):
+            return found
     names = {}
     for cls in found:
         if cls.__name__ in names:
@@ -557,7 +562,7 @@ from locust.input_events import input_listener  # noqa: E402,F401
 from locust.log import greenlet_exception_logger, setup_logging  # noqa: E402,F401
 from locust.opentelemetry import setup_opentelemetry  # noqa: E402,F401
 from locust.user.inspectuser import print_task_ratio, print_task_ratio_json  # noqa: E402,F401
-from locust.util.load_locustfile import load_locustfile, load_locustfile_pytest  # noqa: E402,F401
+from locust.util.load_locustfile import load_locustfile, load_locustfile_pytest, pytest_users  # noqa: E402,F401
 
 version = _native.__version__
 

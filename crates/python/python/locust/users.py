@@ -1,5 +1,6 @@
 """User and HttpUser (locusta's implementation of Locust's classes)."""
 
+import inspect
 import logging
 import time
 from contextlib import contextmanager
@@ -97,7 +98,7 @@ class User(metaclass=UserMeta):
                 # As Locust: the user ends, without on_stop, and is not replaced.
                 self._task_error(self, error, location="on_start")
                 return
-            self._taskset_instance.run()
+            self._run_tasks()
         except (GreenletExit, StopUser):
             self._stop_handler()
         except StopTest:
@@ -107,6 +108,10 @@ class User(metaclass=UserMeta):
             elif self._local_runner is not None:
                 # A script's runner: the whole test stops, as in Locust.
                 gevent.spawn(self._local_runner.quit)
+
+    def _run_tasks(self):
+        """The task loop, until the user stops."""
+        self._taskset_instance.run()
 
     def _stop_handler(self):
         self._state = STOPPING
@@ -180,12 +185,69 @@ class User(metaclass=UserMeta):
 
 
 class PytestUser(User):
-    """Locust's user made from pytest-style test functions (not in locusta)."""
+    """A user made from pytest test functions (a pytest-style locustfile):
+    `functions` are the collected test functions (pytest items) it loops
+    over, without waiting between them; each parameter of a function is a
+    fixture (`session`, `fastsession`) called with this user. Failed
+    requests that a test turns into exceptions (`raise_for_status()`,
+    connection errors) end that call only: the loop goes on."""
 
     abstract = True
+    functions = []
+    fixtures = []
 
-    def __init__(self, environment):
-        raise NotImplementedError("locusta does not run pytest-style locustfiles (PytestUser); write User classes")
+    def _run_tasks(self):
+        opened = []
+        try:
+            self.fixtures = [_fixture_values(self, function, opened) for function in self.functions]
+            while self._state != STOPPING:
+                for function, values in zip(self.functions, self.fixtures):
+                    if not self._take_iteration():
+                        raise StopUser()
+                    try:
+                        function.obj(**values)
+                    except _ignored_errors() as error:
+                        if isinstance(error, ValueError):  # a bad URL or schema: a bug in the test
+                            raise
+                        logger.debug("%s in %s: %s", type(error).__name__, function.name, error, exc_info=True)
+                    if self._state == STOPPING:
+                        break
+                gevent.sleep(0)  # a test that never waits must not starve the hub
+            raise StopUser()  # stopped gracefully: on_stop runs
+        finally:
+            for generator in opened:
+                generator.close()
+
+
+def _fixture_values(user, function, opened):
+    """The keyword arguments of one test function: each fixture's value for
+    this user (a generator fixture's first value; it is closed when the user
+    ends, running its teardown)."""
+    values = {}
+    for name, fixture in function.locust_fixtures.items():
+        value = fixture(user)
+        if inspect.isgenerator(value):
+            opened.append(value)
+            value = next(value)
+        values[name] = value
+    return values
+
+
+def _ignored_errors():
+    """The exceptions a PytestUser's test may raise without ending the user:
+    failed requests (requests' RequestException, locust.clients.HTTPError,
+    FastHttpSession's LocustBadStatusCode), CatchResponseError, connection
+    errors."""
+    from locust.clients import HTTPError, LocustBadStatusCode
+
+    found = [HTTPError, LocustBadStatusCode, CatchResponseError, ConnectionError]
+    try:
+        from requests.exceptions import RequestException
+    except ImportError:  # requests is optional
+        pass
+    else:
+        found.append(RequestException)
+    return tuple(found)
 
 
 class RestMixin:

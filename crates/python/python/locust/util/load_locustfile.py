@@ -40,7 +40,92 @@ def load_locustfile(path):
     return users, shapes
 
 
+class _CollectionFailures:
+    """A pytest plugin that keeps the text of each failed collection (an
+    import error, a syntax error) for the message that stops the start."""
+
+    def __init__(self):
+        self.texts = []
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.texts.append(report.longreprtext.rstrip())
+
+
 def load_locustfile_pytest(path):
-    """Locust turns pytest-style test functions into users (`PytestUser`);
-    locusta does not."""
-    raise NotImplementedError("locusta does not run pytest-style locustfiles (PytestUser); write User classes")
+    """Turns the test functions of a pytest-style locustfile into users:
+    returns {function name: PytestUser subclass}, one class per test
+    function name, whose users loop over it. pytest collects the file (its
+    conftest.py files and plugins included) and finds each parameter's
+    fixture; `session` and `fastsession` are locusta's (`pytest_locust.plugin`),
+    built for the user that runs the function."""
+    try:
+        import pytest
+        from _pytest.config import Config
+    except ImportError as error:
+        raise ImportError(
+            f"{path} has no User class, and its test functions need pytest to be collected: "
+            f"install it (pip install pytest) ({error})"
+        ) from error
+    config = Config.fromdictargs(
+        {},
+        [
+            "-q",  # no "collected N items" banner
+            "-s",  # leave stdin and stdout alone
+            "-p", "no:cacheprovider",  # write no .pytest_cache next to the locustfile
+            # The session fixtures are locusta's, whichever pytest plugins
+            # are installed (Locust's and the locusta wheel's own register
+            # fixtures of the same names).
+            "-p", "no:locust",
+            "-p", "no:locusta",
+            "-p", "pytest_locust.plugin",
+            path,
+        ],
+    )
+    config._do_configure()
+    failures = _CollectionFailures()
+    config.pluginmanager.register(failures)
+    try:
+        session = pytest.Session.from_config(config)
+        config.hook.pytest_sessionstart(session=session)
+        session.perform_collect()
+        if failures.texts:
+            raise ValueError(f"pytest could not collect {path}:\n" + "\n".join(failures.texts))
+        config.hook.pytest_collection_modifyitems(session=session, config=config, items=session.items)
+        manager = session._fixturemanager
+        users = {}
+        for item in session.items:
+            if not isinstance(item, pytest.Function):
+                continue
+            item.locust_fixtures = {}
+            for name in inspect.signature(item.obj).parameters:
+                found = manager.getfixturedefs(name, item)
+                if not found:
+                    raise ValueError(f"Could not find fixture for parameter {name!r} in {item.name}")
+                if len(found) > 1:
+                    raise ValueError(f"Multiple fixtures found for parameter {name!r} in {item.name}: {found}")
+                item.locust_fixtures[name] = found[0].func
+            cls = users.get(item.name)
+            if cls is None:
+                cls = users[item.name] = type(item.name, (PytestUser,), {"abstract": False, "functions": []})
+            cls.functions.append(item)
+        return users
+    except pytest.UsageError as error:
+        raise ValueError(f"pytest could not collect {path}: {error}") from error
+    finally:
+        config._ensure_unconfigure()
+
+
+def pytest_users(modules):
+    """The users of the pytest-style locustfiles among `modules` (imported
+    locustfiles): the classes of every file that defines a `test*`
+    function, or an error text for the user."""
+    users = []
+    for module in modules:
+        if not any(name.startswith("test") and inspect.isfunction(value) for name, value in vars(module).items()):
+            continue
+        try:
+            users.extend(load_locustfile_pytest(module.__file__).values())
+        except Exception as error:  # noqa: BLE001 - a message for the user
+            return str(error)
+    return users
