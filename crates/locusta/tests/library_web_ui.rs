@@ -5,7 +5,9 @@
 //! 127.0.0.1 against a target started here: the page is served, its
 //! statistics are the script's (the target's own count once stopped), its
 //! Stop and Start buttons drive the script's runner, and `web_ui.stop()`
-//! closes the port before the script exits 0.
+//! closes the port before the script exits 0. The form's host, class
+//! choice and per-class settings reach the script's environment and
+//! classes, and the Logs tab shows the script's log lines.
 #![cfg(feature = "python")]
 
 mod common;
@@ -17,6 +19,7 @@ use common::process::Proc;
 use common::programs::{locusta_binary, locustfile};
 use common::scratch::scratch;
 use common::text::{field, line, number};
+use common::timed::wait_until;
 use locusta_demo_target::{spawn, TargetConfig};
 use serde_json::Value;
 
@@ -151,4 +154,83 @@ fn a_scripts_web_ui_shows_its_test_drives_its_runner_and_stops() {
         "{out}"
     );
     assert_eq!(number(totals, "failures"), 0, "{out}");
+}
+
+#[test]
+fn a_scripts_web_ui_form_sets_host_classes_and_class_settings_and_shows_its_logs() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("library-web-ui-form");
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut script = Proc::start(
+        locusta_binary(),
+        &[
+            "--python",
+            &locustfile("library_web_ui_form.py"),
+            &port.to_string(),
+        ],
+        &dir,
+        "script",
+    );
+
+    // The Logs tab shows the script's log lines, in Locust's format.
+    wait_until(
+        Duration::from_secs(30),
+        "the script's line in /logs",
+        || {
+            std::net::TcpStream::connect(&address).is_ok()
+                && request(&address, "GET", "/logs", &[], "")
+                    .body
+                    .contains("/INFO/root: the script waits for the page")
+        },
+    );
+
+    // A class's settings from the page reach the script's class.
+    let settings = r#"{"user_class_name": "Buyer", "path": "/products/2"}"#;
+    let answer = request(
+        &address,
+        "POST",
+        "/user",
+        &[("Content-Type", "application/json")],
+        settings,
+    );
+    assert!(answer.status() < 300, "{} {}", answer.status(), answer.body);
+
+    // Start with the form's host and one class picked.
+    let form = format!(
+        "user_count=2&spawn_rate=10&host={}&user_classes=Buyer",
+        target.url()
+    );
+    let (status, body) = http(&address, "POST", "/swarm", &form);
+    assert!(status.contains(" 200 "), "{status} {body}");
+    let running = wait_for_stats(&address, &script, |s| {
+        s["state"] == "running" && s["user_count"] == 2 && requests(s) > 0
+    });
+    let mut names: Vec<&str> = running["stats"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|row| row["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["/products/2", "Aggregated"], "{running}");
+    assert_eq!(running["fail_ratio"], 0.0, "{running}");
+
+    let (status, _) = http(&address, "GET", "/stop", "");
+    assert!(status.contains(" 200 "), "{status}");
+    let status = script.wait_for(Duration::from_secs(40));
+    let out = script.stdout();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "stdout:\n{out}\nstderr:\n{}",
+        script.log()
+    );
+    let started = line(&out, "STARTED_BY_UI ");
+    assert_eq!(field(started, "started"), "True", "{out}");
+    assert_eq!(field(started, "host"), target.url(), "{out}");
+    assert_eq!(number(started, "buyers"), 2, "{out}");
+    assert_eq!(number(started, "readers"), 0, "{out}");
+    assert_eq!(field(started, "path"), "/products/2", "{out}");
+    assert!(target.requests_served() > 0);
 }

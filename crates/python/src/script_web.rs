@@ -23,12 +23,16 @@
 //!
 //! ```text
 //! Python LocalRunner ──(state, users, target, users per class)──► ScriptSide ──► Runner::mirror_state
-//! UI Start ──► Runner::start ──► ramp ──► ScriptSide::dispatch ──► ("start", n, rate) ──► runner.start(n, rate)
-//! UI Stop  ──► Runner::stop ──► ScriptSide::stop ──► ("stop",) ──► runner.stop()
+//! UI Start ──► Runner::start ──► ramp ──► ScriptSide::dispatch ──► start {n, rate, host, classes}
+//!                                          ──► env.host = host; runner.start(n, rate, user_classes=classes)
+//! UI Stop  ──► Runner::stop ──► ScriptSide::stop ──► stop ──► runner.stop()
+//! UI per-class settings (POST /user) ──► Runner::update_user_class ──► ScriptSide ──► user {settings}
+//!                                          ──► env.update_user_class(settings)
 //! ```
 //!
 //! Nothing here waits for Python: a command waits in [`ScriptSide`] until the
-//! next sync takes it.
+//! next sync takes it. The page's Logs tab shows the script's log lines:
+//! `locust.log`'s `LogReader` hands each line it keeps to [`script_web_log`].
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -44,18 +48,45 @@ use locusta_web::{Credentials, LogBuffer, TlsFiles, WebConfig, WebContext, WebSe
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use serde::Serialize;
 
 use crate::native::runner::control_runtime;
 use crate::native::state::SHARED;
 use crate::script_cluster::{environment, remote_classes, ClassWeights};
 
+/// A start the UI asks of the script's runner: the form's user count and
+/// ramp-up, the host the form set (the environment's) and the classes it
+/// picked (None: every class).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Start {
+    user_count: u64,
+    spawn_rate: f64,
+    host: Option<String>,
+    user_classes: Option<Vec<String>>,
+}
+
 /// A command of the UI for the script's runner, taken by the next sync.
 #[derive(Debug, Clone, PartialEq)]
 enum Command {
-    /// `runner.start(user_count, spawn_rate)`.
-    Start(u64, f64),
+    /// `environment.host = host`, then `runner.start(user_count, spawn_rate, user_classes=…)`.
+    Start(Start),
     /// `runner.stop()`.
     Stop,
+    /// `environment.update_user_class(settings)`.
+    UpdateClass(UserClassSettings),
+}
+
+impl Command {
+    /// The command as the Python side takes it: a kind and its JSON.
+    fn for_python(self) -> (&'static str, String) {
+        // Plain data: serializing it cannot fail.
+        let (kind, json) = match self {
+            Command::Start(start) => ("start", serde_json::to_string(&start)),
+            Command::Stop => ("stop", Ok("{}".to_string())),
+            Command::UpdateClass(settings) => ("user", serde_json::to_string(&settings)),
+        };
+        (kind, json.unwrap_or_else(|_| "{}".to_string()))
+    }
 }
 
 /// What the stand-in runner knows of the Python runner.
@@ -68,7 +99,7 @@ struct Mirror {
     /// Commands Python has not taken yet.
     commands: Vec<Command>,
     /// The last start handed on (a ramp's steps ask for the same one).
-    last_start: Option<(u64, f64)>,
+    last_start: Option<Start>,
 }
 
 /// The Python runner, as the one "worker" of the stand-in runner.
@@ -87,16 +118,22 @@ impl Workers for ScriptSide {
     }
 
     /// A step of a ramp the UI started: the Python runner is asked once for
-    /// the ramp's whole target at its rate, and paces it itself.
+    /// the ramp's whole target at its rate, with the host and classes of the
+    /// start, and paces it itself.
     fn dispatch(&self, _step: &Dispatch) {
         let Some(runner) = self.runner.get().and_then(Weak::upgrade) else {
             return;
         };
-        let start = (runner.target_user_count(), runner.spawn_rate());
+        let start = Start {
+            user_count: runner.target_user_count(),
+            spawn_rate: runner.spawn_rate(),
+            host: runner.environment().host(),
+            user_classes: runner.picked_classes(),
+        };
         let mut mirror = self.mirror.lock();
-        if mirror.last_start != Some(start) {
-            mirror.last_start = Some(start);
-            mirror.commands.push(Command::Start(start.0, start.1));
+        if mirror.last_start.as_ref() != Some(&start) {
+            mirror.last_start = Some(start.clone());
+            mirror.commands.push(Command::Start(start));
         }
     }
 
@@ -124,9 +161,13 @@ impl Workers for ScriptSide {
         BTreeMap::new()
     }
 
-    /// The UI's class settings are not handed on: the script's classes are
-    /// Python's, set by the script.
-    fn update_user_class(&self, _settings: &UserClassSettings) {}
+    /// The UI's per-class settings: applied to the script's Python class.
+    fn update_user_class(&self, settings: &UserClassSettings) {
+        self.mirror
+            .lock()
+            .commands
+            .push(Command::UpdateClass(settings.clone()));
+    }
 
     fn set_iteration_shares(&self, _shares: BTreeMap<String, u64>) {}
 
@@ -143,6 +184,8 @@ impl Workers for ScriptSide {
 /// stand-in's link to it.
 struct ScriptWeb {
     server: Mutex<Option<WebServer>>,
+    /// The lines the page's Logs tab shows.
+    logs: LogBuffer,
     side: Option<Arc<ScriptSide>>,
     /// Records the charts' history (see [`record_history`]).
     recorder: tokio::task::JoinHandle<()>,
@@ -292,10 +335,11 @@ fn script_web_ui(
     };
     let (runner, side) = runner_for_ui(classes, target_host, stop_timeout)?;
     let history = Arc::new(Mutex::new(StatsHistory::default()));
+    let logs = LogBuffer::default();
     let context = WebContext {
         runner: runner.clone(),
         history: history.clone(),
-        logs: LogBuffer::default(),
+        logs: logs.clone(),
         report_meta: Arc::new(move |runner: &Runner| ReportMeta {
             profile: None,
             start_time: runner.environment().stats.start_time(),
@@ -317,6 +361,7 @@ fn script_web_ui(
     let recorder = runtime.spawn(record_history(runner, history));
     let _ = WEB.set(ScriptWeb {
         server: Mutex::new(Some(server)),
+        logs,
         side,
         recorder,
     });
@@ -325,14 +370,15 @@ fn script_web_ui(
 
 /// Tells the stand-in runner where the script's local runner is (its state,
 /// users, target and users per class) and returns the UI's commands for it
-/// since the last call: `("start", user_count, spawn_rate)` or `("stop", 0, 0.0)`.
+/// since the last call, each a kind and its JSON: `("start", {user_count,
+/// spawn_rate, host, user_classes})`, `("stop", {})` or `("user", settings)`.
 #[pyfunction]
 fn script_web_sync(
     state: &str,
     user_count: u64,
     target_user_count: u64,
     per_class: BTreeMap<String, u64>,
-) -> PyResult<Vec<(&'static str, u64, f64)>> {
+) -> PyResult<Vec<(&'static str, String)>> {
     let Some(side) = WEB.get().and_then(|web| web.side.as_ref()) else {
         return Ok(Vec::new());
     };
@@ -353,14 +399,16 @@ fn script_web_sync(
             }
         }
     }
-    Ok(mirror
-        .commands
-        .drain(..)
-        .map(|command| match command {
-            Command::Start(users, rate) => ("start", users, rate),
-            Command::Stop => ("stop", 0, 0.0),
-        })
-        .collect())
+    Ok(mirror.commands.drain(..).map(Command::for_python).collect())
+}
+
+/// Adds a line to the page's Logs tab (a script's log record, formatted as
+/// Locust formats them); nothing without a script's web UI.
+#[pyfunction]
+fn script_web_log(line: &str) {
+    if let Some(web) = WEB.get() {
+        web.logs.push(line);
+    }
 }
 
 /// Stops serving the web UI (`web_ui.stop()`); the test goes on.
@@ -378,5 +426,6 @@ pub(crate) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(script_web_ui, module)?)?;
     module.add_function(wrap_pyfunction!(script_web_sync, module)?)?;
     module.add_function(wrap_pyfunction!(script_web_stop, module)?)?;
+    module.add_function(wrap_pyfunction!(script_web_log, module)?)?;
     Ok(())
 }

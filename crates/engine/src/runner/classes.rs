@@ -163,8 +163,10 @@ impl RunClass {
         }
     }
 
-    /// The class with `settings` applied: by the class itself, or by its
-    /// runtime (which waits for its own thread).
+    /// The class with `settings` applied: by the class itself, by its runtime
+    /// (which waits for its own thread), or — run elsewhere — its weight and
+    /// fixed count here, the rest by whoever runs it (the runner hands the
+    /// settings on to its `Workers`).
     pub(super) fn with_settings(&self, settings: &UserClassSettings) -> Result<RunClass, String> {
         match &self.seat {
             Seat::Local(spawner) => Ok(RunClass::local(spawner.with_settings(settings)?)),
@@ -172,10 +174,15 @@ impl RunClass {
                 definition: Arc::new(runtime.update_class(settings)?),
                 seat: self.seat.clone(),
             }),
-            Seat::Remote => Err(format!(
-                "the settings of {} go through its runtime",
-                self.name()
-            )),
+            Seat::Remote => Ok(RunClass {
+                definition: self.definition.with_weights(
+                    settings.weight.unwrap_or(self.definition.weight()),
+                    settings
+                        .fixed_count
+                        .unwrap_or(self.definition.fixed_count()),
+                ),
+                seat: Seat::Remote,
+            }),
         }
     }
 }

@@ -40,6 +40,8 @@ pub(super) struct RampState {
     pub(super) target_user_count: u64,
     /// The spawn rate of the current ramp (a rebalance reuses it).
     pub(super) spawn_rate: f64,
+    /// The classes the current ramp is limited to (None: every class).
+    pub(super) picked: Option<Vec<String>>,
 }
 
 impl RampState {
@@ -53,6 +55,7 @@ impl RampState {
             state: RunnerState::Ready,
             target_user_count: 0,
             spawn_rate: 1.0,
+            picked: None,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Runner {
             ramp.spawn_rate = spawn_rate;
             ramp.dispatcher
                 .new_dispatch(user_count, spawn_rate, classes.as_deref());
+            ramp.picked.clone_from(&classes);
             first
         };
         if let (true, Some(remote), Some(total)) =
@@ -103,6 +107,11 @@ impl Runner {
         log::info!(target: LOG_TARGET, "Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
         let runner = self.clone();
         *self.ramp_task.lock() = Some(tokio::spawn(async move { runner.ramp().await }));
+    }
+
+    /// The classes the current (or last) start was limited to; None: every class.
+    pub fn picked_classes(&self) -> Option<Vec<String>> {
+        self.ramp.lock().picked.clone()
     }
 
     pub(super) async fn ramp(self: Arc<Self>) {

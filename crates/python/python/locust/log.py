@@ -10,6 +10,8 @@ import re
 import socket
 from collections import deque
 
+from locusta import _native
+
 from locust import _run
 
 HOSTNAME = re.sub(r"\..*", "", socket.gethostname())
@@ -19,14 +21,28 @@ unhandled_greenlet_exception = False
 
 
 class LogReader(logging.Handler):
-    """Keeps the last 500 formatted records in `logs`."""
+    """Keeps the last 500 formatted records in `logs`; in a script that
+    serves locusta's web UI, the page's Logs tab shows them too."""
 
     def __init__(self):
         super().__init__()
         self.logs = deque(maxlen=500)
 
     def emit(self, record):
-        self.logs.append(self.format(record))
+        line = self.format(record)
+        self.logs.append(line)
+        if _run.script_mode:
+            _native.script_web_log(line)
+
+
+def read_logs_into_web_ui():
+    """Makes the root logger keep its lines for a script's web UI (a
+    LogReader in Locust's format, unless `setup_logging` added one)."""
+    root = logging.getLogger()
+    if not any(isinstance(handler, LogReader) for handler in root.handlers):
+        reader = LogReader()
+        reader.setFormatter(logging.Formatter(f"[%(asctime)s] {HOSTNAME}/%(levelname)s/%(name)s: %(message)s"))
+        root.addHandler(reader)
 
 
 def setup_logging(loglevel, logfile=None):

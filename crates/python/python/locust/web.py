@@ -20,7 +20,7 @@ from locusta import _native
 from locust import _run
 from locust.event import format_user_traceback
 from locust.html import DEFAULT_BUILD_PATH, get_html_report, render_template_from  # noqa: F401
-from locust.log import get_logs, greenlet_exception_logger  # noqa: F401
+from locust.log import get_logs, greenlet_exception_logger, read_logs_into_web_ui  # noqa: F401
 from locust.runners import STATE_MISSING, STATE_RUNNING, LocalRunner, MasterRunner, _class_weights  # noqa: F401
 from locust.user.inspectuser import get_ratio  # noqa: F401
 from locust.users import HttpUser  # noqa: F401
@@ -237,6 +237,7 @@ class WebUI:
             target_host=environment.host or None, stop_timeout=float(stop_timeout or 0),
             class_picker=bool(class_picker),
         )
+        read_logs_into_web_ui()
         logger.info("Starting web interface at %s://%s:%s%s/", "https" if tls_cert else "http",
                     host or "0.0.0.0", port, (web_base_path or "").rstrip("/"))
         self._follower = gevent.spawn(self._follow_script_runner)
@@ -245,9 +246,11 @@ class WebUI:
     def _follow_script_runner(self):
         """Tells locusta's server, a few times a second, where the script's
         local runner is (the page shows its state and users), and runs what
-        the page's buttons ask of it: Start calls `runner.start(users, rate)`,
-        Stop calls `runner.stop()`. A master's or worker's runner is locusta's
-        own: the server reads and drives it directly."""
+        the page asks of it: Start sets the form's host as the environment's
+        and calls `runner.start(users, rate)` with the classes the form
+        picked, Stop calls `runner.stop()`, a class's settings go to
+        `environment.update_user_class`. A master's or worker's runner is
+        locusta's own: the server reads and drives it directly."""
         while True:
             runner = self.environment.runner
             if isinstance(runner, LocalRunner):
@@ -258,12 +261,27 @@ class WebUI:
                 except Exception:  # noqa: BLE001 - the page must not end the test
                     logger.exception("locusta: the web UI could not follow the runner")
                     commands = []
-                for kind, users, rate in commands:
-                    if kind == "start":
-                        gevent.spawn(runner.start, users, rate)
-                    else:
-                        gevent.spawn(runner.stop)
+                for kind, encoded in commands:
+                    self._run_page_command(runner, kind, json.loads(encoded))
             gevent.sleep(0.2)
+
+    def _run_page_command(self, runner, kind, data):
+        """One command of the page for the script's local runner."""
+        if kind == "start":
+            if data["host"]:
+                self.environment.host = data["host"]
+            classes = data["user_classes"]
+            if classes is not None:
+                available = self.environment.available_user_classes
+                classes = [available[name] for name in classes if name in available]
+            gevent.spawn(runner.start, data["user_count"], data["spawn_rate"], user_classes=classes)
+        elif kind == "stop":
+            gevent.spawn(runner.stop)
+        elif kind == "user":
+            try:
+                self.environment.update_user_class(data)
+            except Exception as error:  # noqa: BLE001 - a bad setting must not end the test
+                logger.error("Error applying user config to %s: %s", data.get("user_class_name"), error)
 
     def start(self):
         """Locust's start of the server: locusta's server already runs."""
