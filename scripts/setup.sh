@@ -12,7 +12,8 @@ group="${1:-all}"
 # which needs python3-venv (its documentation folder tells it is installed).
 test_needs=(cc:build-essential pkg-config:pkg-config xmllint:libxml2-utils /usr/bin/chromium:chromium chromedriver:chromium-driver
   /usr/bin/python3:python3 /usr/share/doc/python3-venv:python3-venv
-  ip:iproute2 iptables:iptables) # network-fault tests: namespaces, veth links, packet filters
+  ip:iproute2 iptables:iptables # network-fault tests: namespaces, veth links, packet filters
+  /usr/sbin/mosquitto:mosquitto) # the MQTT broker of locust.contrib.mqtt's test
 bench_needs=(wrk:wrk /usr/bin/time:time taskset:util-linux curl:curl timeout:coreutils pgrep:procps)
 
 case "$group" in
@@ -85,12 +86,13 @@ python_setup() {
       { echo "setup: could not install flask" >&2; return 1; }
   fi
   # pytest, for the tests of pytest-style locustfiles (pytest collects their
-  # test functions, which become users).
-  if ! "$python" -c 'import pytest' >/dev/null 2>&1; then
-    echo "setup: installing pytest for $python" >&2
-    local pytest=(-m pip install --quiet --disable-pip-version-check pytest)
-    "$python" "${pytest[@]}" 2>/dev/null || "$python" "${pytest[@]}" --break-system-packages ||
-      { echo "setup: could not install pytest" >&2; return 1; }
+  # test functions, which become users); paho-mqtt and qdrant-client, for the
+  # tests of locust.contrib.mqtt and locust.contrib.qdrant.
+  if ! "$python" -c 'import pytest, paho.mqtt, qdrant_client' >/dev/null 2>&1; then
+    echo "setup: installing pytest, paho-mqtt and qdrant-client for $python" >&2
+    local clients=(-m pip install --quiet --disable-pip-version-check pytest paho-mqtt qdrant-client)
+    "$python" "${clients[@]}" 2>/dev/null || "$python" "${clients[@]}" --break-system-packages ||
+      { echo "setup: could not install pytest, paho-mqtt and qdrant-client" >&2; return 1; }
   fi
   # pyo3 links libpython: Debian's python3 needs its development package.
   if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&

@@ -116,20 +116,29 @@ fn configured_host<'a>(settings: &'a [UserClassSettings], class: &str) -> Option
 }
 
 /// The hosts that are given must be valid URLs (in the web UI a missing host
-/// can still be entered in the form).
+/// can still be entered in the form). A `hostless` class's own host is
+/// whatever its client takes (an MQTT broker's `localhost`): not checked.
 pub(super) fn check_host_urls(
     options: &Options,
     classes: &[Arc<dyn UserDefinition>],
+    hostless: &[String],
     settings: &[UserClassSettings],
 ) -> Result<(), Fatal> {
+    let is_http = |name: &str| !hostless.iter().any(|h| h == name);
     let hosts = options
         .host
         .iter()
         .map(String::as_str)
-        .chain(classes.iter().filter_map(|c| c.host()))
+        .chain(
+            classes
+                .iter()
+                .filter(|c| is_http(c.name()))
+                .filter_map(|c| c.host()),
+        )
         .chain(
             settings
                 .iter()
+                .filter(|s| is_http(&s.user_class_name))
                 .filter_map(|s| s.host.as_deref())
                 .filter(|h| !h.is_empty()),
         );
@@ -148,7 +157,7 @@ pub(super) fn check_hosts(
     hostless: &[String],
     settings: &[UserClassSettings],
 ) -> Result<(), Fatal> {
-    check_host_urls(options, classes, settings)?;
+    check_host_urls(options, classes, hostless, settings)?;
     let needs_host = classes
         .iter()
         .filter(|class| !hostless.iter().any(|name| name == class.name()));

@@ -128,7 +128,7 @@ fn run_checked(
         check_required_options(&options, &program.custom_options)?;
         check_hosts(&options, &classes, &program.hostless, &user_settings)?;
     } else {
-        check_host_urls(&options, &classes, &user_settings)?;
+        check_host_urls(&options, &classes, &program.hostless, &user_settings)?;
     }
     let login = if options.headless {
         None

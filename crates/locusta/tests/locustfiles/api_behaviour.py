@@ -309,11 +309,23 @@ print_task_ratio([Buyer, Idle], 4, False)
 print_task_ratio([Buyer, Idle], 4, True)
 print_task_ratio_json([Buyer, Idle], 4)
 
-# contrib modules whose package is missing name it in their ImportError
-for module in ("dns", "mongodb", "postgres", "mqtt", "qdrant", "oai"):
+# contrib modules whose package is missing name it in their ImportError.
+# The two Pythons compared need not have the same packages installed: a
+# module prints the packages it needs when it imports, or when its error
+# names one of them.
+needs = {
+    "dns": {"dns"},
+    "mongodb": {"pymongo"},
+    "postgres": {"psycopg"},
+    "mqtt": {"paho"},
+    "qdrant": {"qdrant_client"},
+    "oai": {"httpx", "openai"},
+}
+for module, packages in needs.items():
     try:
         __import__(f"locust.contrib.{module}")
-        show(f"contrib {module}", "imported")
+        missing = None
     except ImportError as error:
-        show(f"contrib {module}", error.name.split(".")[0])
+        missing = error.name.split(".")[0]
+    show(f"contrib {module}", " ".join(sorted(packages)) if missing is None or missing in packages else missing)
 sys.stdout.flush()
