@@ -87,12 +87,13 @@ python_setup() {
   fi
   # pytest, for the tests of pytest-style locustfiles (pytest collects their
   # test functions, which become users); paho-mqtt and qdrant-client, for the
-  # tests of locust.contrib.mqtt and locust.contrib.qdrant.
-  if ! "$python" -c 'import pytest, paho.mqtt, qdrant_client' >/dev/null 2>&1; then
-    echo "setup: installing pytest, paho-mqtt and qdrant-client for $python" >&2
-    local clients=(-m pip install --quiet --disable-pip-version-check pytest paho-mqtt qdrant-client)
+  # tests of locust.contrib.mqtt and locust.contrib.qdrant; pyftpdlib and
+  # selenium, for locust-plugins' FtpUser and WebdriverUser.
+  if ! "$python" -c 'import pytest, paho.mqtt, qdrant_client, pyftpdlib, selenium' >/dev/null 2>&1; then
+    echo "setup: installing pytest, paho-mqtt, qdrant-client, pyftpdlib and selenium for $python" >&2
+    local clients=(-m pip install --quiet --disable-pip-version-check pytest paho-mqtt qdrant-client pyftpdlib selenium)
     "$python" "${clients[@]}" 2>/dev/null || "$python" "${clients[@]}" --break-system-packages ||
-      { echo "setup: could not install pytest, paho-mqtt and qdrant-client" >&2; return 1; }
+      { echo "setup: could not install the Python packages of the tests" >&2; return 1; }
   fi
   # pyo3 links libpython: Debian's python3 needs its development package.
   if ! "$python" -c 'import sysconfig, os, sys; d = sysconfig.get_config_var("LIBDIR"); l = sysconfig.get_config_var("LDLIBRARY"); sys.exit(0 if d and l and os.path.exists(os.path.join(d, l)) else 1)' >/dev/null 2>&1 &&

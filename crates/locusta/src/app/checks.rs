@@ -117,7 +117,9 @@ fn configured_host<'a>(settings: &'a [UserClassSettings], class: &str) -> Option
 
 /// The hosts that are given must be valid URLs (in the web UI a missing host
 /// can still be entered in the form). A `hostless` class's own host is
-/// whatever its client takes (an MQTT broker's `localhost`): not checked.
+/// whatever its client takes (an MQTT broker's `localhost`): not checked;
+/// nor is `--host` when every class is hostless (an FTP user's `-H
+/// 127.0.0.1`).
 pub(super) fn check_host_urls(
     options: &Options,
     classes: &[Arc<dyn UserDefinition>],
@@ -125,9 +127,11 @@ pub(super) fn check_host_urls(
     settings: &[UserClassSettings],
 ) -> Result<(), Fatal> {
     let is_http = |name: &str| !hostless.iter().any(|h| h == name);
+    let any_http = classes.iter().any(|c| is_http(c.name()));
     let hosts = options
         .host
         .iter()
+        .filter(|_| any_http)
         .map(String::as_str)
         .chain(
             classes
