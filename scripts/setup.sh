@@ -87,11 +87,12 @@ python_setup() {
   fi
   # pytest, for the tests of pytest-style locustfiles (pytest collects their
   # test functions, which become users); paho-mqtt and qdrant-client, for the
-  # tests of locust.contrib.mqtt and locust.contrib.qdrant; pyftpdlib and
-  # selenium, for locust-plugins' FtpUser and WebdriverUser.
-  if ! "$python" -c 'import pytest, paho.mqtt, qdrant_client, pyftpdlib, selenium' >/dev/null 2>&1; then
-    echo "setup: installing pytest, paho-mqtt, qdrant-client, pyftpdlib and selenium for $python" >&2
-    local clients=(-m pip install --quiet --disable-pip-version-check pytest paho-mqtt qdrant-client pyftpdlib selenium)
+  # tests of locust.contrib.mqtt and locust.contrib.qdrant; pymilvus and
+  # milvus-lite, for locust.contrib.milvus; pyftpdlib and selenium, for
+  # locust-plugins' FtpUser and WebdriverUser.
+  if ! "$python" -c 'import pytest, paho.mqtt, qdrant_client, pymilvus, milvus_lite, pyftpdlib, selenium' >/dev/null 2>&1; then
+    echo "setup: installing the Python packages of the tests for $python" >&2
+    local clients=(-m pip install --quiet --disable-pip-version-check pytest paho-mqtt qdrant-client pymilvus milvus-lite pyftpdlib selenium)
     "$python" "${clients[@]}" 2>/dev/null || "$python" "${clients[@]}" --break-system-packages ||
       { echo "setup: could not install the Python packages of the tests" >&2; return 1; }
   fi

@@ -2,11 +2,18 @@
 //! locustfile (feature `python`, on by default). Rust programs register their
 //! users with `locusta::Locusta` and get this same command line (see the examples).
 
-use std::process::ExitCode;
+#[cfg(not(feature = "python"))]
+fn main() -> std::process::ExitCode {
+    locusta::Locusta::new().main()
+}
 
-fn main() -> ExitCode {
-    let program = locusta::Locusta::new();
-    #[cfg(feature = "python")]
-    let program = program.loader(locusta::python::PythonLoader);
-    program.main()
+/// With Python, the process ends as the wheel's `locusta` command ends it
+/// ([`locusta::python::exit`]): the exit handlers of extension modules a
+/// locustfile loaded never hold it.
+#[cfg(feature = "python")]
+fn main() {
+    let code = locusta::Locusta::new()
+        .loader(locusta::python::PythonLoader)
+        .run_with_args(std::env::args_os());
+    locusta::python::exit(code)
 }

@@ -8,6 +8,8 @@ use std::path::Path;
 use locusta_cluster::locustfiles::files_of;
 use locusta_engine::options::CustomOption;
 
+pub use locusta_python::exit;
+
 use crate::app::program::{Fatal, Program};
 use crate::cli::Options;
 use crate::loader::LocustfileLoader;

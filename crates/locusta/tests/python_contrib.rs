@@ -1,9 +1,11 @@
 //! Locust's contrib users for other systems, under locusta against the real
 //! thing: `locust.contrib.mqtt`'s MqttUser with a mosquitto broker the test
-//! starts on 127.0.0.1, and `locust.contrib.qdrant`'s QdrantUser with
-//! qdrant-client's local mode (the Qdrant engine in the process). Their
-//! operations must reach the statistics with Locust's names and verdicts.
-//! `scripts/setup.sh test` installs mosquitto, paho-mqtt and qdrant-client.
+//! starts on 127.0.0.1, `locust.contrib.qdrant`'s QdrantUser with
+//! qdrant-client's local mode (the Qdrant engine in the process) and
+//! `locust.contrib.milvus`'s MilvusUser with Milvus Lite (a Milvus engine
+//! behind a file). Their operations must reach the statistics with Locust's
+//! names and verdicts. `scripts/setup.sh test` installs mosquitto,
+//! paho-mqtt, qdrant-client, pymilvus and milvus-lite.
 #![cfg(feature = "python")]
 
 mod common;
@@ -96,4 +98,38 @@ fn qdrant_users_upsert_search_and_scroll_a_real_qdrant_engine() {
         "{}",
         run.all()
     );
+}
+
+/// Also the end of the process: pymilvus loads gRPC, whose exit handlers
+/// waited forever for their threads before locusta skipped them.
+#[test]
+fn milvus_users_insert_search_and_query_milvus_lite() {
+    let dir = scratch("contrib-milvus");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let run = locusta_with_env(
+        &[
+            "-f",
+            &locustfile("milvus_users.py"),
+            "-u",
+            "2",
+            "-r",
+            "10",
+            "-t",
+            "4s",
+            "--json",
+        ],
+        &[("MILVUS_DIR", &dir_arg)],
+    );
+    // The queries of an unknown field fail: exit code 1.
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    // No assertion of the locustfile failed: every result was as expected.
+    assert!(!run.stderr.contains("AssertionError"), "{}", run.stderr);
+    let rows = run.rows();
+    assert_eq!(rows.get("insert"), Some(&(2, 0)), "{rows:?}");
+    let (searches, failed) = rows["search"];
+    assert!(searches > 0 && failed == 0, "{rows:?}");
+    // One recall row per search (its "response time" is the recall: 100 %).
+    assert_eq!(rows.get("recall"), Some(&(searches, 0)), "{rows:?}");
+    let (queries, failed) = rows["query"];
+    assert!(failed > 0 && failed < queries, "{rows:?}");
 }

@@ -89,7 +89,10 @@ pub(crate) fn ensure_interpreter() {
 /// Ends the process with `code`, after flushing what Python and Rust have
 /// buffered for standard output and error. The Python thread may be busy
 /// in user code: its buffers are flushed only if the GIL comes within a
-/// second, so a stuck locustfile never holds the exit.
+/// second, so a stuck locustfile never holds the exit. The C library's exit
+/// handlers are skipped (`_exit`): those of extension modules a locustfile
+/// loaded may wait forever for their own threads (gRPC's, which pymilvus
+/// loads, do), and everything locusta writes is written by now.
 pub fn exit(code: i32) -> ! {
     use std::io::Write;
     // SAFETY: as in ensure_interpreter.
@@ -113,5 +116,12 @@ pub fn exit(code: i32) -> ! {
     }
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    std::process::exit(code)
+    // As `std::process::ExitCode` has it: a code past 255 is 1, a negative one 255.
+    let code = match code {
+        0..=255 => code,
+        ..0 => 255,
+        _ => 1,
+    };
+    // SAFETY: _exit ends the process at once; nothing runs after it.
+    unsafe { libc::_exit(code) }
 }

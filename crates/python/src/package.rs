@@ -229,6 +229,10 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Lazy(include_str!("../python/locust/contrib/milvus.py")),
     ),
     (
+        "locust.contrib._timed",
+        Source::Lazy(include_str!("../python/locust/contrib/_timed.py")),
+    ),
+    (
         "locust.contrib.qdrant",
         Source::Lazy(include_str!("../python/locust/contrib/qdrant.py")),
     ),

@@ -15,32 +15,15 @@ operation, so it appears in locusta's statistics. The client is closed in
 local mode, without a server.
 """
 
-import time
+import time  # noqa: F401
 from typing import Any  # noqa: F401
 
 from qdrant_client import QdrantClient
 from qdrant_client.models import VectorParams  # noqa: F401
 
-from locust import events
+from locust import events  # noqa: F401
+from locust.contrib._timed import fire, not_empty, timed
 from locust.users import User
-
-
-def _timed(call):
-    """Runs `call()`; its outcome as the client's result dict (never raises)."""
-    started = time.time()
-    try:
-        result = call()
-    except Exception as error:  # noqa: BLE001 - reported as the request's failure
-        return {"success": False, "response_time": (time.time() - started) * 1000, "exception": error}
-    return {"success": True, "response_time": (time.time() - started) * 1000, "result": result}
-
-
-def _not_empty(outcome, found):
-    """A search or scroll outcome: an empty answer is not a success."""
-    if outcome["success"]:
-        outcome["empty"] = len(found) == 0
-        outcome["success"] = not outcome["empty"]
-    return outcome
 
 
 class QdrantLocustClient:
@@ -62,10 +45,10 @@ class QdrantLocustClient:
             self.client.create_collection(collection_name=self.collection_name, vectors_config=vectors_config, **kwargs)
 
     def upsert(self, points):
-        return _timed(lambda: self.client.upsert(collection_name=self.collection_name, points=points))
+        return timed(lambda: self.client.upsert(collection_name=self.collection_name, points=points))
 
     def search(self, query, limit=10, query_filter=None, search_params=None, with_payload=True):
-        outcome = _timed(
+        outcome = timed(
             lambda: self.client.query_points(
                 collection_name=self.collection_name,
                 query=query,
@@ -75,10 +58,10 @@ class QdrantLocustClient:
                 with_payload=with_payload,
             )
         )
-        return _not_empty(outcome, outcome["result"].points if outcome["success"] else ())
+        return not_empty(outcome, outcome["result"].points if outcome["success"] else ())
 
     def scroll(self, scroll_filter=None, limit=10, with_payload=True):
-        outcome = _timed(
+        outcome = timed(
             lambda: self.client.scroll(
                 collection_name=self.collection_name,
                 scroll_filter=scroll_filter,
@@ -90,10 +73,10 @@ class QdrantLocustClient:
             return outcome
         records, outcome["next_offset"] = outcome["result"]
         outcome["result"] = records
-        return _not_empty(outcome, records)
+        return not_empty(outcome, records)
 
     def delete(self, points_selector):
-        return _timed(lambda: self.client.delete(collection_name=self.collection_name, points_selector=points_selector))
+        return timed(lambda: self.client.delete(collection_name=self.collection_name, points_selector=points_selector))
 
 
 class QdrantUser(User):
@@ -128,13 +111,7 @@ class QdrantUser(User):
     @staticmethod
     def _fire_event(request_type, name, result):
         """Reports one operation's result dict through events.request."""
-        events.request.fire(
-            request_type=request_type,
-            name=name,
-            response_time=int(result.get("response_time", 0)),
-            response_length=0,
-            exception=result.get("exception"),
-        )
+        fire(request_type, name, result)
 
     def _report(self, name, result):
         self._fire_event(self.client_type, name, result)
