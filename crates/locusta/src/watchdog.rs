@@ -78,5 +78,14 @@ fn force(report: &FinalReport) -> ! {
     let code = report();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    std::process::exit(code)
+    // Not `std::process::exit`: the C exit handlers of a library the
+    // locustfile loaded may wait forever (gRPC's do), and this is the last
+    // resort. As `ExitCode` has it: past 255 is 1, negative is 255.
+    let code = match code {
+        0..=255 => code,
+        ..0 => 255,
+        _ => 1,
+    };
+    // SAFETY: _exit ends the process at once; nothing runs after it.
+    unsafe { libc::_exit(code) }
 }
