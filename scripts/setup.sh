@@ -12,7 +12,8 @@ group="${1:-all}"
 # which needs python3-venv (its documentation folder tells it is installed).
 test_needs=(cc:build-essential pkg-config:pkg-config xmllint:libxml2-utils /usr/bin/chromium:chromium chromedriver:chromium-driver
   /usr/bin/python3:python3 /usr/share/doc/python3-venv:python3-venv
-  ip:iproute2 iptables:iptables) # network-fault tests: namespaces, veth links, packet filters
+  ip:iproute2 iptables:iptables # network-fault tests: namespaces, veth links, packet filters
+  prometheus:prometheus promtool:prometheus) # /metrics tests: a real server scrapes, promtool checks the text
 bench_needs=(wrk:wrk /usr/bin/time:time taskset:util-linux curl:curl timeout:coreutils pgrep:procps)
 
 case "$group" in
