@@ -105,7 +105,12 @@ mod tests {
     #[test]
     fn busiest_names_are_admitted_and_stay() {
         let mut budget = NameBudget::new(2);
-        let rows = [row("GET", "/a", 1), row("GET", "/b", 5), row("POST", "/b", 1), row("GET", "/c", 3)];
+        let rows = [
+            row("GET", "/a", 1),
+            row("GET", "/b", 5),
+            row("POST", "/b", 1),
+            row("GET", "/c", 3),
+        ];
         let refs: Vec<&StatsEntry> = rows.iter().collect();
         let folded = budget.fold(&refs);
         let kept: Vec<(&str, &str)> = folded
@@ -120,7 +125,11 @@ mod tests {
         assert_eq!(folded.other[0].num_requests, 1);
 
         // /a gets busier: the admitted names do not change.
-        let rows = [row("GET", "/a", 50), row("GET", "/b", 5), row("GET", "/c", 3)];
+        let rows = [
+            row("GET", "/a", 50),
+            row("GET", "/b", 5),
+            row("GET", "/c", 3),
+        ];
         let refs: Vec<&StatsEntry> = rows.iter().collect();
         let folded = budget.fold(&refs);
         assert_eq!(folded.kept.len(), 2);
@@ -138,7 +147,11 @@ mod tests {
     #[test]
     fn folded_rows_are_merged_per_method() {
         let mut budget = NameBudget::new(0);
-        let rows = [row("GET", "/a", 1), row("GET", "/b", 2), row("POST", "/c", 4)];
+        let rows = [
+            row("GET", "/a", 1),
+            row("GET", "/b", 2),
+            row("POST", "/c", 4),
+        ];
         let refs: Vec<&StatsEntry> = rows.iter().collect();
         let folded = budget.fold(&refs);
         assert!(folded.kept.is_empty());

@@ -33,7 +33,7 @@ use parking_lot::Mutex;
 
 pub use fold::OTHER;
 pub use requests::BUCKETS_US;
-pub use server::{serve, MetricsServer, ServeError};
+pub use server::{answer, serve, MetricsServer, ServeError};
 
 /// The default of `--metrics-max-names`.
 pub const DEFAULT_MAX_NAMES: usize = 1000;

@@ -35,11 +35,7 @@ const WORKER_STATES: [&str; 5] = ["ready", "spawning", "running", "stopped", "mi
 
 /// Writes the runner's and the process's metrics.
 pub(crate) fn write(text: &mut TextWriter, runner: &Runner, start_time: f64) {
-    text.header(
-        "locusta_up",
-        Kind::Gauge,
-        "1: the load generator answers.",
-    );
+    text.header("locusta_up", Kind::Gauge, "1: the load generator answers.");
     text.sample("locusta_up", &[], 1u64);
     text.header(
         "locusta_info",
@@ -106,7 +102,11 @@ pub(crate) fn write(text: &mut TextWriter, runner: &Runner, start_time: f64) {
             "Users each worker reported.",
         );
         for worker in &workers {
-            text.sample("locusta_worker_users", &[("worker", &worker.id)], worker.user_count);
+            text.sample(
+                "locusta_worker_users",
+                &[("worker", &worker.id)],
+                worker.user_count,
+            );
         }
         text.header(
             "locusta_worker_cpu_percent",
@@ -152,7 +152,11 @@ pub(crate) fn write(text: &mut TextWriter, runner: &Runner, start_time: f64) {
         Kind::Counter,
         "CPU time this locusta process has used (user and system).",
     );
-    text.sample("locusta_process_cpu_seconds_total", &[], process_cpu_seconds());
+    text.sample(
+        "locusta_process_cpu_seconds_total",
+        &[],
+        process_cpu_seconds(),
+    );
     text.header(
         "locusta_process_resident_memory_bytes",
         Kind::Gauge,

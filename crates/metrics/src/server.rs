@@ -69,10 +69,7 @@ pub async fn serve(addr: SocketAddr, exporter: Arc<Exporter>) -> Result<MetricsS
     let addr = listener
         .local_addr()
         .map_err(|error| ServeError::Bind { addr, error })?;
-    let router = Router::new().route(
-        "/metrics",
-        get(move || answer(exporter.clone())),
-    );
+    let router = Router::new().route("/metrics", get(move || answer(exporter.clone())));
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             log::error!("metrics server stopped: {error}");

@@ -98,7 +98,8 @@ impl TextWriter {
     /// must not hold a line feed; any is replaced by a space).
     pub fn comment(&mut self, text: &str) {
         self.out.push_str("# ");
-        self.out.extend(text.chars().map(|c| if c == '\n' { ' ' } else { c }));
+        self.out
+            .extend(text.chars().map(|c| if c == '\n' { ' ' } else { c }));
         self.out.push('\n');
     }
 
