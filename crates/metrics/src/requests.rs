@@ -171,7 +171,8 @@ fn write_summary(
         let value = if row.num_samples() == 0 {
             f64::NAN
         } else {
-            row.percentile(*q) / 1000.0
+            // Through whole µs, so that 5.616 ms is written 0.005616.
+            seconds((row.percentile(*q) * 1000.0).round())
         };
         text.sample(name, &with_quantile, value);
     }
