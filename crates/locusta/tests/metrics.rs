@@ -58,6 +58,46 @@ fn csv_row(path: &std::path::Path, name: &str) -> std::collections::BTreeMap<Str
         .collect()
 }
 
+/// The queries of the Grafana dashboard (`deploy/grafana`), with its
+/// variables given values that select everything.
+fn dashboard_queries() -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy/grafana/locusta-dashboard.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 6, "{dashboard}");
+    panels
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().expect("targets").iter())
+        .map(|target| {
+            target["expr"]
+                .as_str()
+                .expect("an expr")
+                .replace("$__rate_interval", "5s")
+                .replace("$job", ".*")
+                .replace("$name", ".*")
+        })
+        .collect()
+}
+
+/// The `locusta_…` metric names a query reads (histogram series by their
+/// metric's name).
+fn metric_names(query: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = query;
+    while let Some(at) = rest.find("locusta_") {
+        let name: String = rest[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        rest = &rest[at + name.len()..];
+        names.push(name.trim_end_matches("_bucket").to_string());
+    }
+    names
+}
+
 #[test]
 fn prometheus_scrapes_a_headless_run_and_agrees_with_its_figures() {
     let target = spawn(TargetConfig::default());
@@ -148,6 +188,10 @@ fn prometheus_scrapes_a_headless_run_and_agrees_with_its_figures() {
         (summary - own_median_s).abs() <= 0.001,
         "summary {summary}, the run's median {own_median_s}"
     );
+    // Every query of the Grafana dashboard is valid PromQL for Prometheus.
+    for query in dashboard_queries() {
+        prometheus.query(&query, Some(start + 9.0));
+    }
 }
 
 #[cfg(feature = "python")]
@@ -346,6 +390,15 @@ fn a_master_exposes_the_merged_view_of_two_workers() {
             .is_some_and(|n| n > 0.0)
     });
     promtool_check(&text);
+    // The dashboard reads only metrics a master serves.
+    for query in dashboard_queries() {
+        for name in metric_names(&query) {
+            assert!(
+                text.contains(&format!("# TYPE {name} ")),
+                "{name} (in the dashboard's {query}) is not served"
+            );
+        }
+    }
     // Each worker's own metrics count its own users.
     for metrics_port in worker_ports {
         let worker_text = metrics_when(
