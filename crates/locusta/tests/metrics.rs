@@ -179,9 +179,7 @@ fn prometheus_scrapes_a_headless_run_and_agrees_with_its_figures() {
     );
     // The summary carries the run's own percentile, exactly (to the µs).
     let summary = prometheus.value(
-        &format!(
-            "last_over_time(locusta_response_time_percentile_seconds{{name=\"/sleep?ms=50\",quantile=\"0.5\"}}[2m])"
-        ),
+        "last_over_time(locusta_response_time_percentile_seconds{name=\"/sleep?ms=50\",quantile=\"0.5\"}[2m])",
         None,
     );
     assert!(
