@@ -17,7 +17,7 @@
 
 use locusta_stats::{StatsEntry, PERCENTILES_TO_REPORT};
 
-use crate::text::{le_label, Kind, TextWriter};
+use crate::text::{le_label, Kind, Labels, TextWriter};
 
 /// The histogram's bucket bounds in microseconds: 100 µs to 60 s, in 1-2.5-5
 /// steps, for latencies from a loopback service to a slow batch call.
@@ -52,11 +52,6 @@ fn bucket_counts(entry: &StatsEntry) -> [u64; BUCKETS_US.len()] {
     counts
 }
 
-/// The `quantile` label of a reported percentile (0.5, 0.999, 1).
-fn quantile_label(q: f64) -> String {
-    le_label(q)
-}
-
 /// Writes every request metric for `rows` (kept rows, then folded ones) and
 /// the Aggregated row `total`.
 pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEntry) {
@@ -64,9 +59,11 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
         .iter()
         .map(|&us| le_label(seconds(us as f64)))
         .collect();
-    let quantiles: Vec<String> = PERCENTILES_TO_REPORT
+    let quantiles: Vec<String> = PERCENTILES_TO_REPORT.iter().map(|&q| le_label(q)).collect();
+    // Each row's labels, escaped once for its few dozen samples.
+    let labels: Vec<Labels> = rows
         .iter()
-        .map(|&q| quantile_label(q))
+        .map(|row| Labels::new(&[("method", &row.method), ("name", &row.name)]))
         .collect();
 
     text.header(
@@ -74,22 +71,19 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
         Kind::Counter,
         "Requests made, failed ones included, by method and name.",
     );
-    for row in rows {
-        text.sample(
-            "locusta_requests_total",
-            &[("method", &row.method), ("name", &row.name)],
-            row.num_requests,
-        );
+    for (row, labels) in rows.iter().zip(&labels) {
+        text.sample_of("locusta_requests_total", labels, None, row.num_requests);
     }
     text.header(
         "locusta_request_failures_total",
         Kind::Counter,
         "Requests that failed, by method and name.",
     );
-    for row in rows {
-        text.sample(
+    for (row, labels) in rows.iter().zip(&labels) {
+        text.sample_of(
             "locusta_request_failures_total",
-            &[("method", &row.method), ("name", &row.name)],
+            labels,
+            None,
             row.num_failures,
         );
     }
@@ -99,29 +93,32 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
         Kind::Histogram,
         "Response times, by method and name (requests without a measured time are not counted).",
     );
-    for row in rows {
-        let labels = [("method", row.method.as_str()), ("name", row.name.as_str())];
+    for (row, labels) in rows.iter().zip(&labels) {
         let counts = bucket_counts(row);
         for (le, count) in les.iter().zip(counts) {
-            text.sample(
+            text.sample_of(
                 "locusta_response_time_seconds_bucket",
-                &[labels[0], labels[1], ("le", le)],
+                labels,
+                Some(("le", le)),
                 count,
             );
         }
-        text.sample(
+        text.sample_of(
             "locusta_response_time_seconds_bucket",
-            &[labels[0], labels[1], ("le", "+Inf")],
+            labels,
+            Some(("le", "+Inf")),
             row.num_samples(),
         );
-        text.sample(
+        text.sample_of(
             "locusta_response_time_seconds_sum",
-            &labels,
+            labels,
+            None,
             seconds(row.total_response_time_us as f64),
         );
-        text.sample(
+        text.sample_of(
             "locusta_response_time_seconds_count",
-            &labels,
+            labels,
+            None,
             row.num_samples(),
         );
     }
@@ -131,11 +128,11 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
         Kind::Summary,
         "Response-time percentiles since the start of the run, as the console table reports them (HDR histogram, within 1 %; quantile 1 is the exact maximum).",
     );
-    for row in rows {
+    for (row, labels) in rows.iter().zip(&labels) {
         write_summary(
             text,
             "locusta_response_time_percentile_seconds",
-            &[("method", &row.method), ("name", &row.name)],
+            labels,
             row,
             &quantiles,
         );
@@ -148,7 +145,7 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
     write_summary(
         text,
         "locusta_aggregated_response_time_seconds",
-        &[],
+        &Labels::new(&[]),
         total,
         &quantiles,
     );
@@ -158,30 +155,28 @@ pub(crate) fn write(text: &mut TextWriter, rows: &[&StatsEntry], total: &StatsEn
 fn write_summary(
     text: &mut TextWriter,
     name: &str,
-    labels: &[(&str, &str)],
+    labels: &Labels,
     row: &StatsEntry,
     quantiles: &[String],
 ) {
-    let mut with_quantile: Vec<(&str, &str)> = labels.to_vec();
-    with_quantile.push(("quantile", ""));
-    let at = with_quantile.len() - 1;
-    for (q, label) in PERCENTILES_TO_REPORT.iter().zip(quantiles) {
-        with_quantile[at] = ("quantile", label);
+    let values = row.percentiles(PERCENTILES_TO_REPORT);
+    for (ms, label) in values.iter().zip(quantiles) {
         // An empty row has no percentiles: NaN, as Prometheus's own summaries.
+        // Through whole µs, so that 5.616 ms is written 0.005616.
         let value = if row.num_samples() == 0 {
             f64::NAN
         } else {
-            // Through whole µs, so that 5.616 ms is written 0.005616.
-            seconds((row.percentile(*q) * 1000.0).round())
+            seconds((ms * 1000.0).round())
         };
-        text.sample(name, &with_quantile, value);
+        text.sample_of(name, labels, Some(("quantile", label)), value);
     }
-    text.sample(
+    text.sample_of(
         &format!("{name}_sum"),
         labels,
+        None,
         seconds(row.total_response_time_us as f64),
     );
-    text.sample(&format!("{name}_count"), labels, row.num_samples());
+    text.sample_of(&format!("{name}_count"), labels, None, row.num_samples());
 }
 
 #[cfg(test)]

@@ -61,6 +61,27 @@ impl From<f64> for Value {
     }
 }
 
+/// The labels of one series, escaped once for all its samples (a row has
+/// dozens: counters, buckets, quantiles).
+pub struct Labels(String);
+
+impl Labels {
+    /// `label="value",…`, values escaped.
+    pub fn new(labels: &[(&str, &str)]) -> Labels {
+        let mut out = String::new();
+        for (i, (label, text)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(label);
+            out.push_str("=\"");
+            push_escaped(&mut out, text);
+            out.push('"');
+        }
+        Labels(out)
+    }
+}
+
 /// The text of a `/metrics` answer, built up metric by metric.
 #[derive(Default)]
 pub struct TextWriter {
@@ -106,18 +127,34 @@ impl TextWriter {
     /// One sample: `name{label="value",…} value`. Label names must be valid
     /// (they are constants of this crate); values are escaped.
     pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Into<Value>) {
+        self.sample_of(name, &Labels::new(labels), None, value);
+    }
+
+    /// One sample of a series whose labels are already escaped, with one
+    /// more label (`le`, `quantile`) if given; its value must need no escaping.
+    pub fn sample_of(
+        &mut self,
+        name: &str,
+        labels: &Labels,
+        extra: Option<(&str, &str)>,
+        value: impl Into<Value>,
+    ) {
         self.out.push_str(name);
-        if !labels.is_empty() {
+        let mut sep = '{';
+        if !labels.0.is_empty() {
             self.out.push('{');
-            for (i, (label, text)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(',');
-                }
-                self.out.push_str(label);
-                self.out.push_str("=\"");
-                push_escaped(&mut self.out, text);
-                self.out.push('"');
-            }
+            self.out.push_str(&labels.0);
+            sep = ',';
+        }
+        if let Some((label, text)) = extra {
+            self.out.push(sep);
+            self.out.push_str(label);
+            self.out.push_str("=\"");
+            self.out.push_str(text);
+            self.out.push('"');
+            sep = ',';
+        }
+        if sep == ',' {
             self.out.push('}');
         }
         self.out.push(' ');
@@ -184,6 +221,20 @@ mod tests {
         assert_eq!(
             text.finish(),
             "m{name=\"a\\\"b\\\\c\\nd é\",method=\"GET\"} 3\n"
+        );
+    }
+
+    #[test]
+    fn escaped_labels_take_one_more() {
+        let mut text = TextWriter::default();
+        let labels = Labels::new(&[("name", "a\"b")]);
+        text.sample_of("m", &labels, Some(("le", "0.5")), 1u64);
+        text.sample_of("m", &labels, None, 2u64);
+        text.sample_of("n", &Labels::new(&[]), Some(("quantile", "1")), 3u64);
+        text.sample_of("o", &Labels::new(&[]), None, 4u64);
+        assert_eq!(
+            text.finish(),
+            "m{name=\"a\\\"b\",le=\"0.5\"} 1\nm{name=\"a\\\"b\"} 2\nn{quantile=\"1\"} 3\no 4\n"
         );
     }
 
