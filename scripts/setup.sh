@@ -13,7 +13,8 @@ group="${1:-all}"
 test_needs=(cc:build-essential pkg-config:pkg-config xmllint:libxml2-utils /usr/bin/chromium:chromium chromedriver:chromium-driver
   /usr/bin/python3:python3 /usr/share/doc/python3-venv:python3-venv
   ip:iproute2 iptables:iptables # network-fault tests: namespaces, veth links, packet filters
-  /usr/sbin/mosquitto:mosquitto) # the MQTT broker of locust.contrib.mqtt's test
+  /usr/sbin/mosquitto:mosquitto # the MQTT broker of locust.contrib.mqtt's test
+  prometheus:prometheus promtool:prometheus) # /metrics tests: a real server scrapes, promtool checks the text
 bench_needs=(wrk:wrk /usr/bin/time:time taskset:util-linux curl:curl timeout:coreutils pgrep:procps)
 
 case "$group" in

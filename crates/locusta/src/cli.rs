@@ -295,6 +295,32 @@ pub struct Options {
         help_heading = "Request statistics options"
     )]
     pub json_file: Option<String>,
+    /// Serve Prometheus metrics at /metrics on this port (headless, master and worker runs; the web UI serves them on its own port).
+    #[arg(
+        long,
+        env = "LOCUSTA_METRICS_PORT",
+        value_name = "port number",
+        help_heading = "Request statistics options"
+    )]
+    pub metrics_port: Option<u16>,
+    /// Address the --metrics-port server listens on; default: every interface ('*').
+    #[arg(
+        long,
+        env = "LOCUSTA_METRICS_HOST",
+        value_name = "ip",
+        default_value = "",
+        help_heading = "Request statistics options"
+    )]
+    pub metrics_host: String,
+    /// Request names with series of their own in /metrics; the others are folded into name="__other__".
+    #[arg(
+        long,
+        env = "LOCUSTA_METRICS_MAX_NAMES",
+        value_name = "int",
+        default_value_t = locusta_metrics::DEFAULT_MAX_NAMES,
+        help_heading = "Request statistics options"
+    )]
+    pub metrics_max_names: usize,
 
     /// Don't configure logging; leave it to the test program.
     #[arg(long, env = "LOCUST_SKIP_LOG_SETUP", help_heading = "Logging options")]

@@ -105,6 +105,7 @@ pub fn take_child_role(options: &mut Options) {
     options.json = false;
     options.json_file = None;
     options.print_stats = false;
+    options.metrics_port = None;
 }
 
 fn parse_address(addr: &str) -> Option<(String, u16)> {

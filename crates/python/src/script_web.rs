@@ -332,6 +332,7 @@ fn script_web_ui(
         tls,
         class_picker,
         hostless: Vec::new(),
+        metrics_max_names: locusta_web::DEFAULT_METRICS_MAX_NAMES,
     };
     let (runner, side) = runner_for_ui(classes, target_host, stop_timeout)?;
     let history = Arc::new(Mutex::new(StatsHistory::default()));

@@ -307,31 +307,55 @@ impl StatsEntry {
     /// (≤ 1 % relative error) and clamped to the exact [min, max]. The first and
     /// last ranks are the exact min and max.
     pub fn percentile(&self, q: f64) -> f64 {
+        self.percentiles([q])[0]
+    }
+
+    /// Several percentiles at once, as [`Self::percentile`] gives each, in
+    /// one pass over the histogram (a table's or a scrape's row).
+    pub fn percentiles<const N: usize>(&self, qs: [f64; N]) -> [f64; N] {
+        let mut out = [0.0; N];
         let n = self.histogram.len();
         if n == 0 {
-            return 0.0;
+            return out;
         }
-        let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
-        let rank = ((n as f64 * q).floor() as u64).min(n - 1) + 1;
+        let ranks = qs.map(|q| {
+            let q = if q.is_nan() { 0.0 } else { q.clamp(0.0, 1.0) };
+            ((n as f64 * q).floor() as u64).min(n - 1) + 1
+        });
         let min = self.min_response_time_us.unwrap_or(0);
         let max = self.max_response_time_us.max(min);
-        // The extreme ranks are known exactly.
-        if rank == n {
-            return max as f64 / 1000.0;
-        }
-        if rank == 1 {
-            return min as f64 / 1000.0;
-        }
+        let mut order: [usize; N] = std::array::from_fn(|i| i);
+        order.sort_unstable_by_key(|&i| ranks[i]);
+        let mut buckets = self.histogram.buckets();
+        // The cumulative count up to the current bucket, and its value.
         let mut seen = 0u64;
-        let mut value = max;
-        for (bucket, count) in self.histogram.buckets() {
-            seen += count;
-            if seen >= rank {
-                value = ResponseTimes::median_equivalent(bucket);
-                break;
-            }
+        let mut current = None;
+        for i in order {
+            let rank = ranks[i];
+            // The extreme ranks are known exactly.
+            let us = if rank == n {
+                max
+            } else if rank == 1 {
+                min
+            } else {
+                while seen < rank {
+                    match buckets.next() {
+                        Some((bucket, count)) => {
+                            seen += count;
+                            current = Some(bucket);
+                        }
+                        None => break,
+                    }
+                }
+                match current {
+                    Some(bucket) if seen >= rank => ResponseTimes::median_equivalent(bucket),
+                    _ => max,
+                }
+                .clamp(min, max)
+            };
+            out[i] = us as f64 / 1000.0;
         }
-        value.clamp(min, max) as f64 / 1000.0
+        out
     }
 
     /// Takes the snapshot of the response times used by

@@ -435,3 +435,25 @@ fn extreme_times_and_seconds_do_not_overflow() {
         }
     }
 }
+
+#[test]
+fn percentiles_at_once_are_the_percentiles_one_by_one() {
+    let mut entry = StatsEntry::new("GET", "/", 0.0);
+    // A spread of times, with repeats, past the small form's limits.
+    for i in 0..5_000u64 {
+        entry.log(Some(100 + (i * 7919) % 90_000), 0, 1.0);
+    }
+    entry.log(Some(1), 0, 1.0);
+    entry.log(Some(2_000_000), 0, 1.0);
+    // Out of order and repeated, as a caller may ask.
+    let qs = [0.99, 0.5, 1.0, 0.0, 0.5, 0.9999, 0.66, f64::NAN, 0.001];
+    let at_once = entry.percentiles(qs);
+    for (q, value) in qs.iter().zip(at_once) {
+        assert_eq!(value, entry.percentiles([*q])[0], "q = {q}");
+    }
+    assert_eq!(at_once[2], 2000.0);
+    assert_eq!(at_once[3], 0.001);
+    let reported = entry.percentiles(PERCENTILES_TO_REPORT);
+    assert!(reported.windows(2).all(|w| w[0] <= w[1]), "{reported:?}");
+    assert_eq!(StatsEntry::new("GET", "/", 0.0).percentiles(qs), [0.0; 9]);
+}

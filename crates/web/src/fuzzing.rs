@@ -80,6 +80,7 @@ fn ui() -> Ui {
         tls: None,
         class_picker: true,
         hostless: vec!["Buyer".into()],
+        metrics_max_names: crate::DEFAULT_METRICS_MAX_NAMES,
     };
     let context = WebContext {
         runner,

@@ -7,7 +7,9 @@
 //! shared history, where log lines and the report's description come from) and
 //! a [`WebConfig`], then calls [`serve`]. Starting, editing and stopping tests
 //! goes through the engine's [`TestSession`] (mode `Tests`) over the runner;
-//! the statistics are read from the environment.
+//! the statistics are read from the environment. `GET /metrics`
+//! (Prometheus) is `locusta-metrics`'s text, behind the login like every
+//! other route.
 
 mod api;
 mod assets;
@@ -36,6 +38,9 @@ pub use api::{StartError, StartRequest};
 pub use extension::{ExtensionRequest, ExtensionResponse, WebExtension, WebPage};
 pub use tasks::task_ratio_json;
 pub use tls::{TlsError, TlsFiles};
+
+/// The default of [`WebConfig::metrics_max_names`].
+pub use locusta_metrics::DEFAULT_MAX_NAMES as DEFAULT_METRICS_MAX_NAMES;
 
 /// Log lines kept for the Logs tab (Locust keeps 500).
 pub const LOG_LINES_KEPT: usize = 500;
@@ -107,6 +112,9 @@ pub struct WebConfig {
     /// User classes that need no host (e.g. Python users without an HTTP
     /// client): a start does not ask a host for them.
     pub hostless: Vec<String>,
+    /// Request names with series of their own in `GET /metrics`
+    /// (`--metrics-max-names`; see `locusta-metrics`).
+    pub metrics_max_names: usize,
 }
 
 /// The program's load shape, shared so that every test from the UI can run it.

@@ -576,6 +576,7 @@ async fn https_with_a_certificate_and_key() {
             tls: Some(files.clone()),
             class_picker: false,
             hostless: Vec::new(),
+            metrics_max_names: locusta_web::DEFAULT_METRICS_MAX_NAMES,
         },
         other.context.clone(),
     )

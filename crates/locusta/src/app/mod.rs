@@ -11,9 +11,10 @@
 //! 3. the environment, the outputs and the runtime (here), then one of three
 //!    modes: `headless`, `web` or `worker`;
 //! 4. in each mode the runner is started (`start`, and with `--master` the
-//!    listening master and its workers, `master`), the background tasks run
-//!    (`background`), the thresholds are judged (`thresholds`), and the end
-//!    writes every output once and decides the exit code (`finish`).
+//!    listening master and its workers, `master`; the `--metrics-port`
+//!    server, `metrics`), the background tasks run (`background`), the
+//!    thresholds are judged (`thresholds`), and the end writes every output
+//!    once and decides the exit code (`finish`).
 //!
 //! Every start-up problem is a [`Fatal`]: [`run`] logs it and returns its
 //! exit code.
@@ -23,6 +24,7 @@ mod checks;
 mod finish;
 mod headless;
 mod master;
+mod metrics;
 pub mod program;
 mod start;
 mod stderr;

@@ -1,7 +1,8 @@
 //! From checked options to a started runner: [`Run`] is what a mode
 //! (headless, web UI, worker) receives, and [`Run::start`] turns it into a
 //! [`Started`] run: with `--master`, listening for workers first, then the
-//! runner, the program's runner hooks and the `init` event.
+//! runner, the program's runner hooks and the `init` event, then the
+//! `--metrics-port` server.
 //!
 //! Every mode starts this same way, so a locustfile sees the same events in
 //! the same order whichever mode runs it.
@@ -78,6 +79,7 @@ impl Run {
             &user_settings,
             master.as_ref(),
         )?;
+        super::metrics::serve(&options, &runner).await?;
         Ok(Started {
             options,
             env,

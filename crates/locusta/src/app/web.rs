@@ -82,6 +82,7 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         }),
         class_picker: options.class_picker,
         hostless,
+        metrics_max_names: options.metrics_max_names,
     };
     let meta_options = options.clone();
     let meta_judge = judge.clone();

@@ -3,7 +3,8 @@
 //! time limit ([`timed`]), programs running beside the test ([`process`]),
 //! scratch folders ([`scratch`]), ports and HTTP requests ([`net`]), the
 //! reports runs write ([`reports`]), checks of what the programs printed
-//! ([`text`]) and network namespaces ([`netns`]).
+//! ([`text`]), network namespaces ([`netns`]) and a real Prometheus
+//! ([`prometheus`]).
 //!
 //! Every test binary includes this module (`mod common;`) and uses its own
 //! part of it, hence the `allow(dead_code)`; every helper is used by some
@@ -15,6 +16,8 @@ pub mod net;
 pub mod netns;
 pub mod process;
 pub mod programs;
+/// A real Prometheus and promtool (the `/metrics` tests).
+pub mod prometheus;
 pub mod reports;
 pub mod scratch;
 pub mod text;

@@ -11,7 +11,8 @@
 //!   user classes' settings;
 //! * [`stats`]: what the page polls (statistics, charts, exceptions, task
 //!   ratio, workers);
-//! * [`downloads`]: the CSV files, the report and the logs.
+//! * [`downloads`]: the CSV files, the report and the logs;
+//! * `GET /metrics`: Prometheus's text, from `locusta-metrics`.
 //!
 //! The page's script, style sheet and icon are served from the table of
 //! [`crate::assets`].
@@ -62,6 +63,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/tasks", get(stats::tasks))
         .route("/logs", get(downloads::logs))
         .route("/worker-count", get(stats::worker_count_endpoint))
+        .route(
+            "/metrics",
+            get(|State(shared): State<AppState>| locusta_metrics::answer(shared.metrics.clone())),
+        )
         .route("/user", post(control::update_user_class));
     for asset in assets::ASSETS {
         routes = routes.route(

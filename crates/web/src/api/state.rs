@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use locusta_engine::session::{Mode, TestSession};
 use locusta_engine::Environment;
+use locusta_metrics::Exporter;
 use locusta_stats::now_epoch;
 use parking_lot::Mutex;
 
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     pub(super) shape_in_use: Mutex<Option<usize>>,
     /// The latest `/stats/requests` body.
     pub(crate) stats_cache: Arc<StatsCache>,
+    /// `GET /metrics`.
+    pub(super) metrics: Arc<Exporter>,
 }
 
 /// The router's state.
@@ -82,8 +85,13 @@ impl Shared {
         let last_start = (config.users, config.spawn_rate);
         let first_shape = (!context.shapes.is_empty()).then_some(0);
         let session = TestSession::new(context.runner.clone(), Mode::Tests);
+        let metrics = Arc::new(Exporter::new(
+            context.runner.clone(),
+            config.metrics_max_names,
+        ));
         Arc::new(Shared {
             session,
+            metrics,
             profile: Mutex::new(config.profile.clone()),
             config,
             context,

@@ -191,6 +191,7 @@ pub async fn start(mut setup: Setup) -> Harness {
         tls: setup.tls.clone(),
         class_picker: setup.class_picker,
         hostless: Vec::new(),
+        metrics_max_names: locusta_web::DEFAULT_METRICS_MAX_NAMES,
     };
     let context = WebContext {
         runner: runner.clone(),
