@@ -5,11 +5,12 @@
 //! buckets (`response_times`), which a Locust master understands; a locusta
 //! worker also sends the exact HDR histogram under [`HISTOGRAM_KEY`] (a
 //! Locust master ignores unknown keys), so a locusta master merges
-//! percentiles without loss.
+//! percentiles without loss. Checks travel under [`CHECKS_KEY`], another
+//! key a Locust master ignores.
 
 use std::collections::BTreeMap;
 
-use locusta_stats::{ErrorEntry, RequestStats, StatsEntry};
+use locusta_stats::{CheckCounts, ErrorEntry, RequestStats, StatsEntry};
 use rmpv::Value;
 
 use crate::message::{as_f64, as_u64, map, MapExt};
@@ -17,6 +18,10 @@ use crate::message::{as_f64, as_u64, map, MapExt};
 /// The extra entry key with the exact histogram: an array of
 /// `[microseconds, count]` pairs, one per recorded HDR bucket.
 pub const HISTOGRAM_KEY: &str = "locusta_response_times_us";
+
+/// The extra report key with the checks counted since the last report: a
+/// map of check name to `[passes, fails]`.
+pub const CHECKS_KEY: &str = "locusta_checks";
 
 /// Locust's response-time bucket of a time in milliseconds: exact below
 /// 100 ms, then rounded to 2 significant digits below 10 s, and to 3 above
@@ -129,6 +134,9 @@ pub enum ReportError {
     /// A `StatsError` dict without a name ([`error_from_value`]).
     #[error("a stats error without a name")]
     ErrorWithoutName,
+    /// A check that is not a name with `[passes, fails]` ([`CHECKS_KEY`]).
+    #[error("a check that is not a name with [passes, fails]")]
+    MalformedCheck,
 }
 
 /// A row from a `StatsEntry` dict (a locusta or a Locust worker's). Missing
@@ -236,10 +244,19 @@ pub fn stats_fields(stats: &RequestStats) -> Vec<(&'static str, Value)> {
             (Value::from(key), error_to_value(error))
         })
         .collect();
+    let checks = stats
+        .checks
+        .iter()
+        .map(|(name, counts)| {
+            let pair = vec![Value::from(counts.passes), Value::from(counts.fails)];
+            (Value::from(name), Value::Array(pair))
+        })
+        .collect();
     vec![
         ("stats", Value::Array(entries)),
         ("stats_total", entry_to_value(&stats.total)),
         ("errors", Value::Map(errors)),
+        (CHECKS_KEY, Value::Map(checks)),
     ]
 }
 
@@ -269,7 +286,30 @@ pub fn merge_report(into: &mut RequestStats, report: &Value) -> Vec<ReportError>
             }
         }
     }
+    if let Some(checks) = report.get(CHECKS_KEY).and_then(Value::as_map) {
+        for (name, value) in checks {
+            match check_from_value(name, value) {
+                Some((name, counts)) => into.checks.add(name, counts),
+                None => problems.push(ReportError::MalformedCheck),
+            }
+        }
+    }
     problems
+}
+
+/// One check of a report: its name and `[passes, fails]`.
+fn check_from_value<'a>(name: &'a Value, value: &Value) -> Option<(&'a str, CheckCounts)> {
+    let name = name.as_str()?;
+    match value.as_array()?.as_slice() {
+        [passes, fails] => Some((
+            name,
+            CheckCounts {
+                passes: passes.as_u64()?,
+                fails: fails.as_u64()?,
+            },
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -283,6 +323,9 @@ mod tests {
             stats.log_request("GET", "/a", Some(us), 10, 1000.0 + i as f64);
         }
         stats.log_error("GET", "/a", "HTTPError('500')", 1003.0);
+        stats.log_check("status is 200", true);
+        stats.log_check("status is 200", false);
+        stats.log_check("has body", true);
         stats
     }
 
@@ -320,6 +363,14 @@ mod tests {
         assert_eq!(merged.total.num_requests, 10);
         assert_eq!(merged.errors()[0].occurrences, 2);
         assert_eq!(merged.start_time(), 1000.0);
+        assert_eq!(
+            merged.checks.get("status is 200"),
+            Some(CheckCounts {
+                passes: 2,
+                fails: 2
+            })
+        );
+        assert_eq!(merged.checks.total().total(), 6);
     }
 
     #[test]

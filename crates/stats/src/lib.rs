@@ -9,11 +9,13 @@
 //! * [`SharedStats`]: the process-wide statistics. Each load thread records into
 //!   its own shard (a mutex only that thread and the collector ever take), so the
 //!   request hot path has no global lock; [`SharedStats::collect`] merges shards.
+//! * [`Checks`]: named assertions counted as passes and fails (k6's checks).
 //! * [`Recorder`]: what an HTTP client (or any custom protocol) reports into.
 //! * [`console`]: Locust's console tables; [`csv`], [`json`] and [`html`]: the
 //!   files a run writes, with [`time_format`] for their dates and durations.
 //! * [`task_ratio`]: the task-ratio tree every output that lists it renders.
 
+mod checks;
 pub mod console;
 pub mod csv;
 mod entry;
@@ -28,6 +30,7 @@ pub mod task_ratio;
 pub mod time_format;
 mod times;
 
+pub use checks::{CheckCounts, Checks};
 pub use entry::{readable_percentile, StatsEntry, PERCENTILES_TO_REPORT, PER_SECOND_WINDOW};
 pub use errors::{normalize_error, ErrorEntry, ExceptionEntry};
 pub use history::{HistoryPoint, StatsHistory, PERCENTILES_RECORDED, PERCENTILES_TO_CHART};

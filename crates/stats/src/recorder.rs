@@ -44,6 +44,12 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Counts one evaluation of check `name`: a pass when `passed`. A check
+    /// never touches the request rows (k6's `check`).
+    pub fn check(&self, name: &str, passed: bool) {
+        self.shard.lock().log_check(name, passed);
+    }
+
     /// Records one request: into the statistics, and to every request listener.
     pub fn record(&self, record: &RequestRecord<'_>) {
         let now = record.start_time

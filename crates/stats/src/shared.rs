@@ -8,7 +8,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use crate::errors::normalize_error;
-use crate::{now_epoch, ErrorEntry, ExceptionEntry, Recorder, RequestListener, StatsEntry};
+use crate::{now_epoch, Checks, ErrorEntry, ExceptionEntry, Recorder, RequestListener, StatsEntry};
 
 /// Statistics of one test: rows per (method, name), the Aggregated total, failures.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct RequestStats {
     /// with zero occurrences are kept by shards between collections (see
     /// [`RequestStats::drain_into`]) and hidden from [`RequestStats::errors`].
     errors: HashTable<ErrorEntry>,
+    /// Checks (named assertions), by name.
+    pub checks: Checks,
     hasher: DefaultHashBuilder,
 }
 
@@ -39,6 +41,7 @@ impl RequestStats {
             total: StatsEntry::new("", "Aggregated", now),
             entries: HashTable::new(),
             errors: HashTable::new(),
+            checks: Checks::default(),
             hasher: DefaultHashBuilder::default(),
         }
     }
@@ -102,8 +105,14 @@ impl RequestStats {
         add_occurrences(group, 1, now, now);
     }
 
-    /// Adds `other` into `self` (rows, total and failures).
+    /// Counts one evaluation of check `name` (see [`Checks`]).
+    pub fn log_check(&mut self, name: &str, passed: bool) {
+        self.checks.log(name, passed);
+    }
+
+    /// Adds `other` into `self` (rows, total, failures and checks).
     pub fn merge(&mut self, other: &RequestStats) {
+        self.checks.merge(&other.checks);
         for entry in other.entries.iter() {
             self.merge_entry(entry);
         }
@@ -158,16 +167,19 @@ impl RequestStats {
             dst.merge_error(error);
             error.occurrences = 0;
         }
+        self.checks.drain_into(&mut dst.checks);
     }
 
     /// Empties everything, keeping allocations, with a new start time. Rows stay
-    /// (with zeros), as after Locust's `reset_all`; failure groups are removed.
+    /// (with zeros), as after Locust's `reset_all`; failure groups and checks
+    /// are removed.
     pub fn reset(&mut self, now: f64) {
         self.total.reset(now);
         for entry in self.entries.iter_mut() {
             entry.reset(now);
         }
         self.errors.clear();
+        self.checks.clear();
     }
 
     /// Removes every row and failure group and resets the total (Locust's
@@ -176,6 +188,7 @@ impl RequestStats {
         self.total.reset(now);
         self.entries.clear();
         self.errors.clear();
+        self.checks.clear();
     }
 
     /// The rows, sorted by (name, method), Aggregated excluded.

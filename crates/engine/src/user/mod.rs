@@ -121,6 +121,15 @@ impl<S> User<S> {
         });
     }
 
+    /// Counts check `name` as passed when `passed` (k6's `check`): an
+    /// assertion shown in the Checks table and usable in thresholds
+    /// (`checks > 99%`), that never fails a request. Returns `passed`, so
+    /// that it can guard what follows.
+    pub fn check(&self, name: &str, passed: bool) -> bool {
+        self.thread.recorder.check(name, passed);
+        passed
+    }
+
     /// Times `request` and reports it (Locust's `events.request.measure`): an
     /// `Err` is recorded as a failure with its message, and returned.
     pub async fn measure<T, E: std::fmt::Display>(
