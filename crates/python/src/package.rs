@@ -191,6 +191,10 @@ const PACKAGE: &[(&str, Source)] = &[
         Source::Module(include_str!("../python/locust/main.py")),
     ),
     (
+        "locust.checks",
+        Source::Module(include_str!("../python/locust/checks.py")),
+    ),
+    (
         "locust.debug",
         Source::Module(include_str!("../python/locust/debug.py")),
     ),

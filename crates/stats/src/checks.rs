@@ -146,4 +146,19 @@ mod tests {
         let names: Vec<&str> = merged.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["body", "ok"]);
     }
+
+    #[test]
+    fn the_console_table_lists_each_check_and_the_total() {
+        let mut stats = crate::RequestStats::new(0.0);
+        assert_eq!(crate::console::checks_table(&stats, 30), "");
+        for i in 0..4 {
+            stats.log_check("status is 200", i != 0);
+        }
+        let table = crate::console::checks_table(&stats, 30);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "Checks");
+        assert!(lines[3].starts_with("status is 200"), "{table}");
+        assert!(lines[3].ends_with("3          1    75.00%"), "{table}");
+        assert!(lines[5].starts_with("All checks"), "{table}");
+    }
 }

@@ -1,5 +1,6 @@
 //! Locust's console tables: the periodic statistics table, the final
-//! "Response time percentiles" table and the error report.
+//! "Response time percentiles" table and the error report; and locusta's
+//! "Checks" table ([`checks_table`]).
 //!
 //! Each function returns the text Locust logs for that table: one line per row,
 //! each ending in `\n`, then the empty line Locust prints after it. The layout
@@ -197,6 +198,40 @@ pub fn error_report_with_width(stats: &RequestStats, name_width: usize) -> Strin
         );
     }
     out.push_str(&separator);
+    out.push('\n');
+    out
+}
+
+/// The "Checks" table (locusta's, after the error report): per check name,
+/// its passes, fails and pass ratio, then the total; empty when no check ran.
+pub fn checks_table(stats: &RequestStats, name_width: usize) -> String {
+    if stats.checks.is_empty() {
+        return String::new();
+    }
+    let width = name_width.max(20);
+    let mut out = String::from("Checks\n");
+    let _ = writeln!(
+        out,
+        "{:<width$} {:>10} {:>10} {:>9}",
+        "Check", "# passes", "# fails", "pass %"
+    );
+    let separator = format!("{}\n", "-".repeat(width + 32));
+    out.push_str(&separator);
+    let row = |out: &mut String, name: &str, counts: crate::CheckCounts| {
+        let _ = writeln!(
+            out,
+            "{:<width$} {:>10} {:>10} {:>8.2}%",
+            name,
+            counts.passes,
+            counts.fails,
+            counts.pass_ratio() * 100.0
+        );
+    };
+    for (name, counts) in stats.checks.iter() {
+        row(&mut out, name, counts);
+    }
+    out.push_str(&separator);
+    row(&mut out, "All checks", stats.checks.total());
     out.push('\n');
     out
 }

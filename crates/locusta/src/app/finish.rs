@@ -116,6 +116,7 @@ impl Finish {
             print_stderr(&console::stats_table(&stats, false, self.name_width));
             print_stderr(&console::percentiles_table(&stats, self.name_width));
             print_stderr(&console::error_report_with_width(&stats, self.name_width));
+            print_stderr(&console::checks_table(&stats, self.name_width));
         }
         let thresholds_written = self.judge.report(&verdicts);
         let failed = self.judge.failures_set_exit_code()

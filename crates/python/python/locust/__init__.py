@@ -4,6 +4,7 @@ Rust engine (HTTP, scheduling and statistics in Rust)."""
 from locusta import _native
 
 from locust import wait_time  # noqa: F401
+from locust.checks import check  # noqa: F401
 from locust.clients import HTTPError as _HTTPError
 from locust.clients import _await, _caught, _stream_error
 from locust.contrib.fasthttp import FastHttpUser  # noqa: F401
@@ -51,4 +52,5 @@ __all__ = (
     "LoadTestShape",
     "wait_time",
     "run_single_user",
+    "check",
 )

@@ -1,6 +1,6 @@
 //! The statistics functions: what `environment.stats`, `events.request`,
 //! Locust's `RequestStats`/`StatsEntry` and its CSV, JSON and HTML outputs
-//! read and write from Python.
+//! read and write from Python, and the checks `locust.check` counts.
 //!
 //! They all go to [`super::state::stats`] (the runner's statistics, or a
 //! script's own) and hand Python plain values (dicts, tuples, text), which
@@ -44,6 +44,13 @@ fn record(
         url,
         status: 0,
     });
+    Ok(())
+}
+
+/// Counts one evaluation of a check (`locust.check`): a pass when `passed`.
+#[pyfunction]
+fn check(name: &str, passed: bool) -> PyResult<()> {
+    recorder()?.check(name, passed);
     Ok(())
 }
 
@@ -346,6 +353,7 @@ fn html_report(
 /// Registers this module's functions in `locusta._native`.
 pub(super) fn populate(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(record, module)?)?;
+    module.add_function(wrap_pyfunction!(check, module)?)?;
     module.add_function(wrap_pyfunction!(log_exception, module)?)?;
     module.add_function(wrap_pyfunction!(stats_entry, module)?)?;
     module.add_function(wrap_pyfunction!(stats_names, module)?)?;
