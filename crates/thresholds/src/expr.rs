@@ -32,6 +32,8 @@ pub enum Metric {
     Requests,
     /// The number of failures.
     Failures,
+    /// Checks that passed ÷ checks evaluated (`locust.check`, `u.check`).
+    Checks,
 }
 
 /// The kind of figure a metric is, which decides its unit.
@@ -52,7 +54,7 @@ impl Metric {
     pub fn kind(self) -> Kind {
         match self {
             Metric::Percentile(_) | Metric::Avg | Metric::Min | Metric::Max => Kind::Time,
-            Metric::FailRatio => Kind::Ratio,
+            Metric::FailRatio | Metric::Checks => Kind::Ratio,
             Metric::FailuresPerSec | Metric::Rps => Kind::Rate,
             Metric::Requests | Metric::Failures => Kind::Count,
         }
@@ -74,6 +76,7 @@ impl Metric {
             Metric::Rps => "rps".into(),
             Metric::Requests => "requests".into(),
             Metric::Failures => "failures".into(),
+            Metric::Checks => "checks".into(),
         }
     }
 }
@@ -104,18 +107,21 @@ impl Kind {
 
 /// Which requests a threshold looks at: all of them (no key), the rows of one
 /// name (any method), of one method or request type (any name), or one row.
+/// For the `checks` metric: every check (no key) or the check of one name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     /// The request type (`GET`, `POST`, a custom protocol's `xmlrpc`).
     pub method: Option<String>,
     /// The statistics name.
     pub name: Option<String>,
+    /// The check name (the `checks` metric only).
+    pub check: Option<String>,
 }
 
 impl Scope {
-    /// Whether this is every request (the Aggregated row).
+    /// Whether this is every request (the Aggregated row), or every check.
     pub fn is_all(&self) -> bool {
-        self.method.is_none() && self.name.is_none()
+        self.method.is_none() && self.name.is_none() && self.check.is_none()
     }
 
     /// Whether a row of (method, name) is in the scope.
@@ -145,6 +151,9 @@ impl fmt::Display for Scope {
         }
         if let Some(name) = &self.name {
             parts.push(format!("name:{}", quote(name)));
+        }
+        if let Some(check) = &self.check {
+            parts.push(format!("check:{}", quote(check)));
         }
         write!(f, "{{{}}}", parts.join(","))
     }

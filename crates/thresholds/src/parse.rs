@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! threshold := metric [scope] op limit clause*
-//! metric    := pNN | median | avg | min | max | fail_ratio | failures/s
+//! metric    := pNN | median | avg | min | max | fail_ratio | failures/s | checks
 //!            | rps | requests/s | requests | failures
 //! scope     := "{" key ":" value ("," key ":" value)* "}"      key: name | method
+//!                                (for checks, key: check)
 //! op        := "<" | "<=" | ">" | ">="
 //! limit     := number [unit]     time: us, ms (default), s; ratio: % or 0–1;
 //!                                rate: optional "/s"; count: a whole number
@@ -38,7 +39,7 @@ pub struct ParseError {
     pub expected: String,
 }
 
-const METRICS: &str = "a metric: pNN (p50, p95, p99.9), median, avg, min, max, fail_ratio, failures/s, rps (or requests/s), requests or failures";
+const METRICS: &str = "a metric: pNN (p50, p95, p99.9), median, avg, min, max, fail_ratio, failures/s, rps (or requests/s), requests, failures or checks";
 
 /// Parses one threshold expression.
 ///
@@ -59,7 +60,7 @@ pub fn parse(text: &str) -> Result<Threshold, ParseError> {
     let metric = cursor.metric()?;
     cursor.skip_spaces();
     let scope = if cursor.peek() == Some('{') {
-        cursor.scope()?
+        cursor.scope(metric)?
     } else {
         Scope::default()
     };
@@ -141,6 +142,7 @@ impl Cursor<'_> {
             "rps" | "requests/s" => Metric::Rps,
             "requests" => Metric::Requests,
             "failures" => Metric::Failures,
+            "checks" => Metric::Checks,
             _ => match word.strip_prefix('p').map(str::parse::<f64>) {
                 Some(Ok(pct))
                     if pct > 0.0
@@ -162,13 +164,18 @@ impl Cursor<'_> {
         Ok(metric)
     }
 
-    fn scope(&mut self) -> Result<Scope, ParseError> {
+    fn scope(&mut self, metric: Metric) -> Result<Scope, ParseError> {
         self.at += 1; // '{'
         let mut scope = Scope::default();
         loop {
             self.skip_spaces();
             let (from, key) = self.take_while(|c| c.is_ascii_alphanumeric() || c == '_');
+            let checks = metric == Metric::Checks;
             let slot = match key.as_str() {
+                "check" if checks => &mut scope.check,
+                _ if checks => {
+                    return Err(self.error_at(from, Some(&key), "the scope key of checks: check"))
+                }
                 "name" => &mut scope.name,
                 "method" => &mut scope.method,
                 "class" | "user" | "user_class" | "tag" => {
@@ -176,6 +183,13 @@ impl Cursor<'_> {
                         from,
                         Some(&key),
                         "name or method (statistics are kept per method and name, so a scope by user class or tag is not available yet)",
+                    ))
+                }
+                "check" => {
+                    return Err(self.error_at(
+                        from,
+                        Some(&key),
+                        "name or method (check is the scope key of the checks metric)",
                     ))
                 }
                 _ => return Err(self.error_at(from, Some(&key), "a scope key: name or method")),

@@ -1,7 +1,8 @@
 //! The figures a threshold reads: [`Totals`], the running totals of the rows
 //! a scope selects at one moment, and [`Span`], what happened between two
 //! such moments (or since the start), from which [`Span::value`] computes
-//! any metric.
+//! any metric. For the `checks` metric the totals are the checks' passes
+//! and fails instead of request rows.
 //!
 //! The statistics (`locusta-stats`) keep, per row, exact counts, sums,
 //! min and max and an HDR histogram of every response time since the start;
@@ -37,6 +38,10 @@ pub struct Totals {
     /// The response-time histogram's recorded buckets (highest equivalent µs,
     /// count), ascending; empty unless the metric needs response times.
     pub buckets: Vec<(u64, u64)>,
+    /// Checks that passed and that failed (the `checks` metric only).
+    pub check_passes: u64,
+    /// See `check_passes`.
+    pub check_fails: u64,
 }
 
 impl Totals {
@@ -52,6 +57,17 @@ impl Totals {
     /// request, else the sum of the rows the scope matches. The histogram's
     /// buckets are read only when `metric` is a response time.
     pub fn read(stats: &RequestStats, scope: &Scope, metric: Metric, at: f64) -> Self {
+        if metric == Metric::Checks {
+            let counts = match &scope.check {
+                Some(name) => stats.checks.get(name).unwrap_or_default(),
+                None => stats.checks.total(),
+            };
+            return Totals {
+                check_passes: counts.passes,
+                check_fails: counts.fails,
+                ..Totals::zero(at)
+            };
+        }
         let rows = if scope.is_all() {
             vec![&stats.total]
         } else {
@@ -90,7 +106,10 @@ impl Totals {
     /// Whether these totals went down since `earlier` (the statistics were
     /// reset in between).
     pub fn went_back(&self, earlier: &Totals) -> bool {
-        self.requests < earlier.requests || self.failures < earlier.failures
+        self.requests < earlier.requests
+            || self.failures < earlier.failures
+            || self.check_passes < earlier.check_passes
+            || self.check_fails < earlier.check_fails
     }
 
     /// What happened since `earlier` (the start of a window or of the run
@@ -114,6 +133,8 @@ impl Totals {
             max_us: self.max_us,
             buckets,
             seconds,
+            check_passes: self.check_passes.saturating_sub(earlier.check_passes),
+            check_fails: self.check_fails.saturating_sub(earlier.check_fails),
         }
     }
 }
@@ -139,6 +160,10 @@ pub struct Span {
     pub buckets: Vec<(u64, u64)>,
     /// How long it lasted, seconds.
     pub seconds: f64,
+    /// Checks that passed and that failed.
+    pub check_passes: u64,
+    /// See `check_passes`.
+    pub check_fails: u64,
 }
 
 impl Span {
@@ -163,6 +188,10 @@ impl Span {
             Metric::Rps => per_second(self.requests),
             Metric::Requests => Some(self.requests as f64),
             Metric::Failures => Some(self.failures as f64),
+            Metric::Checks => match self.check_passes + self.check_fails {
+                0 => None,
+                n => Some(self.check_passes as f64 / n as f64),
+            },
         }
     }
 

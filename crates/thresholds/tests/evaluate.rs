@@ -125,6 +125,39 @@ fn scopes_select_rows_by_name_method_or_both() {
 /// A server that slows down for two seconds in a twenty-second run fails
 /// `p95 < 50ms over 3s` but passes it over the whole run.
 #[test]
+fn checks_are_judged_as_a_ratio_of_passes_overall_or_per_name() {
+    let mut stats = RequestStats::new(T0);
+    for i in 0..100 {
+        stats.log_check("status is 200", i != 0);
+        stats.log_check("has a body", i % 10 != 0);
+    }
+    log(&mut stats, "GET", "/", 10, 5, 0, T0 + 1.0);
+    let verdicts = judge(
+        &[
+            "checks > 90%",
+            "checks > 95%",
+            r#"checks{check:"status is 200"} >= 99%"#,
+            r#"checks{check:"has a body"} >= 99%"#,
+            "checks{check:never} > 0",
+        ],
+        &stats,
+        T0 + 2.0,
+    );
+    let got: Vec<Outcome> = verdicts.iter().map(|v| v.outcome).collect();
+    assert_eq!(
+        got,
+        [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::NoData
+        ]
+    );
+    assert_eq!(verdicts[0].value, Some(189.0 / 200.0));
+}
+
+#[test]
 fn a_slow_spell_fails_a_window_but_not_the_run() {
     let exprs = ["p95 < 50ms over 3s", "p95 < 50ms"];
     let thresholds = exprs.iter().map(|e| parse(e).unwrap()).collect();

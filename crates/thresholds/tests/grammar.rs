@@ -19,6 +19,7 @@ fn every_metric_and_unit_parses() {
         ("max < 2s", Metric::Max, Op::Lt, 2000.0),
         ("fail_ratio < 1%", Metric::FailRatio, Op::Lt, 0.01),
         ("fail_ratio <= 0.05", Metric::FailRatio, Op::Le, 0.05),
+        ("checks > 99%", Metric::Checks, Op::Gt, 0.99),
         ("failures/s < 2", Metric::FailuresPerSec, Op::Lt, 2.0),
         ("rps > 100", Metric::Rps, Op::Gt, 100.0),
         ("requests/s >= 12.5/s", Metric::Rps, Op::Ge, 12.5),
@@ -50,7 +51,8 @@ fn scopes_windows_and_clauses_parse() {
         t.scope,
         Scope {
             method: Some("GET".into()),
-            name: Some("/x".into())
+            name: Some("/x".into()),
+            check: None,
         }
     );
     assert!(t.scope.matches("GET", "/x"));
@@ -61,6 +63,11 @@ fn scopes_windows_and_clauses_parse() {
     assert_eq!(t.scope.method.as_deref(), Some("xmlrpc"));
     assert_eq!(t.scope.name.as_deref(), Some("add, {two}"));
     assert_eq!(t.scope.to_string(), r#"{method:xmlrpc,name:"add, {two}"}"#);
+
+    // A check's name, quoted with its spaces.
+    let t = parse(r#"checks{check:"status is 200"} >= 0.95"#).unwrap();
+    assert_eq!(t.scope.check.as_deref(), Some("status is 200"));
+    assert_eq!(t.scope.to_string(), r#"{check:"status is 200"}"#);
 
     // `after` right after `abort` is its grace; before it, the ignored start.
     let t = parse("rps > 10 after 10s abort").unwrap();
@@ -95,6 +102,16 @@ fn bad_expressions_name_the_bad_part() {
         ("p95 300ms", "'300ms'", "a comparison"),
         ("p95 < fast", "'fast'", "a time limit"),
         ("fail_ratio < 5", "'5'", "a ratio from 0 to 1"),
+        (
+            "checks{name:/x} > 99%",
+            "'name'",
+            "the scope key of checks: check",
+        ),
+        (
+            "p95{check:ok} < 1s",
+            "'check'",
+            "check is the scope key of the checks metric",
+        ),
         ("fail_ratio < 150%", "'150%'", "percentage up to 100%"),
         ("fail_ratio < 1 percent", "'percent'", "'%' or nothing"),
         ("rps > 100 per minute", "'per'", "'/s' or nothing"),
