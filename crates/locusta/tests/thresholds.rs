@@ -177,34 +177,13 @@ fn every_metric_and_scope_is_judged_and_a_failure_exits_99() {
 
     // JUnit: valid against the schema, one case per threshold.
     let xml = std::fs::read_to_string(&junit).expect("the --junit file");
-    validate_junit(Path::new(&junit));
+    common::reports::validate_junit(Path::new(&junit));
     assert_eq!(xml.matches("<testcase ").count(), expected.len(), "{xml}");
     assert_eq!(xml.matches("<failure ").count(), 7, "{xml}");
     assert_eq!(xml.matches("<skipped ").count(), 1, "{xml}");
     assert!(xml.contains("name=\"p95{name:/sleep} &lt; 20ms\""), "{xml}");
     assert!(xml.contains("message=\"p95 was "), "{xml}");
     assert!(xml.contains("limit &lt; 20.0 ms\""), "{xml}");
-}
-
-/// `xmllint --schema junit.xsd FILE`; the test fails if xmllint is missing.
-fn validate_junit(file: &Path) {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/thresholds/junit.xsd");
-    let output = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(&schema)
-        .arg(file)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "xmllint cannot run ({e}): run scripts/setup.sh test (it installs libxml2-utils)"
-            )
-        });
-    assert!(
-        output.status.success(),
-        "{} does not validate:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// A server that slows down for a second in the middle of the test fails

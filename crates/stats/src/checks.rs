@@ -3,7 +3,8 @@
 //! keeps how many times it held and how many it did not. The table lives
 //! beside the request rows in [`crate::RequestStats`], so it is sharded per
 //! load thread, merged by [`crate::SharedStats::collect`], sent in workers'
-//! reports and reset with the rest of the statistics.
+//! reports and reset with the rest of the statistics. [`Checks::json`] is
+//! the `NAME.checks.json` document written beside `--json-file NAME`.
 
 use std::collections::BTreeMap;
 
@@ -103,6 +104,32 @@ impl Checks {
         self.by_name.get(name).copied()
     }
 
+    /// The checks as a JSON document (4-space indents, as Locust's JSON):
+    /// `{"checks": [{"name", "passes", "fails", "pass_ratio"}…], "passes",
+    /// "fails"}`, the checks in name order.
+    pub fn json(&self) -> String {
+        let row = |name: &str, counts: CheckCounts| {
+            serde_json::json!({
+                "name": name,
+                "passes": counts.passes,
+                "fails": counts.fails,
+                "pass_ratio": counts.pass_ratio(),
+            })
+        };
+        let total = self.total();
+        let document = serde_json::json!({
+            "checks": self.iter().map(|(n, c)| row(n, c)).collect::<Vec<_>>(),
+            "passes": total.passes,
+            "fails": total.fails,
+        });
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+        serde::Serialize::serialize(&document, &mut serializer)
+            .expect("serialising to memory does not fail");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
     /// The sum over every name.
     pub fn total(&self) -> CheckCounts {
         let mut sum = CheckCounts::default();
@@ -145,6 +172,10 @@ mod tests {
         assert_eq!(merged.total().pass_ratio(), 0.75);
         let names: Vec<&str> = merged.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["body", "ok"]);
+        let json: serde_json::Value = serde_json::from_str(&merged.json()).unwrap();
+        assert_eq!(json["checks"][1]["name"], "ok");
+        assert_eq!(json["checks"][1]["fails"], 1);
+        assert_eq!(json["passes"], 3);
     }
 
     #[test]

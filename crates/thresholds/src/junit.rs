@@ -7,19 +7,26 @@
 //! threshold has a `<failure>` whose message gives the measured value and
 //! the limit; a skipped one (the test ended before its `after`) a
 //! `<skipped>`; every case has a `<system-out>` with its value and limit.
+//! When checks ran (`locust.check`, `u.check`), a second `<testsuite
+//! name="checks">` holds one `<testcase>` per check name, with a `<failure>`
+//! when any evaluation of it failed (the counts in its message).
 //! `crates/locusta/tests/thresholds/junit.xsd` is the schema the tests
 //! validate it against.
 
 use std::fmt::Write;
 
+use locusta_stats::Checks;
+
 use crate::evaluate::{Outcome, Verdict};
 
-/// The JUnit XML document for `verdicts`, of a test that lasted `seconds`
-/// and started at `timestamp` (ISO 8601, local time without zone, as JUnit
-/// writes it).
-pub fn junit_xml(verdicts: &[Verdict], seconds: f64, timestamp: &str) -> String {
-    let tests = verdicts.len();
-    let failures = verdicts.iter().filter(|v| v.outcome.failed()).count();
+/// The JUnit XML document for `verdicts` and `checks`, of a test that lasted
+/// `seconds` and started at `timestamp` (ISO 8601, local time without zone,
+/// as JUnit writes it).
+pub fn junit_xml(verdicts: &[Verdict], checks: &Checks, seconds: f64, timestamp: &str) -> String {
+    let check_count = checks.iter().count();
+    let check_failures = checks.iter().filter(|(_, c)| c.fails > 0).count();
+    let tests = verdicts.len() + check_count;
+    let failures = verdicts.iter().filter(|v| v.outcome.failed()).count() + check_failures;
     let skipped = verdicts
         .iter()
         .filter(|v| v.outcome == Outcome::Skipped)
@@ -31,7 +38,9 @@ pub fn junit_xml(verdicts: &[Verdict], seconds: f64, timestamp: &str) -> String 
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"thresholds\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\" timestamp=\"{}\">",
+        "  <testsuite name=\"thresholds\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\" timestamp=\"{}\">",
+        verdicts.len(),
+        failures - check_failures,
         escape(timestamp)
     );
     for verdict in verdicts {
@@ -73,8 +82,46 @@ pub fn junit_xml(verdicts: &[Verdict], seconds: f64, timestamp: &str) -> String 
         let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&summary));
         let _ = writeln!(out, "    </testcase>");
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("  </testsuite>\n");
+    if check_count > 0 {
+        checks_suite(&mut out, checks, check_failures, seconds, timestamp);
+    }
+    out.push_str("</testsuites>\n");
     out
+}
+
+/// The `<testsuite name="checks">`: one case per check name.
+fn checks_suite(out: &mut String, checks: &Checks, failures: usize, seconds: f64, timestamp: &str) {
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"checks\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\" timestamp=\"{}\">",
+        checks.iter().count(),
+        escape(timestamp)
+    );
+    for (name, counts) in checks.iter() {
+        let summary = format!(
+            "{} passed, {} failed ({:.2}% passed)",
+            counts.passes,
+            counts.fails,
+            counts.pass_ratio() * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"{}\" classname=\"locusta.checks\" time=\"0\">",
+            escape(name)
+        );
+        if counts.fails > 0 {
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"check failed\">{}</failure>",
+                escape(&summary),
+                escape(&format!("check '{name}' failed: {summary}"))
+            );
+        }
+        let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&summary));
+        let _ = writeln!(out, "    </testcase>");
+    }
+    out.push_str("  </testsuite>\n");
 }
 
 /// Text for XML content and attributes: the five markup characters as

@@ -3,7 +3,10 @@
 //! statistics, so a distributed run is judged exactly as a local one), and
 //! once at the end, where they give the table after the console summary,
 //! `NAME.thresholds.json` next to `--json-file NAME`, the `--junit` file and
-//! the exit code ([`Judge::exit_code`]).
+//! the exit code ([`Judge::exit_code`]). The checks of the run
+//! (`locust.check`, `u.check`) go to the same outputs: `NAME.checks.json`
+//! and a `checks` suite of the `--junit` file; they decide no exit code
+//! (only a `checks` threshold does).
 //!
 //! A threshold with `abort` that fails stops the test through the engine's
 //! `TestSession::stop` with the reason (logged by the session): a headless
@@ -19,7 +22,7 @@ use locusta_engine::runner::RunnerState;
 use locusta_engine::session::TestSession;
 use locusta_engine::Environment;
 use locusta_stats::html::ReportThreshold;
-use locusta_stats::{now_epoch, RequestStats};
+use locusta_stats::{now_epoch, Checks, RequestStats};
 use locusta_thresholds::{
     junit, parse, report, Evaluator, Live, Status, Threshold, Verdict, EXIT_CODE,
 };
@@ -43,6 +46,8 @@ pub(crate) struct Judge {
     evaluator: Mutex<Option<(Evaluator, f64)>>,
     junit: Option<String>,
     json_file: Option<String>,
+    /// `NAME.checks.json` beside `--json-file NAME`.
+    checks_json_file: Option<String>,
     /// `--check-fail-ratio` was given: failures alone do not set the exit
     /// code (locust-plugins sets `exit_code_on_error` to 0).
     fail_ratio_checked: bool,
@@ -64,6 +69,11 @@ impl Judge {
             .as_ref()
             .filter(|_| !options.worker)
             .map(|name| format!("{name}.thresholds.json"));
+        let checks_json_file = options
+            .json_file
+            .as_ref()
+            .filter(|_| !options.worker)
+            .map(|name| format!("{name}.checks.json"));
         if let Some(path) = json_file.as_ref().filter(|_| !thresholds.is_empty()) {
             check_writable(path, "the thresholds' JSON file").map_err(Fatal::startup)?;
         }
@@ -74,6 +84,7 @@ impl Judge {
             evaluator: Mutex::new(None),
             junit,
             json_file,
+            checks_json_file,
             verdicts: Mutex::new(None),
         }))
     }
@@ -204,13 +215,15 @@ impl Judge {
             .collect()
     }
 
-    /// Prints the table and writes the thresholds' files; false if a file
-    /// could not be written.
-    pub(crate) fn report(&self, verdicts: &[Verdict]) -> bool {
-        if verdicts.is_empty() {
+    /// Prints the table and writes the thresholds' and the checks' files;
+    /// false if a file could not be written.
+    pub(crate) fn report(&self, verdicts: &[Verdict], checks: &Checks) -> bool {
+        if verdicts.is_empty() && checks.is_empty() {
             return true;
         }
-        print_stderr(&report::console_table(verdicts));
+        if !verdicts.is_empty() {
+            print_stderr(&report::console_table(verdicts));
+        }
         let mut ok = true;
         let mut written = |result: Result<(), OutputError>| {
             if let Err(error) = result {
@@ -218,7 +231,15 @@ impl Judge {
                 ok = false;
             }
         };
-        if let Some(path) = &self.json_file {
+        if let Some(path) = self
+            .checks_json_file
+            .as_ref()
+            .filter(|_| !checks.is_empty())
+        {
+            let text = checks.json();
+            written(write_file(path, "the checks' JSON file", text.as_bytes()));
+        }
+        if let Some(path) = self.json_file.as_ref().filter(|_| !verdicts.is_empty()) {
             let text = report::json(verdicts);
             written(write_file(
                 path,
@@ -235,7 +256,7 @@ impl Judge {
             let seconds = (now_epoch() - started).max(0.0);
             let utc = locusta_stats::time_format::utc_timestamp(started);
             let timestamp = utc.trim_end_matches('Z');
-            let xml = junit::junit_xml(verdicts, seconds, timestamp);
+            let xml = junit::junit_xml(verdicts, checks, seconds, timestamp);
             written(write_file(path, "the --junit file", xml.as_bytes()));
         }
         ok

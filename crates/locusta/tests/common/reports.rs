@@ -1,11 +1,13 @@
 //! The reports a run writes, read back: the `Aggregated` row of a `--csv`
-//! stats file and the rows of `--json` output.
+//! stats file and the rows of `--json` output, and a `--junit` file checked
+//! against its schema ([`validate_junit`]).
 //!
 //! Shared by the tests of `crates/locusta` and `crates/wheel` (the wheel's
 //! `tests/common` includes this file with `#[path]`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
 use super::timed::Run;
 
@@ -50,4 +52,26 @@ impl Run {
             })
             .collect()
     }
+}
+
+/// `xmllint --schema junit.xsd FILE`; the test fails if xmllint is missing.
+pub fn validate_junit(file: &Path) {
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../locusta/tests/thresholds/junit.xsd");
+    let output = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "xmllint cannot run ({e}): run scripts/setup.sh test (it installs libxml2-utils)"
+            )
+        });
+    assert!(
+        output.status.success(),
+        "{} does not validate:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
