@@ -2,7 +2,8 @@
 //! Python locustfile (`locustfiles/checks.py`) and a Rust user state checks
 //! against the demo target for a fixed number of iterations, so that the
 //! counts are exact; each test reads what a user or a CI job would — the
-//! console's Checks table, `NAME.checks.json`, the `--junit` file, the
+//! console's Checks table, `NAME.checks.json`, the HTML report's section,
+//! the `--junit` file, the
 //! verdict of a `checks` threshold — and a distributed run (two workers)
 //! counts what a local one does. The counting, merging and wire format are
 //! tested in `crates/stats` and `crates/cluster`.
@@ -122,8 +123,15 @@ fn python_checks_are_counted_shown_and_judged() {
     // No request failed.
     assert!(!run.stderr.contains("Error report"), "{}", run.all());
 
-    let run = checked(&target.url(), Some(&dir), &thresholds, &[]);
+    let html = dir.join("report.html").to_string_lossy().into_owned();
+    let run = checked(&target.url(), Some(&dir), &thresholds, &["--html", &html]);
     assert_eq!(run.code, Some(99), "{}", run.all());
+    let report = std::fs::read_to_string(&html).expect("the --html report");
+    assert_contains(&report, "id=\"checks\"");
+    assert_contains(
+        &report,
+        "<td class=\"bad\">body is empty</td><td class=\"num\">0</td><td class=\"num\">20</td>",
+    );
     let (rows, totals) = checks_json(&dir.join("run.checks.json"));
     assert_eq!(rows, expected_rows(20));
     assert_eq!(totals, (20, 20));

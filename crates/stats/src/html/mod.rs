@@ -15,6 +15,7 @@
 //!   sheet, inlined), the header with the run's metadata and the summary tiles;
 //! * `tables`: the request statistics, the response-time percentiles, the
 //!   failures and the exceptions;
+//! * `checks`: the checks' passes and fails, when checks ran;
 //! * `charts`: which charts the report has (requests per second, response
 //!   times, users), drawn by `svg_chart`;
 //! * `task_ratio`: each user class's share and its task tree.
@@ -23,6 +24,7 @@
 //! [`crate::console::format_ms`].
 
 mod charts;
+mod checks;
 mod escape;
 mod svg_chart;
 mod tables;
@@ -118,6 +120,7 @@ pub fn render_report(
     tables::percentile_table(&mut out, stats);
     tables::failures(&mut out, stats);
     tables::exception_table(&mut out, exceptions);
+    checks::checks(&mut out, &stats.checks);
     charts::charts(&mut out, history);
     task_ratio::task_ratio(&mut out, meta);
     let _ = write!(
