@@ -57,8 +57,11 @@ fn checked(url: &str, dir: Option<&Path>, thresholds: &[&str], extra: &[&str]) -
     locusta_with_env(&args, &[])
 }
 
-/// `NAME.checks.json`'s (name, passes, fails) rows and its totals.
-fn checks_json(path: &Path) -> (Vec<(String, u64, u64)>, (u64, u64)) {
+/// A check's (name, passes, fails).
+type CheckRow = (String, u64, u64);
+
+/// `NAME.checks.json`'s rows and its totals (passes, fails).
+fn checks_json(path: &Path) -> (Vec<CheckRow>, (u64, u64)) {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{} cannot be read: {e}", path.display()));
     let json: serde_json::Value = serde_json::from_str(&text).expect("the checks' JSON");
@@ -81,7 +84,7 @@ fn checks_json(path: &Path) -> (Vec<(String, u64, u64)>, (u64, u64)) {
     (rows, totals)
 }
 
-fn expected_rows(iterations: u64) -> Vec<(String, u64, u64)> {
+fn expected_rows(iterations: u64) -> Vec<CheckRow> {
     vec![
         ("body is empty".to_owned(), 0, iterations),
         ("status is 200".to_owned(), iterations, 0),
