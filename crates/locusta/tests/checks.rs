@@ -153,6 +153,14 @@ fn python_checks_are_counted_shown_and_judged() {
         "<failure message=\"0 passed, 20 failed (0.00% passed)\" type=\"check failed\">",
     );
     assert_contains(&xml, "classname=\"locusta.checks\"");
+
+    // Without thresholds, the JUnit file holds the checks alone.
+    let run = checked(&target.url(), Some(&dir), &[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.all());
+    validate_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert_contains(&xml, "<testsuite name=\"thresholds\" tests=\"0\"");
 }
 
 /// Two workers count what one process does: the master's table is the sum.

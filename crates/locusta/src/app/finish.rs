@@ -118,7 +118,7 @@ impl Finish {
             print_stderr(&console::error_report_with_width(&stats, self.name_width));
             print_stderr(&console::checks_table(&stats, self.name_width));
         }
-        let thresholds_written = self.judge.report(&verdicts, &stats.checks);
+        let thresholds_written = self.judge.report(&verdicts, &stats);
         let failed = self.judge.failures_set_exit_code()
             && (!stats.errors().is_empty() || !env.stats.exceptions().is_empty());
         // Precedence (docs/thresholds.md): user code's process_exit_code,

@@ -22,7 +22,7 @@ use locusta_engine::runner::RunnerState;
 use locusta_engine::session::TestSession;
 use locusta_engine::Environment;
 use locusta_stats::html::ReportThreshold;
-use locusta_stats::{now_epoch, Checks, RequestStats};
+use locusta_stats::{now_epoch, RequestStats};
 use locusta_thresholds::{
     junit, parse, report, Evaluator, Live, Status, Threshold, Verdict, EXIT_CODE,
 };
@@ -217,7 +217,8 @@ impl Judge {
 
     /// Prints the table and writes the thresholds' and the checks' files;
     /// false if a file could not be written.
-    pub(crate) fn report(&self, verdicts: &[Verdict], checks: &Checks) -> bool {
+    pub(crate) fn report(&self, verdicts: &[Verdict], stats: &RequestStats) -> bool {
+        let checks = &stats.checks;
         if verdicts.is_empty() && checks.is_empty() {
             return true;
         }
@@ -252,7 +253,7 @@ impl Judge {
                 .evaluator
                 .lock()
                 .as_ref()
-                .map_or(now_epoch(), |(_, t)| *t);
+                .map_or(stats.start_time(), |(_, t)| *t);
             let seconds = (now_epoch() - started).max(0.0);
             let utc = locusta_stats::time_format::utc_timestamp(started);
             let timestamp = utc.trim_end_matches('Z');
