@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use locusta_engine::class_settings::UserClassSettings;
 use locusta_engine::events::CustomMessage;
+use locusta_engine::health::WORKER_REPORT_KEY;
 use locusta_engine::options::{OptionKind, OptionValue};
 use locusta_engine::remote::{MessageError, Messenger};
 use locusta_engine::runner::Runner;
@@ -92,6 +93,11 @@ impl Worker {
         let user_count: u64 = counts.values().sum();
         fields.push(("user_classes_count", counts_value(&counts)));
         fields.push(("user_count", user_count.into()));
+        // locusta's addition (a Locust master ignores the key): the
+        // generator's self-check, so the master can mark the run suspect.
+        if let Ok(health) = serde_json::to_value(self.env.health.worker_summary()) {
+            fields.push((WORKER_REPORT_KEY, crate::message::from_json(&health)));
+        }
         self.send("stats", map(fields)).await;
         let news: Vec<(String, String, u64)> = {
             let mut sent = self.exceptions_sent.lock();

@@ -26,6 +26,7 @@ use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
 
 use crate::events::{CustomMessage, Events};
+use crate::health::GeneratorHealth;
 use crate::options::{CustomOption, OptionValue};
 use crate::remote::{MessageError, Messenger};
 use crate::task::TagFilter;
@@ -66,6 +67,9 @@ pub struct Environment {
     /// `environment.thresholds`), as written; the run judges them with its
     /// own from the next test start on (`docs/thresholds.md`).
     pub thresholds: RwLock<Vec<String>>,
+    /// The generator's self-check: its probes and verdict
+    /// ([`crate::health`]).
+    pub health: GeneratorHealth,
 }
 
 impl Environment {
@@ -134,6 +138,7 @@ impl Default for Environment {
             messenger: RwLock::new(None),
             node_id: RwLock::new(None),
             thresholds: RwLock::new(Vec::new()),
+            health: GeneratorHealth::default(),
         }
     }
 }

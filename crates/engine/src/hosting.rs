@@ -54,6 +54,7 @@ use std::time::{Duration, Instant};
 
 use crate::class_descriptor::ClassDescriptor;
 use crate::class_settings::UserClassSettings;
+use crate::health::HubProbe;
 use crate::run_state::RunShared;
 use crate::task::TagFilter;
 
@@ -78,6 +79,11 @@ pub trait ClassRuntime: Send + Sync {
     /// After `deadline`, a runtime whose own thread is stuck (user code that
     /// never yields) is no longer waited for: the run ends without it.
     fn stop_waiting_at(&self, _deadline: Instant) {}
+    /// The runtime's own thread, for the generator's self-check, when it
+    /// has one ([`crate::health`]).
+    fn hub(&self) -> Option<Arc<dyn HubProbe>> {
+        None
+    }
 }
 
 /// The runner's side of one hosted class (its runtime's users): their live

@@ -18,6 +18,8 @@
 //!   (a user class as data), [`class_settings`],
 //!   [`budget`], [`dispatch`] (Locust's `UsersDispatcher`), [`shape`],
 //!   [`wait`], [`usage`].
+//! * [`health`]: the generator's self-check (is locusta the bottleneck?),
+//!   its probes, rules and monitor thread.
 //! * The run's context: [`environment`] and [`events`]; [`remote`], the
 //!   seam to distributed mode.
 //! * `run_state` (crate-private): what the runner shares with load threads,
@@ -39,6 +41,7 @@ pub mod class_settings;
 pub mod dispatch;
 pub mod environment;
 pub mod events;
+pub mod health;
 pub mod hosting;
 pub mod options;
 pub mod remote;

@@ -356,6 +356,10 @@ pub struct Options {
         help_heading = "Other options"
     )]
     pub exit_code_on_error: i32,
+    /// Exit with code 98 when the generator itself was the bottleneck (a
+    /// suspect run, docs/health.md).
+    #[arg(long, env = "LOCUST_FAIL_ON_SUSPECT", help_heading = "Other options")]
+    pub fail_on_suspect: bool,
     /// Time running tasks get to finish on stop (seconds or time span); default: 0.
     #[arg(short = 's', long, env = "LOCUST_STOP_TIMEOUT", value_name = "number", default_value = "0", value_parser = timespan, help_heading = "Other options")]
     pub stop_timeout: Duration,

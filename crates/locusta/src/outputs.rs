@@ -1,5 +1,7 @@
 //! The files and streams a run writes besides the console: `--csv` (rewritten
-//! every second, flushed at the end), `--json`/`--json-file` and `--html`.
+//! every second, flushed at the end), `--json`/`--json-file` (with its
+//! companion `NAME.generator.json`, the generator's self-check: Locust's
+//! array in `NAME.json` has no room for it) and `--html`.
 //! Every path is checked before the test starts, so no run is wasted on an
 //! unwritable path, and everything is written again at the end, also after
 //! Ctrl-C or SIGTERM.
@@ -24,6 +26,7 @@ pub struct Outputs {
     csv: Option<CsvWriter>,
     json_stdout: bool,
     json_file: Option<String>,
+    generator_json: Option<String>,
     html: Option<String>,
     full_history: bool,
     history: Arc<Mutex<StatsHistory>>,
@@ -118,6 +121,10 @@ impl Outputs {
         if let Some(path) = &json_file {
             check_writable(path, "the --json-file")?;
         }
+        let generator_json = options
+            .json_file
+            .as_ref()
+            .map(|name| format!("{name}.generator.json"));
         let html = options.html.as_ref().map(|template| {
             html_file_name(
                 template,
@@ -133,6 +140,7 @@ impl Outputs {
             csv,
             json_stdout: options.json,
             json_file,
+            generator_json,
             html,
             full_history: options.csv_full_history,
             history: Arc::new(Mutex::new(StatsHistory::default())),
@@ -186,6 +194,11 @@ impl Outputs {
                     .map_err(OutputError::from),
             );
         }
+        if let Some(path) = &self.generator_json {
+            // A report of plain numbers and strings always serialises.
+            let text = serde_json::to_string_pretty(&env.health.report()).unwrap_or_default();
+            report(write_file(path, "the --json-file", text.as_bytes()));
+        }
         if self.json_stdout || self.json_file.is_some() {
             let text = json::stats_json(&stats);
             if self.json_stdout {
@@ -203,12 +216,13 @@ impl Outputs {
     }
 }
 
-/// The report's description of the run.
+/// The report's description of the run (with the generator's verdict so far).
 pub fn report_meta(
     options: &Options,
     classes: &[Arc<dyn UserDefinition>],
-    start_time: f64,
+    env: &Environment,
 ) -> ReportMeta {
+    let start_time = env.stats.start_time();
     let host = options
         .host
         .clone()
@@ -230,5 +244,6 @@ pub fn report_meta(
         locustfile: options.locustfile.clone().unwrap_or(program),
         user_classes: task_ratio_tree(classes, &Default::default()),
         thresholds: Vec::new(),
+        generator: Some(env.health.report().reason_texts()),
     }
 }

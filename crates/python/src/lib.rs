@@ -19,6 +19,7 @@
 
 mod described;
 mod home;
+mod hub_health;
 mod io;
 mod loading;
 mod mailbox;

@@ -131,6 +131,11 @@ pub(crate) struct Mailbox {
     /// When the hub last drained, in milliseconds since `epoch`: a hub that
     /// does not drain while woken is held by code that does not yield.
     last_drain: AtomicU64,
+    /// When the unanswered [`Mailbox::ping`] was sent, in microseconds
+    /// since `epoch` plus one (0: none pending).
+    pinged: AtomicU64,
+    /// How long the last answered ping waited for a drain, microseconds.
+    answered_in: AtomicU64,
     epoch: Instant,
 }
 
@@ -147,6 +152,8 @@ impl Mailbox {
             // SAFETY: `raw` is a valid descriptor nobody else owns.
             fd: unsafe { OwnedFd::from_raw_fd(raw) },
             last_drain: AtomicU64::new(0),
+            pinged: AtomicU64::new(0),
+            answered_in: AtomicU64::new(0),
             epoch: Instant::now(),
         })
     }
@@ -181,6 +188,12 @@ impl Mailbox {
         unsafe { libc::read(self.fd(), (&mut counter as *mut u64).cast(), 8) };
         self.last_drain
             .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        let pinged = self.pinged.swap(0, Ordering::Relaxed);
+        if pinged != 0 {
+            let now = self.epoch.elapsed().as_micros() as u64 + 1;
+            self.answered_in
+                .store(now.saturating_sub(pinged), Ordering::Relaxed);
+        }
         std::mem::take(&mut *self.queue.lock())
     }
 
@@ -190,6 +203,28 @@ impl Mailbox {
         let one: u64 = 1;
         // SAFETY: as in push.
         unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// Wakes the hub and notes when, unless an earlier ping is still
+    /// unanswered (the generator's self-check, `hub_health`).
+    pub(crate) fn ping(&self) {
+        let now = self.epoch.elapsed().as_micros() as u64 + 1;
+        let _ = self
+            .pinged
+            .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed);
+        self.wake();
+    }
+
+    /// How long the pending ping has waited, or else how long the last one
+    /// waited for the hub to drain.
+    pub(crate) fn ping_lag(&self) -> Duration {
+        let pinged = self.pinged.load(Ordering::Relaxed);
+        let micros = if pinged != 0 {
+            (self.epoch.elapsed().as_micros() as u64 + 1).saturating_sub(pinged)
+        } else {
+            self.answered_in.load(Ordering::Relaxed)
+        };
+        Duration::from_micros(micros)
     }
 
     /// How long since the hub last drained.

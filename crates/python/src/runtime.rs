@@ -168,6 +168,11 @@ impl ClassRuntime for PythonRuntime {
     fn stop_waiting_at(&self, deadline: std::time::Instant) {
         stall::stop_waiting_at(deadline);
     }
+    fn hub(&self) -> Option<Arc<dyn locusta_engine::health::HubProbe>> {
+        Some(Arc::new(crate::hub_health::PythonHub::new(
+            self.mailbox.clone(),
+        )))
+    }
     fn filter_tasks(&self, class: &str, filter: &TagFilter) {
         let json = serde_json::json!({
             "class": class,

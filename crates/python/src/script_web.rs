@@ -349,6 +349,7 @@ fn script_web_ui(
             locustfile: locustfile.clone(),
             user_classes: Vec::new(),
             thresholds: Vec::new(),
+            generator: Some(runner.environment().health.report().reason_texts()),
         }),
         shapes: Vec::new(),
         extension: Some(crate::wsgi::extension()),

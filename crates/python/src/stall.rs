@@ -9,7 +9,7 @@
 //! frame (`sys._current_frames`) by another thread, if the GIL can be had
 //! within a second.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
 
@@ -28,8 +28,20 @@ static DEADLINE: Mutex<Option<Instant>> = Mutex::new(None);
 /// is not taken for one.
 pub(crate) const HELD: Duration = Duration::from_secs(3);
 
+/// The Python thread's OS id (`gettid`), 0 until known.
+static PYTHON_TID: AtomicI32 = AtomicI32::new(0);
+
+/// The Python thread's OS id, once known (for its CPU time).
+pub(crate) fn python_thread_id() -> Option<i32> {
+    Some(PYTHON_TID.load(Ordering::Relaxed)).filter(|&tid| tid != 0)
+}
+
 /// Records the calling thread as the Python thread.
 pub(crate) fn remember_python_thread(py: Python<'_>) {
+    PYTHON_TID.store(
+        locusta_engine::health::probe::current_thread_id(),
+        Ordering::Relaxed,
+    );
     let ident = py
         .import("threading")
         .and_then(|threading| threading.call_method0("get_ident"))

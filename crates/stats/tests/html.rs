@@ -78,6 +78,9 @@ fn sample_meta() -> ReportMeta {
         end_time: T0 + 65.0,
         host: HOST.to_owned(),
         locustfile: "locustfile.py".to_owned(),
+        generator: Some(vec![
+            "the Python thread has been held for 2.0 s by <Nap>.nap".to_owned(),
+        ]),
         user_classes: vec![
             ClassRatio {
                 name: "WebsiteUser".to_owned(),
@@ -225,6 +228,27 @@ fn header_metadata() {
     };
     let html = render_report(&sample_stats(), &[], &sample_history(), &meta);
     assert!(!html.contains("Profile"));
+}
+
+#[test]
+fn the_generator_verdict_is_a_header_line() {
+    let html = render_report(&sample_stats(), &[], &sample_history(), &sample_meta());
+    assert!(
+        html.contains("<dt>Generator</dt><dd><strong class=\"suspect\">suspect</strong>: the Python thread has been held for 2.0 s by &lt;Nap&gt;.nap</dd>"),
+        "{html}"
+    );
+    let healthy = ReportMeta {
+        generator: Some(Vec::new()),
+        ..sample_meta()
+    };
+    let html = render_report(&sample_stats(), &[], &sample_history(), &healthy);
+    assert!(html.contains("<dt>Generator</dt><dd>healthy</dd>"));
+    let unchecked = ReportMeta {
+        generator: None,
+        ..sample_meta()
+    };
+    let html = render_report(&sample_stats(), &[], &sample_history(), &unchecked);
+    assert!(!html.contains("<dt>Generator</dt>"));
 }
 
 #[test]

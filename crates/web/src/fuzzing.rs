@@ -94,6 +94,7 @@ fn ui() -> Ui {
             locustfile: "fuzz".into(),
             user_classes: Vec::new(),
             thresholds: Vec::new(),
+            generator: None,
         }),
         shapes: Vec::new(),
         extension: None,

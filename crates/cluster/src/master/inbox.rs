@@ -1,6 +1,6 @@
 //! Messages from workers: what the master reads of each kind, and what it
 //! does with it (registering a worker, refreshing its heartbeat budget,
-//! merging its statistics, keeping its log lines, serving locustfiles, or
+//! merging its statistics and its generator's health, keeping its log lines, serving locustfiles, or
 //! passing a custom message on to the environment).
 //!
 //! Reading is kept apart from acting ([`read_worker_message`] has no side
@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use locusta_engine::events::{CustomMessage, WorkerReport};
+use locusta_engine::health::{Change, WORKER_REPORT_KEY};
 use rmpv::Value;
 
 use super::nodes::{worker_lost, Node, NodeState, Shared};
@@ -196,6 +197,14 @@ pub(super) fn handle(shared: &Arc<Shared>, identity: &str, message: Message) {
                 let mut stats = shared.env.stats.collect();
                 for problem in wire::merge_report(&mut stats, data) {
                     log::warn!("bad statistics from worker {id}: {problem}");
+                }
+            }
+            if let Some(health) = data
+                .get(WORKER_REPORT_KEY)
+                .and_then(|h| serde_json::from_value(crate::message::to_json(h)).ok())
+            {
+                for reason in shared.env.health.record_worker(id, health) {
+                    locusta_engine::health::monitor::say(&Change::Began(reason));
                 }
             }
             if let WorkerMessage::Counts(Some(counts)) = read_worker_message("stats", data) {

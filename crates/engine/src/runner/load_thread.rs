@@ -1,5 +1,6 @@
 //! A load thread: a single-threaded tokio runtime on an OS thread of its own,
 //! whose users are local tasks (never `Send`, never stolen by another thread).
+//! Beside them runs the generator self-check's ticker ([`crate::health`]).
 //!
 //! The runner talks to it only through [`Command`]s on a channel; the thread
 //! keeps, per class, the controls of the users it started (newest last), so
@@ -69,6 +70,7 @@ impl LoadThread {
     ) -> std::io::Result<LoadThread> {
         let (commands, inbox) = mpsc::unbounded_channel::<Command>();
         let recorder = env.stats.recorder();
+        let probe = env.health.register_thread(format!("locusta-load-{number}"));
         let handle = std::thread::Builder::new()
             .name(format!("locusta-load-{number}"))
             .spawn(move || {
@@ -84,6 +86,8 @@ impl LoadThread {
                 };
                 let context = Rc::new(ThreadContext::new(env, recorder, shared));
                 let local = tokio::task::LocalSet::new();
+                // The self-check's ticker: how late this thread's timers fire.
+                local.spawn_local(probe.tick());
                 local.block_on(&runtime, serve(inbox, context));
             })?;
         Ok(LoadThread {

@@ -199,6 +199,14 @@ impl Runner {
             return Err("There are no users with weight > 0.".into());
         }
         let shared = Arc::new(RunShared::new(classes.len(), env.iterations));
+        if remote.is_none() {
+            if let Some(hub) = classes.iter().find_map(|class| match class {
+                SeatedClass::Hosted(_, runtime) => runtime.hub(),
+                _ => None,
+            }) {
+                env.health.set_hub(hub);
+            }
+        }
         let mut classes = classes
             .into_iter()
             .enumerate()

@@ -1,4 +1,5 @@
-//! The tasks that run beside every test, on the run's runtime: the usage
+//! The tasks that run beside every test: the generator's self-check (its
+//! own OS thread, [`locusta_engine::health`]), and on the run's runtime the usage
 //! monitor (the `usage_monitor` and `cpu_warning` events, and the warning
 //! about a busy CPU), the periodic outputs (CSV files and the history, each
 //! [`OUTPUT_INTERVAL`]) and, when asked for, the console table every
@@ -11,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use locusta_engine::health::monitor::HealthMonitor;
 use locusta_engine::runner::{Runner, RunnerState};
 use locusta_engine::usage::UsageSampler;
 use locusta_engine::Environment;
@@ -32,6 +34,7 @@ const CPU_WARNING_THRESHOLD: f64 = 90.0;
 /// periodic console table when asked for.
 pub(super) struct Background {
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    health: HealthMonitor,
 }
 
 impl Background {
@@ -100,7 +103,10 @@ impl Background {
                 }
             }));
         }
-        Background { tasks }
+        Background {
+            tasks,
+            health: HealthMonitor::start(env.clone()),
+        }
     }
 
     /// Ends the tasks (at the end of the run, before the final outputs).
@@ -108,5 +114,6 @@ impl Background {
         for task in self.tasks {
             task.abort();
         }
+        self.health.stop();
     }
 }

@@ -1,7 +1,8 @@
 //! The end of a headless or web UI run (a worker's outputs are its
 //! master's): [`shut_down`] stops the test, fires
 //! `quitting` and `quit` in Locust's order, and [`Finish`] writes the
-//! outputs, prints the final tables and decides the exit code.
+//! outputs, prints the final tables (and the generator's verdict when it is
+//! suspect, [`locusta_engine::health`]) and decides the exit code.
 //!
 //! `Finish` does this once: the run's own end and the watchdog
 //! ([`crate::watchdog`], which ends the process when user code holds the run
@@ -102,7 +103,7 @@ impl Finish {
         let (options, env, runner) = (&self.options, &self.env, &self.runner);
         // Judged first: the HTML report shows the verdicts.
         let verdicts = self.judge.verdicts(&env.stats.collect());
-        let mut meta = report_meta(options, &runner.user_classes(), env.stats.start_time());
+        let mut meta = report_meta(options, &runner.user_classes(), env);
         meta.thresholds = self.judge.report_rows();
         let (outputs_written, console_summary) = {
             let mut outputs = self.outputs.lock();
@@ -119,13 +120,20 @@ impl Finish {
             print_stderr(&console::checks_table(&stats, self.name_width));
         }
         let thresholds_written = self.judge.report(&verdicts, &stats);
+        let suspect = env.health.report();
+        if !suspect.reasons.is_empty() {
+            print_stderr(&suspect_summary(&suspect.reason_texts()));
+        }
+        let suspect_code =
+            (options.fail_on_suspect && !suspect.reasons.is_empty()).then_some(SUSPECT_EXIT_CODE);
         let failed = self.judge.failures_set_exit_code()
             && (!stats.errors().is_empty() || !env.stats.exceptions().is_empty());
-        // Precedence (docs/thresholds.md): user code's process_exit_code,
-        // failed thresholds (99; 3 for locust-plugins' checks), failures
+        // Precedence (docs/thresholds.md, docs/health.md): user code's
+        // process_exit_code, failed thresholds (99; 3 for locust-plugins'
+        // checks), a suspect run with --fail-on-suspect (98), failures
         // (--exit-code-on-error), an internal error (2).
         let user_code = *env.process_exit_code.lock();
-        let exit_code = match (user_code, self.judge.exit_code(&verdicts)) {
+        let exit_code = match (user_code, self.judge.exit_code(&verdicts).or(suspect_code)) {
             (Some(code), _) | (None, Some(code)) => code,
             (None, None) if failed => options.exit_code_on_error,
             // An output that could not be written, or a panicking event listener,
@@ -141,4 +149,18 @@ impl Finish {
         *code = Some(exit_code);
         exit_code
     }
+}
+
+/// The exit code of a suspect run with `--fail-on-suspect`.
+pub(super) const SUSPECT_EXIT_CODE: i32 = 98;
+
+/// The summary's word on a suspect run, after the tables.
+fn suspect_summary(reasons: &[String]) -> String {
+    let mut text = String::from(
+        "GENERATOR SUSPECT: the load generator was the bottleneck during this run; its response times and rates are not the target's alone:\n",
+    );
+    for reason in reasons {
+        text.push_str(&format!("  - {reason}\n"));
+    }
+    text
 }

@@ -70,7 +70,7 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         bind: web_bind_address(&options)?,
         base_path: options.web_base_path.trim_end_matches('/').to_string(),
         login,
-        locustfile: report_meta(&options, &runner.user_classes(), 0.0).locustfile,
+        locustfile: report_meta(&options, &runner.user_classes(), &env).locustfile,
         users: options.users.unwrap_or(1),
         spawn_rate: options.spawn_rate.unwrap_or(1.0),
         run_time: options.run_time,
@@ -92,11 +92,7 @@ pub(super) async fn run(run: Run, login: Option<Credentials>) -> Result<i32, Fat
         history,
         logs: crate::logging::recent_lines().clone(),
         report_meta: Arc::new(move |runner: &Runner| {
-            let mut meta = report_meta(
-                &meta_options,
-                &runner.user_classes(),
-                runner.environment().stats.start_time(),
-            );
+            let mut meta = report_meta(&meta_options, &runner.user_classes(), runner.environment());
             meta.thresholds = meta_judge.report_rows();
             meta
         }),

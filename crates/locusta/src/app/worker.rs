@@ -21,6 +21,8 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
     if judge.is_active() {
         log::warn!("Thresholds are judged by the master: this worker ignores its own");
     }
+    // The worker's own self-check; its verdict goes to the master in each report.
+    let health = locusta_engine::health::monitor::HealthMonitor::start(env.clone());
     let code = locusta_cluster::worker::run(
         runner,
         locusta_cluster::worker::WorkerOptions {
@@ -31,6 +33,7 @@ pub(super) async fn run(run: Run) -> Result<i32, Fatal> {
         },
     )
     .await;
+    health.stop();
     env.events.quitting.fire_reversed(&env);
     env.events.quit.fire(&code);
     Ok(code)

@@ -339,6 +339,7 @@ fn html_report(
         locustfile,
         user_classes: Vec::new(),
         thresholds: Vec::new(),
+        generator: None,
     };
     let exceptions = stats.exceptions();
     let history = locusta_stats::StatsHistory::default();

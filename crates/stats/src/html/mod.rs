@@ -66,6 +66,9 @@ pub struct ReportMeta {
     pub user_classes: Vec<ClassRatio>,
     /// The run's thresholds and their verdicts (none: no section).
     pub thresholds: Vec<ReportThreshold>,
+    /// The generator's self-check: `None` when it did not run, else why the
+    /// run is suspect (empty: healthy).
+    pub generator: Option<Vec<String>>,
 }
 
 /// Replaces `{u}`, `{r}` and `{t}` in an `--html` file name by the number of
@@ -154,6 +157,18 @@ fn header(out: &mut String, meta: &ReportMeta) {
         "Script",
         &format!("<code>{}</code>", escape(&meta.locustfile)),
     );
+    if let Some(reasons) = &meta.generator {
+        let verdict = if reasons.is_empty() {
+            "healthy".to_owned()
+        } else {
+            let reasons: Vec<String> = reasons.iter().map(|r| escape(r)).collect();
+            format!(
+                "<strong class=\"suspect\">suspect</strong>: {}",
+                reasons.join("; ")
+            )
+        };
+        meta_item(out, "Generator", &verdict);
+    }
     out.push_str("</dl>\n</header>\n");
 }
 

@@ -205,6 +205,7 @@ pub async fn start(mut setup: Setup) -> Harness {
             locustfile: "harness".into(),
             user_classes: Vec::new(),
             thresholds: Vec::new(),
+            generator: None,
         }),
         shapes: std::mem::take(&mut setup.shapes)
             .into_iter()

@@ -1,0 +1,51 @@
+"""The generator's self-check (tests/health.rs): `Hammer` asks as fast as
+it can, with no wait, so enough of them saturate the generator; `Blocker`
+blocks the gevent hub with the C socket module, which gevent does not
+patch (an `accept` that waits 1.5 s for nobody); `Calm` is a light user.
+A worker started with STARVE_HUB=1 runs `Hammer` with a blocking pause in
+each task, so one of two workers is starved."""
+import os
+
+import _socket
+
+from locust import HttpUser, between, constant, task
+
+
+def block_the_hub(seconds):
+    listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(seconds)
+        listener.accept()
+    except OSError:
+        pass
+    finally:
+        listener.close()
+
+
+class Hammer(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def hit(self):
+        self.client.get("/")
+        if os.environ.get("STARVE_HUB"):
+            block_the_hub(1.5)
+
+
+class Blocker(HttpUser):
+    wait_time = constant(0.5)
+
+    @task
+    def wait_for_nobody(self):
+        self.client.get("/")
+        block_the_hub(1.5)
+
+
+class Calm(HttpUser):
+    wait_time = between(0.2, 0.5)
+
+    @task
+    def browse(self):
+        self.client.get("/")
