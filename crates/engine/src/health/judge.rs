@@ -120,6 +120,17 @@ impl Figures {
             .chain(self.hub.iter().map(|h| h.lag_ms))
             .fold(0.0, f64::max)
     }
+
+    /// The worst lag that saturation may explain: a held hub's is the
+    /// other rule's.
+    fn saturation_lag_ms(&self) -> f64 {
+        let held = HELD.as_secs_f64() * 1000.0;
+        self.load_threads
+            .iter()
+            .map(|t| t.lag_ms)
+            .chain(self.hub.iter().map(|h| h.lag_ms).filter(|&lag| lag < held))
+            .fold(0.0, f64::max)
+    }
 }
 
 /// Why a run is suspect.
@@ -158,7 +169,7 @@ impl Judge {
     /// (asked only when the hub-held rule fires).
     pub fn observe(&mut self, figures: &Figures, holder: impl FnOnce() -> String) -> Vec<Change> {
         let mut changes = Vec::new();
-        let lag = figures.worst_lag_ms();
+        let lag = figures.saturation_lag_ms();
         self.window
             .push_back((figures.hot(), lag >= LATE.as_secs_f64() * 1000.0));
         if self.window.len() > SATURATED_FOR {
@@ -228,6 +239,7 @@ mod tests {
         Figures {
             process_cpu_percent: cpu,
             cpu_limit_cores: 2.0,
+            allowed_cpus_busy_percent: cpu / 2.0,
             load_threads: vec![ThreadFigures {
                 name: "locusta-load-0".into(),
                 cpu_percent: cpu,
@@ -293,5 +305,21 @@ mod tests {
             judge.observe(&figures, String::new),
             vec![Change::Ended("hub_held")]
         );
+    }
+
+    #[test]
+    fn a_held_hub_on_busy_cpus_is_not_saturation() {
+        let mut judge = Judge::default();
+        let mut figures = second(5.0, 1.0);
+        figures.allowed_cpus_busy_percent = 100.0;
+        figures.hub = Some(HubFigures {
+            cpu_percent: 0.0,
+            lag_ms: 1500.0,
+        });
+        for _ in 0..10 {
+            judge.observe(&figures, String::new);
+        }
+        let kinds: Vec<&str> = judge.reasons().iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, ["hub_held"]);
     }
 }

@@ -1,8 +1,8 @@
 """The generator's self-check (tests/health.rs): `Hammer` asks as fast as
 it can, with no wait, so enough of them saturate the generator; `Blocker`
 blocks the gevent hub with the C socket module, which gevent does not
-patch (an `accept` that waits 1.5 s for nobody); `Calm` is a light user.
-A worker started with STARVE_HUB=1 runs `Hammer` with a blocking pause in
+patch (a `recvfrom` that waits 3 s for a datagram nobody sends); `Calm` is a light user.
+A worker started with STARVE_HUB=1 runs `Calm` with a blocking pause in
 each task, so one of two workers is starved."""
 import os
 
@@ -12,16 +12,15 @@ from locust import HttpUser, between, constant, task
 
 
 def block_the_hub(seconds):
-    listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    receiver = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
     try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(seconds)
-        listener.accept()
+        receiver.bind(("127.0.0.1", 0))
+        receiver.settimeout(seconds)
+        receiver.recvfrom(1)
     except OSError:
         pass
     finally:
-        listener.close()
+        receiver.close()
 
 
 class Hammer(HttpUser):
@@ -30,8 +29,6 @@ class Hammer(HttpUser):
     @task
     def hit(self):
         self.client.get("/")
-        if os.environ.get("STARVE_HUB"):
-            block_the_hub(1.5)
 
 
 class Blocker(HttpUser):
@@ -40,7 +37,7 @@ class Blocker(HttpUser):
     @task
     def wait_for_nobody(self):
         self.client.get("/")
-        block_the_hub(1.5)
+        block_the_hub(3)
 
 
 class Calm(HttpUser):
@@ -49,3 +46,5 @@ class Calm(HttpUser):
     @task
     def browse(self):
         self.client.get("/")
+        if os.environ.get("STARVE_HUB"):
+            block_the_hub(1.5)
