@@ -179,6 +179,10 @@ impl TestSession {
             self.runner.state(),
             RunnerState::Ready | RunnerState::Stopped
         );
+        if new_test {
+            // A new test is judged afresh (docs/health.md).
+            self.runner.environment().health.reset();
+        }
         if new_test || run_time.is_some() {
             if let Some(timer) = self.tasks.lock().timer.take() {
                 timer.abort();

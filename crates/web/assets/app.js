@@ -19,6 +19,7 @@ import { addExtendedTabs, renderExtendedStats } from "./js/tab-extended.js";
 import { renderFailures } from "./js/tab-failures.js";
 import { refreshLogs } from "./js/tab-logs.js";
 import { refreshRatio, renderRatio } from "./js/tab-ratio.js";
+import { renderGenerator } from "./js/generator.js";
 import { renderWorkers } from "./js/tab-workers.js";
 import { renderThresholds } from "./js/thresholds.js";
 import { onShow, showTab, wireTabs } from "./js/tabs.js";
@@ -126,6 +127,7 @@ async function poll() {
     setStats(data.stats);
     renderFailures(data.errors);
     renderWorkers(data);
+    renderGenerator(data.generator);
     renderExtendedStats(data.extended_stats);
     renderThresholds(data.thresholds);
     $("offline").hidden = true;

@@ -38,6 +38,7 @@ pub(crate) const ASSETS: &[Asset] = &[
     js("js/chart.js", include_str!("../assets/js/chart.js")),
     js("js/form.js", include_str!("../assets/js/form.js")),
     js("js/format.js", include_str!("../assets/js/format.js")),
+    js("js/generator.js", include_str!("../assets/js/generator.js")),
     js("js/html.js", include_str!("../assets/js/html.js")),
     js(
         "js/stats-table.js",

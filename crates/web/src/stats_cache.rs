@@ -136,6 +136,7 @@ fn build(runner: &Runner, thresholds: Option<&ThresholdsSource>) -> (Bytes, Dura
         runner.user_count(),
         workers.as_deref(),
         &thresholds,
+        &runner.environment().health.report(),
         now_epoch(),
     ));
     (body, thread_cpu_time().saturating_sub(started))

@@ -1,6 +1,7 @@
 //! `GET /stats/requests`: Locust's JSON shape (its fields are listed in
 //! `docs/web-ui.md`), with every row (Locust truncates to 500).
 
+use locusta_engine::health::HealthReport;
 use locusta_engine::remote::WorkerInfo;
 use locusta_engine::runner::RunnerState;
 use locusta_stats::{RequestStats, StatsEntry, PERCENTILES_TO_CHART};
@@ -76,6 +77,8 @@ struct Answer<'a> {
     /// The thresholds' live state (absent without thresholds).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     thresholds: Vec<ThresholdRow>,
+    /// locusta's addition: the generator's self-check (docs/health.md).
+    generator: &'a HealthReport,
 }
 
 /// One threshold in `thresholds`: as written, where it stands
@@ -138,13 +141,14 @@ fn row<'a>(stats: &RequestStats, entry: &'a StatsEntry) -> Row<'a> {
 /// The whole answer: every row sorted by name then method, Aggregated last,
 /// the failure groups, the Aggregated rates, the current-window percentiles
 /// of [`PERCENTILES_TO_CHART`], the runner's state and user count, a
-/// master's workers, and the thresholds' live state.
+/// master's workers, the thresholds' live state and the generator's health.
 pub(crate) fn stats_requests(
     stats: &RequestStats,
     state: RunnerState,
     user_count: u64,
     workers: Option<&[WorkerInfo]>,
     thresholds: &[Live],
+    generator: &HealthReport,
     now: f64,
 ) -> String {
     let entries = stats.entries();
@@ -183,6 +187,7 @@ pub(crate) fn stats_requests(
         workers,
         worker_count: workers.map(active_worker_count),
         thresholds: thresholds.iter().map(threshold_row).collect(),
+        generator,
     };
     serde_json::to_string(&answer).unwrap_or_else(|_| "{}".into())
 }

@@ -648,6 +648,51 @@ async fn the_workers_tab_lists_a_masters_workers() {
             assert!(worker.get(key).is_some(), "{worker}");
         }
     }
+    // Each worker's self-check is in its row; a suspect one raises the
+    // banner, its reason shown as text and naming the worker.
+    assert_eq!(stats["generator"]["verdict"], "healthy", "{stats}");
+    open_tab(&client, "workers").await;
+    wait_for(
+        &client,
+        "Array.from(document.querySelectorAll('#workers-table tbody tr')).every(r => r.cells[5].textContent === 'healthy')",
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "document.getElementById('generator-banner').hidden"
+        )
+        .await,
+        true
+    );
+    let starved = stats["workers"][0]["id"].as_str().unwrap().to_string();
+    h.runner.environment().health.record_worker(
+        &starved,
+        locusta_engine::health::WorkerHealth {
+            suspect: true,
+            reasons: vec!["<b>held</b> by Shopper.nap".into()],
+            ..Default::default()
+        },
+    );
+    wait_for(
+        &client,
+        "!document.getElementById('generator-banner').hidden",
+    )
+    .await;
+    let banner = text(&client, "#generator-banner").await;
+    assert!(
+        banner.contains(&format!("worker {starved}: <b>held</b> by Shopper.nap")),
+        "{banner}"
+    );
+    assert_eq!(
+        eval(
+            &client,
+            "document.querySelectorAll('#generator-banner b').length"
+        )
+        .await,
+        0
+    );
+    screenshot(&client, "22-generator-suspect").await;
     client.close().await.expect("closed");
     h.runner.stop().await;
 }

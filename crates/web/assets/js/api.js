@@ -60,6 +60,7 @@ import { args } from "./store.js";
  * @property {number} [worker_count] a master's only
  * @property {ExtendedStats[]} [extended_stats] added by a locustfile's Flask app
  * @property {ThresholdState[]} [thresholds] the run's thresholds, when it has any
+ * @property {Generator} [generator] the generator's self-check (locusta's)
  */
 
 /**
@@ -70,6 +71,23 @@ import { args } from "./store.js";
  * @property {number | null} value in its metric's unit
  * @property {string} value_text
  * @property {string} limit_text
+ */
+
+/**
+ * The generator's self-check (docs/health.md).
+ * @typedef {object} Generator
+ * @property {string} verdict "healthy" or "suspect"
+ * @property {Array<{kind: string, message: string, worker?: string}>} reasons
+ * @property {Object<string, WorkerHealth>} [workers] a master's only
+ */
+
+/**
+ * A worker's own self-check, as it reported it.
+ * @typedef {object} WorkerHealth
+ * @property {boolean} suspect
+ * @property {string[]} reasons
+ * @property {number} cpu_percent its busiest generator thread, % of a core
+ * @property {number} lag_ms its worst timer or hub lag
  */
 
 /**
