@@ -122,6 +122,12 @@ impl Environment {
     }
 }
 
+impl AsRef<GeneratorHealth> for Environment {
+    fn as_ref(&self) -> &GeneratorHealth {
+        &self.health
+    }
+}
+
 impl Default for Environment {
     fn default() -> Self {
         Environment {

@@ -11,8 +11,8 @@
 //! * `judge`: the rules that turn each second's [`Figures`] into changes of
 //!   the verdict.
 //! * `monitor`: the OS thread that samples once a second and warns.
-//! * here: [`GeneratorHealth`], the one place (in the
-//!   [`Environment`](crate::Environment)) where probes register and where the
+//! * here: [`GeneratorHealth`], the one place (a field of the
+//!   [`Environment`](crate::Environment), which it does not know) where probes register and where the
 //!   outputs, the web UI and distributed mode read the verdict — a worker's
 //!   own, or on a master every worker's.
 //!
@@ -51,7 +51,8 @@ pub struct HealthReport {
     pub current: Option<Figures>,
     /// The worst figures of this process during the run.
     pub peak: Peak,
-    /// What the self-check itself cost, percent of one core.
+    /// What the self-check's thread cost on average since the first
+    /// sample, percent of one core.
     pub self_check_cpu_percent: f64,
     /// Each worker's own health (on a master).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -136,6 +137,8 @@ struct State {
     current: Option<Figures>,
     peak: Peak,
     self_check_cpu_percent: f64,
+    /// The monitor thread's first reading: when, and its CPU seconds.
+    monitor_start: Option<(Instant, f64)>,
     workers: BTreeMap<String, WorkerHealth>,
     worker_reasons: Vec<Reason>,
     hub_worst_lag: std::time::Duration,
@@ -226,7 +229,11 @@ impl GeneratorHealth {
                 lag_ms: hub_lag.as_secs_f64() * 1000.0,
             }),
         };
-        state.self_check_cpu_percent = percent(monitor, before.monitor);
+        let (since, monitor_then) = *state
+            .monitor_start
+            .get_or_insert((before.at, before.monitor));
+        let elapsed = now.duration_since(since).as_secs_f64().max(1e-3);
+        state.self_check_cpu_percent = 100.0 * (monitor - monitor_then).max(0.0) / elapsed;
         state.peak.add(&figures);
         let holder = || hub.as_ref().map_or_else(String::new, |h| h.holder());
         log::debug!("generator figures: {figures:?}");

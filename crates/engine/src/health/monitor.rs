@@ -21,8 +21,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Change;
-use crate::Environment;
+use super::{Change, GeneratorHealth};
 
 /// How often the generator is sampled.
 pub const INTERVAL: Duration = Duration::from_secs(1);
@@ -36,9 +35,13 @@ pub struct HealthMonitor {
 }
 
 impl HealthMonitor {
-    /// Starts sampling `env.health` every [`INTERVAL`] (without a thread,
-    /// and a warning, if none can be started).
-    pub fn start(env: Arc<Environment>) -> HealthMonitor {
+    /// Starts sampling the health `owner` holds (an
+    /// [`Environment`](crate::Environment)'s) every [`INTERVAL`] (without a
+    /// thread, and a warning, if none can be started).
+    pub fn start<T>(owner: Arc<T>) -> HealthMonitor
+    where
+        T: AsRef<GeneratorHealth> + Send + Sync + 'static,
+    {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let handle = std::thread::Builder::new()
@@ -48,11 +51,11 @@ impl HealthMonitor {
                 while !stopping.load(Ordering::Relaxed) {
                     if Instant::now() >= next {
                         next += INTERVAL;
-                        for change in env.health.sample() {
+                        for change in owner.as_ref().as_ref().sample() {
                             say(&change);
                         }
                     } else {
-                        env.health.ping_hub();
+                        owner.as_ref().as_ref().ping_hub();
                     }
                     std::thread::sleep(PING_INTERVAL);
                 }
