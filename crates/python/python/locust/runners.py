@@ -257,8 +257,7 @@ class Runner:
             self._users_dispatcher = self.environment.dispatcher_class(
                 worker_nodes=[WorkerNode("local")], user_classes=self.user_classes
             )
-            for cls in self.user_classes:
-                self._users_dispatcher._sequence.extend([cls.__name__] * len(self._users.get(cls.__name__, [])))
+            self._users_dispatcher._adopt_users({cls.__name__: len(self._users.get(cls.__name__, [])) for cls in self.user_classes})
         if self.spawning_greenlet is not None:
             self.spawning_greenlet.kill(block=True)
         self.update_state(STATE_SPAWNING)
