@@ -37,11 +37,7 @@ const CASES: [&str; 13] = [
 fn the_python_dispatcher_plans_ramps_as_locust_does() {
     let script = locustfile("dispatch_cases.py");
     let run = run_binary(&["--python", &script, "check"], &[]);
-    let failures: Vec<&str> = run
-        .stdout
-        .lines()
-        .filter(|l| l.contains(" FAIL"))
-        .collect();
+    let failures: Vec<&str> = run.stdout.lines().filter(|l| l.contains(" FAIL")).collect();
     assert!(
         failures.is_empty(),
         "cases differ from Locust's plans:\n{}\n{}",
