@@ -342,3 +342,79 @@ async fn the_extended_tab_shows_its_table_and_its_download_in_the_browser() {
         .await
         .expect("ended");
 }
+
+/// locust-plugins' own routes on `web_ui.app` (tests/locustfiles/plugins.py):
+/// JmeterListener's `/csv_results.csv` and the TransactionManager's
+/// `/stats/transactions/csv` and `/stats/transactions/all/csv`, served in a
+/// web-mode run as under Locust.
+#[test]
+fn locust_plugins_web_routes_are_served() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("plugins-web-routes");
+    let data = dir.join("paths.csv");
+    std::fs::write(&data, "/\n/no-such-page\n").expect("the CSV is written");
+    let file = locustfile("plugins.py");
+    let host = target.url();
+    let args = [
+        "-f",
+        &file,
+        "--web-host",
+        "127.0.0.1",
+        "--web-port",
+        "0",
+        "-H",
+        &host,
+        "--autostart",
+        "-u",
+        "2",
+        "-r",
+        "2",
+    ];
+    let env = [
+        ("PLUGINS_DATA", data.to_str().expect("UTF-8")),
+        ("PLUGINS_OUT", dir.to_str().expect("UTF-8")),
+    ];
+    let mut program = Proc::start_with_env(locusta_binary(), &args, &dir, "locusta", &env);
+    let address = program.ui_address();
+
+    // The summary has a row once a journey has ended (two tasks later).
+    wait_until(
+        Duration::from_secs(30),
+        "a journey row in /stats/transactions/csv",
+        || {
+            let summary = request(&address, "GET", "/stats/transactions/csv", &[], "");
+            summary.status() == 200 && summary.body.contains("journey")
+        },
+    );
+    let summary = request(&address, "GET", "/stats/transactions/csv", &[], "");
+    assert_contains(&summary.body, "Type,Name,Request Count,Failure Count");
+
+    let all = request(&address, "GET", "/stats/transactions/all/csv", &[], "");
+    assert_eq!(all.status(), 200, "{}", all.body);
+    assert!(
+        all.body
+            .lines()
+            .skip(1)
+            .any(|line| line.contains("journey")),
+        "no journey among the transactions: {}",
+        all.body
+    );
+
+    let results = request(&address, "GET", "/csv_results.csv", &[], "");
+    assert_eq!(results.status(), 200, "{}", results.body);
+    let mut lines = results.body.lines();
+    assert_contains(lines.next().unwrap_or_default(), "timeStamp");
+    assert!(
+        lines.any(|line| line.contains("home")),
+        "no request row in /csv_results.csv: {}",
+        results.body
+    );
+    // The CSV's second path is a 404: exit code 1, as Locust's after failures.
+    program.signal(libc::SIGTERM);
+    assert_eq!(
+        program.exit_code(Duration::from_secs(30)),
+        Some(1),
+        "{}",
+        program.log()
+    );
+}
