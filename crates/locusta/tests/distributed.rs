@@ -732,3 +732,44 @@ fn a_locust_worker_fetches_the_locustfile_and_trades_messages_with_a_locusta_mas
         "{log}"
     );
 }
+
+/// locust-plugins' `Distributor` (tests/locustfiles/distributor.py): the
+/// master's iterator feeds the users of two workers through custom messages,
+/// and no item is handed out twice.
+#[test]
+fn locust_plugins_distributor_hands_each_item_to_one_user() {
+    let target = spawn(TargetConfig::default());
+    let dir = scratch("distributor");
+    let file = locustfile("distributor.py");
+    let url = target.url();
+    let (mut master, [mut first, mut second]) = master_and_workers(
+        locusta_binary(),
+        &dir,
+        &format!("-f {file} --master --headless --json-file items --only-summary --expect-workers 2 --expect-workers-max-wait 30 -u 4 -r 4 -t 3s --stop-timeout 5 -H {url}"),
+        &["-f", &file, "--master-host", "127.0.0.1"],
+    );
+    // A file, not stdout: one row per item is more than a pipe holds.
+    master.succeeded(Duration::from_secs(40));
+    for worker in [&mut first, &mut second] {
+        worker.succeeded(Duration::from_secs(10));
+        assert_eq!(worker_users(&worker.log()), Some(2), "{}", worker.log());
+    }
+    let json = std::fs::read_to_string(dir.join("items.json")).expect("the JSON file");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = rows.as_array().expect("an array of rows");
+    assert!(rows.len() > 10, "few items handed out: {json}");
+    for row in rows {
+        assert!(
+            row["name"].as_str().is_some_and(|n| n.starts_with("item-")),
+            "{row}"
+        );
+        assert_eq!(row["num_requests"], 1, "an item handed out twice: {row}");
+        assert_eq!(row["num_failures"], 0, "{row}");
+    }
+    assert_eq!(
+        rows.len() as u64,
+        target.requests_served(),
+        "{}",
+        master.log()
+    );
+}
